@@ -1,0 +1,47 @@
+# The two Quick-start commands: `make run` and `make test` (see README.md).
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PYTEST_ARGS ?=
+
+.PHONY: install run test lint format lock worker beat
+
+$(VENV)/.installed: requirements.lock pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip
+	$(VENV)/bin/pip install --quiet -r requirements.lock
+	touch $@
+
+install: $(VENV)/.installed
+
+# Embedded default: SQLite file in var/, eager tasks, console email, demo data.
+run: install
+	mkdir -p var
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py demo
+	@echo "Open http://127.0.0.1:8000/ and sign in with an address printed above."
+	DEBUG=1 $(PY) manage.py runserver 127.0.0.1:8000
+
+# pytest's exit code 5 (nothing collected) is a failure, not a pass.
+test: install
+	mkdir -p var/tmp
+	TMPDIR=$(CURDIR)/var/tmp $(PY) -m pytest $(PYTEST_ARGS); rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "pytest collected no tests" >&2; exit 1; fi; exit $$rc
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+# Re-pin every dependency after editing pyproject.toml.
+lock: install
+	$(VENV)/bin/uv pip compile pyproject.toml --extra dev --python-version 3.11 --universal -o requirements.lock
+
+worker: install
+	$(VENV)/bin/celery -A seatmgr worker --loglevel=INFO
+
+beat: install
+	$(VENV)/bin/celery -A seatmgr beat --loglevel=INFO --schedule var/celerybeat-schedule

@@ -1,0 +1,13 @@
+from django.contrib.auth.backends import ModelBackend
+
+from accounts.models import email_normalise
+
+
+class EmailBackend(ModelBackend):
+    """Sign in with an email address in any case; the stored form is normalised."""
+
+    def authenticate(self, request, username=None, password=None, **kwargs):
+        email = kwargs.get("email", username)
+        if email is None or password is None:
+            return None
+        return super().authenticate(request, username=email_normalise(email), password=password)

@@ -1,0 +1,26 @@
+"""What the settings shell (base layout and left menu) needs on every page."""
+
+from django.utils.functional import SimpleLazyObject
+
+from accounts.policy import AccountPermission, membership_can, membership_is_super_admin
+from accounts.selectors import membership_list_for_user
+
+
+def settings_shell(request) -> dict:
+    membership = getattr(request, "membership", None)
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"current_membership": None}
+    return {
+        "current_membership": membership,
+        "can": {
+            "manage_users": membership_can(membership, AccountPermission.USERS),
+            "manage_teams": membership_can(membership, AccountPermission.TEAMS),
+            "manage_billing": membership_can(membership, AccountPermission.BILLING),
+            "super_admin": membership_is_super_admin(membership),
+        },
+        # Evaluated only where the template shows the account switcher.
+        "switchable_memberships": SimpleLazyObject(
+            lambda: list(membership_list_for_user(user=user))
+        ),
+    }

@@ -1,0 +1,70 @@
+from django import forms
+from django.conf import settings
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import email_normalise
+from accounts.notifications import Channel, NotificationKind
+from accounts.tasks import password_reset_email_task
+
+
+class SignInForm(AuthenticationForm):
+    username = forms.EmailField(
+        label=_("Email"),
+        widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"}),
+    )
+    error_messages = {
+        "invalid_login": _(
+            "That email and password don't match an account. Check both and try again."
+        ),
+        "inactive": _("This sign-in has been disabled."),
+    }
+
+    def clean_username(self) -> str:
+        return email_normalise(self.cleaned_data["username"])
+
+
+class PasswordResetRequestForm(PasswordResetForm):
+    """Django's reset form, sending in the background: the page answers the same either way."""
+
+    email = forms.EmailField(
+        label=_("Email"), max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"})
+    )
+
+    def save(self, **kwargs) -> None:
+        for user in self.get_users(email_normalise(self.cleaned_data["email"])):
+            transaction.on_commit(lambda pk=user.pk: password_reset_email_task.delay(pk))
+
+
+class ProfileForm(forms.Form):
+    first_name = forms.CharField(label=_("First name"), max_length=150, required=False)
+    last_name = forms.CharField(label=_("Last name"), max_length=150, required=False)
+    language = forms.ChoiceField(label=_("Language"), choices=settings.LANGUAGES)
+
+
+class NotificationsForm(forms.Form):
+    """One checkbox per notification kind and channel, named <kind>__<channel>."""
+
+    def __init__(self, *args, preferences: dict[str, dict[str, bool]], **kwargs):
+        super().__init__(*args, **kwargs)
+        for kind in NotificationKind:
+            for channel in Channel:
+                self.fields[f"{kind.value}__{channel.value}"] = forms.BooleanField(
+                    label=f"{kind.label}: {channel.label}",
+                    required=False,
+                    initial=preferences[kind.value][channel.value],
+                )
+
+    def rows(self) -> list[tuple[str, list[forms.BoundField]]]:
+        """(kind label, [bound field per channel]) for a table with one row per kind."""
+        return [
+            (kind.label, [self[f"{kind.value}__{channel.value}"] for channel in Channel])
+            for kind in NotificationKind
+        ]
+
+    def choices(self) -> dict[str, dict[str, bool]]:
+        return {
+            kind: {channel: self.cleaned_data[f"{kind}__{channel}"] for channel in Channel.values}
+            for kind in NotificationKind.values
+        }

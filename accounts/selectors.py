@@ -1,0 +1,62 @@
+"""Reads shared by pages and services of the accounts floor."""
+
+from django.db.models import QuerySet
+
+from accounts.models import Account, Membership, MembershipStatus, User
+
+SESSION_ACCOUNT_KEY = "seatmgr_account_id"
+
+# Statuses that can be "the current account": an invited membership is not usable until its
+# invitation is accepted; a deactivated one is, so that its member is told they have no access.
+SELECTABLE_STATUSES = (MembershipStatus.ACTIVE, MembershipStatus.DEACTIVATED)
+
+
+def membership_current(request) -> Membership | None:
+    """The membership of the account chosen in this session, or the only one there is."""
+    memberships = Membership.objects.select_related("account", "user").filter(
+        user=request.user, status__in=SELECTABLE_STATUSES
+    )
+    account_id = request.session.get(SESSION_ACCOUNT_KEY)
+    if account_id is not None:
+        membership = memberships.filter(account_id=account_id).first()
+        if membership is not None:
+            return membership
+        del request.session[SESSION_ACCOUNT_KEY]
+    # "active" sorts before "deactivated": a single active membership is picked even when the
+    # person has lost access elsewhere; a single deactivated one is picked to say so.
+    candidates = list(memberships.order_by("status", "account__name")[:2])
+    single_active = (
+        candidates
+        and candidates[0].status == MembershipStatus.ACTIVE
+        and (len(candidates) == 1 or candidates[1].status != MembershipStatus.ACTIVE)
+    )
+    if single_active or len(candidates) == 1:
+        request.session[SESSION_ACCOUNT_KEY] = candidates[0].account_id
+        return candidates[0]
+    return None
+
+
+def membership_list_for_user(*, user: User) -> QuerySet[Membership]:
+    """The accounts a person can pick from: active ones first, then those they lost access to."""
+    return (
+        Membership.objects.select_related("account")
+        .filter(user=user, status__in=SELECTABLE_STATUSES)
+        .order_by("status", "account__name", "account_id")
+    )
+
+
+def membership_get_for_user(*, user: User, account_id: int) -> Membership | None:
+    return (
+        Membership.objects.select_related("account")
+        .filter(user=user, account_id=account_id, status__in=SELECTABLE_STATUSES)
+        .first()
+    )
+
+
+def member_list(*, account: Account) -> QuerySet[Membership]:
+    """Members of one account with what a list row shows, in one query (no N+1)."""
+    return (
+        Membership.objects.filter(account=account)
+        .select_related("user", "main_team", "permission_set")
+        .order_by("user__email", "id")
+    )

@@ -1,0 +1,139 @@
+"""Sign-in, account choice, profile and notification preferences. Thin: check, validate, call."""
+
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse, reverse_lazy
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.access import member_required, no_access_response, public, signed_in
+from accounts.forms import NotificationsForm, PasswordResetRequestForm, ProfileForm, SignInForm
+from accounts.models import MembershipStatus
+from accounts.notifications import Channel, notification_preferences
+from accounts.policy import AccountPermission, membership_can
+from accounts.selectors import membership_get_for_user, membership_list_for_user
+from accounts.services import (
+    current_account_set,
+    notification_settings_update,
+    user_profile_update,
+)
+
+
+class SignInView(auth_views.LoginView):
+    template_name = "accounts/sign_in.html"
+    form_class = SignInForm
+    redirect_authenticated_user = True
+
+
+class SignOutView(auth_views.LogoutView):
+    pass
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    template_name = "accounts/password_reset.html"
+    form_class = PasswordResetRequestForm
+    success_url = reverse_lazy("accounts:password_reset_done")
+
+
+class PasswordResetDoneView(auth_views.PasswordResetDoneView):
+    template_name = "accounts/password_reset_done.html"
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    template_name = "accounts/password_reset_confirm.html"
+    success_url = reverse_lazy("accounts:password_reset_complete")
+
+
+class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
+    template_name = "accounts/password_reset_complete.html"
+
+
+sign_in = public(SignInView.as_view())
+sign_out = public(SignOutView.as_view())
+password_reset = public(PasswordResetView.as_view())
+password_reset_done = public(PasswordResetDoneView.as_view())
+password_reset_confirm = public(PasswordResetConfirmView.as_view())
+password_reset_complete = public(PasswordResetCompleteView.as_view())
+
+
+def landing_url(membership) -> str:
+    """The first settings page this member may open."""
+    if membership_can(membership, AccountPermission.USERS):
+        return reverse("seats:users")
+    if membership_can(membership, AccountPermission.BILLING):
+        return reverse("billing:account")
+    return reverse("accounts:profile")
+
+
+@signed_in
+def home(request):
+    membership = request.membership
+    if membership is None:
+        return redirect("accounts:choose_account")
+    if membership.status != MembershipStatus.ACTIVE:
+        return no_access_response(request)
+    return redirect(landing_url(membership))
+
+
+@signed_in
+def choose_account(request):
+    memberships = list(membership_list_for_user(user=request.user))
+    return render(
+        request,
+        "accounts/choose_account.html",
+        {"memberships": memberships, "current": request.membership},
+    )
+
+
+@signed_in
+@require_POST
+def switch_account(request):
+    try:
+        account_id = int(request.POST.get("account", ""))
+    except ValueError:
+        raise Http404 from None
+    membership = membership_get_for_user(user=request.user, account_id=account_id)
+    if membership is None:
+        raise Http404
+    current_account_set(session=request.session, membership=membership)
+    request.membership = membership
+    if membership.status != MembershipStatus.ACTIVE:
+        return no_access_response(request)
+    messages.success(
+        request, _("You are now working in %(account)s.") % {"account": membership.account.name}
+    )
+    return redirect(landing_url(membership))
+
+
+@member_required()
+def profile(request):
+    user = request.user
+    form = ProfileForm(
+        request.POST or None,
+        initial={
+            "first_name": user.first_name,
+            "last_name": user.last_name,
+            "language": user.language,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        user_profile_update(user=user, **form.cleaned_data)
+        messages.success(request, _("Your profile was saved."))
+        return redirect("accounts:profile")
+    return render(request, "accounts/profile.html", {"form": form})
+
+
+@member_required()
+def notifications(request):
+    membership = request.membership
+    form = NotificationsForm(
+        request.POST or None,
+        preferences=notification_preferences(membership.notification_settings),
+    )
+    if request.method == "POST" and form.is_valid():
+        notification_settings_update(membership=membership, choices=form.choices())
+        messages.success(request, _("Your notification preferences were saved."))
+        return redirect("accounts:notifications")
+    return render(request, "accounts/notifications.html", {"form": form, "channels": list(Channel)})

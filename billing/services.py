@@ -1,0 +1,97 @@
+"""Every write of the billing floor. Billing tells seats (a lower floor) what the tiers allow."""
+
+from collections.abc import Mapping
+from datetime import datetime
+
+from django.db import transaction
+
+from accounts.models import Account, AuditVerb, User
+from accounts.services import audit_record
+from billing.catalogue import AddOn, catalogue_get, enabled_seat_types, included_core_seats
+from billing.errors import SubscriptionExists
+from billing.models import (
+    LIVE_SUBSCRIPTION_STATUSES,
+    ItemKind,
+    Subscription,
+    SubscriptionItem,
+)
+from billing.periods import BillingInterval, nth_period_bounds
+from seats.catalogue import SEAT_RULES
+from seats.models import SeatPool
+from seats.services import seat_pool_add_purchased, seat_pools_sync
+
+
+@transaction.atomic(durable=True)
+def subscription_start(
+    *,
+    account: Account,
+    hubs: Mapping[str, str],
+    interval: BillingInterval,
+    now: datetime,
+    actor: User | None,
+    addons: Mapping[str, int] | None = None,
+    extra_seats: Mapping[str, int] | None = None,
+) -> Subscription:
+    """Record an account's first subscription and give it the seats its tiers include.
+
+    `hubs` is {hub code: tier code}, `addons` {add-on code: quantity}, `extra_seats` {paid seat
+    type: seats bought beyond the included ones}. The first period starts now. Charging the card
+    for it belongs to checkout (billing's payment gateway), which calls this once paid.
+    """
+    account = Account.objects.select_for_update().get(pk=account.pk)
+    if Subscription.objects.filter(account=account, status__in=LIVE_SUBSCRIPTION_STATUSES).exists():
+        raise SubscriptionExists()
+    catalogue = catalogue_get()
+    owned = list(hubs.items())
+    start, end = nth_period_bounds(now, 0, interval)
+    subscription = Subscription(
+        account=account,
+        interval=interval,
+        anchor=start,
+        current_period_start=start,
+        current_period_end=end,
+        created_at=now,
+    )
+    subscription.full_clean()
+    subscription.save()
+    items = [
+        SubscriptionItem(subscription=subscription, kind=ItemKind.HUB, product=hub, tier=tier)
+        for hub, tier in owned
+    ]
+    for code, quantity in (addons or {}).items():
+        addon: AddOn = catalogue.addons[code]
+        items.append(
+            SubscriptionItem(
+                subscription=subscription,
+                kind=ItemKind.ADDON,
+                product=addon.code,
+                quantity=quantity,
+            )
+        )
+    for item in items:
+        item.full_clean()
+    SubscriptionItem.objects.bulk_create(items)
+    seat_pools_sync(
+        account=account,
+        included={"core": included_core_seats(owned)},
+        enabled=enabled_seat_types(owned),
+        actor=actor,
+        now=now,
+    )
+    for seat_type, quantity in (extra_seats or {}).items():
+        if quantity > 0:
+            pool = SeatPool.objects.select_for_update().get(account=account, seat_type=seat_type)
+            seat_pool_add_purchased(pool=pool, quantity=quantity, actor=actor, now=now)
+    audit_record(
+        account=account,
+        actor=actor,
+        verb=AuditVerb.SUBSCRIPTION_CHANGED,
+        after={
+            "interval": interval,
+            "hubs": dict(hubs),
+            "addons": dict(addons or {}),
+            "extra_seats": {str(SEAT_RULES[k].label): v for k, v in (extra_seats or {}).items()},
+        },
+        now=now,
+    )
+    return subscription

@@ -1,0 +1,117 @@
+"""Seat pools: how many paid seats of each type an account has now and at the next renewal."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Account, SeatType
+
+PAID_SEAT_TYPE_VALUES = (SeatType.CORE, SeatType.SALES, SeatType.SERVICE)
+
+
+class SeatPool(models.Model):
+    """The paid seats of one type in one account.
+
+    total now = included (by the subscription's tiers) + purchased. `purchased_at_renewal` is
+    what the next period will have: a scheduled removal is `purchased_at_renewal < purchased`,
+    and the renewal job copies it into `purchased`. Assigned seats are counted from memberships,
+    never stored, so they cannot drift. Every change of a count appends a SeatLedgerEntry.
+    """
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="seat_pools")
+    seat_type = models.CharField(max_length=20, choices=SeatType.choices)
+    included = models.PositiveIntegerField(default=0)
+    purchased = models.PositiveIntegerField(default=0)
+    purchased_at_renewal = models.PositiveIntegerField(default=0)
+    # Whether the subscription lets members be given this seat type now (Sales and Service
+    # seats follow the hubs' tiers; billing keeps this in step). Core is always enabled.
+    enabled = models.BooleanField(default=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("seat pool")
+        verbose_name_plural = _("seat pools")
+        ordering = ["account_id", "seat_type"]
+        constraints = [
+            models.UniqueConstraint(fields=["account", "seat_type"], name="seat_pool_one_per_type"),
+            models.CheckConstraint(
+                condition=Q(seat_type__in=PAID_SEAT_TYPE_VALUES), name="seat_pool_paid_type_only"
+            ),
+            # PositiveIntegerField is only checked on PostgreSQL-like backends; say it for all.
+            models.CheckConstraint(
+                condition=Q(included__gte=0, purchased__gte=0, purchased_at_renewal__gte=0),
+                name="seat_pool_counts_not_negative",
+            ),
+            # A removal can only take away purchased seats; reassigning can only undo a removal.
+            models.CheckConstraint(
+                condition=Q(purchased_at_renewal__lte=F("purchased")),
+                name="seat_pool_renewal_not_above_purchased",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_seat_type_display()} in {self.account}"
+
+    @property
+    def total(self) -> int:
+        return self.included + self.purchased
+
+    @property
+    def total_at_renewal(self) -> int:
+        return self.included + self.purchased_at_renewal
+
+    @property
+    def pending_removal(self) -> int:
+        return self.purchased - self.purchased_at_renewal
+
+
+class LedgerReason(models.TextChoices):
+    CREATED = "created", _("Pool created")
+    INCLUDED_CHANGED = "included_changed", _("Included seats changed")
+    PURCHASE = "purchase", _("Seats bought")
+    REMOVAL_SCHEDULED = "removal_scheduled", _("Removal scheduled")
+    REMOVAL_CANCELLED = "removal_cancelled", _("Removal cancelled")
+    REMOVAL_REDUCED_BY_ASSIGNMENT = "removal_reduced", _("Removal reduced by assigning seats")
+    RENEWAL = "renewal", _("Renewal applied")
+
+
+class SeatLedgerEntry(models.Model):
+    """One change of a pool's counts: the counts after it, why, by whom and when. Appended only.
+
+    Replaying a pool's entries in order gives its current counts (as Zulip's LicenseLedger).
+    """
+
+    pool = models.ForeignKey(SeatPool, on_delete=models.CASCADE, related_name="ledger")
+    reason = models.CharField(max_length=30, choices=LedgerReason.choices)
+    included = models.PositiveIntegerField()
+    purchased = models.PositiveIntegerField()
+    purchased_at_renewal = models.PositiveIntegerField()
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("seat ledger entry")
+        verbose_name_plural = _("seat ledger entries")
+        ordering = ["pool_id", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(purchased_at_renewal__lte=F("purchased")),
+                name="seat_ledger_renewal_not_above_purchased",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.pool}: {self.reason} at {self.created_at:%Y-%m-%d %H:%M}"
+
+    def save(self, *args, **kwargs) -> None:
+        if self.pk is not None and not kwargs.get("force_insert"):
+            raise ValueError("SeatLedgerEntry rows are append-only")
+        super().save(*args, **kwargs)

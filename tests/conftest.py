@@ -1,0 +1,60 @@
+"""Test-wide fixtures and the rules about which tests may skip.
+
+Browser tests need Debian's Chromium, PostgreSQL-only tests need DATABASE_URL=postgres://...,
+integration tests need Redis. On a laptop without them these tests skip, saying why; in CI
+(CI=true, or the SEATMGR_REQUIRE_* variables) a missing part fails the run instead.
+"""
+
+import os
+
+import pytest
+from django.core.cache import cache
+from django.test import override_settings
+
+# Playwright's sync API runs an event loop in the test thread; Django must allow ORM use there.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+def required(part: str) -> bool:
+    """Whether a missing `part` (BROWSER, POSTGRES, INTEGRATION) must fail rather than skip."""
+    return os.environ.get(f"SEATMGR_REQUIRE_{part}", "") == "1" or (IN_CI and part == "BROWSER")
+
+
+def skip_or_fail(part: str, reason: str) -> None:
+    if required(part):
+        pytest.fail(f"{reason} (SEATMGR_REQUIRE_{part} is set: this test must run here)")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _plain_static_storage():
+    # Tests run with DEBUG off and without collectstatic: serve static names unhashed.
+    with override_settings(
+        STORAGES={
+            "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+            "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+        }
+    ):
+        yield
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _postgres_only(request):
+    if request.node.get_closest_marker("postgres") is None:
+        return
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        skip_or_fail(
+            "POSTGRES",
+            "needs PostgreSQL (row locks are no-ops on SQLite): set DATABASE_URL=postgres://...",
+        )
