@@ -58,6 +58,13 @@ class PartnerDomainInline(admin.TabularInline):
     extra = 1
 
 
+@admin.register(PartnerDomain)
+class PartnerDomainAdmin(admin.ModelAdmin):
+    list_display = ["domain", "partner"]
+    list_select_related = ["partner"]
+    search_fields = ["domain", "partner__name"]
+
+
 @admin.register(SolutionsPartner)
 class SolutionsPartnerAdmin(admin.ModelAdmin):
     list_display = ["name", "created_at"]

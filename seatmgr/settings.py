@@ -71,6 +71,9 @@ TEMPLATES = [
     },
 ]
 
+if not env.str("DATABASE_URL", default=""):
+    # The embedded default keeps its SQLite file in var/, which a fresh clone does not have yet.
+    (BASE_DIR / "var").mkdir(exist_ok=True)
 DATABASES = {
     "default": env.db_url(
         "DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'var' / 'seatmgr.sqlite3'}"
