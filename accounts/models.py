@@ -250,6 +250,16 @@ class MembershipStatus(models.TextChoices):
     DEACTIVATED = "deactivated", _("Deactivated")
 
 
+class InvitationState(models.TextChoices):
+    """What the Users list says about a member's invitation."""
+
+    NOT_SENT = "not_sent", _("No invite sent")
+    PENDING = "pending", _("Pending")
+    EXPIRED = "expired", _("Expired")
+    REVOKED = "revoked", _("Revoked")
+    ACCEPTED = "accepted", _("Accepted")
+
+
 class Access(models.TextChoices):
     """Where a member's permissions came from; the Users list's "Access" column and filter.
 
@@ -303,6 +313,12 @@ class Membership(models.Model):
         Preset, on_delete=models.SET_NULL, null=True, blank=True, related_name="memberships"
     )
     last_active_at = models.DateTimeField(_("last active"), null=True, blank=True)
+    # The invitation's state as the Users list shows and filters it, kept in step by the
+    # invitation services (the only writers): the latest expiry of this member's links, and
+    # when they were revoked. Kept here, not computed from the invitation rows, so that
+    # filtering 100,000 members by invitation status is an indexed lookup.
+    invite_expires_at = models.DateTimeField(null=True, blank=True)
+    invite_revoked_at = models.DateTimeField(null=True, blank=True)
     deactivated_at = models.DateTimeField(null=True, blank=True)
     deactivation_note = models.CharField(max_length=500, blank=True)
     notification_settings = models.JSONField(default=dict, blank=True)
@@ -361,6 +377,9 @@ class Membership(models.Model):
             models.Index(fields=["account", "seat_type"], name="membership_account_seat"),
             models.Index(fields=["account", "status"], name="membership_account_status"),
             models.Index(fields=["account", "last_active_at"], name="membership_account_active"),
+            models.Index(
+                fields=["account", "status", "invite_expires_at"], name="membership_invite_state"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -369,6 +388,22 @@ class Membership(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status == MembershipStatus.ACTIVE
+
+    def invitation_state_at(self, now) -> InvitationState | None:
+        """None for a member who joined without an invitation (the account's creator)."""
+        if self.status != MembershipStatus.INVITED:
+            return InvitationState.ACCEPTED if self.invite_expires_at else None
+        if self.invite_revoked_at is not None:
+            return InvitationState.REVOKED
+        if self.invite_expires_at is None:
+            return InvitationState.NOT_SENT
+        if self.invite_expires_at <= now:
+            return InvitationState.EXPIRED
+        return InvitationState.PENDING
+
+    @property
+    def invitation_state(self) -> InvitationState | None:
+        return self.invitation_state_at(timezone.now())
 
 
 class AuditVerb(models.TextChoices):
@@ -385,6 +420,9 @@ class AuditVerb(models.TextChoices):
     SUPER_ADMIN_CHANGED = "super_admin.changed", _("Super admin changed")
     TEAMS_CHANGED = "teams.changed", _("Teams changed")
     TEAM_CREATED = "team.created", _("Team created")
+    INVITATION_SENT = "invitation.sent", _("Invitation sent")
+    INVITATION_LINK_COPIED = "invitation.link_copied", _("Invite link copied")
+    INVITATION_REVOKED = "invitation.revoked", _("Invitation revoked")
     SEATS_CHANGED = "seats.pool_changed", _("Seat counts changed")
     SUBSCRIPTION_CHANGED = "subscription.changed", _("Subscription changed")
 
@@ -434,3 +472,27 @@ class AuditEvent(models.Model):
         if self.pk is not None and not kwargs.get("force_insert"):
             raise ValueError("AuditEvent rows are append-only")
         super().save(*args, **kwargs)
+
+
+class Notification(models.Model):
+    """One message for one member, shown in the app until read ("Ada accepted your invitation")."""
+
+    membership = models.ForeignKey(
+        Membership, on_delete=models.CASCADE, related_name="notifications"
+    )
+    kind = models.CharField(max_length=40)
+    text = models.CharField(max_length=500)
+    url = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["membership", "read_at"], name="notification_unread"),
+        ]
+
+    def __str__(self) -> str:
+        return self.text

@@ -4,13 +4,15 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.core.cache import cache
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from accounts.models import (
     Account,
     AuditEvent,
     AuditVerb,
     Membership,
+    Notification,
     Team,
     User,
     email_normalise,
@@ -67,8 +69,14 @@ def user_get_or_create(
         return user, False
     user = User(email=email, first_name=first_name.strip(), last_name=last_name.strip())
     user.set_unusable_password()
-    user.full_clean(exclude=["password"])
-    user.save()
+    user.full_clean(exclude=["password"], validate_unique=False)
+    try:
+        # Two accounts may add the same new person at once: the unique index decides, and
+        # the loser reads the winner's row once it is committed.
+        with transaction.atomic():
+            user.save()
+    except IntegrityError:
+        return User.objects.get(email=email), False
     return user, True
 
 
@@ -166,3 +174,36 @@ def member_teams_set(
         },
     )
     return membership
+
+
+def notify(
+    *,
+    membership: Membership,
+    kind: str,
+    text: str,
+    url: str = "",
+    now: datetime | None = None,
+) -> Notification | None:
+    """Tell a member something, in the app and/or by email, as their preferences say.
+
+    Runs inside the caller's transaction; the email leaves after commit.
+    """
+    from accounts.tasks import notification_email_task
+
+    choice = notification_preferences(membership.notification_settings).get(
+        kind, {"email": True, "in_app": True}
+    )
+    notification = None
+    if choice["in_app"]:
+        notification = Notification.objects.create(
+            membership=membership, kind=kind, text=text, url=url, created_at=now or timezone.now()
+        )
+    if choice["email"]:
+        transaction.on_commit(lambda: notification_email_task.delay(membership.pk, str(text), url))
+    return notification
+
+
+def notifications_mark_read(*, membership: Membership, now: datetime) -> int:
+    return Notification.objects.filter(membership=membership, read_at__isnull=True).update(
+        read_at=now
+    )

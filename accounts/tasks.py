@@ -44,3 +44,23 @@ def password_reset_email_task(user_id: int) -> bool:
         context={"user": user, "reset_path": path},
     )
     return True
+
+
+@shared_task(**MAIL_RETRY)
+def notification_email_task(membership_id: int, text: str, url: str) -> bool:
+    """Email a notification to a member who is still active in the account."""
+    from accounts.models import Membership, MembershipStatus
+
+    membership = (
+        Membership.objects.select_related("user", "account")
+        .filter(pk=membership_id, status=MembershipStatus.ACTIVE)
+        .first()
+    )
+    if membership is None:
+        return False
+    email_send(
+        to=membership.user.email,
+        template="notification",
+        context={"membership": membership, "text": text, "url": url},
+    )
+    return True

@@ -16,17 +16,26 @@ class InvitationStatus(models.TextChoices):
     REVOKED = "revoked", _("Revoked")
 
 
-class Invitation(models.Model):
-    """One link sent to one address for one membership.
+class Delivery(models.TextChoices):
+    EMAIL = "email", _("Email")
+    LINK = "link", _("Copied link")
 
-    Only a SHA-256 hash of the token is stored; the token itself exists in the email and
-    nowhere else. A resend creates a new row with its own token and expiry, so a link sent
-    earlier keeps working until its own expiry; revoking ends every row of the membership.
+
+class Invitation(models.Model):
+    """One link for one address to join one account through one membership.
+
+    Only a SHA-256 hash of the token is stored; the token itself exists in the email (or the
+    copied link) and nowhere else. An emailed invitation gets its token from the worker that
+    sends it, so no secret travels through the broker and a lost task can be dispatched again;
+    until then `token_hash` is empty. A resend creates a new row with its own token and expiry,
+    so a link sent earlier keeps working until its own expiry; revoking ends every row of the
+    membership.
     """
 
     membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="invitations")
     email = models.EmailField()
-    token_hash = models.CharField(max_length=64, unique=True)
+    delivery = models.CharField(max_length=10, choices=Delivery.choices, default=Delivery.EMAIL)
+    token_hash = models.CharField(max_length=64, unique=True, null=True, blank=True)
     expires_at = models.DateTimeField()
     sent_at = models.DateTimeField(null=True, blank=True)
     accepted_at = models.DateTimeField(null=True, blank=True)
@@ -53,9 +62,23 @@ class Invitation(models.Model):
                 condition=Q(accepted_at__isnull=True) | Q(revoked_at__isnull=True),
                 name="invitation_not_accepted_and_revoked",
             ),
+            # A copied link has its token from the start; an email gets it when it is sent.
+            models.CheckConstraint(
+                condition=Q(delivery="email") | Q(token_hash__isnull=False),
+                name="invitation_link_has_token",
+            ),
+            models.CheckConstraint(
+                condition=Q(sent_at__isnull=True) | Q(token_hash__isnull=False),
+                name="invitation_sent_has_token",
+            ),
         ]
         indexes = [
             models.Index(fields=["membership", "-created_at"], name="invitation_membership_latest"),
+            models.Index(
+                fields=["created_at"],
+                condition=Q(delivery="email", sent_at__isnull=True),
+                name="invitation_unsent",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -73,3 +96,31 @@ class Invitation(models.Model):
     @property
     def status(self) -> InvitationStatus:
         return self.status_at(timezone.now())
+
+
+class SalesforceConnection(models.Model):
+    """An account's saved Salesforce connection, used to import its users.
+
+    The access token is stored encrypted (invitations.crypto) and never shown again.
+    """
+
+    account = models.OneToOneField(
+        "accounts.Account", on_delete=models.CASCADE, related_name="salesforce_connection"
+    )
+    instance_url = models.URLField(_("instance URL"), max_length=300)
+    access_token_encrypted = models.TextField()
+    saved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    saved_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("Salesforce connection")
+        verbose_name_plural = _("Salesforce connections")
+
+    def __str__(self) -> str:
+        return f"Salesforce for {self.account_id}: {self.instance_url}"

@@ -1,12 +1,201 @@
-"""Invitations: issuing links. The full "Create user" flow and acceptance build on this."""
+"""Creating users in a batch, invitation links, and accepting them.
 
-from datetime import datetime
+A batch is all-or-nothing: everything is checked under the account's lock before the first row
+is written, and any refusal raises before anything is saved.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from accounts.models import Membership, User
-from invitations.models import Invitation
+from accounts.models import (
+    Account,
+    AuditVerb,
+    Membership,
+    MembershipStatus,
+    PartnerDomain,
+    SeatType,
+    User,
+)
+from accounts.notifications import NotificationKind
+from accounts.services import audit_record, notify, user_get_or_create
+from invitations.crypto import secret_encrypt
+from invitations.models import Delivery, Invitation, SalesforceConnection
+from invitations.parsing import ParsedPerson
+from invitations.salesforce import salesforce_connection_users
 from invitations.tokens import token_hash, token_new
+from seats.access import AccessChoice, access_resolve
+from seats.errors import SeatsError
+from seats.services import seat_capacity_check, seat_eligibility_check, seat_pool_lock_for
+
+
+class BatchRefused(SeatsError):
+    """Some addresses of the batch can't be added; nothing was. `problems`: [(email, why)]."""
+
+    code = "batch_refused"
+    message = gettext_lazy("Nobody was added. Fix the addresses below and try again.")
+
+    def __init__(self, problems: Sequence[tuple[str, str]]) -> None:
+        super().__init__()
+        self.problems = list(problems)
+
+
+class InvitationInvalid(SeatsError):
+    """The one neutral answer for every link that can't be used; the reason goes to the log."""
+
+    code = "invitation_invalid"
+    message = gettext_lazy(
+        "This invitation link can't be used. It may have expired, been used already or been "
+        "revoked. Ask the person who invited you to send a new one."
+    )
+
+
+class InvitationForSomeoneElse(SeatsError):
+    code = "invitation_for_someone_else"
+    message = gettext_lazy("This invitation is for another email address.")
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    memberships: list[Membership]
+    created_users: int
+
+
+def _partner_problems(*, account: Account, emails: list[str]) -> list[tuple[str, str]]:
+    domains = set(
+        PartnerDomain.objects.filter(partner__accounts=account).values_list("domain", flat=True)
+    )
+    return [
+        (e, _("Not on a linked solutions partner's domain, so it can't have a Partner seat."))
+        for e in emails
+        if e.rpartition("@")[2] not in domains
+    ]
+
+
+@transaction.atomic(durable=True)
+def members_invite(
+    *,
+    account: Account,
+    actor_membership: Membership,
+    people: Sequence[ParsedPerson],
+    seat_type: SeatType | str,
+    access: AccessChoice,
+    send_email: bool,
+    now: datetime | None = None,
+) -> BatchResult:
+    """Create the batch on one seat type with one access choice, and invite them.
+
+    Refused whole with BatchRefused (per-address report) for addresses already in the account
+    or not allowed the seat; with NotEnoughSeats when the pool lacks seats for the batch; with
+    the access errors of seats.access. Emails leave after commit, one task per invitation.
+    """
+    now = now or timezone.now()
+    seat_type = SeatType(seat_type)
+    actor = actor_membership.user
+    # Serialises every change of who is in the account and who holds a seat (Account first).
+    account = Account.objects.select_for_update().get(pk=account.pk)
+    emails = [p.email for p in people]
+    if not emails:
+        raise BatchRefused([])
+    existing = set(
+        Membership.objects.filter(account=account, user__email__in=emails).values_list(
+            "user__email", flat=True
+        )
+    )
+    problems = [(e, _("Already a user in this account.")) for e in emails if e in existing]
+    if seat_type == SeatType.PARTNER:
+        problems += _partner_problems(account=account, emails=emails)
+    if problems:
+        raise BatchRefused(problems)
+    seat_eligibility_check(account=account, seat_type=seat_type, emails=emails)
+    resolved = access_resolve(
+        account=account, seat_type=seat_type, choice=access, actor_membership=actor_membership
+    )
+    seat_pool_lock_for(account=account, seat_type=seat_type)
+    seat_capacity_check(account=account, seat_type=seat_type, needed=len(emails))
+
+    memberships, created_users, invitations = [], 0, []
+    for person in people:
+        user, created = user_get_or_create(
+            email=person.email, first_name=person.first_name, last_name=person.last_name
+        )
+        created_users += created
+        membership = Membership(
+            user=user,
+            account=account,
+            seat_type=seat_type,
+            is_super_admin=resolved.is_super_admin,
+            permissions=resolved.permissions,
+            access=resolved.access,
+            permission_set=resolved.permission_set,
+            permission_template=resolved.permission_template,
+            status=MembershipStatus.INVITED,
+            created_by=actor,
+            created_at=now,
+        )
+        membership.full_clean(exclude=["user", "account"])
+        membership.save()
+        memberships.append(membership)
+        audit_record(
+            account=account,
+            actor=actor,
+            verb=AuditVerb.MEMBER_ADDED,
+            target=membership,
+            after={
+                "seat_type": seat_type,
+                "is_super_admin": resolved.is_super_admin,
+                "access": resolved.access,
+                "permission_set": resolved.permission_set.name if resolved.permission_set else None,
+                "permission_template": resolved.permission_template,
+                "invite_email": send_email,
+            },
+            now=now,
+        )
+        if send_email:
+            invitations.append(_invitation_create(membership=membership, created_by=actor, now=now))
+    _dispatch_after_commit(invitations)
+    return BatchResult(memberships=memberships, created_users=created_users)
+
+
+def _invitation_create(
+    *,
+    membership: Membership,
+    created_by: User | None,
+    now: datetime,
+    delivery: Delivery = Delivery.EMAIL,
+    token: str | None = None,
+) -> Invitation:
+    """A new link row; the membership's invitation state follows (pending until the latest
+    expiry, no longer revoked). Runs in the caller's transaction."""
+    invitation = Invitation(
+        membership=membership,
+        email=membership.user.email,
+        delivery=delivery,
+        token_hash=token_hash(token) if token else None,
+        expires_at=now + settings.INVITATION_EXPIRY,
+        created_by=created_by,
+        created_at=now,
+    )
+    invitation.save()
+    if membership.invite_expires_at is None or membership.invite_expires_at < invitation.expires_at:
+        membership.invite_expires_at = invitation.expires_at
+    membership.invite_revoked_at = None
+    membership.save(update_fields=["invite_expires_at", "invite_revoked_at", "updated_at"])
+    return invitation
+
+
+def _dispatch_after_commit(invitations: list[Invitation]) -> None:
+    from invitations.tasks import invitation_send_task
+
+    for invitation in invitations:
+        transaction.on_commit(lambda pk=invitation.pk: invitation_send_task.delay(pk))
 
 
 def invitation_issue(
@@ -17,13 +206,216 @@ def invitation_issue(
     Returns the row and the token; the token is not stored and cannot be recovered later.
     """
     token = token_new()
-    invitation = Invitation(
-        membership=membership,
-        email=membership.user.email,
-        token_hash=token_hash(token),
-        expires_at=now + settings.INVITATION_EXPIRY,
-        created_by=created_by,
-        created_at=now,
+    invitation = _invitation_create(
+        membership=membership, created_by=created_by, now=now, delivery=Delivery.LINK, token=token
     )
-    invitation.save()
     return invitation, token
+
+
+def invitation_url(token: str) -> str:
+    return settings.SITE_URL + reverse("invitations:open", kwargs={"token": token})
+
+
+def _invited_membership_lock(*, account: Account, membership_id: int) -> Membership:
+    Account.objects.select_for_update().get(pk=account.pk)
+    membership = (
+        Membership.objects.select_for_update(of=("self",))
+        .select_related("user", "account")
+        .filter(pk=membership_id, account=account, status=MembershipStatus.INVITED)
+        .first()
+    )
+    if membership is None:
+        raise InvitationInvalid()
+    return membership
+
+
+@transaction.atomic(durable=True)
+def invitation_link_copy(
+    *, account: Account, membership_id: int, actor: User, now: datetime | None = None
+) -> str:
+    """ "Copy invite link": a fresh link for an invited member, without an email."""
+    now = now or timezone.now()
+    membership = _invited_membership_lock(account=account, membership_id=membership_id)
+    invitation, token = invitation_issue(membership=membership, created_by=actor, now=now)
+    audit_record(
+        account=account,
+        actor=actor,
+        verb=AuditVerb.INVITATION_LINK_COPIED,
+        target=membership,
+        after={"expires_at": invitation.expires_at.isoformat()},
+        now=now,
+    )
+    return invitation_url(token)
+
+
+@transaction.atomic(durable=True)
+def invitation_resend(
+    *, account: Account, membership_id: int, actor: User, now: datetime | None = None
+) -> Invitation:
+    """ "Resend invite": a fresh emailed link with a fresh expiry; earlier links keep working."""
+    now = now or timezone.now()
+    membership = _invited_membership_lock(account=account, membership_id=membership_id)
+    invitation = _invitation_create(membership=membership, created_by=actor, now=now)
+    audit_record(
+        account=account,
+        actor=actor,
+        verb=AuditVerb.INVITATION_SENT,
+        target=membership,
+        after={"expires_at": invitation.expires_at.isoformat()},
+        now=now,
+    )
+    _dispatch_after_commit([invitation])
+    return invitation
+
+
+@transaction.atomic(durable=True)
+def invitation_revoke(
+    *, account: Account, membership_id: int, actor: User, now: datetime | None = None
+) -> int:
+    """ "Revoke invite": every link of this member's invitation stops working now."""
+    now = now or timezone.now()
+    membership = _invited_membership_lock(account=account, membership_id=membership_id)
+    revoked = Invitation.objects.filter(
+        membership=membership, accepted_at__isnull=True, revoked_at__isnull=True
+    ).update(revoked_at=now)
+    membership.invite_revoked_at = now
+    membership.save(update_fields=["invite_revoked_at", "updated_at"])
+    audit_record(
+        account=account,
+        actor=actor,
+        verb=AuditVerb.INVITATION_REVOKED,
+        target=membership,
+        after={"links_revoked": revoked},
+        now=now,
+    )
+    return revoked
+
+
+def invitation_find(*, token: str, now: datetime) -> Invitation | None:
+    """The pending invitation this token opens, or None (for every reason alike)."""
+    if not token or len(token) > 200:
+        return None
+    invitation = (
+        Invitation.objects.select_related("membership__account", "membership__user")
+        .filter(token_hash=token_hash(token))
+        .first()
+    )
+    if invitation is None or not invitation_usable(invitation, now):
+        return None
+    return invitation
+
+
+def invitation_usable(invitation: Invitation, now: datetime) -> bool:
+    """Whether a link can still be accepted: not used, revoked or expired, member still invited."""
+    return (
+        invitation.accepted_at is None
+        and invitation.revoked_at is None
+        and invitation.expires_at > now
+        and invitation.membership.status == MembershipStatus.INVITED
+    )
+
+
+@transaction.atomic(durable=True)
+def invitation_accept(
+    *,
+    token: str,
+    user: User,
+    now: datetime | None = None,
+    password: str | None = None,
+    first_name: str | None = None,
+    last_name: str | None = None,
+) -> Membership:
+    """Accept the invitation as `user`: the membership becomes active; the link is used up.
+
+    For a new person `password` (already validated) becomes their password in the same
+    transaction. Single use: the invitation row is locked and re-checked, so two concurrent
+    accepts of one link end with one success and one InvitationInvalid.
+    """
+    now = now or timezone.now()
+    found = invitation_find(token=token, now=now)
+    if found is None:
+        raise InvitationInvalid()
+    # Lock order: Account, then the membership, then the invitation itself.
+    membership = _invited_membership_lock(
+        account=found.membership.account, membership_id=found.membership_id
+    )
+    invitation = Invitation.objects.select_for_update().get(pk=found.pk)
+    invitation.membership = membership
+    if not invitation_usable(invitation, now):
+        raise InvitationInvalid()
+    if membership.user_id != user.pk:
+        raise InvitationForSomeoneElse()
+    if password is not None:
+        user.set_password(password)
+        user.first_name = (first_name or user.first_name).strip()
+        user.last_name = (last_name or user.last_name).strip()
+        user.save(update_fields=["password", "first_name", "last_name"])
+    invitation.accepted_at = now
+    invitation.save(update_fields=["accepted_at"])
+    membership.status = MembershipStatus.ACTIVE
+    membership.save(update_fields=["status", "updated_at"])
+    audit_record(
+        account=membership.account,
+        actor=user,
+        verb=AuditVerb.MEMBER_ACTIVATED,
+        target=membership,
+        before={"status": MembershipStatus.INVITED},
+        after={"status": MembershipStatus.ACTIVE},
+        now=now,
+    )
+    inviter = (
+        Membership.objects.filter(
+            account=membership.account, user_id=invitation.created_by_id, status="active"
+        )
+        .select_related("user", "account")
+        .first()
+    )
+    if inviter is not None:
+        notify(
+            membership=inviter,
+            kind=NotificationKind.INVITATION_ACCEPTED,
+            text=_("%(name)s accepted your invitation to %(account)s.")
+            % {"name": user.display_name, "account": membership.account.name},
+            url=reverse("seats:users"),
+            now=now,
+        )
+    return membership
+
+
+def invitations_unsent(*, now: datetime, older_than_seconds: int = 120) -> list[int]:
+    """Emailed invitations whose email never went out (the broker was down at commit)."""
+    cutoff = now - timedelta(seconds=older_than_seconds)
+    return list(
+        Invitation.objects.filter(
+            delivery=Delivery.EMAIL,
+            sent_at__isnull=True,
+            accepted_at__isnull=True,
+            revoked_at__isnull=True,
+            expires_at__gt=now,
+            created_at__lt=cutoff,
+            membership__status=MembershipStatus.INVITED,
+        ).values_list("pk", flat=True)
+    )
+
+
+@transaction.atomic(durable=True)
+def salesforce_connection_save(
+    *, account: Account, instance_url: str, access_token: str, actor: User
+) -> SalesforceConnection:
+    """Save (or replace) the account's Salesforce connection; the token is stored encrypted."""
+    connection, _created = SalesforceConnection.objects.update_or_create(
+        account=account,
+        defaults={
+            "instance_url": instance_url,
+            "access_token_encrypted": secret_encrypt(access_token),
+            "saved_by": actor,
+            "saved_at": timezone.now(),
+        },
+    )
+    return connection
+
+
+def salesforce_people_fetch(*, account: Account) -> list:
+    """The account's active Salesforce users, read live through the saved connection."""
+    connection = SalesforceConnection.objects.filter(account=account).first()
+    return salesforce_connection_users(connection)

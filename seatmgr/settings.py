@@ -137,7 +137,12 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_TIMEZONE = "UTC"
 # Periodic jobs live in code: each finds its due rows by id and is safe to run twice or late.
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE = {
+    "invitations-unsent-sweep": {
+        "task": "invitations.tasks.invitations_unsent_sweep_task",
+        "schedule": timedelta(minutes=5),
+    },
+}
 
 # Sessions and "last active": the time is written at most once per interval per membership.
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=60 * 60 * 24 * 14)

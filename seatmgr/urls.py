@@ -6,4 +6,5 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("", include("seats.urls")),
     path("", include("billing.urls")),
+    path("", include("invitations.urls")),
 ]

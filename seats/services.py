@@ -18,19 +18,20 @@ from accounts.models import (
     Membership,
     MembershipStatus,
     PartnerDomain,
+    PermissionSet,
+    Preset,
     SeatType,
+    Team,
     User,
 )
 from accounts.services import audit_record, user_get_or_create
+from seats.access import permissions_grant_check
 from seats.catalogue import (
     PAID_SEAT_TYPES,
-    PERMISSIONS_BY_CODE,
     SEAT_RULES,
     permissions_complete,
-    permissions_exceeding,
     permissions_validate,
     seat_allows_super_admin,
-    seat_ceiling,
     seat_default_permissions,
     seat_is_paid,
 )
@@ -38,8 +39,6 @@ from seats.errors import (
     AlreadyMember,
     NotEnoughSeats,
     PartnerDomainRequired,
-    PermissionsAboveSeat,
-    PermissionsNotHeld,
     SeatTypeUnavailable,
     SuperAdminNeedsPaidSeat,
 )
@@ -69,6 +68,16 @@ def _account_lock(account: Account) -> Account:
 
 def _pool_lock(account: Account, seat_type: str) -> SeatPool | None:
     return SeatPool.objects.select_for_update().filter(account=account, seat_type=seat_type).first()
+
+
+def seat_pool_lock_for(*, account: Account, seat_type: str) -> SeatPool | None:
+    """Lock the pool of a paid seat type before counting it; None for free seat types.
+
+    The caller already holds the account's lock (Account, then SeatPool).
+    """
+    if not seat_is_paid(seat_type):
+        return None
+    return _pool_lock(account, seat_type)
 
 
 def seats_assigned_count(*, account: Account, seat_type: str) -> int:
@@ -192,12 +201,11 @@ def member_add(
     if is_super_admin and not seat_allows_super_admin(seat_type):
         raise SuperAdminNeedsPaidSeat()
     user, _created = user_get_or_create(email=email, first_name=first_name, last_name=last_name)
-    seat_eligibility_check(account=account, seat_type=seat_type, emails=[user.email])
-    if seat_is_paid(seat_type):
-        _pool_lock(account, seat_type)
-        seat_capacity_check(account=account, seat_type=seat_type, needed=1)
     if Membership.objects.filter(account=account, user=user).exists():
         raise AlreadyMember(email=user.email)
+    seat_eligibility_check(account=account, seat_type=seat_type, emails=[user.email])
+    seat_pool_lock_for(account=account, seat_type=seat_type)
+    seat_capacity_check(account=account, seat_type=seat_type, needed=1)
     membership = Membership(
         user=user,
         account=account,
@@ -269,6 +277,7 @@ def member_permissions_set(
     actor: User | None,
     actor_membership: Membership | None = None,
     permission_template: str = "",
+    permission_set: PermissionSet | None = None,
     now: datetime | None = None,
 ) -> Membership:
     """Give a member these permissions, as they came from `access` (seat defaults, a template...).
@@ -282,20 +291,11 @@ def member_permissions_set(
         .select_for_update(of=("self",))
         .get(pk=membership.pk)
     )
-    above_seat = permissions_exceeding(permissions, seat_ceiling(SeatType(membership.seat_type)))
-    if above_seat:
-        raise PermissionsAboveSeat(
-            seat=SEAT_RULES[SeatType(membership.seat_type)].label,
-            permissions=", ".join(str(PERMISSIONS_BY_CODE[c].full_label) for c in above_seat),
-        )
-    if actor_membership is not None and not actor_membership.is_super_admin:
-        not_held = permissions_exceeding(
-            permissions, permissions_complete(actor_membership.permissions)
-        )
-        if not_held:
-            raise PermissionsNotHeld(
-                permissions=", ".join(str(PERMISSIONS_BY_CODE[c].full_label) for c in not_held)
-            )
+    permissions_grant_check(
+        permissions=permissions,
+        seat_type=membership.seat_type,
+        actor_membership=actor_membership,
+    )
     before = {
         "access": membership.access,
         "permission_template": membership.permission_template,
@@ -304,8 +304,17 @@ def member_permissions_set(
     membership.permissions = permissions
     membership.access = access
     membership.permission_template = permission_template if access == Access.TEMPLATE else ""
+    membership.permission_set = permission_set if access == Access.PERMISSION_SET else None
     membership.full_clean(exclude=["user", "account"])
-    membership.save(update_fields=["permissions", "access", "permission_template", "updated_at"])
+    membership.save(
+        update_fields=[
+            "permissions",
+            "access",
+            "permission_template",
+            "permission_set",
+            "updated_at",
+        ]
+    )
     audit_record(
         account=membership.account,
         actor=actor,
@@ -320,3 +329,87 @@ def member_permissions_set(
         now=now,
     )
     return membership
+
+
+def _team_names(membership: Membership) -> dict:
+    return {
+        "main_team": membership.main_team.name if membership.main_team else None,
+        "extra_teams": sorted(t.name for t in membership.extra_teams.all()),
+    }
+
+
+@transaction.atomic(durable=True)
+def members_teams_add(
+    *,
+    account: Account,
+    membership_ids: list[int],
+    actor_membership: Membership,
+    main_team: Team | None = None,
+    extra_teams: list[Team] | None = None,
+    preset: Preset | None = None,
+    now: datetime | None = None,
+) -> list[Membership]:
+    """Put several members into teams and/or apply a preset to them, all or none.
+
+    A main team replaces the current one; extra teams are added to theirs. A preset brings its
+    own teams and, when it has one, its permission set, which must fit every member's seat and
+    be grantable by the actor.
+    """
+    now = now or timezone.now()
+    extra_teams = list(extra_teams or [])
+    if preset is not None:
+        main_team = main_team or preset.main_team
+        extra_teams += list(preset.extra_teams.all())
+    for team in [main_team, *extra_teams, preset]:
+        if team is not None and team.account_id != account.pk:
+            raise ValueError("teams and presets must belong to the account")
+    _account_lock(account)
+    memberships = list(
+        Membership.objects.select_for_update(of=("self",))
+        .select_related("user", "main_team")
+        .filter(account=account, pk__in=membership_ids)
+        .order_by("pk")
+    )
+    actor = actor_membership.user
+    for membership in memberships:
+        before = _team_names(membership)
+        if main_team is not None:
+            membership.main_team = main_team
+        membership.extra_teams.add(*[t for t in extra_teams if t != membership.main_team])
+        if preset is not None and preset.permission_set is not None:
+            permissions = permissions_complete(preset.permission_set.permissions)
+            permissions_grant_check(
+                permissions=permissions,
+                seat_type=membership.seat_type,
+                actor_membership=actor_membership,
+            )
+            audit_record(
+                account=account,
+                actor=actor,
+                verb=AuditVerb.PERMISSIONS_CHANGED,
+                target=membership,
+                before={"access": membership.access, "permissions": membership.permissions},
+                after={
+                    "access": Access.PERMISSION_SET,
+                    "permission_set": preset.permission_set.name,
+                },
+                now=now,
+            )
+            membership.permissions = permissions
+            membership.access = Access.PERMISSION_SET
+            membership.permission_set = preset.permission_set
+            membership.permission_template = ""
+        if preset is not None:
+            membership.preset = preset
+        membership.full_clean(exclude=["user", "account"])
+        membership.save()
+        audit_record(
+            account=account,
+            actor=actor,
+            verb=AuditVerb.TEAMS_CHANGED,
+            target=membership,
+            before=before,
+            after={**_team_names(membership), "preset": preset.name if preset else None},
+            now=now,
+        )
+    return memberships

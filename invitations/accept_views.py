@@ -1,0 +1,140 @@
+"""The invitee's side: open the emailed link, set a password or sign in, and join.
+
+The token leaves the address bar at once (kept in the session, redirect to a token-free URL),
+and every link that can't be used gets the same neutral page with the same status.
+"""
+
+import logging
+
+from django.contrib.auth import authenticate, login, logout
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.access import public
+from accounts.ratelimit import client_ip, rate_limit_exceeded
+from accounts.services import current_account_set
+from invitations.forms import JoinExistingUserForm, JoinNewUserForm
+from invitations.services import InvitationInvalid, invitation_accept, invitation_find
+
+logger = logging.getLogger(__name__)
+
+SESSION_TOKEN_KEY = "seatmgr_invitation_token"  # noqa: S105 (a session key name, not a secret)
+ATTEMPTS_PER_WINDOW = 30
+WINDOW_SECONDS = 600
+
+
+def _strict_referrer(response):
+    response["Referrer-Policy"] = "no-referrer"
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def _neutral(request):
+    request.session.pop(SESSION_TOKEN_KEY, None)
+    response = TemplateResponse(request, "invitations/invalid.html", status=404)
+    return _strict_referrer(response)
+
+
+def _limited(request) -> bool:
+    return rate_limit_exceeded(
+        scope="invitation",
+        key=client_ip(request),
+        limit=ATTEMPTS_PER_WINDOW,
+        window_seconds=WINDOW_SECONDS,
+    )
+
+
+def _too_many(request):
+    return _strict_referrer(TemplateResponse(request, "invitations/too_many.html", status=429))
+
+
+@public
+def open_link(request, token: str):
+    if _limited(request):
+        return _too_many(request)
+    if invitation_find(token=token, now=timezone.now()) is None:
+        logger.info("invitation link refused: unknown, used, revoked or expired")
+        return _neutral(request)
+    request.session[SESSION_TOKEN_KEY] = token
+    return _strict_referrer(redirect("invitations:accept"))
+
+
+@public
+def accept(request):
+    token = request.session.get(SESSION_TOKEN_KEY, "")
+    invitation = invitation_find(token=token, now=timezone.now())
+    if invitation is None:
+        return _neutral(request)
+    invitee = invitation.membership.user
+    account = invitation.membership.account
+    context = {"invitation": invitation, "account": account, "invitee": invitee}
+
+    if request.user.is_authenticated and request.user.pk != invitee.pk:
+        return _strict_referrer(TemplateResponse(request, "invitations/someone_else.html", context))
+
+    if request.user.is_authenticated:
+        form, template = None, "invitations/join_signed_in.html"
+    elif invitee.has_usable_password():
+        form = JoinExistingUserForm(request.POST or None)
+        template = "invitations/join_existing.html"
+    else:
+        form = JoinNewUserForm(
+            request.POST or None,
+            user=invitee,
+            initial={"first_name": invitee.first_name, "last_name": invitee.last_name},
+        )
+        template = "invitations/join_new.html"
+    context["form"] = form
+
+    if request.method == "POST":
+        if _limited(request):
+            return _too_many(request)
+        user, fields = _joining_user(request, form, invitee)
+        if user is not None:
+            try:
+                membership = invitation_accept(token=token, user=user, **fields)
+            except InvitationInvalid:
+                return _neutral(request)
+            request.session.pop(SESSION_TOKEN_KEY, None)
+            if not request.user.is_authenticated or fields:
+                # Signing in (or setting a password) rotates the session key.
+                user.refresh_from_db()
+                login(request, user, backend="accounts.backends.EmailBackend")
+            current_account_set(session=request.session, membership=membership)
+            return redirect("accounts:home")
+    return _strict_referrer(TemplateResponse(request, template, context))
+
+
+def _joining_user(request, form, invitee):
+    """Who joins with this POST and what they set; (None, {}) when the form refuses."""
+    if form is None:  # already signed in as the invitee
+        return request.user, {}
+    if not form.is_valid():
+        return None, {}
+    if isinstance(form, JoinExistingUserForm):
+        user = authenticate(request, username=invitee.email, password=form.cleaned_data["password"])
+        if user is None:
+            form.add_error(
+                "password",
+                _("That password is not right. Try again, or use “Forgot password” to reset it."),
+            )
+        return user, {}
+    return invitee, {
+        "password": form.cleaned_data["password1"],
+        "first_name": form.cleaned_data["first_name"],
+        "last_name": form.cleaned_data["last_name"],
+    }
+
+
+@public
+@require_POST
+def switch_user(request):
+    """Signed in as someone else: sign out, keep the invitation, and continue."""
+    token = request.session.get(SESSION_TOKEN_KEY, "")
+    logout(request)
+    if token:
+        request.session[SESSION_TOKEN_KEY] = token
+    return redirect("invitations:accept")

@@ -1,0 +1,397 @@
+""" "Create user" (Users & Teams → Create user) and the invitation actions on the Users list.
+
+Three steps keep their state in the session: who (typed, CSV or Salesforce), the seat and
+access for the whole batch, then "Review access" and "Create user". Nothing is written before
+the last step, and that step is all-or-nothing.
+"""
+
+from django.contrib import messages
+from django.http import Http404, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.access import SUPER_ADMIN, member_required
+from accounts.models import Membership, MembershipStatus, SeatType
+from accounts.policy import AccountPermission, membership_can
+from invitations.forms import (
+    AccessForm,
+    CsvUploadForm,
+    SalesforceConnectionForm,
+    SalesforcePickForm,
+    TypedEmailsForm,
+)
+from invitations.parsing import FileRefused, ParsedPerson, csv_parse, emails_parse
+from invitations.salesforce import SalesforceError, SalesforcePerson
+from invitations.selectors import (
+    created_members,
+    salesforce_import_available,
+    seat_choices_for,
+)
+from invitations.services import (
+    BatchRefused,
+    InvitationInvalid,
+    invitation_link_copy,
+    invitation_resend,
+    invitation_revoke,
+    members_invite,
+    salesforce_connection_save,
+    salesforce_people_fetch,
+)
+from seats.access import AccessChoice, AccessMode, access_resolve, template_options
+from seats.catalogue import SEAT_RULES, level_label, permissions_by_tab
+from seats.errors import NotEnoughSeats, SeatsError
+from seats.forms import permission_grid
+from seats.services import seat_capacity_check
+
+WIZARD_KEY = "seatmgr_create_user"
+CREATED_KEY = "seatmgr_created_members"
+
+
+def _state(request) -> dict:
+    """This account's "Create user" state in the session (empty when none or another account's)."""
+    state = request.session.get(WIZARD_KEY) or {}
+    if state.get("account_id") != request.membership.account_id:
+        return {}
+    return state
+
+
+def _save_state(request, **values) -> None:
+    state = _state(request) or {"account_id": request.membership.account_id}
+    state.update(values)
+    request.session[WIZARD_KEY] = state
+
+
+def _people(state: dict) -> list[ParsedPerson]:
+    return [ParsedPerson(*row) for row in state.get("people", [])]
+
+
+def _people_chosen(request, people) -> object:
+    _save_state(request, people=[[p.email, p.first_name, p.last_name] for p in people], access=None)
+    return redirect("invitations:create_user_access")
+
+
+@member_required(AccountPermission.USERS)
+def create_user(request):
+    """Step 1, "Who": typed addresses, a CSV file, or Salesforce users."""
+    account = request.membership.account
+    source = request.POST.get("source") or request.GET.get("source") or "typed"
+    if source not in {"typed", "csv", "salesforce"}:
+        raise Http404
+    typed = TypedEmailsForm(request.POST if source == "typed" else None)
+    upload = CsvUploadForm(
+        request.POST if source == "csv" else None, request.FILES if source == "csv" else None
+    )
+    problems = []
+    if request.method == "POST" and source == "typed" and typed.is_valid():
+        result = emails_parse(typed.cleaned_data["emails"])
+        if result.ok:
+            return _people_chosen(request, result.people)
+        problems = result.problems
+    elif request.method == "POST" and source == "csv" and upload.is_valid():
+        try:
+            result = csv_parse(upload.cleaned_data["csv_file"].read(1_000_001))
+        except FileRefused as refused:
+            upload.add_error("csv_file", str(refused.message))
+        else:
+            if result.ok:
+                return _people_chosen(request, result.people)
+            problems = result.problems
+    elif not typed.is_bound and _state(request).get("people"):
+        typed = TypedEmailsForm(
+            initial={"emails": "\n".join(p.email for p in _people(_state(request)))}
+        )
+    context = {
+        "source": source,
+        "typed": typed,
+        "upload": upload,
+        "problems": problems,
+        "salesforce": salesforce_import_available(account=account),
+    }
+    return render(request, "invitations/create_user.html", context)
+
+
+@member_required(AccountPermission.USERS)
+def create_user_salesforce(request):
+    """Step 1 from Salesforce: list the active users (all selected) and take the chosen ones."""
+    account = request.membership.account
+    availability = salesforce_import_available(account=account)
+    if not availability.offered:
+        return redirect(reverse("invitations:create_user") + "?source=salesforce")
+    error, people = None, []
+    if request.method == "POST":
+        people = [SalesforcePerson(*row) for row in _state(request).get("salesforce", [])]
+    else:
+        try:
+            people = salesforce_people_fetch(account=account)
+        except SalesforceError as failure:
+            error = failure
+        _save_state(request, salesforce=[[p.email, p.first_name, p.last_name] for p in people])
+    form = SalesforcePickForm(request.POST or None, people=people)
+    if request.method == "POST" and form.is_valid():
+        chosen = [ParsedPerson(p.email, p.first_name, p.last_name) for p in form.chosen()]
+        return _people_chosen(request, chosen)
+    return render(
+        request,
+        "invitations/create_user_salesforce.html",
+        {"form": form, "error": error, "people": people, "salesforce": availability},
+    )
+
+
+@member_required(SUPER_ADMIN)
+def salesforce_connect(request):
+    """A super admin saves the Salesforce connection (the token is never shown again)."""
+    account = request.membership.account
+    form = SalesforceConnectionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        salesforce_connection_save(
+            account=account,
+            instance_url=form.cleaned_data["instance_url"],
+            access_token=form.cleaned_data["access_token"],
+            actor=request.user,
+        )
+        messages.success(request, _("The Salesforce connection was saved."))
+        return redirect("invitations:create_user_salesforce")
+    return render(
+        request,
+        "invitations/salesforce_connect.html",
+        {"form": form, "salesforce": salesforce_import_available(account=account)},
+    )
+
+
+def _access_form(request, data=None):
+    account = request.membership.account
+    state = _state(request)
+    saved = state.get("access") or {}
+    initial = {
+        "seat_type": saved.get("seat_type", SeatType.CORE),
+        "mode": saved.get("mode", AccessMode.DEFAULTS),
+        "template": saved.get("template", ""),
+        "no_invite": not saved.get("send_email", True),
+        "permissions": saved.get("permissions") or {},
+        "adjusted": bool(saved.get("permissions")),
+    }
+    options = template_options(account=account)
+    form = AccessForm(
+        data,
+        initial=initial,
+        seat_choices=seat_choices_for(account=account),
+        template_options=options,
+        allow_super_admin=request.membership.is_super_admin,
+    )
+    return form, options
+
+
+@member_required(AccountPermission.USERS)
+def create_user_access(request):
+    """Step 2: "Assign a seat" and "Choose how to restrict access" for the whole batch."""
+    people = _people(_state(request))
+    if not people:
+        return redirect("invitations:create_user")
+    account = request.membership.account
+    form, options = _access_form(request, request.POST or None)
+    missing = None
+    if request.method == "POST" and form.is_valid():
+        seat_type = form.cleaned_data["seat_type"]
+        choice = form.access_choice()
+        try:
+            access_resolve(
+                account=account,
+                seat_type=seat_type,
+                choice=choice,
+                actor_membership=request.membership,
+            )
+            seat_capacity_check(account=account, seat_type=seat_type, needed=len(people))
+        except NotEnoughSeats as short:
+            missing = short
+        except SeatsError as refused:
+            form.add_error(None, str(refused))
+        else:
+            _save_state(
+                request,
+                access={
+                    "seat_type": seat_type,
+                    "mode": choice.mode,
+                    "template": choice.template,
+                    "permissions": dict(choice.permissions),
+                    "send_email": not form.cleaned_data["no_invite"],
+                },
+            )
+            return redirect("invitations:create_user_review")
+    return render(
+        request,
+        "invitations/create_user_access.html",
+        {
+            "form": form,
+            "people": people,
+            "grid": permission_grid(form),
+            "templates_json": {o.value: dict(o.permissions) for o in options},
+            "missing": missing,
+            "can_buy": membership_can(request.membership, AccountPermission.BILLING),
+        },
+    )
+
+
+def _choice_from(saved: dict) -> AccessChoice:
+    return AccessChoice(
+        mode=AccessMode(saved["mode"]),
+        template=saved.get("template", ""),
+        permissions=saved.get("permissions") or {},
+    )
+
+
+def _review_rows(permissions: dict[str, str]) -> list[dict]:
+    """The permissions a member will hold, by tab, leaving out what is at "no access"."""
+    rows = []
+    for tab, items in permissions_by_tab():
+        held = [
+            {"label": p.full_label, "level": level_label(permissions[p.code])}
+            for p in items
+            if p.code in permissions and (permissions[p.code] != p.lowest or p.lowest == "owned")
+        ]
+        rows.append({"tab": tab, "held": held})
+    return rows
+
+
+@member_required(AccountPermission.USERS)
+def create_user_review(request):
+    """Step 3: "Review access", then "Create user"."""
+    state = _state(request)
+    people, saved = _people(state), state.get("access")
+    if not people or not saved:
+        return redirect("invitations:create_user")
+    account = request.membership.account
+    seat_type = SeatType(saved["seat_type"])
+    choice = _choice_from(saved)
+    error, missing, refused = None, None, []
+    try:
+        resolved = access_resolve(
+            account=account, seat_type=seat_type, choice=choice, actor_membership=request.membership
+        )
+    except SeatsError as problem:
+        messages.error(request, str(problem))
+        return redirect("invitations:create_user_access")
+    if request.method == "POST":
+        try:
+            result = members_invite(
+                account=account,
+                actor_membership=request.membership,
+                people=people,
+                seat_type=seat_type,
+                access=choice,
+                send_email=saved["send_email"],
+            )
+        except BatchRefused as batch:
+            error, refused = batch, batch.problems
+        except NotEnoughSeats as short:
+            missing = short
+        except SeatsError as problem:
+            error = problem
+        else:
+            request.session.pop(WIZARD_KEY, None)
+            request.session[CREATED_KEY] = [m.pk for m in result.memberships]
+            return redirect("invitations:created_users")
+    return render(
+        request,
+        "invitations/create_user_review.html",
+        {
+            "people": people,
+            "seat_label": SEAT_RULES[seat_type].label,
+            "resolved": resolved,
+            "mode_label": AccessMode(choice.mode).label,
+            "send_email": saved["send_email"],
+            "rows": _review_rows(resolved.permissions),
+            "error": error,
+            "refused": refused,
+            "missing": missing,
+            "can_buy": membership_can(request.membership, AccountPermission.BILLING),
+        },
+    )
+
+
+@member_required(AccountPermission.USERS)
+def created_users(request):
+    """After "Create user": copy each invite link, put the batch in teams, apply a preset."""
+    from invitations.forms import BatchTeamsForm
+    from seats.services import members_teams_add
+
+    account = request.membership.account
+    members = created_members(account=account, ids=request.session.get(CREATED_KEY, []))
+    if not members:
+        return redirect("seats:users")
+    form = BatchTeamsForm(request.POST or None, account=account)
+    if request.method == "POST" and form.is_valid():
+        try:
+            members_teams_add(
+                account=account,
+                membership_ids=[m.pk for m in members],
+                main_team=form.cleaned_data["main_team"],
+                extra_teams=list(form.cleaned_data["extra_teams"]),
+                preset=form.cleaned_data["preset"],
+                actor_membership=request.membership,
+            )
+        except SeatsError as problem:
+            form.add_error(None, str(problem))
+        else:
+            messages.success(request, _("Teams and preset were applied to the new users."))
+            return redirect("invitations:created_users")
+    return render(request, "invitations/created_users.html", {"members": members, "form": form})
+
+
+def _member_or_404(request, membership_id: int) -> Membership:
+    return get_object_or_404(Membership, pk=membership_id, account=request.membership.account)
+
+
+@member_required(AccountPermission.USERS)
+@require_POST
+def invite_link_copy(request, membership_id: int):
+    membership = _member_or_404(request, membership_id)
+    try:
+        url = invitation_link_copy(
+            account=request.membership.account, membership_id=membership.pk, actor=request.user
+        )
+    except InvitationInvalid:
+        return JsonResponse({"error": _("This user has already joined.")}, status=409)
+    return JsonResponse({"url": url})
+
+
+@member_required(AccountPermission.USERS)
+@require_POST
+def invite_resend(request, membership_id: int):
+    membership = _member_or_404(request, membership_id)
+    try:
+        invitation_resend(
+            account=request.membership.account, membership_id=membership.pk, actor=request.user
+        )
+    except InvitationInvalid:
+        messages.error(
+            request, _("%(email)s has already joined.") % {"email": membership.user.email}
+        )
+    else:
+        messages.success(
+            request,
+            _("A new invitation is on its way to %(email)s.") % {"email": membership.user.email},
+        )
+    return redirect("seats:users")
+
+
+@member_required(AccountPermission.USERS)
+def invite_revoke(request, membership_id: int):
+    membership = _member_or_404(request, membership_id)
+    if membership.status != MembershipStatus.INVITED:
+        messages.error(
+            request, _("%(email)s has already joined.") % {"email": membership.user.email}
+        )
+        return redirect("seats:users")
+    if request.method == "POST":
+        invitation_revoke(
+            account=request.membership.account, membership_id=membership.pk, actor=request.user
+        )
+        messages.success(
+            request,
+            _("Every invitation link for %(email)s has stopped working.")
+            % {"email": membership.user.email},
+        )
+        return redirect("seats:users")
+    return render(request, "invitations/revoke_confirm.html", {"member": membership})
