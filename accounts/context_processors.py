@@ -3,7 +3,7 @@
 from django.utils.functional import SimpleLazyObject
 
 from accounts.policy import AccountPermission, membership_can, membership_is_super_admin
-from accounts.selectors import membership_list_for_user
+from accounts.selectors import membership_list_for_user, notifications_unread_count
 
 
 def settings_shell(request) -> dict:
@@ -19,6 +19,9 @@ def settings_shell(request) -> dict:
             "manage_billing": membership_can(membership, AccountPermission.BILLING),
             "super_admin": membership_is_super_admin(membership),
         },
+        "unread_notifications": SimpleLazyObject(
+            lambda: notifications_unread_count(membership=membership) if membership else 0
+        ),
         # Evaluated only where the template shows the account switcher.
         "switchable_memberships": SimpleLazyObject(
             lambda: list(membership_list_for_user(user=user))

@@ -2,7 +2,7 @@
 
 from django.db.models import QuerySet
 
-from accounts.models import Account, Membership, MembershipStatus, User
+from accounts.models import Account, Membership, MembershipStatus, Notification, User
 
 SESSION_ACCOUNT_KEY = "seatmgr_account_id"
 
@@ -60,3 +60,11 @@ def member_list(*, account: Account) -> QuerySet[Membership]:
         .select_related("user", "main_team", "permission_set")
         .order_by("user__email", "id")
     )
+
+
+def notifications_unread_count(*, membership: Membership) -> int:
+    return Notification.objects.filter(membership=membership, read_at__isnull=True).count()
+
+
+def notification_list(*, membership: Membership, limit: int = 20) -> list[Notification]:
+    return list(Notification.objects.filter(membership=membership)[:limit])

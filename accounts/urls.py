@@ -20,4 +20,5 @@ urlpatterns = [
     path("accounts/switch/", views.switch_account, name="switch_account"),
     path("settings/profile/", views.profile, name="profile"),
     path("settings/notifications/", views.notifications, name="notifications"),
+    path("settings/notifications/read/", views.notifications_read, name="notifications_read"),
 ]

@@ -5,6 +5,7 @@ from django.contrib.auth import views as auth_views
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -13,10 +14,15 @@ from accounts.forms import NotificationsForm, PasswordResetRequestForm, ProfileF
 from accounts.models import MembershipStatus
 from accounts.notifications import Channel, notification_preferences
 from accounts.policy import AccountPermission, membership_can
-from accounts.selectors import membership_get_for_user, membership_list_for_user
+from accounts.selectors import (
+    membership_get_for_user,
+    membership_list_for_user,
+    notification_list,
+)
 from accounts.services import (
     current_account_set,
     notification_settings_update,
+    notifications_mark_read,
     user_profile_update,
 )
 
@@ -136,4 +142,19 @@ def notifications(request):
         notification_settings_update(membership=membership, choices=form.choices())
         messages.success(request, _("Your notification preferences were saved."))
         return redirect("accounts:notifications")
-    return render(request, "accounts/notifications.html", {"form": form, "channels": list(Channel)})
+    return render(
+        request,
+        "accounts/notifications.html",
+        {
+            "form": form,
+            "channels": list(Channel),
+            "recent": notification_list(membership=membership),
+        },
+    )
+
+
+@member_required()
+@require_POST
+def notifications_read(request):
+    notifications_mark_read(membership=request.membership, now=timezone.now())
+    return redirect("accounts:notifications")

@@ -20,13 +20,13 @@ def permission_fields(initial: Mapping[str, str]) -> dict[str, forms.Field]:
     for permission in PERMISSIONS:
         value = initial.get(permission.code, permission.lowest)
         name = FIELD_PREFIX + permission.code
+        # Inside a CRM object's row the object is the row's legend: "View", not "Contacts: View".
+        label = permission.label if permission.group else permission.full_label
         if _is_toggle(permission):
-            fields[name] = forms.BooleanField(
-                label=permission.full_label, required=False, initial=value == ON
-            )
+            fields[name] = forms.BooleanField(label=label, required=False, initial=value == ON)
         else:
             fields[name] = forms.ChoiceField(
-                label=permission.full_label,
+                label=label,
                 choices=[(level, level_label(level)) for level in permission.levels],
                 initial=value,
                 required=False,

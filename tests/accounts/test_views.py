@@ -9,9 +9,10 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import Membership
+from accounts.models import Membership, Notification
 from accounts.policy import ON, AccountPermission
 from accounts.selectors import SESSION_ACCOUNT_KEY
+from accounts.services import notify
 from tests.factories import PASSWORD, AccountFactory, MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -236,3 +237,28 @@ def test_last_active_is_written_at_most_once_per_interval(
         client.get(reverse("accounts:profile"))
         member.refresh_from_db()
         assert member.last_active_at is None
+
+
+def test_in_app_notifications_are_counted_listed_and_marked_read(client):
+    member = MembershipFactory()
+    other = MembershipFactory()
+    Notification.objects.create(membership=member, kind="billing", text="Two Core seats bought.")
+    Notification.objects.create(membership=other, kind="billing", text="Not for you.")
+    client.force_login(member.user)
+    page = client.get(reverse("accounts:notifications")).content.decode()
+    assert "Two Core seats bought." in page
+    assert "Not for you." not in page
+    assert 'data-testid="unread-count">1<' in page
+    client.post(reverse("accounts:notifications_read"))
+    page = client.get(reverse("accounts:notifications")).content.decode()
+    assert "unread-count" not in page
+    assert Notification.objects.get(membership=other).read_at is None
+
+
+def test_a_notification_respects_the_members_channels(django_capture_on_commit_callbacks):
+    member = MembershipFactory(notification_settings={"billing": {"email": True, "in_app": False}})
+    with django_capture_on_commit_callbacks(execute=True):
+        created = notify(membership=member, kind="billing", text="Renewed.")
+    assert created is None
+    assert not Notification.objects.filter(membership=member).exists()
+    assert [m.to for m in mail.outbox] == [[member.user.email]]
