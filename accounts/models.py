@@ -319,6 +319,8 @@ class Membership(models.Model):
     # filtering 100,000 members by invitation status is an indexed lookup.
     invite_expires_at = models.DateTimeField(null=True, blank=True)
     invite_revoked_at = models.DateTimeField(null=True, blank=True)
+    # When the member first became active in the account (accepted their invitation).
+    joined_at = models.DateTimeField(null=True, blank=True)
     deactivated_at = models.DateTimeField(null=True, blank=True)
     deactivation_note = models.CharField(max_length=500, blank=True)
     notification_settings = models.JSONField(default=dict, blank=True)
@@ -392,7 +394,8 @@ class Membership(models.Model):
     def invitation_state_at(self, now) -> InvitationState | None:
         """None for a member who joined without an invitation (the account's creator)."""
         if self.status != MembershipStatus.INVITED:
-            return InvitationState.ACCEPTED if self.invite_expires_at else None
+            invited_then_joined = self.invite_expires_at and self.joined_at
+            return InvitationState.ACCEPTED if invited_then_joined else None
         if self.invite_revoked_at is not None:
             return InvitationState.REVOKED
         if self.invite_expires_at is None:
@@ -425,6 +428,11 @@ class AuditVerb(models.TextChoices):
     INVITATION_REVOKED = "invitation.revoked", _("Invitation revoked")
     SEATS_CHANGED = "seats.pool_changed", _("Seat counts changed")
     SUBSCRIPTION_CHANGED = "subscription.changed", _("Subscription changed")
+    SUBSCRIPTION_RENEWED = "subscription.renewed", _("Subscription renewed")
+    SEATS_BOUGHT = "seats.bought", _("Seats bought")
+    SEAT_REMOVAL_SCHEDULED = "seats.removal_scheduled", _("Seat removal scheduled")
+    SEAT_REMOVAL_CANCELLED = "seats.removal_cancelled", _("Seat removal cancelled")
+    BILLING_CHANGED = "billing.changed", _("Billing details changed")
 
 
 class AuditEvent(models.Model):

@@ -1,8 +1,18 @@
 """Reads shared by pages and services of the accounts floor."""
 
-from django.db.models import QuerySet
+from datetime import timedelta
 
-from accounts.models import Account, Membership, MembershipStatus, Notification, User
+from django.db.models import Q, QuerySet
+
+from accounts.models import (
+    Account,
+    InvitationState,
+    Membership,
+    MembershipStatus,
+    Notification,
+    User,
+)
+from accounts.policy import ON, AccountPermission
 
 SESSION_ACCOUNT_KEY = "seatmgr_account_id"
 
@@ -68,3 +78,57 @@ def notifications_unread_count(*, membership: Membership) -> int:
 
 def notification_list(*, membership: Membership, limit: int = 20) -> list[Notification]:
     return list(Notification.objects.filter(membership=membership)[:limit])
+
+
+def billing_admins(*, account: Account) -> QuerySet[Membership]:
+    """Active members who may manage billing: super admins and holders of "Edit billing"."""
+    holds_billing = Q(**{f"permissions__{AccountPermission.BILLING}": ON})
+    return (
+        Membership.objects.filter(account=account, status=MembershipStatus.ACTIVE)
+        .filter(Q(is_super_admin=True) | holds_billing)
+        .select_related("user", "account")
+    )
+
+
+def invitation_state_filter(state: str, *, now) -> Q:
+    """Which memberships are in this invitation state (see Membership.invitation_state_at)."""
+    invited = Q(status=MembershipStatus.INVITED)
+    return {
+        InvitationState.NOT_SENT: invited
+        & Q(invite_expires_at__isnull=True, invite_revoked_at__isnull=True),
+        InvitationState.PENDING: invited
+        & Q(invite_revoked_at__isnull=True, invite_expires_at__gt=now),
+        InvitationState.EXPIRED: invited
+        & Q(invite_revoked_at__isnull=True, invite_expires_at__lte=now),
+        InvitationState.REVOKED: invited & Q(invite_revoked_at__isnull=False),
+        InvitationState.ACCEPTED: ~invited
+        & Q(invite_expires_at__isnull=False, joined_at__isnull=False),
+    }[InvitationState(state)]
+
+
+def member_search(
+    *,
+    account: Account,
+    now,
+    q: str = "",
+    seat_type: str = "",
+    invitation_state: str = "",
+    inactive_days: int | None = None,
+) -> QuerySet[Membership]:
+    """The account's members matching a search (name or email) and filters."""
+    members = member_list(account=account)
+    if q:
+        for word in q.split()[:5]:
+            members = members.filter(
+                Q(user__email__icontains=word)
+                | Q(user__first_name__icontains=word)
+                | Q(user__last_name__icontains=word)
+            )
+    if seat_type:
+        members = members.filter(seat_type=seat_type)
+    if invitation_state:
+        members = members.filter(invitation_state_filter(invitation_state, now=now))
+    if inactive_days:
+        cutoff = now - timedelta(days=inactive_days)
+        members = members.filter(Q(last_active_at__lt=cutoff) | Q(last_active_at__isnull=True))
+    return members

@@ -108,3 +108,151 @@ class SubscriptionItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.product} {self.tier}".strip()
+
+
+class CardOnFile(models.Model):
+    """The card an account is charged on, as the payment gateway described it.
+
+    Never the card number: the gateway keeps the card and gives back a token.
+    """
+
+    account = models.OneToOneField(Account, on_delete=models.CASCADE, related_name="card")
+    gateway_token = models.CharField(max_length=200)
+    brand = models.CharField(max_length=30)
+    last4 = models.CharField(max_length=4)
+    exp_month = models.PositiveSmallIntegerField()
+    exp_year = models.PositiveSmallIntegerField()
+    updated_by = models.ForeignKey(
+        "accounts.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("card on file")
+        verbose_name_plural = _("cards on file")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(exp_month__gte=1, exp_month__lte=12), name="card_exp_month_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(last4__regex=r"^[0-9]{4}$"), name="card_last4_digits"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.brand} •••• {self.last4}"
+
+
+class BillingContact(models.Model):
+    """Who receives invoices and billing questions for an account."""
+
+    account = models.OneToOneField(
+        Account, on_delete=models.CASCADE, related_name="billing_contact"
+    )
+    name = models.CharField(_("name"), max_length=200)
+    email = models.EmailField(_("email"))
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("billing contact")
+        verbose_name_plural = _("billing contacts")
+
+    def __str__(self) -> str:
+        return f"{self.name} <{self.email}>"
+
+
+class InvoiceKind(models.TextChoices):
+    PURCHASE = "purchase", _("Seats bought")
+    RENEWAL = "renewal", _("Renewal")
+
+
+class InvoiceStatus(models.TextChoices):
+    PAID = "paid", _("Paid")
+    OPEN = "open", _("Unpaid")
+
+
+class Invoice(models.Model):
+    """One charge to an account: a purchase now, or the renewal of a period.
+
+    A renewal invoice exists once per subscription and period (the database refuses a
+    second), which is what makes the renewal job safe to run twice. A purchase carries the
+    idempotency key of the form that asked for it, so a double submit buys once.
+    """
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="invoices")
+    subscription = models.ForeignKey(
+        Subscription, on_delete=models.PROTECT, null=True, blank=True, related_name="invoices"
+    )
+    kind = models.CharField(max_length=20, choices=InvoiceKind.choices)
+    status = models.CharField(max_length=20, choices=InvoiceStatus.choices)
+    currency = models.CharField(max_length=3, default="usd")
+    total_cents = models.PositiveIntegerField()
+    period_start = models.DateTimeField()
+    period_end = models.DateTimeField()
+    # NULL, not "", for invoices without a key: the unique constraint ignores NULLs.
+    idempotency_key = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001
+    charge_id = models.CharField(max_length=100, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        "accounts.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    paid_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("invoice")
+        verbose_name_plural = _("invoices")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "idempotency_key"],
+                condition=Q(idempotency_key__isnull=False),
+                name="invoice_idempotency_key_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["subscription", "period_start"],
+                condition=Q(kind="renewal"),
+                name="invoice_one_renewal_per_period",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="paid", paid_at__isnull=False)
+                | (~Q(status="paid") & Q(paid_at__isnull=True)),
+                name="invoice_paid_at_matches_status",
+            ),
+            models.CheckConstraint(
+                condition=Q(period_end__gt=F("period_start")), name="invoice_period_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(total_cents__gte=0), name="invoice_total_not_negative"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["account", "-created_at"], name="invoice_account_time"),
+            models.Index(fields=["status", "next_attempt_at"], name="invoice_retry_due"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def number(self) -> str:
+        return f"INV-{self.pk:06d}"
+
+
+class InvoiceLine(models.Model):
+    """One line of an invoice: what, how many, at what price (integer cents)."""
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")
+    description = models.CharField(max_length=300)
+    quantity = models.PositiveIntegerField(default=1)
+    unit_cents = models.PositiveIntegerField()
+    amount_cents = models.PositiveIntegerField()
+
+    class Meta:
+        verbose_name = _("invoice line")
+        verbose_name_plural = _("invoice lines")
+        ordering = ["invoice_id", "id"]
+
+    def __str__(self) -> str:
+        return self.description

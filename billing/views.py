@@ -1,31 +1,333 @@
-"""Account & Billing and Pricing & Features pages. Billing admins and super admins only."""
+"""Seats, Account & Billing and Pricing & Features pages. Billing admins and super admins only.
 
-from django.http import Http404
-from django.shortcuts import render
+Each view checks permission, validates a form, calls one service and renders or redirects.
+"""
+
+import uuid
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 
 from accounts.access import member_required
+from accounts.models import SeatType
 from accounts.policy import AccountPermission
+from accounts.selectors import member_search
 from billing.catalogue import HubCode, catalogue_get
-from billing.selectors import subscription_hub_tiers, subscription_live_get, subscription_owned_hubs
+from billing.errors import NoCardOnFile
+from billing.forms import (
+    AddSeatsForm,
+    BillingContactForm,
+    CardForm,
+    RemoveSeatsForm,
+    SeatsFilterForm,
+)
+from billing.gateway import TEST_CARDS, CardInvalid
+from billing.models import BillingContact, CardOnFile, Invoice
+from billing.selectors import (
+    subscription_hub_tiers,
+    subscription_live_get,
+    subscription_owned_hubs,
+)
+from billing.services import (
+    billing_contact_save,
+    card_save,
+    seat_removal_cancel,
+    seat_removal_schedule,
+    seats_purchase,
+    seats_purchase_quote,
+)
+from billing.services.removals import removable_seats
+from seats.catalogue import PAID_SEAT_TYPES
+from seats.errors import SeatsError
 from seats.selectors import seat_pool_summaries
 
+BILLING = AccountPermission.BILLING
+MEMBERS_PER_PAGE = 50
 
-@member_required(AccountPermission.BILLING)
+
+def _paid_seat_type(value: str) -> SeatType:
+    try:
+        seat_type = SeatType(value)
+    except ValueError:
+        raise Http404 from None
+    if seat_type not in PAID_SEAT_TYPES:
+        raise Http404
+    return seat_type
+
+
+def _safe_next(request, fallback: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return target
+    return fallback
+
+
+@member_required(BILLING)
+def seats(request):
+    """Users & Teams → "Seats": each paid seat type's counts, and who holds which seat."""
+    account = request.membership.account
+    filters = SeatsFilterForm(request.GET or None)
+    criteria = filters.cleaned_data if filters.is_valid() else {}
+    members = member_search(
+        account=account,
+        now=timezone.now(),
+        q=criteria.get("q", ""),
+        seat_type=criteria.get("seat", ""),
+        invitation_state=criteria.get("invitation", ""),
+        inactive_days=criteria.get("inactive_days"),
+    )
+    page = Paginator(members, MEMBERS_PER_PAGE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "billing/seats.html",
+        {
+            "pools": seat_pool_summaries(account=account),
+            "subscription": subscription_live_get(account=account),
+            "filters": filters,
+            "page": page,
+            "query": query.urlencode(),
+        },
+    )
+
+
+@member_required(BILLING)
+def seats_add(request, seat_type: str):
+    """ "Add seats": a quantity, the prorated price, "Buy now"."""
+    seat_type = _paid_seat_type(seat_type)
+    account = request.membership.account
+    if not CardOnFile.objects.filter(account=account).exists():
+        messages.info(request, _("Add a card first; you'll come back here to buy the seats."))
+        return redirect(f"{reverse('billing:card')}?next={request.path}")
+    form = AddSeatsForm(
+        request.POST or None,
+        initial={"quantity": request.GET.get("quantity", 1), "idempotency_key": uuid.uuid4().hex},
+    )
+    quote, error = None, None
+    quantity = form.data.get("quantity") if form.is_bound else form.initial["quantity"]
+    try:
+        quote = seats_purchase_quote(
+            account=account, seat_type=seat_type, quantity=int(quantity), now=timezone.now()
+        )
+    except (TypeError, ValueError):
+        pass
+    except SeatsError as problem:
+        error = problem
+    if request.method == "POST" and form.is_valid():
+        try:
+            invoice = seats_purchase(
+                account=account,
+                seat_type=seat_type,
+                quantity=form.cleaned_data["quantity"],
+                idempotency_key=form.cleaned_data["idempotency_key"],
+                actor=request.user,
+            )
+        except NoCardOnFile:
+            return redirect(f"{reverse('billing:card')}?next={request.path}")
+        except SeatsError as problem:
+            form.add_error(None, str(problem))
+        else:
+            messages.success(
+                request,
+                _("Seats bought. Invoice %(number)s was paid.") % {"number": invoice.number},
+            )
+            return redirect("billing:seats")
+    return render(
+        request,
+        "billing/seats_add.html",
+        {
+            "form": form,
+            "seat_type": seat_type,
+            "quote": quote,
+            "error": error,
+            "card": CardOnFile.objects.filter(account=account).first(),
+            "pool": next(
+                (p for p in seat_pool_summaries(account=account) if p.seat_type == seat_type), None
+            ),
+        },
+    )
+
+
+@member_required(BILLING)
+def seats_quote(request, seat_type: str):
+    """The price for a quantity, for the "Add seats" page to update as the number changes."""
+    seat_type = _paid_seat_type(seat_type)
+    try:
+        quantity = int(request.GET.get("quantity", ""))
+        quote = seats_purchase_quote(
+            account=request.membership.account,
+            seat_type=seat_type,
+            quantity=quantity,
+            now=timezone.now(),
+        )
+    except ValueError:
+        return JsonResponse({"error": _("Enter a whole number of seats.")}, status=400)
+    except SeatsError as problem:
+        return JsonResponse({"error": str(problem)}, status=400)
+    return JsonResponse(
+        {
+            "quantity": quote.quantity,
+            "amount_cents": quote.amount_cents,
+            "period_cents": quote.period_cents,
+            "currency": quote.currency,
+        }
+    )
+
+
+@member_required(BILLING)
 def account(request):
+    """Account & Billing → "Subscriptions": the plan, its period, and each paid seat type."""
     account = request.membership.account
     subscription = subscription_live_get(account=account)
+    pools = seat_pool_summaries(account=account)
+    removable = {
+        p.seat_type: removable_seats(
+            included=p.included,
+            purchased_at_renewal=p.purchased - p.pending_removal,
+            assigned=p.assigned,
+        )
+        for p in pools
+    }
     return render(
         request,
         "billing/account.html",
         {
             "subscription": subscription,
             "owned_hubs": subscription_owned_hubs(subscription),
-            "pools": seat_pool_summaries(account=account),
+            "pools": [(p, removable[p.seat_type]) for p in pools],
+            "card": CardOnFile.objects.filter(account=account).first(),
         },
     )
 
 
-@member_required(AccountPermission.BILLING)
+@member_required(BILLING)
+def seats_remove(request, seat_type: str):
+    """ "Remove unassigned seats": takes effect at the renewal date; nothing changes now."""
+    seat_type = _paid_seat_type(seat_type)
+    account = request.membership.account
+    pool = next((p for p in seat_pool_summaries(account=account) if p.seat_type == seat_type), None)
+    if pool is None:
+        raise Http404
+    form = RemoveSeatsForm(request.POST or None, initial={"quantity": 1})
+    if request.method == "POST" and form.is_valid():
+        try:
+            seat_removal_schedule(
+                account=account,
+                seat_type=seat_type,
+                quantity=form.cleaned_data["quantity"],
+                actor=request.user,
+            )
+        except SeatsError as problem:
+            form.add_error("quantity", str(problem))
+        else:
+            messages.success(request, _("The removal is scheduled for the renewal date."))
+            return redirect("billing:account")
+    maximum = removable_seats(
+        included=pool.included,
+        purchased_at_renewal=pool.purchased - pool.pending_removal,
+        assigned=pool.assigned,
+    )
+    return render(
+        request,
+        "billing/seats_remove.html",
+        {
+            "form": form,
+            "pool": pool,
+            "maximum": maximum,
+            "subscription": subscription_live_get(account=account),
+        },
+    )
+
+
+@member_required(BILLING)
+def seats_remove_cancel(request, seat_type: str):
+    """ "Cancel this removal", after a confirmation."""
+    seat_type = _paid_seat_type(seat_type)
+    account = request.membership.account
+    pool = next((p for p in seat_pool_summaries(account=account) if p.seat_type == seat_type), None)
+    if pool is None:
+        raise Http404
+    if request.method == "POST":
+        try:
+            seat_removal_cancel(account=account, seat_type=seat_type, actor=request.user)
+        except SeatsError as problem:
+            messages.error(request, str(problem))
+        else:
+            messages.success(request, _("The removal was cancelled."))
+        return redirect("billing:account")
+    return render(
+        request,
+        "billing/seats_remove_cancel.html",
+        {"pool": pool, "subscription": subscription_live_get(account=account)},
+    )
+
+
+@member_required(BILLING)
+def card(request):
+    """Account & Billing → "Payment method": add or replace the card on file."""
+    account = request.membership.account
+    form = CardForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            card_save(account=account, actor=request.user, **form.cleaned_data)
+        except CardInvalid as invalid:
+            field = {"expiry": "exp_month"}.get(
+                invalid.context.get("field"), invalid.context.get("field")
+            )
+            form.add_error(field if field in form.fields else None, str(invalid))
+        else:
+            messages.success(request, _("The card was saved."))
+            return redirect(_safe_next(request, reverse("billing:card")))
+    return render(
+        request,
+        "billing/card.html",
+        {
+            "form": form,
+            "card": CardOnFile.objects.filter(account=account).first(),
+            "next": _safe_next(request, ""),
+            "test_cards": TEST_CARDS,
+        },
+    )
+
+
+@member_required(BILLING)
+def invoices(request):
+    account = request.membership.account
+    page = Paginator(Invoice.objects.filter(account=account), 25).get_page(request.GET.get("page"))
+    return render(request, "billing/invoices.html", {"page": page})
+
+
+@member_required(BILLING)
+def invoice(request, invoice_id: int):
+    found = get_object_or_404(
+        Invoice.objects.prefetch_related("lines"), pk=invoice_id, account=request.membership.account
+    )
+    return render(request, "billing/invoice.html", {"invoice": found})
+
+
+@member_required(BILLING)
+def contact(request):
+    account = request.membership.account
+    current = BillingContact.objects.filter(account=account).first()
+    form = BillingContactForm(
+        request.POST or None,
+        initial={"name": current.name, "email": current.email} if current else None,
+    )
+    if request.method == "POST" and form.is_valid():
+        billing_contact_save(account=account, actor=request.user, **form.cleaned_data)
+        messages.success(request, _("The billing contact was saved."))
+        return redirect("billing:contact")
+    return render(request, "billing/contact.html", {"form": form})
+
+
+@member_required(BILLING)
 def pricing(request):
     catalogue = catalogue_get()
     try:

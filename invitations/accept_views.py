@@ -26,8 +26,11 @@ ATTEMPTS_PER_WINDOW = 30
 WINDOW_SECONDS = 600
 
 
-def _strict_referrer(response):
-    response["Referrer-Policy"] = "no-referrer"
+def _strict_referrer(response, policy: str = "same-origin"):
+    # The link page itself (token in the URL) sends no referrer at all. Pages with a form use
+    # same-origin: nothing leaks to other sites, and the browser still sends the Origin header
+    # that CSRF protection checks (with no-referrer, Chromium sends "Origin: null").
+    response["Referrer-Policy"] = policy
     response["Cache-Control"] = "no-store"
     return response
 
@@ -35,7 +38,7 @@ def _strict_referrer(response):
 def _neutral(request):
     request.session.pop(SESSION_TOKEN_KEY, None)
     response = TemplateResponse(request, "invitations/invalid.html", status=404)
-    return _strict_referrer(response)
+    return _strict_referrer(response, policy="no-referrer")
 
 
 def _limited(request) -> bool:
@@ -59,7 +62,7 @@ def open_link(request, token: str):
         logger.info("invitation link refused: unknown, used, revoked or expired")
         return _neutral(request)
     request.session[SESSION_TOKEN_KEY] = token
-    return _strict_referrer(redirect("invitations:accept"))
+    return _strict_referrer(redirect("invitations:accept"), policy="no-referrer")
 
 
 @public

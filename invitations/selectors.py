@@ -5,12 +5,10 @@ from dataclasses import dataclass
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
-from accounts.models import Account, Membership, SeatType, SolutionsPartner
+from accounts.models import Account, Membership
 from billing.catalogue import TierCode, tier_rank
 from billing.selectors import subscription_hub_tiers, subscription_live_get
 from invitations.models import SalesforceConnection
-from seats.catalogue import SEAT_RULES
-from seats.selectors import seat_pool_summaries
 
 
 @dataclass(frozen=True)
@@ -34,22 +32,6 @@ def salesforce_import_available(*, account: Account) -> SalesforceAvailability:
         )
     connection = SalesforceConnection.objects.filter(account=account).first()
     return SalesforceAvailability(offered=True, why_not="", connection=connection)
-
-
-def seat_choices_for(*, account: Account) -> list[tuple[str, str]]:
-    """The seat types this account can assign now, paid ones with what is free."""
-    choices = []
-    for pool in seat_pool_summaries(account=account):
-        if pool.enabled:
-            label = _("%(seat)s (%(available)s available)") % {
-                "seat": pool.label,
-                "available": pool.available,
-            }
-            choices.append((pool.seat_type, label))
-    choices.append((SeatType.VIEW_ONLY, str(SEAT_RULES[SeatType.VIEW_ONLY].label)))
-    if SolutionsPartner.objects.filter(accounts=account).exists():
-        choices.append((SeatType.PARTNER, str(SEAT_RULES[SeatType.PARTNER].label)))
-    return choices
 
 
 def created_members(*, account: Account, ids: list[int]) -> QuerySet[Membership]:

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -23,6 +25,7 @@ from accounts.models import (
     PartnerDomain,
     SeatType,
     User,
+    email_normalise,
 )
 from accounts.notifications import NotificationKind
 from accounts.services import audit_record, notify, user_get_or_create
@@ -33,7 +36,12 @@ from invitations.salesforce import salesforce_connection_users
 from invitations.tokens import token_hash, token_new
 from seats.access import AccessChoice, access_resolve
 from seats.errors import SeatsError
-from seats.services import seat_capacity_check, seat_eligibility_check, seat_pool_lock_for
+from seats.services import (
+    seat_capacity_check,
+    seat_eligibility_check,
+    seat_pool_lock_for,
+    seat_pool_settle,
+)
 
 
 class BatchRefused(SeatsError):
@@ -66,6 +74,14 @@ class InvitationForSomeoneElse(SeatsError):
 class BatchResult:
     memberships: list[Membership]
     created_users: int
+
+
+def _valid_email(email: str) -> bool:
+    try:
+        validate_email(email)
+    except ValidationError:
+        return False
+    return len(email) <= 254
 
 
 def _partner_problems(*, account: Account, emails: list[str]) -> list[tuple[str, str]]:
@@ -101,15 +117,19 @@ def members_invite(
     actor = actor_membership.user
     # Serialises every change of who is in the account and who holds a seat (Account first).
     account = Account.objects.select_for_update().get(pk=account.pk)
+    people = [ParsedPerson(email_normalise(p.email), p.first_name, p.last_name) for p in people]
     emails = [p.email for p in people]
     if not emails:
         raise BatchRefused([])
+    repeated = sorted({e for e in emails if emails.count(e) > 1})
     existing = set(
         Membership.objects.filter(account=account, user__email__in=emails).values_list(
             "user__email", flat=True
         )
     )
-    problems = [(e, _("Already a user in this account.")) for e in emails if e in existing]
+    problems = [(e, _("Not a valid email address.")) for e in emails if not _valid_email(e)]
+    problems += [(e, _("Listed more than once in this batch.")) for e in repeated]
+    problems += [(e, _("Already a user in this account.")) for e in emails if e in existing]
     if seat_type == SeatType.PARTNER:
         problems += _partner_problems(account=account, emails=emails)
     if problems:
@@ -160,6 +180,7 @@ def members_invite(
         )
         if send_email:
             invitations.append(_invitation_create(membership=membership, created_by=actor, now=now))
+    seat_pool_settle(account=account, seat_type=seat_type, actor=actor, now=now)
     _dispatch_after_commit(invitations)
     return BatchResult(memberships=memberships, created_users=created_users)
 
@@ -353,7 +374,8 @@ def invitation_accept(
     invitation.accepted_at = now
     invitation.save(update_fields=["accepted_at"])
     membership.status = MembershipStatus.ACTIVE
-    membership.save(update_fields=["status", "updated_at"])
+    membership.joined_at = now
+    membership.save(update_fields=["status", "joined_at", "updated_at"])
     audit_record(
         account=membership.account,
         actor=user,

@@ -24,11 +24,7 @@ from invitations.forms import (
 )
 from invitations.parsing import FileRefused, ParsedPerson, csv_parse, emails_parse
 from invitations.salesforce import SalesforceError, SalesforcePerson
-from invitations.selectors import (
-    created_members,
-    salesforce_import_available,
-    seat_choices_for,
-)
+from invitations.selectors import created_members, salesforce_import_available
 from invitations.services import (
     BatchRefused,
     InvitationInvalid,
@@ -43,6 +39,7 @@ from seats.access import AccessChoice, AccessMode, access_resolve, template_opti
 from seats.catalogue import SEAT_RULES, level_label, permissions_by_tab
 from seats.errors import NotEnoughSeats, SeatsError
 from seats.forms import permission_grid
+from seats.selectors import seat_choices_for
 from seats.services import seat_capacity_check
 
 WIZARD_KEY = "seatmgr_create_user"
@@ -241,6 +238,10 @@ def _choice_from(saved: dict) -> AccessChoice:
     )
 
 
+def _template_name(*, account, value: str) -> str:
+    return next((o.name for o in template_options(account=account) if o.value == value), "")
+
+
 def _review_rows(permissions: dict[str, str]) -> list[dict]:
     """The permissions a member will hold, by tab, leaving out what is at "no access"."""
     rows = []
@@ -300,6 +301,7 @@ def create_user_review(request):
             "seat_label": SEAT_RULES[seat_type].label,
             "resolved": resolved,
             "mode_label": AccessMode(choice.mode).label,
+            "template_name": _template_name(account=account, value=choice.template),
             "send_email": saved["send_email"],
             "rows": _review_rows(resolved.permissions),
             "error": error,

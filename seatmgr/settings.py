@@ -124,9 +124,10 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 
 # Celery: with no broker the embedded default runs tasks eagerly, in-process.
-CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
+CELERY_TASK_ALWAYS_EAGER = not env.str("CELERY_BROKER_URL", default="")
+# Eager tasks never touch a broker; "memory://" keeps kombu from looking for one on localhost.
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="") or "memory://"
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default="") or None
-CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -138,11 +139,18 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_TIMEZONE = "UTC"
 # Periodic jobs live in code: each finds its due rows by id and is safe to run twice or late.
 CELERY_BEAT_SCHEDULE = {
+    "billing-renewals": {
+        "task": "billing.tasks.renewals_run_task",
+        "schedule": timedelta(minutes=5),
+    },
     "invitations-unsent-sweep": {
         "task": "invitations.tasks.invitations_unsent_sweep_task",
         "schedule": timedelta(minutes=5),
     },
 }
+
+# The payment gateway: the built-in test mode unless a provider's implementation is named.
+PAYMENT_GATEWAY = env.str("PAYMENT_GATEWAY", default="billing.gateway.TestGateway")
 
 # Sessions and "last active": the time is written at most once per interval per membership.
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=60 * 60 * 24 * 14)

@@ -120,3 +120,8 @@ class PermissionsNotHeld(SeatsError):
 
     code = "permissions_not_held"
     message = _("You can't grant permissions you don't have yourself: {permissions}.")
+
+
+class SuperAdminsOnlyBySuperAdmins(SeatsError):
+    code = "super_admin_target"
+    message = _("Only a super admin can change a super admin.")

@@ -3,8 +3,9 @@
 from dataclasses import dataclass
 
 from django.db.models import Count
+from django.utils.translation import gettext as _
 
-from accounts.models import Account, Membership
+from accounts.models import Account, Membership, SeatType, SolutionsPartner
 from seats.catalogue import SEAT_RULES
 from seats.models import SeatPool
 
@@ -19,6 +20,7 @@ class PoolSummary:
     assigned: int
     available: int
     pending_removal: int
+    total_at_renewal: int
     enabled: bool
 
 
@@ -41,7 +43,24 @@ def seat_pool_summaries(*, account: Account) -> list[PoolSummary]:
             assigned=assigned.get(pool.seat_type, 0),
             available=max(pool.total - assigned.get(pool.seat_type, 0), 0),
             pending_removal=pool.pending_removal,
+            total_at_renewal=pool.total_at_renewal,
             enabled=pool.enabled,
         )
         for pool in pools
     ]
+
+
+def seat_choices_for(*, account: Account) -> list[tuple[str, str]]:
+    """The seat types this account can assign now, paid ones with what is free."""
+    choices = []
+    for pool in seat_pool_summaries(account=account):
+        if pool.enabled:
+            label = _("%(seat)s (%(available)s available)") % {
+                "seat": pool.label,
+                "available": pool.available,
+            }
+            choices.append((pool.seat_type, label))
+    choices.append((SeatType.VIEW_ONLY, str(SEAT_RULES[SeatType.VIEW_ONLY].label)))
+    if SolutionsPartner.objects.filter(accounts=account).exists():
+        choices.append((SeatType.PARTNER, str(SEAT_RULES[SeatType.PARTNER].label)))
+    return choices

@@ -10,6 +10,8 @@ from datetime import datetime
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.models import (
     Access,
@@ -24,11 +26,15 @@ from accounts.models import (
     Team,
     User,
 )
-from accounts.services import audit_record, user_get_or_create
+from accounts.notifications import NotificationKind
+from accounts.selectors import billing_admins
+from accounts.services import audit_record, notify, user_get_or_create
 from seats.access import permissions_grant_check
 from seats.catalogue import (
     PAID_SEAT_TYPES,
     SEAT_RULES,
+    PermissionChange,
+    permissions_clamp,
     permissions_complete,
     permissions_validate,
     seat_allows_super_admin,
@@ -41,13 +47,15 @@ from seats.errors import (
     PartnerDomainRequired,
     SeatTypeUnavailable,
     SuperAdminNeedsPaidSeat,
+    SuperAdminsOnlyBySuperAdmins,
 )
 from seats.models import LedgerReason, SeatLedgerEntry, SeatPool
 
 
-def _ledger_append(
+def seat_ledger_append(
     *, pool: SeatPool, reason: LedgerReason, actor: User | None, now: datetime | None = None
 ) -> SeatLedgerEntry:
+    """Append the pool's counts as they are now, and why. In the caller's transaction."""
     entry = SeatLedgerEntry(
         pool=pool,
         reason=reason,
@@ -78,6 +86,86 @@ def seat_pool_lock_for(*, account: Account, seat_type: str) -> SeatPool | None:
     if not seat_is_paid(seat_type):
         return None
     return _pool_lock(account, seat_type)
+
+
+def billing_admins_notify(*, account: Account, text: str, now: datetime | None = None) -> None:
+    """Tell every billing admin of the account, as their preferences say."""
+    for admin in billing_admins(account=account):
+        notify(
+            membership=admin, kind=NotificationKind.BILLING, text=text, url=_seats_url(), now=now
+        )
+
+
+def _seats_url() -> str:
+    from django.urls import reverse
+
+    return reverse("billing:seats")
+
+
+def seat_pool_settle(
+    *, account: Account, seat_type: str, actor: User | None, now: datetime | None = None
+) -> SeatPool | None:
+    """After seats of this type were assigned, released or bought: keep the pool's promises.
+
+    Assigning seats that a scheduled removal would take away cancels that much of the removal
+    (the next period keeps enough seats for everyone), and the billing admins are told. When
+    the seats left fall to the account's threshold, they are warned once per crossing.
+    Runs inside the caller's transaction, which holds the account's lock.
+    """
+    if not seat_is_paid(seat_type):
+        return None
+    now = now or timezone.now()
+    pool = _pool_lock(account, seat_type)
+    if pool is None:
+        return None
+    label = SEAT_RULES[SeatType(seat_type)].label
+    assigned = seats_assigned_count(account=account, seat_type=seat_type)
+    restored = min(max(assigned - pool.total_at_renewal, 0), pool.pending_removal)
+    if restored:
+        before = pool.purchased_at_renewal
+        pool.purchased_at_renewal += restored
+        pool.save(update_fields=["purchased_at_renewal", "updated_at"])
+        seat_ledger_append(
+            pool=pool, reason=LedgerReason.REMOVAL_REDUCED_BY_ASSIGNMENT, actor=actor, now=now
+        )
+        audit_record(
+            account=account,
+            actor=actor,
+            verb=AuditVerb.SEATS_CHANGED,
+            before={"seat_type": seat_type, "purchased_at_renewal": before},
+            after={"seat_type": seat_type, "purchased_at_renewal": pool.purchased_at_renewal},
+            now=now,
+        )
+        billing_admins_notify(
+            account=account,
+            text=ngettext(
+                "%(count)s %(seat)s scheduled for removal was assigned, so the removal was "
+                "reduced by %(count)s.",
+                "%(count)s %(seat)ss scheduled for removal were assigned, so the removal was "
+                "reduced by %(count)s.",
+                restored,
+            )
+            % {"count": restored, "seat": label},
+            now=now,
+        )
+    available = pool.total - assigned
+    if available <= account.seat_warning_threshold and pool.low_seats_warned_at is None:
+        pool.low_seats_warned_at = now
+        pool.save(update_fields=["low_seats_warned_at", "updated_at"])
+        billing_admins_notify(
+            account=account,
+            text=ngettext(
+                "Only %(count)s %(seat)s is left in %(account)s.",
+                "Only %(count)s %(seat)ss are left in %(account)s.",
+                max(available, 0),
+            )
+            % {"count": max(available, 0), "seat": label, "account": account.name},
+            now=now,
+        )
+    elif available > account.seat_warning_threshold and pool.low_seats_warned_at is not None:
+        pool.low_seats_warned_at = None
+        pool.save(update_fields=["low_seats_warned_at", "updated_at"])
+    return pool
 
 
 def seats_assigned_count(*, account: Account, seat_type: str) -> int:
@@ -114,14 +202,14 @@ def seat_pools_sync(
             )
             pool.full_clean()
             pool.save()
-            _ledger_append(pool=pool, reason=LedgerReason.CREATED, actor=actor, now=now)
+            seat_ledger_append(pool=pool, reason=LedgerReason.CREATED, actor=actor, now=now)
         elif pool.included != new_included or pool.enabled != is_enabled:
             included_changed = pool.included != new_included
             pool.included = new_included
             pool.enabled = is_enabled
             pool.save(update_fields=["included", "enabled", "updated_at"])
             if included_changed:
-                _ledger_append(
+                seat_ledger_append(
                     pool=pool, reason=LedgerReason.INCLUDED_CHANGED, actor=actor, now=now
                 )
         pools.append(pool)
@@ -140,7 +228,7 @@ def seat_pool_add_purchased(
     pool.purchased += quantity
     pool.purchased_at_renewal += quantity
     pool.save(update_fields=["purchased", "purchased_at_renewal", "updated_at"])
-    _ledger_append(pool=pool, reason=LedgerReason.PURCHASE, actor=actor, now=now)
+    seat_ledger_append(pool=pool, reason=LedgerReason.PURCHASE, actor=actor, now=now)
     return pool
 
 
@@ -214,6 +302,7 @@ def member_add(
         permissions=seat_default_permissions(SeatType(seat_type)),
         access=Access.SEAT_DEFAULTS,
         status=status,
+        joined_at=now if status == MembershipStatus.ACTIVE else None,
         created_by=actor,
         created_at=now,
     )
@@ -227,6 +316,7 @@ def member_add(
         after={"seat_type": seat_type, "is_super_admin": is_super_admin, "status": status},
         now=now,
     )
+    seat_pool_settle(account=account, seat_type=seat_type, actor=actor, now=now)
     return membership
 
 
@@ -413,3 +503,77 @@ def members_teams_add(
             now=now,
         )
     return memberships
+
+
+def seat_change_preview(*, membership: Membership, seat_type: str) -> list[PermissionChange]:
+    """Exactly which permissions moving to `seat_type` would take away (nothing is saved)."""
+    if membership.is_super_admin:
+        return []
+    _clamped, changes = permissions_clamp(membership.permissions, SeatType(seat_type))
+    return changes
+
+
+@transaction.atomic(durable=True)
+def member_seat_change(
+    *,
+    membership: Membership,
+    seat_type: str,
+    actor_membership: Membership,
+    now: datetime | None = None,
+) -> Membership:
+    """ "Assign a seat": move a member to another seat type ("View-only seat" unassigns a paid
+    seat). Capacity and eligibility are checked under the pool's lock; permissions above the
+    new seat's ceiling are lowered to it (seat_change_preview lists them beforehand).
+    """
+    now = now or timezone.now()
+    seat_type = SeatType(seat_type)
+    account = _account_lock(membership.account)
+    membership = (
+        Membership.objects.select_for_update(of=("self",))
+        .select_related("user", "account")
+        .get(pk=membership.pk, account=account)
+    )
+    if membership.is_super_admin and not actor_membership.is_super_admin:
+        raise SuperAdminsOnlyBySuperAdmins()
+    old_seat = membership.seat_type
+    if old_seat == seat_type:
+        return membership
+    if membership.is_super_admin and not seat_allows_super_admin(seat_type):
+        raise SuperAdminNeedsPaidSeat()
+    seat_eligibility_check(account=account, seat_type=seat_type, emails=[membership.user.email])
+    seat_pool_lock_for(account=account, seat_type=seat_type)
+    seat_capacity_check(account=account, seat_type=seat_type, needed=1)
+    clamped, changes = permissions_clamp(membership.permissions, seat_type)
+    membership.seat_type = seat_type
+    if changes and not membership.is_super_admin:
+        membership.permissions = clamped
+        if membership.access != Access.SEAT_DEFAULTS:
+            membership.access = Access.CUSTOM
+            membership.permission_set = None
+            membership.permission_template = ""
+    if membership.access == Access.SEAT_DEFAULTS and not membership.is_super_admin:
+        membership.permissions = seat_default_permissions(seat_type)
+    membership.full_clean(exclude=["user", "account"])
+    membership.save()
+    audit_record(
+        account=account,
+        actor=actor_membership.user,
+        verb=AuditVerb.SEAT_CHANGED,
+        target=membership,
+        before={"seat_type": old_seat},
+        after={
+            "seat_type": seat_type,
+            "permissions_removed": [f"{c.code}: {c.before} → {c.after}" for c in changes],
+        },
+        now=now,
+    )
+    for affected in (old_seat, seat_type):
+        seat_pool_settle(account=account, seat_type=affected, actor=actor_membership.user, now=now)
+    notify(
+        membership=membership,
+        kind=NotificationKind.ACCESS_CHANGED,
+        text=_("Your seat in %(account)s is now: %(seat)s.")
+        % {"account": account.name, "seat": SEAT_RULES[seat_type].label},
+        now=now,
+    )
+    return membership

@@ -29,13 +29,15 @@ def skip_or_fail(part: str, reason: str) -> None:
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _plain_static_storage():
-    # Tests run with DEBUG off and without collectstatic: serve static names unhashed.
+def _test_settings():
+    # Tests run with DEBUG off and without collectstatic: serve static names unhashed. A fast
+    # password hasher keeps the suite quick; the hashing itself is Django's, tested upstream.
     with override_settings(
         STORAGES={
             "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
             "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-        }
+        },
+        PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
     ):
         yield
 

@@ -80,3 +80,84 @@
   var template = form.querySelector("[name=template]");
   if (template && template.value && adjusted.value !== "True") loadTemplate(template.value);
 })();
+
+// "Add seats": up/down arrows and the price for the quantity, asked from the server.
+(function () {
+  "use strict";
+  var form = document.querySelector("[data-add-seats]");
+  if (!form) return;
+  var input = form.querySelector("input[name=quantity]");
+  var amount = form.querySelector("[data-amount]");
+  var period = form.querySelector("[data-period]");
+  var timer = null;
+
+  function money(cents, currency) {
+    return new Intl.NumberFormat(document.documentElement.lang || "en", {
+      style: "currency", currency: currency.toUpperCase(),
+    }).format(cents / 100);
+  }
+  function refresh() {
+    clearTimeout(timer);
+    timer = setTimeout(function () {
+      fetch(form.getAttribute("data-quote-url") + "?quantity=" + encodeURIComponent(input.value), {
+        headers: { "Accept": "application/json" }, credentials: "same-origin",
+      })
+        .then(function (r) { return r.json().then(function (b) { return { ok: r.ok, body: b }; }); })
+        .then(function (result) {
+          if (!amount) return;
+          if (!result.ok) { amount.textContent = result.body.error; period.textContent = ""; return; }
+          amount.textContent = money(result.body.amount_cents, result.body.currency);
+          period.textContent = money(result.body.period_cents, result.body.currency);
+        });
+    }, 150);
+  }
+  form.addEventListener("click", function (event) {
+    var step = event.target.closest("[data-step]");
+    if (!step) return;
+    var next = (parseInt(input.value, 10) || 0) + parseInt(step.getAttribute("data-step"), 10);
+    input.value = Math.max(1, Math.min(1000, next));
+    refresh();
+  });
+  input.addEventListener("input", refresh);
+})();
+
+// "Remove unassigned seats": open as a dialog; the counts and the button follow the quantity.
+(function () {
+  "use strict";
+  document.addEventListener("click", function (event) {
+    var opener = event.target.closest("[data-open-dialog]");
+    if (opener) {
+      var dialog = document.getElementById(opener.getAttribute("data-open-dialog"));
+      if (dialog && dialog.showModal) {
+        event.preventDefault();
+        dialog.showModal();
+        var field = dialog.querySelector("input[name=quantity]");
+        if (field) field.focus();
+      }
+      return;
+    }
+    var closer = event.target.closest("[data-close-dialog]");
+    if (closer && closer.closest("dialog")) {
+      event.preventDefault();
+      closer.closest("dialog").close();
+    }
+  });
+  document.querySelectorAll("[data-remove-form]").forEach(function (form) {
+    var input = form.querySelector("input[name=quantity]");
+    var current = form.querySelector("[data-current-count]");
+    var renewal = form.querySelector("[data-renewal-count]");
+    var button = form.querySelector("button[type=submit]");
+    var renewalNow = parseInt(form.getAttribute("data-renewal"), 10);
+    function update() {
+      var n = parseInt(input.value, 10);
+      var valid = n >= 1 && n <= parseInt(form.getAttribute("data-max"), 10);
+      current.textContent = form.getAttribute("data-current");
+      renewal.textContent = valid ? renewalNow - n : renewalNow;
+      button.textContent = n === 1 ? button.getAttribute("data-label-one")
+        : button.getAttribute("data-label-many").replace("__N__", valid ? n : "…");
+      button.disabled = !valid;
+    }
+    input.addEventListener("input", update);
+    update();
+  });
+})();

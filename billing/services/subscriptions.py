@@ -17,6 +17,7 @@ from billing.models import (
 )
 from billing.periods import BillingInterval, nth_period_bounds
 from seats.catalogue import SEAT_RULES
+from seats.errors import SeatTypeUnavailable
 from seats.models import SeatPool
 from seats.services import seat_pool_add_purchased, seat_pools_sync
 
@@ -80,7 +81,13 @@ def subscription_start(
     )
     for seat_type, quantity in (extra_seats or {}).items():
         if quantity > 0:
-            pool = SeatPool.objects.select_for_update().get(account=account, seat_type=seat_type)
+            pool = (
+                SeatPool.objects.select_for_update()
+                .filter(account=account, seat_type=seat_type, enabled=True)
+                .first()
+            )
+            if pool is None:
+                raise SeatTypeUnavailable(seat=SEAT_RULES[seat_type].label)
             seat_pool_add_purchased(pool=pool, quantity=quantity, actor=actor, now=now)
     audit_record(
         account=account,

@@ -1,0 +1,193 @@
+"""Buying seats now: the prorated price, the charge, the invoice and the bigger pool."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import Account, AuditVerb, SeatType, User
+from accounts.services import audit_record
+from billing.catalogue import (
+    SeatNotForSaleError,
+    catalogue_get,
+    period_price_cents,
+    seat_price_cents,
+)
+from billing.errors import InvalidQuantity, NoCardOnFile, NoSubscription, SeatsNotForSale
+from billing.gateway import gateway_get
+from billing.models import (
+    CardOnFile,
+    Invoice,
+    InvoiceKind,
+    InvoiceLine,
+    InvoiceStatus,
+    Subscription,
+)
+from billing.periods import proration_cents
+from billing.selectors import subscription_hub_tiers, subscription_live_get
+from seats.catalogue import SEAT_RULES
+from seats.errors import SeatTypeUnavailable
+from seats.models import SeatPool
+from seats.services import billing_admins_notify, seat_pool_add_purchased, seat_pool_settle
+
+MAX_SEATS_PER_PURCHASE = 1000
+
+
+@dataclass(frozen=True)
+class PurchaseQuote:
+    """What buying `quantity` seats costs today, and what they cost per period afterwards."""
+
+    seat_type: str
+    seat_label: str
+    quantity: int
+    unit_monthly_cents: int
+    unit_period_cents: int
+    period_cents: int
+    amount_cents: int
+    currency: str
+    period_start: datetime
+    period_end: datetime
+    interval: str
+
+
+def _quote(
+    *, subscription: Subscription, seat_type: str, quantity: int, now: datetime
+) -> PurchaseQuote:
+    if not 1 <= quantity <= MAX_SEATS_PER_PURCHASE:
+        raise InvalidQuantity(maximum=MAX_SEATS_PER_PURCHASE)
+    label = SEAT_RULES[SeatType(seat_type)].label
+    try:
+        unit = seat_price_cents(subscription_hub_tiers(subscription).items(), seat_type)
+    except SeatNotForSaleError:
+        raise SeatsNotForSale(seat=label) from None
+    unit_period = period_price_cents(unit, subscription.interval)
+    # Rounding rule: the whole line (unit price x quantity) is prorated once, rounded half up
+    # to the cent (billing.periods.proration_cents), so 3 seats never cost 3 rounded thirds.
+    amount = proration_cents(
+        unit_period * quantity,
+        subscription.current_period_start,
+        subscription.current_period_end,
+        now,
+    )
+    return PurchaseQuote(
+        seat_type=seat_type,
+        seat_label=str(label),
+        quantity=quantity,
+        unit_monthly_cents=unit,
+        unit_period_cents=unit_period,
+        period_cents=unit_period * quantity,
+        amount_cents=amount,
+        currency=catalogue_get().currency,
+        period_start=subscription.current_period_start,
+        period_end=subscription.current_period_end,
+        interval=subscription.interval,
+    )
+
+
+def seats_purchase_quote(
+    *, account: Account, seat_type: str, quantity: int, now: datetime
+) -> PurchaseQuote:
+    """The price shown before "Buy now". Nothing is written."""
+    subscription = subscription_live_get(account=account)
+    if subscription is None:
+        raise NoSubscription()
+    return _quote(subscription=subscription, seat_type=seat_type, quantity=quantity, now=now)
+
+
+@transaction.atomic(durable=True)
+def seats_purchase(
+    *,
+    account: Account,
+    seat_type: str,
+    quantity: int,
+    idempotency_key: str,
+    actor: User,
+    now: datetime | None = None,
+) -> Invoice:
+    """ "Buy now": charge the card on file for the rest of the period, then grow the pool.
+
+    A second call with the same idempotency key (a double submit) returns the first invoice
+    and buys nothing. A declined card raises CardDeclined and nothing changes. The gateway gets
+    the same key, so a request retried after a crash is not charged twice either.
+    """
+    now = now or timezone.now()
+    # The account lock orders purchases, removals, renewals and seat assignments.
+    account = Account.objects.select_for_update().get(pk=account.pk)
+    done = Invoice.objects.filter(account=account, idempotency_key=idempotency_key).first()
+    if done is not None:
+        return done
+    subscription = subscription_live_get(account=account)
+    if subscription is None:
+        raise NoSubscription()
+    quote = _quote(subscription=subscription, seat_type=seat_type, quantity=quantity, now=now)
+    pool = SeatPool.objects.select_for_update().filter(account=account, seat_type=seat_type).first()
+    if pool is None or not pool.enabled:
+        raise SeatTypeUnavailable(seat=quote.seat_label)
+    card = CardOnFile.objects.filter(account=account).first()
+    if card is None:
+        raise NoCardOnFile()
+    charge_id = ""
+    if quote.amount_cents > 0:
+        charge_id = (
+            gateway_get()
+            .charge(
+                card_token=card.gateway_token,
+                amount_cents=quote.amount_cents,
+                currency=quote.currency,
+                idempotency_key=f"purchase:{account.pk}:{idempotency_key}",
+                description=f"{quote.quantity} x {quote.seat_label}",
+            )
+            .id
+        )
+    seat_pool_add_purchased(pool=pool, quantity=quantity, actor=actor, now=now)
+    invoice = Invoice.objects.create(
+        account=account,
+        subscription=subscription,
+        kind=InvoiceKind.PURCHASE,
+        status=InvoiceStatus.PAID,
+        currency=quote.currency,
+        total_cents=quote.amount_cents,
+        period_start=now,
+        period_end=subscription.current_period_end,
+        idempotency_key=idempotency_key,
+        charge_id=charge_id,
+        attempts=1,
+        created_by=actor,
+        created_at=now,
+        paid_at=now,
+    )
+    InvoiceLine.objects.create(
+        invoice=invoice,
+        description=_("%(seat)s, prorated to %(end)s")
+        % {"seat": quote.seat_label, "end": subscription.current_period_end.date().isoformat()},
+        quantity=quantity,
+        unit_cents=quote.unit_period_cents,
+        amount_cents=quote.amount_cents,
+    )
+    audit_record(
+        account=account,
+        actor=actor,
+        verb=AuditVerb.SEATS_BOUGHT,
+        after={
+            "seat_type": seat_type,
+            "quantity": quantity,
+            "amount_cents": quote.amount_cents,
+            "invoice": invoice.number,
+        },
+        now=now,
+    )
+    seat_pool_settle(account=account, seat_type=seat_type, actor=actor, now=now)
+    billing_admins_notify(
+        account=account,
+        text=_("%(who)s bought %(count)s %(seat)s(s); %(total)s seats now.")
+        % {
+            "who": actor.display_name,
+            "count": quantity,
+            "seat": quote.seat_label,
+            "total": pool.total,
+        },
+        now=now,
+    )
+    return invoice

@@ -1,0 +1,123 @@
+""" "Remove unassigned seats": scheduled for the renewal date, cancellable until then."""
+
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import Account, AuditVerb, SeatType, User
+from accounts.services import audit_record
+from billing.errors import InvalidQuantity, NoPendingRemoval, NoSubscription, RemovalTooLarge
+from billing.selectors import subscription_live_get
+from seats.catalogue import SEAT_RULES
+from seats.models import LedgerReason, SeatPool
+from seats.services import billing_admins_notify, seat_ledger_append, seats_assigned_count
+
+
+def removable_seats(*, included: int, purchased_at_renewal: int, assigned: int) -> int:
+    """How many more purchased seats may be removed at renewal.
+
+    Only purchased seats can go (never the ones the tier includes), and the next period must
+    still have a seat for everyone assigned one: total at renewal - removal >= assigned.
+    """
+    return max(0, min(purchased_at_renewal, included + purchased_at_renewal - assigned))
+
+
+def _pool_locked(account: Account, seat_type: str) -> SeatPool:
+    pool = SeatPool.objects.select_for_update().filter(account=account, seat_type=seat_type).first()
+    if pool is None:
+        raise RemovalTooLarge(
+            maximum=0, seat=SEAT_RULES[SeatType(seat_type)].label, assigned=0, included=0
+        )
+    return pool
+
+
+@transaction.atomic(durable=True)
+def seat_removal_schedule(
+    *,
+    account: Account,
+    seat_type: str,
+    quantity: int,
+    actor: User,
+    now: datetime | None = None,
+) -> SeatPool:
+    """Remove `quantity` unassigned seats at the renewal date. Nothing changes now."""
+    now = now or timezone.now()
+    # Account first, then the pool: the same order as every seat assignment, so an assignment
+    # and a removal never both see the same free seat.
+    account = Account.objects.select_for_update().get(pk=account.pk)
+    subscription = subscription_live_get(account=account)
+    if subscription is None:
+        raise NoSubscription()
+    pool = _pool_locked(account, seat_type)
+    assigned = seats_assigned_count(account=account, seat_type=seat_type)
+    label = SEAT_RULES[SeatType(seat_type)].label
+    maximum = removable_seats(
+        included=pool.included, purchased_at_renewal=pool.purchased_at_renewal, assigned=assigned
+    )
+    if quantity < 1:
+        raise InvalidQuantity(maximum=max(maximum, 1))
+    if quantity > maximum:
+        raise RemovalTooLarge(
+            maximum=maximum, seat=label, assigned=assigned, included=pool.included
+        )
+    before = pool.purchased_at_renewal
+    pool.purchased_at_renewal -= quantity
+    pool.save(update_fields=["purchased_at_renewal", "updated_at"])
+    seat_ledger_append(pool=pool, reason=LedgerReason.REMOVAL_SCHEDULED, actor=actor, now=now)
+    audit_record(
+        account=account,
+        actor=actor,
+        verb=AuditVerb.SEAT_REMOVAL_SCHEDULED,
+        before={"seat_type": seat_type, "auto_renewal": pool.included + before},
+        after={
+            "seat_type": seat_type,
+            "auto_renewal": pool.total_at_renewal,
+            "effective": subscription.current_period_end.isoformat(),
+        },
+        now=now,
+    )
+    billing_admins_notify(
+        account=account,
+        text=_("%(who)s scheduled the removal of %(count)s %(seat)s(s) on %(date)s.")
+        % {
+            "who": actor.display_name,
+            "count": quantity,
+            "seat": label,
+            "date": subscription.current_period_end.date().isoformat(),
+        },
+        now=now,
+    )
+    return pool
+
+
+@transaction.atomic(durable=True)
+def seat_removal_cancel(
+    *, account: Account, seat_type: str, actor: User, now: datetime | None = None
+) -> SeatPool:
+    """ "Cancel this removal": the next period keeps every seat of this type."""
+    now = now or timezone.now()
+    account = Account.objects.select_for_update().get(pk=account.pk)
+    pool = _pool_locked(account, seat_type)
+    if pool.pending_removal == 0:
+        raise NoPendingRemoval()
+    before = pool.purchased_at_renewal
+    pool.purchased_at_renewal = pool.purchased
+    pool.save(update_fields=["purchased_at_renewal", "updated_at"])
+    seat_ledger_append(pool=pool, reason=LedgerReason.REMOVAL_CANCELLED, actor=actor, now=now)
+    audit_record(
+        account=account,
+        actor=actor,
+        verb=AuditVerb.SEAT_REMOVAL_CANCELLED,
+        before={"seat_type": seat_type, "auto_renewal": pool.included + before},
+        after={"seat_type": seat_type, "auto_renewal": pool.total_at_renewal},
+        now=now,
+    )
+    billing_admins_notify(
+        account=account,
+        text=_("%(who)s cancelled the removal of %(seat)ss.")
+        % {"who": actor.display_name, "seat": SEAT_RULES[SeatType(seat_type)].label},
+        now=now,
+    )
+    return pool

@@ -1,0 +1,276 @@
+"""Renewal: at the end of a period, apply scheduled removals, invoice and charge the next one.
+
+Once per period: the renewal invoice is unique per (subscription, period start), and the
+period dates move in the same transaction, so a second run finds nothing due. After an outage
+the job catches up period by period, in order. A declined charge leaves the subscription past
+due with an open invoice that is retried later; it never takes seats away.
+"""
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from accounts.models import Account, AuditVerb
+from accounts.services import audit_record
+from billing.catalogue import (
+    SeatNotForSaleError,
+    catalogue_get,
+    period_price_cents,
+    seat_price_cents,
+    tier_offer_get,
+)
+from billing.errors import BillingError
+from billing.gateway import gateway_get
+from billing.models import (
+    LIVE_SUBSCRIPTION_STATUSES,
+    CardOnFile,
+    Invoice,
+    InvoiceKind,
+    InvoiceLine,
+    InvoiceStatus,
+    ItemKind,
+    Subscription,
+    SubscriptionStatus,
+)
+from billing.periods import period_end
+from billing.selectors import subscription_hub_tiers
+from seats.catalogue import SEAT_RULES
+from seats.models import LedgerReason, SeatPool
+from seats.services import billing_admins_notify, seat_ledger_append
+
+logger = logging.getLogger(__name__)
+
+# A declined renewal is retried after these delays, then every day until paid.
+RETRY_DELAYS = (timedelta(hours=6), timedelta(days=1), timedelta(days=2))
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """Delay before the next charge attempt after `attempts` failed ones (1 = the first)."""
+    return RETRY_DELAYS[min(attempts, len(RETRY_DELAYS)) - 1]
+
+
+@dataclass(frozen=True)
+class Line:
+    description: str
+    quantity: int
+    unit_cents: int
+
+    @property
+    def amount_cents(self) -> int:
+        return self.quantity * self.unit_cents
+
+
+def renewal_lines(*, subscription: Subscription, pools: list[SeatPool]) -> list[Line]:
+    """What the next period costs: each hub's tier, each add-on, and the purchased seats."""
+    catalogue = catalogue_get()
+    interval = subscription.interval
+    lines = []
+    hubs = subscription_hub_tiers(subscription)
+    for item in subscription.items.all():
+        if item.kind == ItemKind.HUB:
+            offer = tier_offer_get(item.product, item.tier)
+            if offer.price_cents:
+                name = catalogue.hubs[offer.hub].name
+                lines.append(
+                    Line(
+                        f"{name} {offer.label}", 1, period_price_cents(offer.price_cents, interval)
+                    )
+                )
+        else:
+            addon = catalogue.addons[item.product]
+            lines.append(
+                Line(addon.name, item.quantity, period_price_cents(addon.price_cents, interval))
+            )
+    for pool in pools:
+        if pool.purchased == 0:
+            continue
+        try:
+            unit = seat_price_cents(hubs.items(), pool.seat_type)
+        except SeatNotForSaleError:
+            continue
+        label = SEAT_RULES[pool.seat_type].label
+        lines.append(Line(str(label), pool.purchased, period_price_cents(unit, interval)))
+    return lines
+
+
+def _charge(*, account: Account, invoice: Invoice, key: str) -> bool:
+    """Charge an invoice on the card on file; False (and nothing raised) when it can't be paid."""
+    card = CardOnFile.objects.filter(account=account).first()
+    if card is None:
+        return False
+    try:
+        charge = gateway_get().charge(
+            card_token=card.gateway_token,
+            amount_cents=invoice.total_cents,
+            currency=invoice.currency,
+            idempotency_key=key,
+            description=f"seatmgr {invoice.period_start.date()} - {invoice.period_end.date()}",
+        )
+    except BillingError as failure:
+        logger.info("charge for invoice %s failed: %s", invoice.pk, failure.code)
+        return False
+    invoice.charge_id = charge.id
+    return True
+
+
+def _renew_one_period(*, subscription_id: int, now: datetime) -> bool:
+    """Renew the subscription's current period if it has ended. True when it did."""
+    with transaction.atomic(durable=True):
+        subscription = Subscription.objects.select_related("account").get(pk=subscription_id)
+        account = Account.objects.select_for_update().get(pk=subscription.account_id)
+        subscription = (
+            Subscription.objects.select_for_update()
+            .filter(pk=subscription_id, status__in=LIVE_SUBSCRIPTION_STATUSES)
+            .first()
+        )
+        if subscription is None or subscription.current_period_end > now:
+            return False
+        start = subscription.current_period_end
+        end = period_end(subscription.anchor, start, subscription.interval)
+        pools = list(SeatPool.objects.select_for_update().filter(account=account).order_by("id"))
+        for pool in pools:
+            if pool.purchased != pool.purchased_at_renewal:
+                pool.purchased = pool.purchased_at_renewal
+                pool.save(update_fields=["purchased", "updated_at"])
+                seat_ledger_append(pool=pool, reason=LedgerReason.RENEWAL, actor=None, now=now)
+        lines = renewal_lines(subscription=subscription, pools=pools)
+        invoice = Invoice.objects.create(
+            account=account,
+            subscription=subscription,
+            kind=InvoiceKind.RENEWAL,
+            status=InvoiceStatus.OPEN,
+            currency=catalogue_get().currency,
+            total_cents=sum(line.amount_cents for line in lines),
+            period_start=start,
+            period_end=end,
+            attempts=1,
+            created_at=now,
+        )
+        InvoiceLine.objects.bulk_create(
+            InvoiceLine(
+                invoice=invoice,
+                description=line.description,
+                quantity=line.quantity,
+                unit_cents=line.unit_cents,
+                amount_cents=line.amount_cents,
+            )
+            for line in lines
+        )
+        paid = invoice.total_cents == 0 or _charge(
+            account=account, invoice=invoice, key=f"renewal:{subscription.pk}:{start.isoformat()}"
+        )
+        if paid:
+            invoice.status, invoice.paid_at = InvoiceStatus.PAID, now
+        else:
+            invoice.next_attempt_at = now + retry_delay(1)
+            subscription.status = SubscriptionStatus.PAST_DUE
+        invoice.save()
+        subscription.current_period_start, subscription.current_period_end = start, end
+        subscription.save(update_fields=["current_period_start", "current_period_end", "status"])
+        audit_record(
+            account=account,
+            actor=None,
+            verb=AuditVerb.SUBSCRIPTION_RENEWED,
+            after={
+                "period_start": start.isoformat(),
+                "period_end": end.isoformat(),
+                "invoice": invoice.number,
+                "paid": paid,
+            },
+            now=now,
+        )
+        if paid:
+            text = _("Your subscription renewed until %(end)s; invoice %(number)s was paid.")
+        else:
+            text = _(
+                "Your subscription renewed until %(end)s, but invoice %(number)s could not be "
+                "charged. Update the card on file; we'll try again. Nobody loses a seat."
+            )
+        billing_admins_notify(
+            account=account,
+            text=text % {"end": end.date().isoformat(), "number": invoice.number},
+            now=now,
+        )
+        return True
+
+
+def subscription_renew(*, subscription_id: int, now: datetime, max_periods: int = 120) -> int:
+    """Renew every period of this subscription that has ended by `now`, oldest first.
+
+    Each period is its own transaction, so a crash half-way keeps the periods already done
+    and the next run continues from there. Returns how many periods were renewed.
+    """
+    renewed = 0
+    while renewed < max_periods and _renew_one_period(subscription_id=subscription_id, now=now):
+        renewed += 1
+    return renewed
+
+
+@transaction.atomic(durable=True)
+def invoice_retry(*, invoice_id: int, now: datetime) -> bool:
+    """Charge an open invoice again; a past-due subscription is active again once all is paid."""
+    invoice = Invoice.objects.select_related("account").get(pk=invoice_id)
+    account = Account.objects.select_for_update().get(pk=invoice.account_id)
+    invoice = Invoice.objects.select_for_update().get(pk=invoice_id)
+    if invoice.status != InvoiceStatus.OPEN or (
+        invoice.next_attempt_at is not None and invoice.next_attempt_at > now
+    ):
+        return False
+    invoice.attempts += 1
+    if _charge(account=account, invoice=invoice, key=f"invoice:{invoice.pk}:{invoice.attempts}"):
+        invoice.status, invoice.paid_at, invoice.next_attempt_at = InvoiceStatus.PAID, now, None
+        invoice.save()
+        still_open = Invoice.objects.filter(account=account, status=InvoiceStatus.OPEN).exists()
+        if not still_open and invoice.subscription_id:
+            Subscription.objects.filter(
+                pk=invoice.subscription_id, status=SubscriptionStatus.PAST_DUE
+            ).update(status=SubscriptionStatus.ACTIVE)
+        billing_admins_notify(
+            account=account, text=_("Invoice %(number)s was paid.") % {"number": invoice.number}
+        )
+        return True
+    invoice.next_attempt_at = now + retry_delay(invoice.attempts)
+    invoice.save()
+    return False
+
+
+def subscriptions_due(*, now: datetime) -> list[int]:
+    return list(
+        Subscription.objects.filter(
+            status__in=LIVE_SUBSCRIPTION_STATUSES, current_period_end__lte=now
+        )
+        .order_by("current_period_end", "id")
+        .values_list("pk", flat=True)
+    )
+
+
+def invoices_due_for_retry(*, now: datetime) -> list[int]:
+    return list(
+        Invoice.objects.filter(status=InvoiceStatus.OPEN, next_attempt_at__lte=now)
+        .order_by("next_attempt_at", "id")
+        .values_list("pk", flat=True)
+    )
+
+
+def renewals_run(*, now: datetime) -> dict[str, int]:
+    """The periodic job: renew what is due and retry unpaid invoices, one failure at a time.
+
+    One subscription's failure is logged and does not stop the others.
+    """
+    result = {"renewed": 0, "failed": 0, "retried": 0}
+    for subscription_id in subscriptions_due(now=now):
+        try:
+            result["renewed"] += subscription_renew(subscription_id=subscription_id, now=now)
+        except Exception:
+            result["failed"] += 1
+            logger.exception("renewal of subscription %s failed", subscription_id)
+    for invoice_id in invoices_due_for_retry(now=now):
+        try:
+            result["retried"] += invoice_retry(invoice_id=invoice_id, now=now)
+        except Exception:
+            result["failed"] += 1
+            logger.exception("retry of invoice %s failed", invoice_id)
+    return result
