@@ -32,11 +32,13 @@
         field.select();
         var copied = navigator.clipboard ? navigator.clipboard.writeText(result.body.url) : Promise.reject();
         return copied.then(
-          function () { status.textContent = "Copied"; },
-          function () { status.textContent = "Press Ctrl+C to copy"; }
+          function () { status.textContent = holder.getAttribute("data-copied"); },
+          function () { status.textContent = holder.getAttribute("data-copy-manually"); }
         );
       })
-      .catch(function (error) { status.textContent = error.message === "error" ? "Could not make a link" : error.message; })
+      .catch(function (error) {
+        status.textContent = error.message === "error" ? holder.getAttribute("data-copy-failed") : error.message;
+      })
       .finally(function () { button.disabled = false; });
   });
 

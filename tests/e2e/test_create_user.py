@@ -292,7 +292,7 @@ def test_an_expired_salesforce_token_says_the_session_has_expired(page, signed_i
             "link", name="Import from Salesforce"
         ).click()
         expect(page.get_by_text(f"Connected to {fake.url}.")).to_be_visible()
-        page.locator(".card").get_by_role("link", name="Import from Salesforce").click()
+        page.get_by_role("link", name="List Salesforce users").click()
 
         expect(page.get_by_role("alert")).to_contain_text("Your Salesforce session has expired")
         expect(page.get_by_role("link", name="Change connection")).to_be_visible()
