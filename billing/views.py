@@ -133,6 +133,10 @@ def seats_add(request, seat_type: str):
             return redirect(f"{reverse('billing:card')}?next={request.path}")
         except SeatsError as problem:
             form.add_error(None, str(problem))
+            # A new attempt (another card, another quantity) is a new purchase: a fresh key, so
+            # the provider never sees one key with two different requests.
+            form.data = form.data.copy()
+            form.data["idempotency_key"] = uuid.uuid4().hex
         else:
             messages.success(
                 request,

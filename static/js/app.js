@@ -94,8 +94,11 @@
   var timer = null;
 
   function money(cents, currency) {
+    // As the server writes it (billing's `cents` filter): whole amounts without the cents.
+    var whole = cents % 100 === 0;
     return new Intl.NumberFormat(document.documentElement.lang || "en", {
       style: "currency", currency: currency.toUpperCase(),
+      minimumFractionDigits: whole ? 0 : 2, maximumFractionDigits: whole ? 0 : 2,
     }).format(cents / 100);
   }
   function refresh() {
