@@ -16,6 +16,7 @@ def settings_shell(request) -> dict:
         "can": {
             "manage_users": membership_can(membership, AccountPermission.USERS),
             "manage_teams": membership_can(membership, AccountPermission.TEAMS),
+            "manage_presets": membership_can(membership, AccountPermission.PRESETS),
             "manage_billing": membership_can(membership, AccountPermission.BILLING),
             "super_admin": membership_is_super_admin(membership),
         },

@@ -433,6 +433,15 @@ class AuditVerb(models.TextChoices):
     SEAT_REMOVAL_SCHEDULED = "seats.removal_scheduled", _("Seat removal scheduled")
     SEAT_REMOVAL_CANCELLED = "seats.removal_cancelled", _("Seat removal cancelled")
     BILLING_CHANGED = "billing.changed", _("Billing details changed")
+    TEAM_RENAMED = "team.renamed", _("Team renamed")
+    TEAM_MOVED = "team.moved", _("Team moved")
+    TEAM_DELETED = "team.deleted", _("Team deleted")
+    PERMISSION_SET_CREATED = "permission_set.created", _("Permission set created")
+    PERMISSION_SET_CHANGED = "permission_set.changed", _("Permission set changed")
+    PERMISSION_SET_DELETED = "permission_set.deleted", _("Permission set deleted")
+    PRESET_CREATED = "preset.created", _("Preset created")
+    PRESET_CHANGED = "preset.changed", _("Preset changed")
+    PRESET_DELETED = "preset.deleted", _("Preset deleted")
 
 
 class AuditEvent(models.Model):

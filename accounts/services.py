@@ -207,3 +207,10 @@ def notifications_mark_read(*, membership: Membership, now: datetime) -> int:
     return Notification.objects.filter(membership=membership, read_at__isnull=True).update(
         read_at=now
     )
+
+
+def password_reset_send(*, user: User) -> None:
+    """Email a reset link in the background ("Reset password"; nobody sets another's password)."""
+    from accounts.tasks import password_reset_email_task
+
+    transaction.on_commit(lambda: password_reset_email_task.delay(user.pk))

@@ -48,12 +48,15 @@ def password_reset_email_task(user_id: int) -> bool:
 
 @shared_task(**MAIL_RETRY)
 def notification_email_task(membership_id: int, text: str, url: str) -> bool:
-    """Email a notification to a member who is still active in the account."""
+    """Email a notification to a member (active, or just deactivated: they are told so)."""
     from accounts.models import Membership, MembershipStatus
 
     membership = (
         Membership.objects.select_related("user", "account")
-        .filter(pk=membership_id, status=MembershipStatus.ACTIVE)
+        .filter(
+            pk=membership_id,
+            status__in=[MembershipStatus.ACTIVE, MembershipStatus.DEACTIVATED],
+        )
         .first()
     )
     if membership is None:

@@ -28,6 +28,7 @@ from seats.errors import (
     PermissionsNotHeld,
     SeatsError,
     SuperAdminNeedsPaidSeat,
+    SuperAdminOnly,
     UnknownPermissionSet,
 )
 
@@ -40,11 +41,6 @@ class AccessMode(models.TextChoices):
     TEMPLATE = "template", _("Start with a template")
     SCRATCH = "scratch", _("Start from scratch")
     SUPER_ADMIN = "super_admin", _("Make super admin")
-
-
-class SuperAdminOnly(SeatsError):
-    code = "super_admin_only"
-    message = _("Only a super admin can make someone a super admin.")
 
 
 class TemplateRequired(SeatsError):

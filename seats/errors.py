@@ -125,3 +125,20 @@ class PermissionsNotHeld(SeatsError):
 class SuperAdminsOnlyBySuperAdmins(SeatsError):
     code = "super_admin_target"
     message = _("Only a super admin can change a super admin.")
+
+
+class SuperAdminOnly(SeatsError):
+    code = "super_admin_only"
+    message = _("Only a super admin can make someone a super admin.")
+
+
+class LastSuperAdmin(SeatsError):
+    code = "last_super_admin"
+    message = _(
+        "This is the account's last active super admin. Make someone else a super admin first."
+    )
+
+
+class MemberNotDeactivated(SeatsError):
+    code = "member_not_deactivated"
+    message = _("Deactivate this user before removing them from the account.")

@@ -10,3 +10,66 @@ class SeatChangeForm(forms.Form):
     def __init__(self, *args, seat_choices, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["seat_type"].choices = seat_choices
+
+
+class DirectoryForm(forms.Form):
+    """The Users tab's search, filters and sort (all optional; bad values are ignored)."""
+
+    q = forms.CharField(label=_("Search name or email"), required=False, max_length=200)
+    seat = forms.ChoiceField(label=_("Seat"), required=False)
+    team = forms.TypedChoiceField(label=_("Team"), required=False, coerce=int, empty_value=None)
+    status = forms.ChoiceField(label=_("Status"), required=False)
+    invitation = forms.ChoiceField(label=_("Invitation"), required=False)
+    access = forms.ChoiceField(label=_("Access"), required=False)
+    inactive_days = forms.IntegerField(
+        label=_("Last active more than (days ago)"), required=False, min_value=1, max_value=3650
+    )
+    sort = forms.ChoiceField(required=False, widget=forms.HiddenInput)
+    desc = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, teams, access_choices, **kwargs):
+        from accounts.models import InvitationState, MembershipStatus, SeatType
+        from seats.selectors import SORTS
+
+        super().__init__(*args, **kwargs)
+        self.fields["seat"].choices = [("", _("All seats")), *SeatType.choices]
+        self.fields["team"].choices = [("", _("All teams")), *[(t.pk, t.name) for t in teams]]
+        self.fields["status"].choices = [("", _("Any status")), *MembershipStatus.choices]
+        self.fields["invitation"].choices = [("", _("Any invitation")), *InvitationState.choices]
+        self.fields["access"].choices = [("", _("Any access")), *access_choices]
+        self.fields["sort"].choices = [(k, k) for k in SORTS]
+
+    def filters(self):
+        from seats.selectors import DirectoryFilters
+
+        data = self.cleaned_data if self.is_valid() else {}
+        return DirectoryFilters(
+            q=data.get("q") or "",
+            seat_type=data.get("seat") or "",
+            team_id=data.get("team"),
+            status=data.get("status") or "",
+            invitation_state=data.get("invitation") or "",
+            access=data.get("access") or "",
+            inactive_days=data.get("inactive_days"),
+            sort=data.get("sort") or "name",
+            descending=bool(data.get("desc")),
+        )
+
+
+class DeactivateForm(forms.Form):
+    seat = forms.ChoiceField(
+        label=_("Their paid seat"),
+        choices=[
+            ("keep", _("Keep the seat for them")),
+            ("release", _("Release the seat (they move to a View-only seat)")),
+        ],
+        initial="keep",
+        widget=forms.RadioSelect,
+    )
+    note = forms.CharField(
+        label=_("Note"),
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Why, for the audit log (optional)."),
+    )

@@ -2,10 +2,11 @@
 
 from dataclasses import dataclass
 
-from django.db.models import Count
+from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 
-from accounts.models import Account, Membership, SeatType, SolutionsPartner
+from accounts.models import Access, Account, Membership, SeatType, SolutionsPartner, Team
+from accounts.selectors import member_search
 from seats.catalogue import SEAT_RULES
 from seats.models import SeatPool
 
@@ -64,3 +65,154 @@ def seat_choices_for(*, account: Account) -> list[tuple[str, str]]:
     if SolutionsPartner.objects.filter(accounts=account).exists():
         choices.append((SeatType.PARTNER, str(SEAT_RULES[SeatType.PARTNER].label)))
     return choices
+
+
+# --- The Users tab -----------------------------------------------------------------------------
+
+SORTS = {
+    "name": ("user__first_name", "user__last_name", "user__email"),
+    "email": ("user__email",),
+    "seat": ("seat_type", "user__email"),
+    "status": ("status", "user__email"),
+    "last_active": ("last_active_at", "user__email"),
+}
+# The list counts matching members up to this many; beyond it the pager says "more than".
+COUNT_CAP = 10_000
+
+
+@dataclass(frozen=True)
+class DirectoryFilters:
+    q: str = ""
+    seat_type: str = ""
+    team_id: int | None = None
+    status: str = ""
+    invitation_state: str = ""
+    access: str = ""
+    inactive_days: int | None = None
+    sort: str = "name"
+    descending: bool = False
+
+
+def access_filter(value: str) -> Q:
+    """Members whose "Access" column reads `value`: super_admin, seat_defaults, custom,
+    template:<code> or set:<id>."""
+    if value == "super_admin":
+        return Q(is_super_admin=True)
+    not_super = Q(is_super_admin=False)
+    if value.startswith("template:"):
+        return not_super & Q(access=Access.TEMPLATE, permission_template=value[9:])
+    if value.startswith("set:") and value[4:].isdigit():
+        return not_super & Q(access=Access.PERMISSION_SET, permission_set_id=int(value[4:]))
+    if value in (Access.SEAT_DEFAULTS, Access.CUSTOM):
+        return not_super & Q(access=value)
+    return Q(pk__in=[])
+
+
+def member_directory(*, account: Account, filters: DirectoryFilters, now) -> QuerySet[Membership]:
+    """The Users tab's rows: searched, filtered and sorted, with what a row shows joined in.
+
+    A page of it costs a constant number of queries: one for the rows (user, main team and
+    permission set joined), one for their extra teams.
+    """
+    members = member_search(
+        account=account,
+        now=now,
+        q=filters.q,
+        seat_type=filters.seat_type,
+        invitation_state=filters.invitation_state,
+        inactive_days=filters.inactive_days,
+    )
+    if filters.team_id:
+        members = members.filter(
+            Q(main_team_id=filters.team_id) | Q(extra_teams__id=filters.team_id)
+        ).distinct()
+    if filters.status:
+        members = members.filter(status=filters.status)
+    if filters.access:
+        members = members.filter(access_filter(filters.access))
+    columns = SORTS.get(filters.sort, SORTS["name"])
+    if filters.descending:
+        order = [F(c).desc(nulls_last=True) for c in columns]
+    else:
+        order = [F(c).asc(nulls_first=True) for c in columns]
+    return members.order_by(*order, "id").prefetch_related(
+        Prefetch("extra_teams", queryset=Team.objects.order_by("name"))
+    )
+
+
+@dataclass(frozen=True)
+class DirectoryPage:
+    members: list[Membership]
+    number: int
+    per_page: int
+    count: int
+    count_is_capped: bool
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.number * self.per_page < self.count
+
+    @property
+    def num_pages(self) -> int:
+        return max(1, -(-self.count // self.per_page))
+
+    @property
+    def start_index(self) -> int:
+        return (self.number - 1) * self.per_page + 1 if self.members else 0
+
+    @property
+    def end_index(self) -> int:
+        return self.start_index + len(self.members) - 1 if self.members else 0
+
+
+def directory_page(
+    members: QuerySet[Membership], *, number: int, per_page: int = 50
+) -> DirectoryPage:
+    """One page, with a count that stops at COUNT_CAP so that a page view never counts 100,000
+    rows; the pager stays truthful ("more than 10,000") and pages past the cap still work."""
+    count = members.order_by()[: COUNT_CAP + 1].count()
+    capped = count > COUNT_CAP
+    last_page = max(1, -(-min(count, COUNT_CAP) // per_page))
+    number = max(1, number)
+    if not capped:
+        number = min(number, last_page)
+    rows = list(members[(number - 1) * per_page : number * per_page])
+    if capped:
+        count = max(COUNT_CAP, (number - 1) * per_page + len(rows))
+    return DirectoryPage(
+        members=rows, number=number, per_page=per_page, count=count, count_is_capped=capped
+    )
+
+
+def access_filter_choices(*, account: Account) -> list[tuple[str, str]]:
+    """The values of the Users tab's "Access" filter, the account's own sets included."""
+    from accounts.models import PermissionSet
+    from seats.catalogue import BUILTIN_PERMISSION_SETS
+
+    return [
+        ("super_admin", _("Super admin")),
+        (Access.SEAT_DEFAULTS, _("Seat defaults")),
+        (Access.CUSTOM, _("Custom")),
+        *[(f"template:{s.code}", str(s.name)) for s in BUILTIN_PERMISSION_SETS],
+        *[
+            (f"set:{pk}", name)
+            for pk, name in PermissionSet.objects.filter(account=account)
+            .order_by("name")
+            .values_list("pk", "name")
+        ],
+    ]
+
+
+def member_history(*, membership: Membership) -> QuerySet:
+    """Everything recorded about one member, newest first, with who did it (one query a page)."""
+    from accounts.models import AuditEvent
+
+    return (
+        AuditEvent.objects.filter(target=membership)
+        .select_related("actor")
+        .order_by("-created_at", "-id")
+    )

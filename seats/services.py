@@ -69,7 +69,7 @@ def seat_ledger_append(
     return entry
 
 
-def _account_lock(account: Account) -> Account:
+def account_lock(account: Account) -> Account:
     # Serialises every change of who holds a seat in this account (and of its pools).
     return Account.objects.select_for_update().get(pk=account.pk)
 
@@ -187,7 +187,7 @@ def seat_pools_sync(
     inside the caller's transaction. A pool whose type is no longer enabled keeps its counts:
     seats already bought stay until the renewal takes them away.
     """
-    _account_lock(account)
+    account_lock(account)
     enabled = set(enabled)
     pools = []
     for seat_type in PAID_SEAT_TYPES:
@@ -285,7 +285,7 @@ def member_add(
     they are already a member.
     """
     now = now or timezone.now()
-    account = _account_lock(account)
+    account = account_lock(account)
     if is_super_admin and not seat_allows_super_admin(seat_type):
         raise SuperAdminNeedsPaidSeat()
     user, _created = user_get_or_create(email=email, first_name=first_name, last_name=last_name)
@@ -317,44 +317,6 @@ def member_add(
         now=now,
     )
     seat_pool_settle(account=account, seat_type=seat_type, actor=actor, now=now)
-    return membership
-
-
-@transaction.atomic(durable=True)
-def member_deactivate(
-    *,
-    membership: Membership,
-    release_seat: bool,
-    actor: User | None,
-    note: str = "",
-    now: datetime | None = None,
-) -> Membership:
-    """Deactivate a member, keeping their paid seat for them or releasing it (View-only)."""
-    now = now or timezone.now()
-    _account_lock(membership.account)
-    membership = Membership.objects.select_for_update().get(pk=membership.pk)
-    before = {"status": membership.status, "seat_type": membership.seat_type}
-    membership.status = MembershipStatus.DEACTIVATED
-    membership.deactivated_at = now
-    membership.deactivation_note = note.strip()
-    if release_seat and seat_is_paid(membership.seat_type):
-        membership.seat_type = SeatType.VIEW_ONLY
-        membership.is_super_admin = False
-        membership.permissions = seat_default_permissions(SeatType.VIEW_ONLY)
-        membership.access = Access.SEAT_DEFAULTS
-        membership.permission_set = None
-        membership.permission_template = ""
-    membership.full_clean(exclude=["user", "account"])
-    membership.save()
-    audit_record(
-        account=membership.account,
-        actor=actor,
-        verb=AuditVerb.MEMBER_DEACTIVATED,
-        target=membership,
-        before=before,
-        after={"status": membership.status, "seat_type": membership.seat_type, "note": note},
-        now=now,
-    )
     return membership
 
 
@@ -453,7 +415,7 @@ def members_teams_add(
     for team in [main_team, *extra_teams, preset]:
         if team is not None and team.account_id != account.pk:
             raise ValueError("teams and presets must belong to the account")
-    _account_lock(account)
+    account_lock(account)
     memberships = list(
         Membership.objects.select_for_update(of=("self",))
         .select_related("user", "main_team")
@@ -527,7 +489,7 @@ def member_seat_change(
     """
     now = now or timezone.now()
     seat_type = SeatType(seat_type)
-    account = _account_lock(membership.account)
+    account = account_lock(membership.account)
     membership = (
         Membership.objects.select_for_update(of=("self",))
         .select_related("user", "account")

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from seats import views
 
@@ -6,5 +6,14 @@ app_name = "seats"
 
 urlpatterns = [
     path("settings/users/", views.users, name="users"),
+    path("settings/users/export.csv", views.users_export, name="users_export"),
     path("settings/users/<int:membership_id>/", views.user_detail, name="user"),
+    path("settings/users/<int:membership_id>/history/", views.user_history, name="user_history"),
+    path(
+        "settings/users/<int:membership_id>/actions/<str:action>/",
+        views.user_action,
+        name="user_action",
+    ),
+    # Teams, Presets, Permission sets and the audit log (seats/organisation_urls.py).
+    path("", include("seats.organisation_urls")),
 ]

@@ -1,32 +1,117 @@
 """Users & Teams pages. Thin: check permission, read through a selector, render."""
 
+import json
+
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from accounts.access import member_required
 from accounts.models import Membership, SeatType
 from accounts.policy import AccountPermission
-from accounts.selectors import member_list
+from accounts.services import password_reset_send
 from seats.catalogue import SEAT_RULES
 from seats.errors import SeatsError
-from seats.forms_user import SeatChangeForm
-from seats.selectors import seat_choices_for, seat_pool_summaries
+from seats.exports import csv_lines
+from seats.forms_user import DeactivateForm, DirectoryForm, SeatChangeForm
+from seats.lifecycle import (
+    member_deactivate,
+    member_reactivate,
+    member_remove,
+    member_super_admin_set,
+)
+from seats.selectors import (
+    access_filter_choices,
+    directory_page,
+    member_directory,
+    member_history,
+    seat_choices_for,
+    seat_pool_summaries,
+)
 from seats.services import member_seat_change, seat_change_preview
+from seats.templatetags.seats_tags import membership_access_label
 
 USERS_PER_PAGE = 50
 
 
+def _directory_form(request):
+    account = request.membership.account
+    return DirectoryForm(
+        request.GET or None,
+        teams=list(account.teams.order_by("name")),
+        access_choices=access_filter_choices(account=account),
+    )
+
+
 @member_required(AccountPermission.USERS)
 def users(request):
+    """The Users tab: search, filters, sortable columns, pages of 50, a CSV export."""
     account = request.membership.account
-    page = Paginator(member_list(account=account), USERS_PER_PAGE).get_page(request.GET.get("page"))
+    form = _directory_form(request)
+    filters = form.filters()
+    members = member_directory(account=account, filters=filters, now=timezone.now())
+    try:
+        number = int(request.GET.get("page", 1))
+    except ValueError:
+        number = 1
+    page = directory_page(members, number=number, per_page=USERS_PER_PAGE)
+    query = request.GET.copy()
+    for key in ("page", "sort", "desc"):
+        query.pop(key, None)
     return render(
         request,
         "seats/users.html",
-        {"page": page, "pools": seat_pool_summaries(account=account)},
+        {
+            "page": page,
+            "form": form,
+            "filters": filters,
+            "query": query.urlencode(),
+            "pools": seat_pool_summaries(account=account),
+        },
     )
+
+
+@member_required(AccountPermission.USERS)
+def users_export(request):
+    """The filtered Users list as CSV, streamed."""
+    account = request.membership.account
+    filters = _directory_form(request).filters()
+    members = member_directory(account=account, filters=filters, now=timezone.now())
+    now = timezone.now()
+    header = [
+        _("Name"),
+        _("Email"),
+        _("Seat"),
+        _("Access"),
+        _("Main team"),
+        _("Extra teams"),
+        _("Status"),
+        _("Invitation"),
+        _("Last active (UTC)"),
+    ]
+
+    def rows():
+        for m in members.iterator(chunk_size=2000):
+            state = m.invitation_state_at(now)
+            yield [
+                m.user.full_name,
+                m.user.email,
+                m.get_seat_type_display(),
+                membership_access_label(m),
+                m.main_team.name if m.main_team else "",
+                "; ".join(t.name for t in m.extra_teams.all()),
+                m.get_status_display(),
+                state.label if state else "",
+                m.last_active_at.strftime("%Y-%m-%d %H:%M") if m.last_active_at else "",
+            ]
+
+    response = StreamingHttpResponse(csv_lines(header, rows()), content_type="text/csv")
+    response["Content-Disposition"] = f'attachment; filename="users-{now:%Y%m%d}.csv"'
+    return response
 
 
 @member_required(AccountPermission.USERS)
@@ -68,3 +153,98 @@ def user_detail(request, membership_id: int):
         "seats/user.html",
         {"member": member, "form": form, "removed": removed},
     )
+
+
+ACTIONS = {
+    "deactivate": _lazy("Deactivate user"),
+    "reactivate": _lazy("Reactivate user"),
+    "remove": _lazy("Remove from account"),
+    "make_super_admin": _lazy("Make super admin"),
+    "remove_super_admin": _lazy("Remove super admin"),
+    "reset_password": _lazy("Reset password"),
+}
+
+
+@member_required(AccountPermission.USERS)
+def user_action(request, membership_id: int, action: str):
+    """The "Actions" menu: each action asks for confirmation (GET), then acts (POST)."""
+    if action not in ACTIONS:
+        raise Http404
+    account = request.membership.account
+    member = get_object_or_404(
+        Membership.objects.select_related("user", "account"), pk=membership_id, account=account
+    )
+    form = DeactivateForm(request.POST or None) if action == "deactivate" else None
+    if request.method == "POST" and (form is None or form.is_valid()):
+        try:
+            message = _user_action_run(request, member, action, form)
+        except SeatsError as problem:
+            messages.error(request, str(problem))
+            return redirect("seats:user", membership_id=member.pk)
+        messages.success(request, message)
+        if action == "remove":
+            return redirect("seats:users")
+        return redirect("seats:user", membership_id=member.pk)
+    return render(
+        request,
+        "seats/user_action.html",
+        {"member": member, "action": action, "title": ACTIONS[action], "form": form},
+    )
+
+
+def _user_action_run(request, member, action: str, form) -> str:
+    actor = request.membership
+    email = member.user.email
+    if action == "deactivate":
+        member_deactivate(
+            membership=member,
+            release_seat=form.cleaned_data["seat"] == "release",
+            note=form.cleaned_data["note"],
+            actor=actor.user,
+            actor_membership=actor,
+        )
+        return _("%(email)s was deactivated.") % {"email": email}
+    if action == "reactivate":
+        member_reactivate(membership=member, actor_membership=actor)
+        return _("%(email)s was reactivated.") % {"email": email}
+    if action == "remove":
+        member_remove(membership=member, actor_membership=actor)
+        return _("%(email)s was removed from the account.") % {"email": email}
+    if action in ("make_super_admin", "remove_super_admin"):
+        member_super_admin_set(
+            membership=member,
+            is_super_admin=action == "make_super_admin",
+            actor_membership=actor,
+        )
+        return _("Saved.")
+    password_reset_send(user=member.user)
+    return _("A password reset link is on its way to %(email)s.") % {"email": email}
+
+
+@member_required(AccountPermission.USERS)
+def user_history(request, membership_id: int):
+    """ "View permissions history": what changed for this user, before and after, by whom."""
+    account = request.membership.account
+    member = get_object_or_404(
+        Membership.objects.select_related("user"), pk=membership_id, account=account
+    )
+    events = member_history(membership=member)
+    if request.GET.get("format") == "csv":
+        header = [_("When (UTC)"), _("What"), _("By"), _("Before"), _("After")]
+        rows = (
+            [
+                e.created_at.strftime("%Y-%m-%d %H:%M:%S"),
+                e.get_verb_display(),
+                e.actor.email if e.actor else "",
+                json.dumps(e.before, ensure_ascii=False) if e.before is not None else "",
+                json.dumps(e.after, ensure_ascii=False) if e.after is not None else "",
+            ]
+            for e in events.iterator(chunk_size=1000)
+        )
+        response = StreamingHttpResponse(csv_lines(header, rows), content_type="text/csv")
+        response["Content-Disposition"] = (
+            f'attachment; filename="permissions-history-{member.pk}.csv"'
+        )
+        return response
+    page = Paginator(events, 25).get_page(request.GET.get("page"))
+    return render(request, "seats/user_history.html", {"member": member, "page": page})

@@ -20,7 +20,15 @@ from accounts.models import (
     Team,
     User,
 )
-from billing.models import ItemKind, Subscription, SubscriptionItem
+from billing.models import (
+    CardOnFile,
+    Invoice,
+    InvoiceKind,
+    InvoiceStatus,
+    ItemKind,
+    Subscription,
+    SubscriptionItem,
+)
 from billing.periods import BillingInterval, nth_period_bounds
 from invitations.models import Invitation
 from invitations.tokens import token_hash
@@ -179,3 +187,41 @@ class AuditEventFactory(factory.django.DjangoModelFactory):
 
     account = factory.SubFactory(AccountFactory)
     verb = AuditVerb.MEMBER_ADDED
+
+
+class CardOnFileFactory(factory.django.DjangoModelFactory):
+    """A card as the test gateway describes it (billing.gateway.TestGateway): its token carries
+    how charges behave, never the number."""
+
+    class Meta:
+        model = CardOnFile
+
+    account = factory.SubFactory(AccountFactory)
+    gateway_token = factory.Sequence(lambda n: f"tok_test_ok_{n:016x}")
+    brand = "Visa"
+    last4 = "4242"
+    exp_month = 12
+    exp_year = 2035
+
+    class Params:
+        declined = factory.Trait(
+            gateway_token=factory.Sequence(lambda n: f"tok_test_decline_{n:016x}"), last4="0002"
+        )
+        unavailable = factory.Trait(
+            gateway_token=factory.Sequence(lambda n: f"tok_test_unavailable_{n:016x}"), last4="0119"
+        )
+
+
+class InvoiceFactory(factory.django.DjangoModelFactory):
+    """A paid purchase invoice for one day."""
+
+    class Meta:
+        model = Invoice
+
+    account = factory.SubFactory(AccountFactory)
+    kind = InvoiceKind.PURCHASE
+    status = InvoiceStatus.PAID
+    total_cents = 5000
+    period_start = factory.LazyFunction(lambda: timezone.now().replace(microsecond=0))
+    period_end = factory.LazyAttribute(lambda i: i.period_start + timedelta(days=1))
+    paid_at = factory.SelfAttribute("period_start")

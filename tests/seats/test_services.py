@@ -32,10 +32,10 @@ from seats.errors import (
     SeatTypeUnavailable,
     SuperAdminNeedsPaidSeat,
 )
+from seats.lifecycle import member_deactivate
 from seats.models import LedgerReason, SeatLedgerEntry, SeatPool
 from seats.services import (
     member_add,
-    member_deactivate,
     member_permissions_set,
     seat_pool_add_purchased,
     seat_pools_sync,
@@ -447,6 +447,7 @@ def test_a_member_on_a_permission_set_can_be_given_custom_permissions():
 def test_deactivating_and_releasing_the_seat_leaves_the_member_on_view_only():
     account = subscribed_account()
     boss = add(account, "boss@example.com", is_super_admin=True, status=MembershipStatus.ACTIVE)
+    add(account, "deputy@example.com", is_super_admin=True, status=MembershipStatus.ACTIVE)
 
     member_deactivate(membership=boss, release_seat=True, actor=None, note=" Left ", now=NOW)
 
@@ -472,6 +473,7 @@ def test_releasing_a_seat_frees_it_for_someone_else():
 def test_deactivating_and_keeping_the_seat_holds_it_for_the_member():
     account = subscribed_account()
     boss = add(account, "boss@example.com", is_super_admin=True, status=MembershipStatus.ACTIVE)
+    add(account, "deputy@example.com", is_super_admin=True, status=MembershipStatus.ACTIVE)
 
     member_deactivate(membership=boss, release_seat=False, actor=None, now=NOW)
 

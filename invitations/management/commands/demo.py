@@ -27,7 +27,8 @@ from billing.periods import BillingInterval
 from billing.services import subscription_start
 from invitations.services import invitation_issue
 from seats.catalogue import builtin_permission_set_get, seat_default_permissions
-from seats.services import member_add, member_deactivate, member_permissions_set
+from seats.lifecycle import member_deactivate
+from seats.services import member_add, member_permissions_set
 
 ACCOUNT_NAME = "Demo Co."
 # A published demo password, for a local first run only (never a production account).

@@ -1,0 +1,292 @@
+"""A member's life in an account after they join: deactivate, reactivate, remove, super admin.
+
+Rules that hold on every path: only super admins touch super admins; the account's last active
+super admin can't be demoted, deactivated or removed; a View-only seat never holds a super
+admin; every change is audited and the member is told.
+"""
+
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import Access, AuditVerb, Membership, MembershipStatus, SeatType
+from accounts.notifications import NotificationKind
+from accounts.services import audit_record, notify
+from seats.access import AccessChoice, access_resolve
+from seats.catalogue import (
+    SEAT_RULES,
+    seat_allows_super_admin,
+    seat_default_permissions,
+    seat_is_paid,
+)
+from seats.errors import (
+    LastSuperAdmin,
+    MemberNotDeactivated,
+    SeatTypeUnavailable,
+    SuperAdminNeedsPaidSeat,
+    SuperAdminOnly,
+    SuperAdminsOnlyBySuperAdmins,
+)
+from seats.models import SeatPool
+from seats.services import account_lock, seat_pool_settle
+
+
+def _member_lock(membership: Membership) -> Membership:
+    account_lock(membership.account)
+    return (
+        Membership.objects.select_for_update(of=("self",))
+        .select_related("user", "account")
+        .get(pk=membership.pk)
+    )
+
+
+def _guard_super_admin_target(membership: Membership, actor_membership: Membership | None) -> None:
+    if (
+        membership.is_super_admin
+        and actor_membership is not None
+        and not actor_membership.is_super_admin
+    ):
+        raise SuperAdminsOnlyBySuperAdmins()
+
+
+def _guard_last_super_admin(membership: Membership) -> None:
+    """Refuse a change that would leave the account without an active super admin."""
+    if not (membership.is_super_admin and membership.status == MembershipStatus.ACTIVE):
+        return
+    others = Membership.objects.filter(
+        account_id=membership.account_id, is_super_admin=True, status=MembershipStatus.ACTIVE
+    ).exclude(pk=membership.pk)
+    if not others.exists():
+        raise LastSuperAdmin()
+
+
+@transaction.atomic(durable=True)
+def member_deactivate(
+    *,
+    membership: Membership,
+    release_seat: bool,
+    actor: object | None,
+    actor_membership: Membership | None = None,
+    note: str = "",
+    now: datetime | None = None,
+) -> Membership:
+    """ "Deactivate user": they can't use the account from their next request on, keep their
+    history, and keep their paid seat or release it (then they are on a View-only seat)."""
+    now = now or timezone.now()
+    membership = _member_lock(membership)
+    _guard_super_admin_target(membership, actor_membership)
+    _guard_last_super_admin(membership)
+    before = {"status": membership.status, "seat_type": membership.seat_type}
+    released = release_seat and seat_is_paid(membership.seat_type)
+    old_seat = membership.seat_type
+    membership.status = MembershipStatus.DEACTIVATED
+    membership.deactivated_at = now
+    membership.deactivation_note = note.strip()[:500]
+    if released:
+        membership.seat_type = SeatType.VIEW_ONLY
+        membership.is_super_admin = False
+        membership.permissions = seat_default_permissions(SeatType.VIEW_ONLY)
+        membership.access = Access.SEAT_DEFAULTS
+        membership.permission_set = None
+        membership.permission_template = ""
+    membership.full_clean(exclude=["user", "account"])
+    membership.save()
+    audit_record(
+        account=membership.account,
+        actor=actor,
+        verb=AuditVerb.MEMBER_DEACTIVATED,
+        target=membership,
+        before=before,
+        after={"status": membership.status, "seat_type": membership.seat_type, "note": note},
+        now=now,
+    )
+    if released:
+        seat_pool_settle(account=membership.account, seat_type=old_seat, actor=actor, now=now)
+    notify(
+        membership=membership,
+        kind=NotificationKind.STATUS_CHANGED,
+        text=_("Your access to %(account)s was deactivated.")
+        % {"account": membership.account.name},
+        now=now,
+    )
+    return membership
+
+
+@transaction.atomic(durable=True)
+def member_reactivate(
+    *, membership: Membership, actor_membership: Membership, now: datetime | None = None
+) -> Membership:
+    """ "Reactivate user": back on the seat they kept (still available to the account)."""
+    now = now or timezone.now()
+    membership = _member_lock(membership)
+    if membership.status != MembershipStatus.DEACTIVATED:
+        return membership
+    _guard_super_admin_target(membership, actor_membership)
+    if seat_is_paid(membership.seat_type):
+        # The seat they kept is still counted against the pool; the seat type itself must
+        # still be part of the subscription.
+        pool = SeatPool.objects.filter(
+            account=membership.account, seat_type=membership.seat_type, enabled=True
+        ).first()
+        if pool is None:
+            raise SeatTypeUnavailable(seat=SEAT_RULES[SeatType(membership.seat_type)].label)
+    membership.status = MembershipStatus.ACTIVE
+    membership.deactivated_at = None
+    membership.deactivation_note = ""
+    membership.joined_at = membership.joined_at or now
+    membership.full_clean(exclude=["user", "account"])
+    membership.save()
+    audit_record(
+        account=membership.account,
+        actor=actor_membership.user,
+        verb=AuditVerb.MEMBER_REACTIVATED,
+        target=membership,
+        before={"status": MembershipStatus.DEACTIVATED},
+        after={"status": MembershipStatus.ACTIVE, "seat_type": membership.seat_type},
+        now=now,
+    )
+    notify(
+        membership=membership,
+        kind=NotificationKind.STATUS_CHANGED,
+        text=_("Your access to %(account)s was reactivated.")
+        % {"account": membership.account.name},
+        now=now,
+    )
+    return membership
+
+
+@transaction.atomic(durable=True)
+def member_remove(
+    *, membership: Membership, actor_membership: Membership, now: datetime | None = None
+) -> None:
+    """ "Remove from account": only a deactivated member; their audit history stays."""
+    now = now or timezone.now()
+    membership = _member_lock(membership)
+    if membership.status != MembershipStatus.DEACTIVATED:
+        raise MemberNotDeactivated()
+    _guard_super_admin_target(membership, actor_membership)
+    account, seat_type = membership.account, membership.seat_type
+    audit_record(
+        account=account,
+        actor=actor_membership.user,
+        verb=AuditVerb.MEMBER_REMOVED,
+        target=membership,
+        before={"seat_type": seat_type, "status": membership.status},
+        now=now,
+    )
+    membership.delete()
+    seat_pool_settle(account=account, seat_type=seat_type, actor=actor_membership.user, now=now)
+
+
+@transaction.atomic(durable=True)
+def member_super_admin_set(
+    *,
+    membership: Membership,
+    is_super_admin: bool,
+    actor_membership: Membership,
+    now: datetime | None = None,
+) -> Membership:
+    """ "Make super admin" / "Remove super admin": by super admins only."""
+    now = now or timezone.now()
+    if not actor_membership.is_super_admin:
+        raise SuperAdminOnly()
+    membership = _member_lock(membership)
+    if membership.is_super_admin == is_super_admin:
+        return membership
+    if is_super_admin and not seat_allows_super_admin(membership.seat_type):
+        raise SuperAdminNeedsPaidSeat()
+    if not is_super_admin:
+        _guard_last_super_admin(membership)
+    membership.is_super_admin = is_super_admin
+    membership.full_clean(exclude=["user", "account"])
+    membership.save(update_fields=["is_super_admin", "updated_at"])
+    audit_record(
+        account=membership.account,
+        actor=actor_membership.user,
+        verb=AuditVerb.SUPER_ADMIN_CHANGED,
+        target=membership,
+        before={"is_super_admin": not is_super_admin},
+        after={"is_super_admin": is_super_admin},
+        now=now,
+    )
+    notify(
+        membership=membership,
+        kind=NotificationKind.ACCESS_CHANGED,
+        text=(
+            _("You are now a super admin of %(account)s.")
+            if is_super_admin
+            else _("You are no longer a super admin of %(account)s.")
+        )
+        % {"account": membership.account.name},
+        now=now,
+    )
+    return membership
+
+
+def _changed(before: dict, after: dict) -> dict[str, list]:
+    """{code: [before, after]} for the permissions that differ (what an auditor reads)."""
+    return {
+        code: [before.get(code), level]
+        for code, level in sorted(after.items())
+        if before.get(code) != level
+    }
+
+
+@transaction.atomic(durable=True)
+def member_access_set(
+    *,
+    membership: Membership,
+    choice: AccessChoice,
+    actor_membership: Membership,
+    now: datetime | None = None,
+) -> Membership:
+    """Edit a member's permissions with the same three modes as "Create user" (or "Make super
+    admin"). The seat's ceiling and the actor's own permissions bound what can be given."""
+    now = now or timezone.now()
+    membership = _member_lock(membership)
+    _guard_super_admin_target(membership, actor_membership)
+    resolved = access_resolve(
+        account=membership.account,
+        seat_type=membership.seat_type,
+        choice=choice,
+        actor_membership=actor_membership,
+    )
+    before_permissions = dict(membership.permissions)
+    before = {
+        "access": membership.access,
+        "permission_set": membership.permission_set.name if membership.permission_set else None,
+        "permission_template": membership.permission_template,
+        "is_super_admin": membership.is_super_admin,
+    }
+    membership.permissions = resolved.permissions
+    membership.access = resolved.access
+    membership.permission_set = resolved.permission_set
+    membership.permission_template = resolved.permission_template
+    membership.is_super_admin = membership.is_super_admin or resolved.is_super_admin
+    membership.full_clean(exclude=["user", "account"])
+    membership.save()
+    audit_record(
+        account=membership.account,
+        actor=actor_membership.user,
+        verb=AuditVerb.PERMISSIONS_CHANGED,
+        target=membership,
+        before=before,
+        after={
+            "access": membership.access,
+            "permission_set": resolved.permission_set.name if resolved.permission_set else None,
+            "permission_template": membership.permission_template,
+            "is_super_admin": membership.is_super_admin,
+            "changed": _changed(before_permissions, membership.permissions),
+        },
+        now=now,
+    )
+    notify(
+        membership=membership,
+        kind=NotificationKind.ACCESS_CHANGED,
+        text=_("Your permissions in %(account)s were changed.")
+        % {"account": membership.account.name},
+        now=now,
+    )
+    return membership

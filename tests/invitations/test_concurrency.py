@@ -1,0 +1,130 @@
+"""Batches racing for the last seats, and one invitation link accepted twice at the same moment.
+
+DOMAIN.md sections 4-5, STYLE.md items 3 and 8. Real threads, each with its own database
+connection, released together by a barrier. Only PostgreSQL takes the row locks this is about;
+on SQLite the module skips.
+"""
+
+import threading
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.db import connection
+
+from accounts.models import Account, AuditEvent, AuditVerb, Membership, MembershipStatus, SeatType
+from billing.catalogue import HubCode, TierCode
+from billing.periods import BillingInterval
+from billing.services import subscription_start
+from invitations.models import Invitation
+from invitations.parsing import ParsedPerson
+from invitations.services import (
+    InvitationInvalid,
+    invitation_accept,
+    invitation_link_copy,
+    members_invite,
+)
+from seats.access import AccessChoice, AccessMode
+from seats.errors import NotEnoughSeats
+from seats.models import SeatPool
+from tests.factories import AccountFactory, MembershipFactory
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+NOW = datetime(2027, 3, 15, 9, 0, tzinfo=UTC)
+
+
+def account_with_three_free_core_seats() -> tuple[Account, Membership]:
+    """4 Core seats (3 with Marketing Hub Professional, 1 bought); the super admin holds one."""
+    account = AccountFactory()
+    subscription_start(
+        account=account,
+        hubs={HubCode.MARKETING: TierCode.PROFESSIONAL, HubCode.SALES: TierCode.PROFESSIONAL},
+        interval=BillingInterval.MONTHLY,
+        now=NOW,
+        actor=None,
+        extra_seats={"core": 1},
+    )
+    return account, MembershipFactory(account=account, super_admin=True)
+
+
+def run_together(calls: list[Callable[[], object]]) -> list[object]:
+    """Run each call in its own thread, all released at once; return each result or exception."""
+    barrier = threading.Barrier(len(calls))
+    outcomes: list[object] = [None] * len(calls)
+
+    def run(index: int, call: Callable[[], object]) -> None:
+        try:
+            barrier.wait(timeout=10)
+            outcomes[index] = call()
+        except Exception as exc:  # every outcome is inspected by the test
+            outcomes[index] = exc
+        finally:
+            connection.close()  # this thread's own connection
+
+    threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert not any(thread.is_alive() for thread in threads), "a thread is still waiting"
+    return outcomes
+
+
+def batch(admin: Membership, emails: list[str]) -> Callable[[], object]:
+    return lambda: members_invite(
+        account=admin.account,
+        actor_membership=admin,
+        people=[ParsedPerson(email) for email in emails],
+        seat_type=SeatType.CORE,
+        access=AccessChoice(mode=AccessMode.DEFAULTS),
+        send_email=True,
+        now=NOW,
+    )
+
+
+def test_two_batches_racing_for_the_last_seats_one_is_created_whole_the_other_refused_whole():
+    account, admin = account_with_three_free_core_seats()
+    batch_a = [f"a{i}@example.com" for i in range(3)]
+    batch_b = [f"b{i}@example.com" for i in range(2)]
+
+    outcomes = run_together([batch(admin, batch_a), batch(admin, batch_b)])
+
+    refused = [o for o in outcomes if isinstance(o, NotEnoughSeats)]
+    assert len(refused) == 1, outcomes
+    # Whichever came second finds too few seats: 0 free for B after A, 1 free for A after B.
+    assert str(refused[0]) == "You need 2 more Core seats."
+    [winner] = [
+        emails for emails, o in zip([batch_a, batch_b], outcomes, strict=True) if o not in refused
+    ]
+    invited = Membership.objects.filter(account=account, status=MembershipStatus.INVITED)
+    assert sorted(invited.values_list("user__email", flat=True)) == winner
+    pool = SeatPool.objects.get(account=account, seat_type=SeatType.CORE)
+    assert Membership.objects.filter(account=account, seat_type=SeatType.CORE).count() <= pool.total
+    # The refused batch left nothing behind: no invitation, no audit event for its addresses.
+    assert sorted(Invitation.objects.values_list("email", flat=True)) == winner
+    added = AuditEvent.objects.filter(account=account, verb=AuditVerb.MEMBER_ADDED)
+    assert sorted(added.values_list("target_email", flat=True)) == winner
+
+
+def test_two_concurrent_accepts_of_one_link_give_one_membership_and_one_invalid():
+    account, admin = account_with_three_free_core_seats()
+    [membership] = batch(admin, ["bob@example.com"])().memberships
+    url = invitation_link_copy(
+        account=account, membership_id=membership.pk, actor=admin.user, now=NOW
+    )
+    token = url.rstrip("/").rsplit("/", 1)[1]
+    accepting = lambda: invitation_accept(  # noqa: E731
+        token=token, user=membership.user, now=NOW + timedelta(hours=1)
+    )
+
+    outcomes = run_together([accepting, accepting])
+
+    assert sorted(type(o).__name__ for o in outcomes) == ["InvitationInvalid", "Membership"]
+    assert any(isinstance(o, InvitationInvalid) for o in outcomes)
+    membership.refresh_from_db()
+    assert membership.status == MembershipStatus.ACTIVE
+    assert Invitation.objects.filter(membership=membership, accepted_at__isnull=False).count() == 1
+    assert (
+        AuditEvent.objects.filter(verb=AuditVerb.MEMBER_ACTIVATED, target=membership).count() == 1
+    )

@@ -1,0 +1,394 @@
+"""Invitation emails in the background: the send task and the sweep of unsent ones.
+
+DOMAIN.md section 5: sent after the database commit, retried on mail-server failure, never sent
+twice for one request. Celery runs eagerly here; pytest-django's locmem backend is the mail server.
+"""
+
+import hashlib
+import re
+import smtplib
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from celery.exceptions import Retry
+from django.core import mail
+from django.core.mail.backends.locmem import EmailBackend
+
+from accounts.models import Account, Membership, MembershipStatus, SeatType
+from billing.catalogue import HubCode, TierCode
+from billing.periods import BillingInterval
+from billing.services import subscription_start
+from invitations.models import Invitation
+from invitations.parsing import ParsedPerson
+from invitations.services import (
+    invitation_accept,
+    invitation_link_copy,
+    invitation_revoke,
+    invitations_unsent,
+    members_invite,
+)
+from invitations.tasks import invitation_send_task, invitations_unsent_sweep_task
+from seats.access import AccessChoice, AccessMode
+from tests.factories import AccountFactory, MembershipFactory
+
+pytestmark = pytest.mark.django_db
+
+NOW = datetime(2027, 3, 15, 9, 0, tzinfo=UTC)
+LINK = re.compile(r"(https?://\S+?/invite/([A-Za-z0-9_-]+)/)")
+SWEEP_DELAY = timedelta(minutes=2, seconds=1)
+
+
+@pytest.fixture(autouse=True)
+def clock(time_machine):
+    time_machine.move_to(NOW, tick=False)
+    return time_machine
+
+
+@pytest.fixture
+def account() -> Account:
+    """Marketing and Sales Hub Professional with one Core seat bought: 4 Core seats."""
+    account = AccountFactory(name="Initech")
+    subscription_start(
+        account=account,
+        hubs={HubCode.MARKETING: TierCode.PROFESSIONAL, HubCode.SALES: TierCode.PROFESSIONAL},
+        interval=BillingInterval.MONTHLY,
+        now=NOW,
+        actor=None,
+        extra_seats={"core": 1},
+    )
+    return account
+
+
+@pytest.fixture
+def admin(account) -> Membership:
+    return MembershipFactory(
+        account=account,
+        super_admin=True,
+        user__email="admin@example.com",
+        user__first_name="Ada",
+        user__last_name="Admin",
+    )
+
+
+def invite(admin: Membership, *emails: str) -> list[Membership]:
+    return members_invite(
+        account=admin.account,
+        actor_membership=admin,
+        people=[ParsedPerson(email) for email in emails],
+        seat_type=SeatType.CORE,
+        access=AccessChoice(mode=AccessMode.DEFAULTS),
+        send_email=True,
+    ).memberships
+
+
+def invite_without_sending(capture, admin: Membership, *emails: str) -> list[Invitation]:
+    """Invite, dropping the after-commit dispatch: as if the broker was down at commit."""
+    with capture(execute=False):
+        memberships = invite(admin, *emails)
+    return list(Invitation.objects.filter(membership__in=memberships).order_by("email"))
+
+
+def invitation_emails() -> list:
+    """The invitation emails sent so far (billing admins may be emailed about seats too)."""
+    return [message for message in mail.outbox if LINK.search(message.body)]
+
+
+def recipients() -> list[str]:
+    return sorted(message.to[0] for message in invitation_emails())
+
+
+def token_of(message) -> str:
+    [(_url, token)] = LINK.findall(message.body)
+    return token
+
+
+def html_of(message) -> str:
+    [(html, mimetype)] = message.alternatives
+    assert mimetype == "text/html"
+    return html
+
+
+@pytest.fixture
+def smtp_down(monkeypatch):
+    def refuse(self, messages):
+        raise smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
+
+    monkeypatch.setattr(EmailBackend, "send_messages", refuse)
+
+
+# --- The send task -------------------------------------------------------------------------------
+
+
+def test_the_email_leaves_only_after_the_batch_is_committed(
+    admin, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        [membership] = invite(admin, "bob@example.com")
+        assert invitation_emails() == []
+
+    for callback in callbacks:
+        callback()
+
+    assert recipients() == ["bob@example.com"]
+    assert Invitation.objects.get(membership=membership).sent_at == NOW
+
+
+def test_the_email_has_a_text_and_an_html_part_with_a_link_built_from_the_site_url(
+    admin, settings, django_capture_on_commit_callbacks
+):
+    settings.SITE_URL = "https://seats.example.com"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        invite(admin, "bob@example.com")
+
+    [message] = invitation_emails()
+    assert message.to == ["bob@example.com"]
+    assert message.subject == "Ada Admin invited you to Initech on seatmgr"
+    [(url, token)] = LINK.findall(message.body)
+    assert url == f"https://seats.example.com/invite/{token}/"
+    assert f'href="{url}"' in html_of(message)
+    assert "Initech" in message.body and "Initech" in html_of(message)
+
+
+def test_sending_stores_only_the_hash_of_the_token_in_the_email(
+    admin, django_capture_on_commit_callbacks
+):
+    [invitation] = invite_without_sending(
+        django_capture_on_commit_callbacks, admin, "b@example.com"
+    )
+    assert invitation.token_hash is None
+
+    assert invitation_send_task(invitation.pk) is True
+
+    invitation.refresh_from_db()
+    token = token_of(invitation_emails()[0])
+    assert invitation.token_hash == hashlib.sha256(token.encode()).hexdigest()
+    assert invitation.sent_at == NOW
+
+
+def test_the_task_run_twice_for_one_invitation_sends_one_email(
+    admin, django_capture_on_commit_callbacks
+):
+    [invitation] = invite_without_sending(
+        django_capture_on_commit_callbacks, admin, "b@example.com"
+    )
+
+    first = invitation_send_task(invitation.pk)
+    second = invitation_send_task(invitation.pk)
+
+    assert (first, second) == (True, False)
+    assert recipients() == ["b@example.com"]
+
+
+def test_the_task_delivered_twice_by_the_broker_sends_one_email(
+    admin, django_capture_on_commit_callbacks
+):
+    [invitation] = invite_without_sending(
+        django_capture_on_commit_callbacks, admin, "b@example.com"
+    )
+
+    invitation_send_task.delay(invitation.pk)
+    invitation_send_task.delay(invitation.pk)
+
+    assert recipients() == ["b@example.com"]
+
+
+def test_the_link_in_a_sent_email_can_be_accepted(admin, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        [membership] = invite(admin, "bob@example.com")
+
+    invitation_accept(token=token_of(invitation_emails()[0]), user=membership.user)
+
+    membership.refresh_from_db()
+    assert membership.status == MembershipStatus.ACTIVE
+
+
+def test_a_failing_mail_server_leaves_the_invitation_unsent_and_raises_for_a_retry(
+    admin, smtp_down, django_capture_on_commit_callbacks
+):
+    [invitation] = invite_without_sending(
+        django_capture_on_commit_callbacks, admin, "b@example.com"
+    )
+
+    with pytest.raises(smtplib.SMTPServerDisconnected):
+        invitation_send_task(invitation.pk)
+
+    invitation.refresh_from_db()
+    assert (invitation.sent_at, invitation.token_hash) == (None, None)
+    assert mail.outbox == []
+
+
+def test_a_failed_attempt_is_retried_and_the_retry_sends_the_email_once(
+    admin, monkeypatch, django_capture_on_commit_callbacks
+):
+    send = EmailBackend.send_messages
+    attempts = []
+
+    def fail_once(self, messages):
+        attempts.append(messages)
+        if len(attempts) == 1:
+            raise smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
+        return send(self, messages)
+
+    monkeypatch.setattr(EmailBackend, "send_messages", fail_once)
+    [invitation] = invite_without_sending(
+        django_capture_on_commit_callbacks, admin, "b@example.com"
+    )
+
+    with pytest.raises(Retry):
+        invitation_send_task.delay(invitation.pk)
+    invitation_send_task.delay(invitation.pk)  # what the worker runs when the retry is due
+
+    assert len(attempts) == 2
+    assert recipients() == ["b@example.com"]
+    invitation.refresh_from_db()
+    assert (
+        invitation.token_hash
+        == hashlib.sha256(token_of(invitation_emails()[0]).encode()).hexdigest()
+    )
+
+
+def test_a_revoked_invitation_is_not_emailed(admin, django_capture_on_commit_callbacks):
+    [invitation] = invite_without_sending(
+        django_capture_on_commit_callbacks, admin, "b@example.com"
+    )
+    invitation_revoke(account=admin.account, membership_id=invitation.membership_id, actor=None)
+
+    assert invitation_send_task(invitation.pk) is False
+
+    assert invitation_emails() == []
+
+
+def test_an_expired_invitation_is_not_emailed(admin, clock, django_capture_on_commit_callbacks):
+    [invitation] = invite_without_sending(
+        django_capture_on_commit_callbacks, admin, "b@example.com"
+    )
+    clock.shift(timedelta(days=7))
+
+    assert invitation_send_task(invitation.pk) is False
+
+    assert invitation_emails() == []
+
+
+def test_no_email_for_a_member_who_already_joined_through_a_copied_link(
+    admin, django_capture_on_commit_callbacks
+):
+    [invitation] = invite_without_sending(
+        django_capture_on_commit_callbacks, admin, "b@example.com"
+    )
+    membership = invitation.membership
+    url = invitation_link_copy(account=admin.account, membership_id=membership.pk, actor=None)
+    invitation_accept(token=LINK.fullmatch(url).group(2), user=membership.user)
+
+    assert invitation_send_task(invitation.pk) is False
+
+    assert invitation_emails() == []
+
+
+def test_a_missing_invitation_is_not_emailed():
+    assert invitation_send_task(987654) is False
+
+    assert mail.outbox == []
+
+
+# --- The sweep of unsent emails ------------------------------------------------------------------
+
+
+def test_the_sweep_emails_invitations_whose_email_never_left(
+    admin, clock, django_capture_on_commit_callbacks
+):
+    invite_without_sending(
+        django_capture_on_commit_callbacks, admin, "a@example.com", "b@example.com"
+    )
+    clock.shift(SWEEP_DELAY)
+
+    assert invitations_unsent_sweep_task() == 2
+
+    assert recipients() == ["a@example.com", "b@example.com"]
+
+
+def test_the_sweep_run_twice_sends_one_email_per_invitation(
+    admin, clock, django_capture_on_commit_callbacks
+):
+    invite_without_sending(
+        django_capture_on_commit_callbacks, admin, "a@example.com", "b@example.com"
+    )
+    clock.shift(SWEEP_DELAY)
+
+    first = invitations_unsent_sweep_task()
+    second = invitations_unsent_sweep_task()
+
+    assert (first, second) == (2, 0)
+    assert recipients() == ["a@example.com", "b@example.com"]
+
+
+def test_the_sweep_run_twice_at_once_sends_one_email_per_invitation(
+    admin, clock, django_capture_on_commit_callbacks
+):
+    # Both sweeps list the invitation before either sends: the send task decides, under its lock.
+    [invitation] = invite_without_sending(
+        django_capture_on_commit_callbacks, admin, "a@example.com"
+    )
+    clock.shift(SWEEP_DELAY)
+
+    listed_by_both = [invitations_unsent(now=NOW + SWEEP_DELAY) for _sweep in range(2)]
+    for ids in listed_by_both:
+        for invitation_id in ids:
+            invitation_send_task.delay(invitation_id)
+
+    assert listed_by_both == [[invitation.pk], [invitation.pk]]
+    assert recipients() == ["a@example.com"]
+
+
+def test_the_sweep_leaves_invitations_created_in_the_last_two_minutes_to_their_own_task(
+    admin, clock, django_capture_on_commit_callbacks
+):
+    invite_without_sending(django_capture_on_commit_callbacks, admin, "a@example.com")
+    clock.shift(timedelta(minutes=1))
+
+    assert invitations_unsent_sweep_task() == 0
+
+    assert invitation_emails() == []
+
+
+def test_the_sweep_skips_sent_revoked_and_accepted_invitations(
+    admin, clock, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        invite(admin, "sent@example.com")
+    mail.outbox.clear()
+    joined, revoked = invite_without_sending(
+        django_capture_on_commit_callbacks, admin, "joined@example.com", "revoked@example.com"
+    )
+    invitation_revoke(account=admin.account, membership_id=revoked.membership_id, actor=None)
+    url = invitation_link_copy(
+        account=admin.account, membership_id=joined.membership_id, actor=None
+    )
+    invitation_accept(token=LINK.fullmatch(url).group(2), user=joined.membership.user)
+    clock.shift(SWEEP_DELAY)
+
+    assert invitations_unsent_sweep_task() == 0
+
+    assert invitation_emails() == []
+
+
+def test_the_sweep_skips_expired_invitations(admin, clock, django_capture_on_commit_callbacks):
+    invite_without_sending(django_capture_on_commit_callbacks, admin, "a@example.com")
+    clock.shift(timedelta(days=7))
+
+    assert invitations_unsent_sweep_task() == 0
+
+    assert invitation_emails() == []
+
+
+def test_a_swept_email_carries_a_link_that_works(admin, clock, django_capture_on_commit_callbacks):
+    [invitation] = invite_without_sending(
+        django_capture_on_commit_callbacks, admin, "a@example.com"
+    )
+    clock.shift(SWEEP_DELAY)
+    invitations_unsent_sweep_task()
+
+    invitation_accept(token=token_of(invitation_emails()[0]), user=invitation.membership.user)
+
+    invitation.refresh_from_db()
+    assert invitation.accepted_at is not None
