@@ -2,6 +2,8 @@ from django import forms
 from django.contrib.auth import password_validation
 from django.utils.translation import gettext_lazy as _
 
+from seats.forms import AccessChoiceForm
+
 
 class JoinNewUserForm(forms.Form):
     """A new person sets their name and password (Django's validators)."""
@@ -109,50 +111,18 @@ class SalesforcePickForm(forms.Form):
         return [self.people[e] for e in self.cleaned_data["emails"]]
 
 
-class AccessForm(forms.Form):
+class AccessForm(AccessChoiceForm):
     """Step 2 of "Create user": the seat and the access for the whole batch."""
 
     seat_type = forms.ChoiceField(label=_("Assign a seat"))
-    mode = forms.ChoiceField(
-        label=_("Choose how to restrict access"), widget=forms.RadioSelect, initial="defaults"
-    )
-    template = forms.ChoiceField(label=_("Permission set"), required=False)
-    # Set by the page's script once the grid was changed after loading a template; without it
-    # the template applies as it is.
-    adjusted = forms.BooleanField(required=False, widget=forms.HiddenInput)
     no_invite = forms.BooleanField(
         label=_("Don't send an invite email when this user is added"), required=False
     )
+    field_order = ["seat_type", "mode", "template", "adjusted", "no_invite"]
 
-    def __init__(self, *args, seat_choices, template_options, allow_super_admin, **kwargs):
-        from seats.access import AccessMode
-        from seats.forms import permission_fields
-
+    def __init__(self, *args, seat_choices, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["seat_type"].choices = seat_choices
-        self.fields["mode"].choices = [
-            (m.value, m.label)
-            for m in AccessMode
-            if allow_super_admin or m != AccessMode.SUPER_ADMIN
-        ]
-        self.fields["template"].choices = [("", _("Choose a permission set"))] + [
-            (o.value, o.name) for o in template_options
-        ]
-        self.fields.update(permission_fields(self.initial.get("permissions", {})))
-
-    def access_choice(self):
-        from seats.access import AccessChoice, AccessMode
-        from seats.forms import permissions_from
-
-        mode = AccessMode(self.cleaned_data["mode"])
-        grid = permissions_from(self.cleaned_data)
-        if mode == AccessMode.TEMPLATE and not self.cleaned_data.get("adjusted"):
-            grid = {}
-        return AccessChoice(
-            mode=mode,
-            template=self.cleaned_data.get("template", ""),
-            permissions=grid if mode in (AccessMode.TEMPLATE, AccessMode.SCRATCH) else {},
-        )
 
 
 class BatchTeamsForm(forms.Form):

@@ -36,9 +36,9 @@ from invitations.services import (
     salesforce_people_fetch,
 )
 from seats.access import AccessChoice, AccessMode, access_resolve, template_options
-from seats.catalogue import SEAT_RULES, level_label, permissions_by_tab
+from seats.catalogue import SEAT_RULES
 from seats.errors import NotEnoughSeats, SeatsError
-from seats.forms import permission_grid
+from seats.forms import permission_grid, review_rows
 from seats.selectors import seat_choices_for
 from seats.services import seat_capacity_check
 
@@ -242,19 +242,6 @@ def _template_name(*, account, value: str) -> str:
     return next((o.name for o in template_options(account=account) if o.value == value), "")
 
 
-def _review_rows(permissions: dict[str, str]) -> list[dict]:
-    """The permissions a member will hold, by tab, leaving out what is at "no access"."""
-    rows = []
-    for tab, items in permissions_by_tab():
-        held = [
-            {"label": p.full_label, "level": level_label(permissions[p.code])}
-            for p in items
-            if p.code in permissions and (permissions[p.code] != p.lowest or p.lowest == "owned")
-        ]
-        rows.append({"tab": tab, "held": held})
-    return rows
-
-
 @member_required(AccountPermission.USERS)
 def create_user_review(request):
     """Step 3: "Review access", then "Create user"."""
@@ -303,7 +290,7 @@ def create_user_review(request):
             "mode_label": AccessMode(choice.mode).label,
             "template_name": _template_name(account=account, value=choice.template),
             "send_email": saved["send_email"],
-            "rows": _review_rows(resolved.permissions),
+            "rows": review_rows(resolved.permissions),
             "error": error,
             "refused": refused,
             "missing": missing,

@@ -73,3 +73,18 @@ class DeactivateForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Why, for the audit log (optional)."),
     )
+
+
+class MemberTeamsForm(forms.Form):
+    main_team = forms.ModelChoiceField(
+        label=_("Main team"), queryset=None, required=False, empty_label=_("No main team")
+    )
+    extra_teams = forms.ModelMultipleChoiceField(
+        label=_("Extra teams"), queryset=None, required=False, widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(self, *args, account, **kwargs):
+        super().__init__(*args, **kwargs)
+        teams = account.teams.order_by("name")
+        self.fields["main_team"].queryset = teams
+        self.fields["extra_teams"].queryset = teams

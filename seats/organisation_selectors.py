@@ -374,6 +374,8 @@ _VALUE_LABELS = {
     "seat_type": dict(SeatType.choices),
     "status": dict(MembershipStatus.choices),
 }
+# Catalogue order, in which the pages list permissions.
+_ORDER = {p.code: i for i, p in enumerate(PERMISSIONS)}
 # The permissions a detail line names before it says "and N more".
 PERMISSION_LINES = 8
 
@@ -419,7 +421,7 @@ def _permission_changes(before: Any, after: Any) -> list[Change]:
     before = before if isinstance(before, dict) else {}
     after = after if isinstance(after, dict) else {}
     lines = []
-    for code in sorted(set(before) | set(after), key=lambda c: (c not in PERMISSIONS_BY_CODE, c)):
+    for code in sorted(set(before) | set(after), key=lambda c: (_ORDER.get(c, len(_ORDER)), c)):
         if before.get(code) == after.get(code):
             continue
         permission = PERMISSIONS_BY_CODE.get(code)
@@ -439,10 +441,10 @@ def audit_changes(event: AuditEvent) -> list[Change]:
     for key in [*before, *(k for k in after if k not in before)]:
         if key == "permissions":
             changes += _permission_changes(before.get(key), after.get(key))
-        elif before.get(key) != after.get(key) or key not in before or key not in after:
-            changes.append(
-                Change(_key_label(key), _value(key, before.get(key)), _value(key, after.get(key)))
-            )
+        else:
+            old, new = _value(key, before.get(key)), _value(key, after.get(key))
+            if old != new:
+                changes.append(Change(_key_label(key), old, new))
     return changes
 
 

@@ -86,6 +86,11 @@ PER_PAGE = 50
 AUDIT_PER_PAGE = 50
 
 
+def _posted(request):
+    """The submitted data of a POST, even an empty one (an empty POST is still a submission)."""
+    return request.POST if request.method == "POST" else None
+
+
 def _page(request, items, per_page: int = PER_PAGE):
     return Paginator(items, per_page).get_page(request.GET.get("page"))
 
@@ -111,7 +116,7 @@ def _team_get(request, team_id: int) -> Team:
 def teams(request):
     """The Teams tab: every team under its parent, and "Create team"."""
     account = request.membership.account
-    form = TeamCreateForm(request.POST or None, account=account)
+    form = TeamCreateForm(_posted(request), account=account)
     if request.method == "POST" and form.is_valid():
         name = form.cleaned_data["name"]
         try:
@@ -229,7 +234,7 @@ def team_delete_view(request, team_id: int):
     team = _team_get(request, team_id)
     members = team_member_list(team=team).count()
     children = list(team.children.order_by("name"))
-    form = TeamDeleteForm(request.POST or None, team=team, has_members=bool(members))
+    form = TeamDeleteForm(_posted(request), team=team, has_members=bool(members))
     if request.method == "POST" and form.is_valid():
         try:
             team_delete(team=team, actor=request.user, move_members_to=form.cleaned_data["move_to"])
@@ -282,7 +287,7 @@ def _set_form_page(request, form, *, permission_set=None, status=200):
 @member_required(AccountPermission.USERS)
 def permission_set_create_view(request):
     account = request.membership.account
-    form = PermissionSetForm(request.POST or None)
+    form = PermissionSetForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             permission_set = permission_set_create(
@@ -356,7 +361,7 @@ def permission_set_edit(request, set_id: int):
     """Edit a set. When users have it, first say how many change and what, then save."""
     permission_set = _set_get(request, set_id)
     form = PermissionSetForm(
-        request.POST or None,
+        _posted(request),
         initial={"name": permission_set.name, "description": permission_set.description},
         permissions=permission_set.permissions,
     )
@@ -409,7 +414,7 @@ def permission_set_users(request, set_id: int):
     search = SearchForm(request.GET)
     candidates = permission_set_candidates(permission_set=permission_set, q=search.query())
     shown = [c.membership for c in candidates]
-    form = MembersChooseForm(request.POST or None, account=account, shown=shown)
+    form = MembersChooseForm(_posted(request), account=account, shown=shown)
     if request.method == "POST" and form.is_valid():
         try:
             applied = permission_set_apply(
@@ -509,7 +514,7 @@ def presets(request):
 @member_required(AccountPermission.PRESETS)
 def preset_create_view(request):
     account = request.membership.account
-    form = PresetForm(request.POST or None, account=account, initial={"default_language": "en"})
+    form = PresetForm(_posted(request), account=account, initial={"default_language": "en"})
     if request.method == "POST" and form.is_valid():
         try:
             preset = preset_create(
@@ -534,7 +539,7 @@ def preset_edit(request, preset_id: int):
         "default_language": preset.default_language,
         "default_landing_page": preset.default_landing_page,
     }
-    form = PresetForm(request.POST or None, account=preset.account, initial=initial)
+    form = PresetForm(_posted(request), account=preset.account, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             preset = preset_update(
@@ -568,7 +573,7 @@ def preset_apply_view(request, preset_id: int):
     account = request.membership.account
     search = SearchForm(request.GET)
     page = _page(request, members_matching(account_id=account.pk, q=search.query()))
-    form = MembersChooseForm(request.POST or None, account=account, shown=list(page.object_list))
+    form = MembersChooseForm(_posted(request), account=account, shown=list(page.object_list))
     if request.method == "POST" and form.is_valid():
         try:
             applied = preset_apply(

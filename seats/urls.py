@@ -9,6 +9,8 @@ urlpatterns = [
     path("settings/users/export.csv", views.users_export, name="users_export"),
     path("settings/users/<int:membership_id>/", views.user_detail, name="user"),
     path("settings/users/<int:membership_id>/history/", views.user_history, name="user_history"),
+    path("settings/users/<int:membership_id>/access/", views.user_access, name="user_access"),
+    path("settings/users/<int:membership_id>/teams/", views.user_teams, name="user_teams"),
     path(
         "settings/users/<int:membership_id>/actions/<str:action>/",
         views.user_action,

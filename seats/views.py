@@ -11,14 +11,17 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
 from accounts.access import member_required
-from accounts.models import Membership, SeatType
+from accounts.models import Access, Membership, SeatType
 from accounts.policy import AccountPermission
-from accounts.services import password_reset_send
+from accounts.services import member_teams_set, password_reset_send
+from seats.access import AccessMode, access_resolve, template_options
 from seats.catalogue import SEAT_RULES
 from seats.errors import SeatsError
 from seats.exports import csv_lines
-from seats.forms_user import DeactivateForm, DirectoryForm, SeatChangeForm
+from seats.forms import AccessChoiceForm, permission_grid, review_rows
+from seats.forms_user import DeactivateForm, DirectoryForm, MemberTeamsForm, SeatChangeForm
 from seats.lifecycle import (
+    member_access_set,
     member_deactivate,
     member_reactivate,
     member_remove,
@@ -248,3 +251,83 @@ def user_history(request, membership_id: int):
         return response
     page = Paginator(events, 25).get_page(request.GET.get("page"))
     return render(request, "seats/user_history.html", {"member": member, "page": page})
+
+
+def _access_initial(member: Membership) -> dict:
+    if member.access == Access.TEMPLATE:
+        return {"mode": AccessMode.TEMPLATE, "template": f"builtin:{member.permission_template}"}
+    if member.access == Access.PERMISSION_SET and member.permission_set_id:
+        return {"mode": AccessMode.TEMPLATE, "template": f"set:{member.permission_set_id}"}
+    if member.access == Access.CUSTOM:
+        return {"mode": AccessMode.SCRATCH, "permissions": member.permissions, "adjusted": True}
+    return {"mode": AccessMode.DEFAULTS}
+
+
+@member_required(AccountPermission.USERS)
+def user_access(request, membership_id: int):
+    """Edit a user's permissions: the three modes, "Review access", then "Save permissions"."""
+    account = request.membership.account
+    member = get_object_or_404(
+        Membership.objects.select_related("user", "permission_set"),
+        pk=membership_id,
+        account=account,
+    )
+    options = template_options(account=account)
+    form = AccessChoiceForm(
+        request.POST or None,
+        initial={"permissions": member.permissions, **_access_initial(member)},
+        template_options=options,
+        allow_super_admin=request.membership.is_super_admin,
+    )
+    review = None
+    if request.method == "POST" and form.is_valid():
+        choice = form.access_choice()
+        try:
+            resolved = access_resolve(
+                account=account,
+                seat_type=member.seat_type,
+                choice=choice,
+                actor_membership=request.membership,
+            )
+            if request.POST.get("confirmed"):
+                member_access_set(
+                    membership=member, choice=choice, actor_membership=request.membership
+                )
+                messages.success(request, _("The permissions were saved."))
+                return redirect("seats:user", membership_id=member.pk)
+        except SeatsError as problem:
+            form.add_error(None, str(problem))
+        else:
+            review = review_rows(resolved.permissions)
+    return render(
+        request,
+        "seats/user_access.html",
+        {
+            "member": member,
+            "form": form,
+            "grid": permission_grid(form),
+            "templates_json": {o.value: dict(o.permissions) for o in options},
+            "review": review,
+        },
+    )
+
+
+@member_required(AccountPermission.USERS)
+def user_teams(request, membership_id: int):
+    account = request.membership.account
+    member = get_object_or_404(Membership, pk=membership_id, account=account)
+    form = MemberTeamsForm(
+        request.POST or None,
+        account=account,
+        initial={"main_team": member.main_team, "extra_teams": list(member.extra_teams.all())},
+    )
+    if request.method == "POST" and form.is_valid():
+        member_teams_set(
+            membership=member,
+            main_team=form.cleaned_data["main_team"],
+            extra_teams=list(form.cleaned_data["extra_teams"]),
+            actor=request.user,
+        )
+        messages.success(request, _("The teams were saved."))
+        return redirect("seats:user", membership_id=member.pk)
+    return render(request, "seats/user_teams.html", {"member": member, "form": form})
