@@ -238,11 +238,16 @@ def seats_remove(request, seat_type: str):
         purchased_at_renewal=pool.purchased - pool.pending_removal,
         assigned=pool.assigned,
     )
+    try:
+        quantity = max(int(form.data.get("quantity", 1)), 1)
+    except (TypeError, ValueError):
+        quantity = 1
     return render(
         request,
         "billing/seats_remove.html",
         {
             "form": form,
+            "quantity": quantity,
             "pool": pool,
             "maximum": maximum,
             "subscription": subscription_live_get(account=account),

@@ -154,7 +154,7 @@ class DirectoryPage:
 
     @property
     def has_next(self) -> bool:
-        return self.number * self.per_page < self.count
+        return self.count_is_capped or self.number * self.per_page < self.count
 
     @property
     def num_pages(self) -> int:
@@ -173,16 +173,24 @@ def directory_page(
     members: QuerySet[Membership], *, number: int, per_page: int = 50
 ) -> DirectoryPage:
     """One page, with a count that stops at COUNT_CAP so that a page view never counts 100,000
-    rows; the pager stays truthful ("more than 10,000") and pages past the cap still work."""
+    rows. The pager stays truthful: past the cap it says "more than N" until a page shows the
+    end of the list, and pages past the cap still work."""
     count = members.order_by()[: COUNT_CAP + 1].count()
     capped = count > COUNT_CAP
-    last_page = max(1, -(-min(count, COUNT_CAP) // per_page))
     number = max(1, number)
     if not capped:
-        number = min(number, last_page)
-    rows = list(members[(number - 1) * per_page : number * per_page])
+        number = min(number, max(1, -(-count // per_page)))
+    offset = (number - 1) * per_page
+    # One row more than the page shows tells whether a next page exists.
+    rows = list(members[offset : offset + per_page + 1])
+    has_more = len(rows) > per_page
+    rows = rows[:per_page]
     if capped:
-        count = max(COUNT_CAP, (number - 1) * per_page + len(rows))
+        seen = offset + len(rows)
+        if has_more:
+            count = max(COUNT_CAP, seen)
+        else:
+            count, capped = seen, False
     return DirectoryPage(
         members=rows, number=number, per_page=per_page, count=count, count_is_capped=capped
     )

@@ -8,7 +8,7 @@ from django.utils import timezone
 from accounts.models import Account, AuditVerb, User
 from accounts.services import audit_record
 from billing.gateway import gateway_get
-from billing.models import BillingContact, CardOnFile
+from billing.models import BillingContact, CardOnFile, Invoice, InvoiceStatus
 
 
 @transaction.atomic(durable=True)
@@ -47,6 +47,9 @@ def card_save(
         after={"card": f"{details.brand} •••• {details.last4}", "replaced": not created},
         now=now,
     )
+    # Unpaid invoices are charged on the new card at the renewal job's next run, not hours
+    # later at their scheduled retry.
+    Invoice.objects.filter(account=account, status=InvoiceStatus.OPEN).update(next_attempt_at=now)
     return card
 
 

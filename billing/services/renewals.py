@@ -96,8 +96,13 @@ def renewal_lines(*, subscription: Subscription, pools: list[SeatPool]) -> list[
     return lines
 
 
-def _charge(*, account: Account, invoice: Invoice, key: str) -> bool:
-    """Charge an invoice on the card on file; False (and nothing raised) when it can't be paid."""
+def _charge(*, account: Account, invoice: Invoice) -> bool:
+    """Charge an invoice on the card on file; False (and nothing raised) when it can't be paid.
+
+    The idempotency key names the invoice and the card: a retry on the same card (after a
+    timeout that may have taken the money) can never charge twice, and a new card is a new
+    request that the provider does not answer with the old card's decline.
+    """
     card = CardOnFile.objects.filter(account=account).first()
     if card is None:
         return False
@@ -106,7 +111,7 @@ def _charge(*, account: Account, invoice: Invoice, key: str) -> bool:
             card_token=card.gateway_token,
             amount_cents=invoice.total_cents,
             currency=invoice.currency,
-            idempotency_key=key,
+            idempotency_key=f"invoice:{invoice.pk}:{card.gateway_token}",
             description=f"seatmgr {invoice.period_start.date()} - {invoice.period_end.date()}",
         )
     except BillingError as failure:
@@ -159,9 +164,7 @@ def _renew_one_period(*, subscription_id: int, now: datetime) -> bool:
             )
             for line in lines
         )
-        paid = invoice.total_cents == 0 or _charge(
-            account=account, invoice=invoice, key=f"renewal:{subscription.pk}:{start.isoformat()}"
-        )
+        paid = invoice.total_cents == 0 or _charge(account=account, invoice=invoice)
         if paid:
             invoice.status, invoice.paid_at = InvoiceStatus.PAID, now
         else:
@@ -220,7 +223,7 @@ def invoice_retry(*, invoice_id: int, now: datetime) -> bool:
     ):
         return False
     invoice.attempts += 1
-    if _charge(account=account, invoice=invoice, key=f"invoice:{invoice.pk}:{invoice.attempts}"):
+    if _charge(account=account, invoice=invoice):
         invoice.status, invoice.paid_at, invoice.next_attempt_at = InvoiceStatus.PAID, now, None
         invoice.save()
         still_open = Invoice.objects.filter(account=account, status=InvoiceStatus.OPEN).exists()

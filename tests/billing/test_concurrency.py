@@ -1,0 +1,307 @@
+"""Seat billing under concurrent requests (DOMAIN.md section 7, STYLE.md item 3).
+
+Real threads, each with its own database connection, released together by a barrier. Where the
+order matters it is forced: the first call pauses inside its transaction, after taking its
+locks, and the second starts only then, so it really queues on those locks. The invariant is
+that the next period never has fewer seats than are assigned (assigned <= total at renewal).
+Only PostgreSQL takes the row locks this is about; on SQLite the module skips.
+"""
+
+import threading
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+import pytest
+from django.db import connection
+
+from accounts.models import Account, Membership, SeatType, User
+from billing.catalogue import HubCode, TierCode
+from billing.errors import NoPendingRemoval, RemovalTooLarge
+from billing.models import Invoice, InvoiceKind, Subscription
+from billing.periods import BillingInterval
+from billing.services import removals as removals_module
+from billing.services import renewals as renewals_module
+from billing.services import (
+    seat_removal_cancel,
+    seat_removal_schedule,
+    subscription_renew,
+    subscription_start,
+)
+from seats import services as seats_services
+from seats.errors import NotEnoughSeats
+from seats.models import LedgerReason, SeatLedgerEntry, SeatPool
+from seats.services import member_add
+from tests.factories import AccountFactory
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+NOW = datetime(2027, 4, 1, tzinfo=UTC)
+LATER = datetime(2027, 4, 10, tzinfo=UTC)
+RENEWAL = datetime(2027, 5, 1, tzinfo=UTC)
+HOLD_SECONDS = 0.5  # how long the first call keeps its locks while the second one waits
+
+
+def subscribed_account(*, core_bought: int) -> tuple[Account, Subscription]:
+    """Marketing Hub Professional (3 Core seats included) and `core_bought` more Core seats."""
+    account = AccountFactory(name="Initech")
+    subscription = subscription_start(
+        account=account,
+        hubs={HubCode.MARKETING: TierCode.PROFESSIONAL},
+        interval=BillingInterval.MONTHLY,
+        now=NOW,
+        actor=None,
+        extra_seats={SeatType.CORE: core_bought},
+    )
+    return account, subscription
+
+
+def run_together(calls: list[Callable[[], object]]) -> list[object]:
+    """Run each call in its own thread, all released at once; return each result or exception."""
+    barrier = threading.Barrier(len(calls))
+    outcomes: list[object] = [None] * len(calls)
+
+    def run(index: int, call: Callable[[], object]) -> None:
+        try:
+            barrier.wait(timeout=10)
+            outcomes[index] = call()
+        except Exception as exc:  # every outcome is inspected by the test
+            outcomes[index] = exc
+        finally:
+            connection.close()  # this thread's own connection
+
+    threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert not any(thread.is_alive() for thread in threads), "a thread is still waiting"
+    return outcomes
+
+
+def hold_inside(monkeypatch, module, name: str) -> threading.Event:
+    """Make `module.name` (which a service calls after taking its locks) pause the first time
+    it runs; the returned event is set as soon as that call holds the locks."""
+    original = getattr(module, name)
+    holding = threading.Event()
+
+    def held(*args, **kwargs):
+        result = original(*args, **kwargs)
+        if not holding.is_set():
+            holding.set()
+            time.sleep(HOLD_SECONDS)
+        return result
+
+    monkeypatch.setattr(module, name, held)
+    return holding
+
+
+def once(holding: threading.Event, call: Callable[[], object]) -> Callable[[], object]:
+    """`call`, started only once the other call holds its locks."""
+
+    def started_second() -> object:
+        assert holding.wait(timeout=10), "the first call never took its locks"
+        return call()
+
+    return started_second
+
+
+def core_pool(account: Account) -> SeatPool:
+    return SeatPool.objects.get(account=account, seat_type=SeatType.CORE)
+
+
+def assigned(account: Account) -> int:
+    return Membership.objects.filter(account=account, seat_type=SeatType.CORE).count()
+
+
+def reasons(account: Account) -> list[str]:
+    return list(
+        SeatLedgerEntry.objects.filter(pool=core_pool(account))
+        .order_by("id")
+        .values_list("reason", flat=True)
+    )
+
+
+def add(account: Account, email: str) -> Callable[[], Membership]:
+    return lambda: member_add(
+        account=account, email=email, seat_type=SeatType.CORE, actor=None, now=LATER
+    )
+
+
+def kinds(outcomes: list[object]) -> list[str]:
+    return sorted(type(outcome).__name__ for outcome in outcomes)
+
+
+# --- Many admins, few seats ----------------------------------------------------------------------
+
+
+def test_twenty_admins_adding_twenty_people_to_seven_free_seats_give_out_exactly_seven():
+    account, _subscription = subscribed_account(core_bought=4)  # 3 + 4 = 7 seats, none assigned
+
+    outcomes = run_together([add(account, f"person{i}@example.com") for i in range(20)])
+
+    assert kinds(outcomes) == ["Membership"] * 7 + ["NotEnoughSeats"] * 13
+    assert assigned(account) == core_pool(account).total == 7
+    refused = [o for o in outcomes if isinstance(o, NotEnoughSeats)]
+    assert {str(exc) for exc in refused} == {"You need 1 more Core seat."}
+    assert User.objects.filter(email__startswith="person").count() == 7
+
+
+# --- A removal scheduled while a seat is assigned ------------------------------------------------
+# 5 Core seats (3 included, 2 bought), 3 assigned: the 2 bought seats are free. One admin
+# removes both while another assigns one of them.
+
+
+def removal_and_assignment_setup() -> tuple[Account, User]:
+    account, _subscription = subscribed_account(core_bought=2)
+    for email in ("a@example.com", "b@example.com", "c@example.com"):
+        add(account, email)()
+    remover = User.objects.get(email="a@example.com")
+    return account, remover
+
+
+def remove_two(account: Account, remover: User) -> Callable[[], SeatPool]:
+    return lambda: seat_removal_schedule(
+        account=account, seat_type=SeatType.CORE, quantity=2, actor=remover, now=LATER
+    )
+
+
+def assert_next_period_seats_everyone(account: Account, subscription_id: int) -> None:
+    pool = core_pool(account)
+    assert assigned(account) <= pool.total_at_renewal
+    subscription_renew(subscription_id=subscription_id, now=RENEWAL)
+    assert assigned(account) <= core_pool(account).total
+
+
+def test_a_removal_scheduled_first_is_reduced_by_the_assignment_that_waited(monkeypatch):
+    account, remover = removal_and_assignment_setup()
+    holding = hold_inside(monkeypatch, removals_module, "seats_assigned_count")
+
+    removal, assignment = run_together(
+        [remove_two(account, remover), once(holding, add(account, "d@example.com"))]
+    )
+
+    assert isinstance(removal, SeatPool) and isinstance(assignment, Membership)
+    pool = core_pool(account)
+    assert (assigned(account), pool.purchased, pool.purchased_at_renewal) == (4, 2, 1)
+    assert reasons(account)[-2:] == [
+        LedgerReason.REMOVAL_SCHEDULED,
+        LedgerReason.REMOVAL_REDUCED_BY_ASSIGNMENT,
+    ]
+    assert_next_period_seats_everyone(account, Subscription.objects.get(account=account).pk)
+
+
+def test_a_removal_that_waited_for_an_assignment_is_refused(monkeypatch):
+    account, remover = removal_and_assignment_setup()
+    holding = hold_inside(monkeypatch, seats_services, "seat_capacity_check")
+
+    assignment, removal = run_together(
+        [add(account, "d@example.com"), once(holding, remove_two(account, remover))]
+    )
+
+    assert isinstance(assignment, Membership)
+    assert isinstance(removal, RemovalTooLarge)
+    assert removal.context["maximum"] == 1
+    pool = core_pool(account)
+    assert (assigned(account), pool.purchased, pool.purchased_at_renewal) == (4, 2, 2)
+    assert LedgerReason.REMOVAL_SCHEDULED not in reasons(account)
+    assert_next_period_seats_everyone(account, Subscription.objects.get(account=account).pk)
+
+
+@pytest.mark.parametrize("attempt", range(3))
+def test_a_removal_and_an_assignment_released_together_never_leave_a_seat_short(attempt):
+    account, remover = removal_and_assignment_setup()
+
+    removal, assignment = run_together(
+        [remove_two(account, remover), add(account, "d@example.com")]
+    )
+
+    assert isinstance(assignment, Membership)
+    pool = core_pool(account)
+    if isinstance(removal, RemovalTooLarge):  # the assignment came first
+        assert pool.purchased_at_renewal == 2
+        assert LedgerReason.REMOVAL_SCHEDULED not in reasons(account)
+    else:  # the removal came first, and the assignment reduced it
+        assert isinstance(removal, SeatPool)
+        assert pool.purchased_at_renewal == 1
+        assert reasons(account)[-1] == LedgerReason.REMOVAL_REDUCED_BY_ASSIGNMENT
+    assert_next_period_seats_everyone(account, Subscription.objects.get(account=account).pk)
+
+
+# --- Cancelling a removal while the renewal applies it -------------------------------------------
+# 5 Core seats (3 included, 2 bought), 1 assigned, and both bought seats scheduled for removal.
+
+
+def cancel_and_renewal_setup() -> tuple[Account, Subscription, User]:
+    account, subscription = subscribed_account(core_bought=2)
+    add(account, "ada@example.com")()
+    admin = User.objects.get(email="ada@example.com")
+    seat_removal_schedule(
+        account=account, seat_type=SeatType.CORE, quantity=2, actor=admin, now=LATER
+    )
+    return account, subscription, admin
+
+
+def cancelling(account: Account, admin: User) -> Callable[[], SeatPool]:
+    return lambda: seat_removal_cancel(
+        account=account, seat_type=SeatType.CORE, actor=admin, now=RENEWAL
+    )
+
+
+def renewing(subscription: Subscription) -> Callable[[], int]:
+    return lambda: subscription_renew(subscription_id=subscription.pk, now=RENEWAL)
+
+
+def renewal_seat_lines(subscription: Subscription) -> list[int]:
+    [invoice] = Invoice.objects.filter(subscription=subscription, kind=InvoiceKind.RENEWAL)
+    return list(invoice.lines.filter(description="Core seat").values_list("quantity", flat=True))
+
+
+def assert_exactly_one_story(account: Account, subscription: Subscription, cancel, renewed):
+    """Either the renewal applied the removal and the cancel found nothing to cancel, or the
+    cancel came first and the renewal kept every seat: never both, and the ledger agrees."""
+    assert renewed == 1
+    pool = core_pool(account)
+    story = reasons(account)[-2:]
+    if isinstance(cancel, NoPendingRemoval):
+        assert (pool.purchased, pool.purchased_at_renewal) == (0, 0)
+        assert story == [LedgerReason.REMOVAL_SCHEDULED, LedgerReason.RENEWAL]
+        assert renewal_seat_lines(subscription) == []
+    else:
+        assert isinstance(cancel, SeatPool)
+        assert (pool.purchased, pool.purchased_at_renewal) == (2, 2)
+        assert story == [LedgerReason.REMOVAL_SCHEDULED, LedgerReason.REMOVAL_CANCELLED]
+        assert renewal_seat_lines(subscription) == [2]
+
+
+def test_a_cancel_that_waited_for_the_renewal_finds_no_removal(monkeypatch):
+    account, subscription, admin = cancel_and_renewal_setup()
+    holding = hold_inside(monkeypatch, renewals_module, "renewal_lines")
+
+    renewed, cancel = run_together(
+        [renewing(subscription), once(holding, cancelling(account, admin))]
+    )
+
+    assert isinstance(cancel, NoPendingRemoval)
+    assert_exactly_one_story(account, subscription, cancel, renewed)
+
+
+def test_a_renewal_that_waited_for_the_cancel_keeps_every_seat(monkeypatch):
+    account, subscription, admin = cancel_and_renewal_setup()
+    holding = hold_inside(monkeypatch, removals_module, "seat_ledger_append")
+
+    cancel, renewed = run_together(
+        [cancelling(account, admin), once(holding, renewing(subscription))]
+    )
+
+    assert isinstance(cancel, SeatPool)
+    assert_exactly_one_story(account, subscription, cancel, renewed)
+
+
+@pytest.mark.parametrize("attempt", range(3))
+def test_a_cancel_and_a_renewal_released_together_tell_one_story(attempt):
+    account, subscription, admin = cancel_and_renewal_setup()
+
+    cancel, renewed = run_together([cancelling(account, admin), renewing(subscription)])
+
+    assert_exactly_one_story(account, subscription, cancel, renewed)
