@@ -214,3 +214,21 @@ def password_reset_send(*, user: User) -> None:
     from accounts.tasks import password_reset_email_task
 
     transaction.on_commit(lambda: password_reset_email_task.delay(user.pk))
+
+
+@transaction.atomic(durable=True)
+def account_seat_warning_set(*, account: Account, threshold: int, actor: User) -> Account:
+    """When a paid seat type has this many seats available or fewer, billing admins are told."""
+    account = Account.objects.select_for_update().get(pk=account.pk)
+    before = account.seat_warning_threshold
+    account.seat_warning_threshold = threshold
+    account.full_clean()
+    account.save(update_fields=["seat_warning_threshold"])
+    audit_record(
+        account=account,
+        actor=actor,
+        verb=AuditVerb.BILLING_CHANGED,
+        before={"seat_warning_threshold": before},
+        after={"seat_warning_threshold": threshold},
+    )
+    return account

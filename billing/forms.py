@@ -62,3 +62,12 @@ class SeatsFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["seat"].choices = [("", _("All seats")), *SeatType.choices]
         self.fields["invitation"].choices = [("", _("Any")), *InvitationState.choices]
+
+
+class SeatWarningForm(forms.Form):
+    threshold = forms.IntegerField(
+        label=_("Warn billing admins when this many seats are left"),
+        min_value=0,
+        max_value=10_000,
+        help_text=_("For each paid seat type; once each time it falls this low."),
+    )

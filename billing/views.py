@@ -18,6 +18,7 @@ from accounts.access import member_required
 from accounts.models import SeatType
 from accounts.policy import AccountPermission
 from accounts.selectors import member_search
+from accounts.services import account_seat_warning_set
 from billing.catalogue import HubCode, catalogue_get
 from billing.errors import NoCardOnFile
 from billing.forms import (
@@ -26,6 +27,7 @@ from billing.forms import (
     CardForm,
     RemoveSeatsForm,
     SeatsFilterForm,
+    SeatWarningForm,
 )
 from billing.gateway import TEST_CARDS, CardInvalid
 from billing.models import BillingContact, CardOnFile, Invoice
@@ -323,17 +325,29 @@ def invoice(request, invoice_id: int):
 
 @member_required(BILLING)
 def contact(request):
+    """Account & Billing → "Billing contact", and the seat-limit warning threshold."""
     account = request.membership.account
     current = BillingContact.objects.filter(account=account).first()
+    which = request.POST.get("form") if request.method == "POST" else None
     form = BillingContactForm(
-        request.POST or None,
+        request.POST if which == "contact" else None,
         initial={"name": current.name, "email": current.email} if current else None,
     )
-    if request.method == "POST" and form.is_valid():
+    warning = SeatWarningForm(
+        request.POST if which == "warning" else None,
+        initial={"threshold": account.seat_warning_threshold},
+    )
+    if which == "contact" and form.is_valid():
         billing_contact_save(account=account, actor=request.user, **form.cleaned_data)
         messages.success(request, _("The billing contact was saved."))
         return redirect("billing:contact")
-    return render(request, "billing/contact.html", {"form": form})
+    if which == "warning" and warning.is_valid():
+        account_seat_warning_set(
+            account=account, threshold=warning.cleaned_data["threshold"], actor=request.user
+        )
+        messages.success(request, _("The seat-limit warning was saved."))
+        return redirect("billing:contact")
+    return render(request, "billing/contact.html", {"form": form, "warning": warning})
 
 
 @member_required(BILLING)

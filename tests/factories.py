@@ -12,6 +12,7 @@ from accounts.models import (
     AuditVerb,
     Membership,
     MembershipStatus,
+    Notification,
     PartnerDomain,
     PermissionSet,
     Preset,
@@ -21,16 +22,19 @@ from accounts.models import (
     User,
 )
 from billing.models import (
+    BillingContact,
     CardOnFile,
     Invoice,
     InvoiceKind,
+    InvoiceLine,
     InvoiceStatus,
     ItemKind,
     Subscription,
     SubscriptionItem,
 )
 from billing.periods import BillingInterval, nth_period_bounds
-from invitations.models import Invitation
+from invitations.crypto import secret_encrypt
+from invitations.models import Invitation, SalesforceConnection
 from invitations.tokens import token_hash
 from seats.catalogue import seat_default_permissions
 from seats.models import LedgerReason, SeatLedgerEntry, SeatPool
@@ -225,3 +229,41 @@ class InvoiceFactory(factory.django.DjangoModelFactory):
     period_start = factory.LazyFunction(lambda: timezone.now().replace(microsecond=0))
     period_end = factory.LazyAttribute(lambda i: i.period_start + timedelta(days=1))
     paid_at = factory.SelfAttribute("period_start")
+
+
+class InvoiceLineFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = InvoiceLine
+
+    invoice = factory.SubFactory(InvoiceFactory)
+    description = "Core seat"
+    quantity = 1
+    unit_cents = 5000
+    amount_cents = 5000
+
+
+class BillingContactFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = BillingContact
+
+    account = factory.SubFactory(AccountFactory)
+    name = factory.Faker("name")
+    email = factory.Sequence(lambda n: f"billing{n}@example.com")
+
+
+class NotificationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Notification
+
+    membership = factory.SubFactory(MembershipFactory)
+    kind = "billing"
+    text = "Two Core seats were bought."
+
+
+class SalesforceConnectionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SalesforceConnection
+
+    account = factory.SubFactory(AccountFactory)
+    instance_url = "https://acme.my.salesforce.com"
+    access_token_encrypted = factory.LazyFunction(lambda: secret_encrypt("00Dfake!token"))
