@@ -11,3 +11,10 @@ class EmailBackend(ModelBackend):
         if email is None or password is None:
             return None
         return super().authenticate(request, username=email_normalise(email), password=password)
+
+
+def axes_username(request, credentials) -> str:
+    """The address django-axes counts failures against: normalised, so that changing its
+    letter case does not buy an attacker more attempts."""
+    raw = (credentials or {}).get("username") or request.POST.get("username", "")
+    return email_normalise(raw)

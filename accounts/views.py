@@ -11,9 +11,10 @@ from django.views.decorators.http import require_POST
 
 from accounts.access import member_required, no_access_response, public, signed_in
 from accounts.forms import NotificationsForm, PasswordResetRequestForm, ProfileForm, SignInForm
-from accounts.models import MembershipStatus
+from accounts.models import MembershipStatus, email_normalise
 from accounts.notifications import Channel, notification_preferences
 from accounts.policy import AccountPermission, membership_can
+from accounts.ratelimit import client_ip, rate_limit_exceeded
 from accounts.selectors import (
     membership_get_for_user,
     membership_list_for_user,
@@ -41,6 +42,22 @@ class PasswordResetView(auth_views.PasswordResetView):
     template_name = "accounts/password_reset.html"
     form_class = PasswordResetRequestForm
     success_url = reverse_lazy("accounts:password_reset_done")
+    # Per address and per client, an hour: past it the page answers as always and sends nothing.
+    PER_ADDRESS, PER_CLIENT, WINDOW = 5, 20, 3600
+
+    def form_valid(self, form):
+        address = email_normalise(form.cleaned_data["email"])
+        limited = rate_limit_exceeded(
+            scope="reset-address", key=address, limit=self.PER_ADDRESS, window_seconds=self.WINDOW
+        ) | rate_limit_exceeded(
+            scope="reset-client",
+            key=client_ip(self.request),
+            limit=self.PER_CLIENT,
+            window_seconds=self.WINDOW,
+        )
+        if limited:
+            return redirect(self.success_url)
+        return super().form_valid(form)
 
 
 class PasswordResetDoneView(auth_views.PasswordResetDoneView):

@@ -142,3 +142,12 @@ class LastSuperAdmin(SeatsError):
 class MemberNotDeactivated(SeatsError):
     code = "member_not_deactivated"
     message = _("Deactivate this user before removing them from the account.")
+
+
+class PasswordResetUnavailable(SeatsError):
+    """Context: `email`."""
+
+    code = "password_reset_unavailable"
+    message = _(
+        "{email} hasn't set a password yet or can't use the account: resend their invite instead."
+    )

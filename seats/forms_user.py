@@ -42,7 +42,10 @@ class DirectoryForm(forms.Form):
     def filters(self):
         from seats.selectors import DirectoryFilters
 
-        data = self.cleaned_data if self.is_valid() else {}
+        # A value that is no longer valid (a deleted team, a mistyped number) is dropped alone;
+        # the other filters still apply, so a stale link never widens the list or the export.
+        self.is_valid()
+        data = getattr(self, "cleaned_data", {})
         return DirectoryFilters(
             q=data.get("q") or "",
             seat_type=data.get("seat") or "",

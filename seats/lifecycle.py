@@ -76,6 +76,8 @@ def member_deactivate(
     history, and keep their paid seat or release it (then they are on a View-only seat)."""
     now = now or timezone.now()
     membership = _member_lock(membership)
+    if membership.status == MembershipStatus.DEACTIVATED:
+        return membership
     _guard_super_admin_target(membership, actor_membership)
     _guard_last_super_admin(membership)
     before = {"status": membership.status, "seat_type": membership.seat_type}
@@ -132,10 +134,12 @@ def member_reactivate(
         ).first()
         if pool is None:
             raise SeatTypeUnavailable(seat=SEAT_RULES[SeatType(membership.seat_type)].label)
-    membership.status = MembershipStatus.ACTIVE
+    # Someone deactivated before accepting their invitation goes back to invited: their links
+    # and "Resend invite" work again, and nobody is shown as having joined.
+    never_joined = membership.joined_at is None and membership.invite_expires_at is not None
+    membership.status = MembershipStatus.INVITED if never_joined else MembershipStatus.ACTIVE
     membership.deactivated_at = None
     membership.deactivation_note = ""
-    membership.joined_at = membership.joined_at or now
     membership.full_clean(exclude=["user", "account"])
     membership.save()
     audit_record(
@@ -144,7 +148,7 @@ def member_reactivate(
         verb=AuditVerb.MEMBER_REACTIVATED,
         target=membership,
         before={"status": MembershipStatus.DEACTIVATED},
-        after={"status": MembershipStatus.ACTIVE, "seat_type": membership.seat_type},
+        after={"status": membership.status, "seat_type": membership.seat_type},
         now=now,
     )
     notify(

@@ -4,7 +4,6 @@ Each list costs a constant number of queries whatever its length: counts come fr
 subqueries (a join per count would multiply rows), related rows from one join or one prefetch.
 """
 
-import csv
 import json
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
@@ -40,6 +39,7 @@ from seats.catalogue import (
     permissions_complete,
     permissions_fit_seat,
 )
+from seats.exports import csv_cell, csv_lines
 from seats.permission_sets import seat_needed
 
 TeamThrough = Membership.extra_teams.through
@@ -410,23 +410,35 @@ def _value(key: str, value: Any) -> str:
     return str(labels.get(value, value))
 
 
-def _level(code: str, level: Any) -> str:
+def _level(level: Any) -> str:
+    if level is None:
+        return "—"
     try:
         return str(level_label(level))
     except (KeyError, TypeError):
         return str(level)
 
 
+def _lowest(code: str) -> str | None:
+    permission = PERMISSIONS_BY_CODE.get(code)
+    return permission.lowest if permission else None
+
+
 def _permission_changes(before: Any, after: Any) -> list[Change]:
-    before = before if isinstance(before, dict) else {}
-    after = after if isinstance(after, dict) else {}
+    """The permissions whose level moved. A set created (no "before") or deleted (no "after")
+    lists only the permissions above their lowest level: "—" stands for the missing side."""
+    before = before if isinstance(before, dict) else None
+    after = after if isinstance(after, dict) else None
+    codes = set(before or {}) | set(after or {})
     lines = []
-    for code in sorted(set(before) | set(after), key=lambda c: (_ORDER.get(c, len(_ORDER)), c)):
-        if before.get(code) == after.get(code):
+    for code in sorted(codes, key=lambda c: (_ORDER.get(c, len(_ORDER)), c)):
+        old = before.get(code, _lowest(code)) if before is not None else None
+        new = after.get(code, _lowest(code)) if after is not None else None
+        if old == new or (None in (old, new) and (old or new) == _lowest(code)):
             continue
         permission = PERMISSIONS_BY_CODE.get(code)
         label = str(permission.full_label) if permission else code
-        lines.append(Change(label, _level(code, before.get(code)), _level(code, after.get(code))))
+        lines.append(Change(label, _level(old), _level(new)))
     if len(lines) > PERMISSION_LINES:
         more = len(lines) - PERMISSION_LINES
         lines = [*lines[:PERMISSION_LINES], Change(_("… and %(n)s more") % {"n": more}, "", "")]
@@ -438,9 +450,15 @@ def audit_changes(event: AuditEvent) -> list[Change]:
     before = event.before if isinstance(event.before, dict) else {}
     after = event.after if isinstance(event.after, dict) else {}
     changes = []
-    for key in [*before, *(k for k in after if k not in before)]:
+    # jsonb keeps no key order: lines follow _KEY_LABELS, unknown keys by name, permissions last.
+    order = {key: i for i, key in enumerate(_KEY_LABELS)}
+    keys = sorted(set(before) | set(after), key=lambda k: (k == "permissions", order.get(k, 99), k))
+    for key in keys:
         if key == "permissions":
-            changes += _permission_changes(before.get(key), after.get(key))
+            # One-sided only when the whole other side is missing (created, deleted): an event
+            # that simply didn't record the permissions after says nothing about them.
+            if (key in before and key in after) or not (before and after):
+                changes += _permission_changes(before.get(key), after.get(key))
         else:
             old, new = _value(key, before.get(key)), _value(key, after.get(key))
             if old != new:
@@ -473,19 +491,8 @@ def audit_rows(events: Iterable[AuditEvent]) -> list[AuditRow]:
     ]
 
 
-# A spreadsheet runs a cell starting with one of these as a formula (CSV injection).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def csv_safe(value: Any) -> str:
-    """A cell's text, with a leading apostrophe when a spreadsheet would read it as a formula."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
-
-
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
+# The CSV-injection guard lives in seats.exports, shared by every export.
+csv_safe = csv_cell
 
 
 def _json(value: Any) -> str:
@@ -494,12 +501,10 @@ def _json(value: Any) -> str:
 
 def audit_csv_lines(events: QuerySet[AuditEvent]) -> Iterator[str]:
     """The events as CSV, line by line (for a StreamingHttpResponse), read in chunks."""
-    writer = csv.writer(_Echo())
     verbs = dict(AuditVerb.choices)
     header = [_("Time (UTC)"), _("Actor"), _("Action"), _("Action code"), _("Target")]
-    yield writer.writerow([csv_safe(h) for h in [*header, _("Before"), _("After")]])
-    for event in events.iterator(chunk_size=1000):
-        row = [
+    rows = (
+        [
             event.created_at.astimezone(UTC).isoformat(),
             event.actor.email if event.actor else "",
             str(verbs.get(event.verb, event.verb)),
@@ -508,4 +513,6 @@ def audit_csv_lines(events: QuerySet[AuditEvent]) -> Iterator[str]:
             _json(event.before),
             _json(event.after),
         ]
-        yield writer.writerow([csv_safe(cell) for cell in row])
+        for event in events.iterator(chunk_size=1000)
+    )
+    yield from csv_lines([*header, _("Before"), _("After")], rows)

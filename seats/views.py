@@ -11,12 +11,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
 from accounts.access import member_required
-from accounts.models import Access, Membership, SeatType
+from accounts.models import Access, Membership, MembershipStatus, SeatType
 from accounts.policy import AccountPermission
 from accounts.services import member_teams_set, password_reset_send
 from seats.access import AccessMode, access_resolve, template_options
 from seats.catalogue import SEAT_RULES
-from seats.errors import SeatsError
+from seats.errors import PasswordResetUnavailable, SeatsError
 from seats.exports import csv_lines
 from seats.forms import AccessChoiceForm, permission_grid, review_rows
 from seats.forms_user import DeactivateForm, DirectoryForm, MemberTeamsForm, SeatChangeForm
@@ -62,6 +62,9 @@ def users(request):
     except ValueError:
         number = 1
     page = directory_page(members, number=number, per_page=USERS_PER_PAGE)
+    if not page.members and page.number > 1:
+        # Past the end (an old link, a list that shrank): show the first page instead.
+        page = directory_page(members, number=1, per_page=USERS_PER_PAGE)
     query = request.GET.copy()
     for key in ("page", "sort", "desc"):
         query.pop(key, None)
@@ -220,6 +223,8 @@ def _user_action_run(request, member, action: str, form) -> str:
             actor_membership=actor,
         )
         return _("Saved.")
+    if not member.user.has_usable_password() or member.status != MembershipStatus.ACTIVE:
+        raise PasswordResetUnavailable(email=email)
     password_reset_send(user=member.user)
     return _("A password reset link is on its way to %(email)s.") % {"email": email}
 

@@ -1,0 +1,64 @@
+"""Hardening that every page shares: CSP, framing, sign-in and reset rate limits."""
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+
+from tests.factories import PASSWORD, MembershipFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_every_page_sends_a_content_security_policy_without_inline_script(client):
+    response = client.get(reverse("accounts:login"))
+    policy = response["Content-Security-Policy"]
+    assert "script-src 'self'" in policy
+    assert "unsafe-inline" not in policy
+    assert "frame-ancestors 'none'" in policy
+    assert response["X-Frame-Options"] == "DENY"
+
+
+def test_pages_carry_no_inline_script_or_style(client):
+    member = MembershipFactory(super_admin=True)
+    client.force_login(member.user)
+    for name in ("seats:users", "billing:account", "billing:seats", "accounts:notifications"):
+        html = client.get(reverse(name)).content.decode()
+        assert "<script>" not in html and 'style="' not in html, name
+
+
+def sign_in(client, email, password):
+    return client.post(reverse("accounts:login"), {"username": email, "password": password})
+
+
+def test_five_wrong_passwords_lock_the_address_even_with_the_right_one(client):
+    MembershipFactory(user__email="ada@example.com")
+    for _ in range(5):
+        sign_in(client, "ada@example.com", "wrong")
+    response = sign_in(client, "ADA@example.com", PASSWORD)
+    assert "Too many attempts" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+def test_a_lockout_says_the_same_for_an_address_that_does_not_exist(client):
+    for _ in range(5):
+        sign_in(client, "nobody@example.com", "wrong")
+    unknown = sign_in(client, "nobody@example.com", "wrong").content.decode()
+    MembershipFactory(user__email="ada@example.com")
+    for _ in range(5):
+        sign_in(client, "ada@example.com", "wrong")
+    known = sign_in(client, "ada@example.com", "wrong").content.decode()
+    assert "Too many attempts" in unknown
+    assert unknown.replace("nobody", "") == known.replace("ada", "")
+
+
+def test_password_reset_emails_stop_after_five_an_hour_for_one_address(
+    client, django_capture_on_commit_callbacks
+):
+    MembershipFactory(user__email="ada@example.com")
+    with django_capture_on_commit_callbacks(execute=True):
+        answers = [
+            client.post(reverse("accounts:password_reset"), {"email": "ada@example.com"}).url
+            for _ in range(7)
+        ]
+    assert set(answers) == {reverse("accounts:password_reset_done")}
+    assert len(mail.outbox) == 5
