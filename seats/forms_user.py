@@ -91,3 +91,44 @@ class MemberTeamsForm(forms.Form):
         teams = account.teams.order_by("name")
         self.fields["main_team"].queryset = teams
         self.fields["extra_teams"].queryset = teams
+
+
+class BulkEditForm(forms.Form):
+    """Bulk edit on the Users list: what to do to the selected users."""
+
+    ACTIONS = [
+        ("seat", _("Change seat")),
+        ("team", _("Add to a team")),
+        ("permission_set", _("Apply a permission set")),
+        ("deactivate", _("Deactivate")),
+    ]
+    members = forms.TypedMultipleChoiceField(
+        coerce=int,
+        error_messages={
+            "required": _("Select at least one user."),
+        },
+    )
+    action = forms.ChoiceField(label=_("Bulk edit"), choices=ACTIONS)
+    seat_type = forms.ChoiceField(label=_("Seat"), required=False)
+    team = forms.ModelChoiceField(label=_("Team"), queryset=None, required=False)
+    permission_set = forms.ModelChoiceField(
+        label=_("Permission set"), queryset=None, required=False
+    )
+    release_seats = forms.BooleanField(
+        label=_("Release their paid seats (they move to View-only seats)"), required=False
+    )
+
+    def __init__(self, *args, account, member_ids, seat_choices, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["members"].choices = [(pk, pk) for pk in member_ids]
+        self.fields["seat_type"].choices = seat_choices
+        self.fields["team"].queryset = account.teams.order_by("name")
+        self.fields["permission_set"].queryset = account.permission_sets.order_by("name")
+
+    def clean(self):
+        cleaned = super().clean()
+        needs = {"seat": "seat_type", "team": "team", "permission_set": "permission_set"}
+        field = needs.get(cleaned.get("action"))
+        if field and not cleaned.get(field):
+            self.add_error(field, _("Choose one."))
+        return cleaned

@@ -62,27 +62,19 @@ def _guard_last_super_admin(membership: Membership) -> None:
         raise LastSuperAdmin()
 
 
-@transaction.atomic(durable=True)
-def member_deactivate(
-    *,
-    membership: Membership,
-    release_seat: bool,
-    actor: object | None,
-    actor_membership: Membership | None = None,
-    note: str = "",
-    now: datetime | None = None,
-) -> Membership:
-    """ "Deactivate user": they can't use the account from their next request on, keep their
-    history, and keep their paid seat or release it (then they are on a View-only seat)."""
-    now = now or timezone.now()
-    membership = _member_lock(membership)
-    if membership.status == MembershipStatus.DEACTIVATED:
-        return membership
+def deactivate_check(*, membership: Membership, actor_membership: Membership | None) -> None:
+    """Raise the reason this member can't be deactivated by this actor."""
     _guard_super_admin_target(membership, actor_membership)
     _guard_last_super_admin(membership)
+
+
+def deactivate_apply(
+    *, membership: Membership, release_seat: bool, actor, note: str, now: datetime
+) -> str | None:
+    """Deactivate a locked member, in the caller's transaction after its checks. Returns the
+    paid seat type it released, for the caller to settle that pool."""
     before = {"status": membership.status, "seat_type": membership.seat_type}
-    released = release_seat and seat_is_paid(membership.seat_type)
-    old_seat = membership.seat_type
+    released = membership.seat_type if release_seat and seat_is_paid(membership.seat_type) else None
     membership.status = MembershipStatus.DEACTIVATED
     membership.deactivated_at = now
     membership.deactivation_note = note.strip()[:500]
@@ -104,8 +96,6 @@ def member_deactivate(
         after={"status": membership.status, "seat_type": membership.seat_type, "note": note},
         now=now,
     )
-    if released:
-        seat_pool_settle(account=membership.account, seat_type=old_seat, actor=actor, now=now)
     notify(
         membership=membership,
         kind=NotificationKind.STATUS_CHANGED,
@@ -113,6 +103,31 @@ def member_deactivate(
         % {"account": membership.account.name},
         now=now,
     )
+    return released
+
+
+@transaction.atomic(durable=True)
+def member_deactivate(
+    *,
+    membership: Membership,
+    release_seat: bool,
+    actor: object | None,
+    actor_membership: Membership | None = None,
+    note: str = "",
+    now: datetime | None = None,
+) -> Membership:
+    """ "Deactivate user": they can't use the account from their next request on, keep their
+    history, and keep their paid seat or release it (then they are on a View-only seat)."""
+    now = now or timezone.now()
+    membership = _member_lock(membership)
+    if membership.status == MembershipStatus.DEACTIVATED:
+        return membership
+    deactivate_check(membership=membership, actor_membership=actor_membership)
+    released = deactivate_apply(
+        membership=membership, release_seat=release_seat, actor=actor, note=note, now=now
+    )
+    if released:
+        seat_pool_settle(account=membership.account, seat_type=released, actor=actor, now=now)
     return membership
 
 

@@ -475,6 +475,59 @@ def seat_change_preview(*, membership: Membership, seat_type: str) -> list[Permi
     return changes
 
 
+def seat_change_check(
+    *, membership: Membership, seat_type: str, actor_membership: Membership
+) -> None:
+    """Raise the reason this member can't move to `seat_type` (capacity aside)."""
+    if membership.is_super_admin and not actor_membership.is_super_admin:
+        raise SuperAdminsOnlyBySuperAdmins()
+    if membership.is_super_admin and not seat_allows_super_admin(seat_type):
+        raise SuperAdminNeedsPaidSeat()
+    seat_eligibility_check(
+        account=membership.account, seat_type=seat_type, emails=[membership.user.email]
+    )
+
+
+def seat_change_apply(
+    *, membership: Membership, seat_type: SeatType, actor: User, now: datetime
+) -> list[PermissionChange]:
+    """Move a locked member to `seat_type`, lowering permissions above its ceiling. In the
+    caller's transaction, after its checks; the caller settles the pools afterwards."""
+    old_seat = membership.seat_type
+    clamped, changes = permissions_clamp(membership.permissions, seat_type)
+    membership.seat_type = seat_type
+    if changes and not membership.is_super_admin:
+        membership.permissions = clamped
+        if membership.access != Access.SEAT_DEFAULTS:
+            membership.access = Access.CUSTOM
+            membership.permission_set = None
+            membership.permission_template = ""
+    if membership.access == Access.SEAT_DEFAULTS and not membership.is_super_admin:
+        membership.permissions = seat_default_permissions(seat_type)
+    membership.full_clean(exclude=["user", "account"])
+    membership.save()
+    audit_record(
+        account=membership.account,
+        actor=actor,
+        verb=AuditVerb.SEAT_CHANGED,
+        target=membership,
+        before={"seat_type": old_seat},
+        after={
+            "seat_type": seat_type,
+            "permissions_removed": [f"{c.code}: {c.before} → {c.after}" for c in changes],
+        },
+        now=now,
+    )
+    notify(
+        membership=membership,
+        kind=NotificationKind.ACCESS_CHANGED,
+        text=_("Your seat in %(account)s is now: %(seat)s.")
+        % {"account": membership.account.name, "seat": SEAT_RULES[seat_type].label},
+        now=now,
+    )
+    return changes
+
+
 @transaction.atomic(durable=True)
 def member_seat_change(
     *,
@@ -495,11 +548,18 @@ def member_seat_change(
         .select_related("user", "account")
         .get(pk=membership.pk, account=account)
     )
-    if membership.is_super_admin and not actor_membership.is_super_admin:
-        raise SuperAdminsOnlyBySuperAdmins()
     old_seat = membership.seat_type
     if old_seat == seat_type:
         return membership
+    seat_change_check(membership=membership, seat_type=seat_type, actor_membership=actor_membership)
+    seat_pool_lock_for(account=account, seat_type=seat_type)
+    seat_capacity_check(account=account, seat_type=seat_type, needed=1)
+    seat_change_apply(
+        membership=membership, seat_type=seat_type, actor=actor_membership.user, now=now
+    )
+    for affected in (old_seat, seat_type):
+        seat_pool_settle(account=account, seat_type=affected, actor=actor_membership.user, now=now)
+    return membership
     if membership.is_super_admin and not seat_allows_super_admin(seat_type):
         raise SuperAdminNeedsPaidSeat()
     seat_eligibility_check(account=account, seat_type=seat_type, emails=[membership.user.email])

@@ -7,6 +7,7 @@ app_name = "seats"
 urlpatterns = [
     path("settings/users/", views.users, name="users"),
     path("settings/users/export.csv", views.users_export, name="users_export"),
+    path("settings/users/bulk/", views.users_bulk, name="users_bulk"),
     path("settings/users/<int:membership_id>/", views.user_detail, name="user"),
     path("settings/users/<int:membership_id>/history/", views.user_history, name="user_history"),
     path("settings/users/<int:membership_id>/access/", views.user_access, name="user_access"),

@@ -9,17 +9,25 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import ngettext
 
 from accounts.access import member_required
 from accounts.models import Access, Membership, MembershipStatus, SeatType
 from accounts.policy import AccountPermission
 from accounts.services import member_teams_set, password_reset_send
 from seats.access import AccessMode, access_resolve, template_options
+from seats.bulk import BulkRefused, members_bulk_deactivate, members_bulk_seat_change
 from seats.catalogue import SEAT_RULES
 from seats.errors import PasswordResetUnavailable, SeatsError
 from seats.exports import csv_lines
 from seats.forms import AccessChoiceForm, permission_grid, review_rows
-from seats.forms_user import DeactivateForm, DirectoryForm, MemberTeamsForm, SeatChangeForm
+from seats.forms_user import (
+    BulkEditForm,
+    DeactivateForm,
+    DirectoryForm,
+    MemberTeamsForm,
+    SeatChangeForm,
+)
 from seats.lifecycle import (
     member_access_set,
     member_deactivate,
@@ -27,6 +35,7 @@ from seats.lifecycle import (
     member_remove,
     member_super_admin_set,
 )
+from seats.permission_sets import permission_set_apply
 from seats.selectors import (
     access_filter_choices,
     directory_page,
@@ -35,7 +44,7 @@ from seats.selectors import (
     seat_choices_for,
     seat_pool_summaries,
 )
-from seats.services import member_seat_change, seat_change_preview
+from seats.services import member_seat_change, members_teams_add, seat_change_preview
 from seats.templatetags.seats_tags import membership_access_label
 
 USERS_PER_PAGE = 50
@@ -336,3 +345,71 @@ def user_teams(request, membership_id: int):
         messages.success(request, _("The teams were saved."))
         return redirect("seats:user", membership_id=member.pk)
     return render(request, "seats/user_teams.html", {"member": member, "form": form})
+
+
+@member_required(AccountPermission.USERS)
+def users_bulk(request):
+    """Bulk edit: review the selected users and the change, then apply it to all or none."""
+    account = request.membership.account
+    data = request.POST if request.method == "POST" else request.GET
+    ids = [int(v) for v in data.getlist("members") if v.isdigit()]
+    members = list(
+        Membership.objects.filter(account=account, pk__in=ids)
+        .select_related("user")
+        .order_by("user__email")
+    )
+    if len(members) != len(set(ids)):
+        raise Http404
+    form = BulkEditForm(
+        data or None,
+        account=account,
+        member_ids=[m.pk for m in members],
+        seat_choices=seat_choices_for(account=account),
+    )
+    problems = []
+    if form.is_valid() and request.method == "POST":
+        try:
+            count = _bulk_apply(request, form.cleaned_data)
+        except BulkRefused as refused:
+            problems = refused.problems
+            form.add_error(None, str(refused))
+        except SeatsError as refused:
+            form.add_error(None, str(refused))
+        else:
+            messages.success(
+                request,
+                ngettext("%(count)s user was changed.", "%(count)s users were changed.", count)
+                % {"count": count},
+            )
+            return redirect("seats:users")
+    return render(
+        request,
+        "seats/users_bulk.html",
+        {"form": form, "members": members, "problems": problems},
+    )
+
+
+def _bulk_apply(request, data) -> int:
+    account, actor = request.membership.account, request.membership
+    ids = data["members"]
+    action = data["action"]
+    if action == "seat":
+        members_bulk_seat_change(
+            account=account, membership_ids=ids, seat_type=data["seat_type"], actor_membership=actor
+        )
+    elif action == "team":
+        members_teams_add(
+            account=account, membership_ids=ids, extra_teams=[data["team"]], actor_membership=actor
+        )
+    elif action == "permission_set":
+        permission_set_apply(
+            permission_set=data["permission_set"], membership_ids=ids, actor_membership=actor
+        )
+    else:
+        members_bulk_deactivate(
+            account=account,
+            membership_ids=ids,
+            release_seats=data["release_seats"],
+            actor_membership=actor,
+        )
+    return len(ids)

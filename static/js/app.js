@@ -166,3 +166,14 @@
     update();
   });
 })();
+
+// The Users list's "select every user on this page" box.
+document.addEventListener("change", function (event) {
+  "use strict";
+  var all = event.target.closest("[data-select-all]");
+  if (!all) return;
+  var name = all.getAttribute("data-select-all");
+  document.querySelectorAll('input[type=checkbox][name="' + name + '"]').forEach(function (box) {
+    box.checked = all.checked;
+  });
+});
