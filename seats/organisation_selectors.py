@@ -63,8 +63,8 @@ class TeamRow:
     extra_count: int = 0
 
     @property
-    def indent(self) -> str:
-        return f"{self.depth * 1.5}rem"
+    def depth_class(self) -> str:
+        return f"depth-{min(self.depth, 6)}"
 
 
 def _tree_order(teams: Iterable[Any]) -> list[tuple[Any, int, str]]:
@@ -406,6 +406,9 @@ def _value(key: str, value: Any) -> str:
         return _("Yes") if value else _("No")
     if isinstance(value, list):
         return ", ".join(str(v) for v in value)
+    if isinstance(value, dict):
+        # Nested details (a subscription's hubs, the permissions a change moved): key: value.
+        return "; ".join(f"{k}: {_value(str(k), v)}" for k, v in sorted(value.items()))
     labels = _VALUE_LABELS.get(key, {})
     return str(labels.get(value, value))
 

@@ -1,9 +1,14 @@
 """Hardening that every page shares: CSP, framing, sign-in and reset rate limits."""
 
+from pathlib import Path
+
 import pytest
+from django.conf import settings
 from django.core import mail
 from django.urls import reverse
+from django.utils import timezone
 
+from billing.services import subscription_start
 from tests.factories import PASSWORD, MembershipFactory
 
 pytestmark = pytest.mark.django_db
@@ -16,6 +21,33 @@ def test_every_page_sends_a_content_security_policy_without_inline_script(client
     assert "unsafe-inline" not in policy
     assert "frame-ancestors 'none'" in policy
     assert response["X-Frame-Options"] == "DENY"
+
+
+def test_no_template_has_an_inline_style_or_script():
+    # The Content-Security-Policy would block them in the browser (emails are not pages).
+    root = Path(settings.BASE_DIR) / "templates"
+    offenders = [
+        str(path.relative_to(root))
+        for path in root.rglob("*.html")
+        if "emails" not in path.parts
+        and ('style="' in path.read_text() or "<script>" in path.read_text())
+    ]
+    assert offenders == []
+
+
+def test_the_audit_log_shows_events_with_nested_details(client):
+    member = MembershipFactory(super_admin=True)
+    subscription_start(
+        account=member.account,
+        hubs={"marketing": "professional"},
+        interval="monthly",
+        now=timezone.now(),
+        actor=member.user,
+    )
+    client.force_login(member.user)
+    response = client.get(reverse("seats:audit_log"))
+    assert response.status_code == 200
+    assert "marketing: professional" in response.content.decode()
 
 
 def test_pages_carry_no_inline_script_or_style(client):
