@@ -16,6 +16,13 @@ from accounts.policy import ON, AccountPermission
 
 SESSION_ACCOUNT_KEY = "seatmgr_account_id"
 
+
+def id_from(value: str) -> int | None:
+    """A database id typed in a URL or a form, or None. ASCII digits only: str.isdigit()
+    also accepts "²", which int() then refuses."""
+    return int(value) if value.isascii() and value.isdigit() and len(value) < 19 else None
+
+
 # Statuses that can be "the current account": an invited membership is not usable until its
 # invitation is accepted; a deactivated one is, so that its member is told they have no access.
 SELECTABLE_STATUSES = (MembershipStatus.ACTIVE, MembershipStatus.DEACTIVATED)

@@ -11,6 +11,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Access, Account, Membership, PermissionSet, SeatType
+from accounts.selectors import id_from
 from seats.catalogue import (
     BUILTIN_PERMISSION_SETS,
     PERMISSIONS_BY_CODE,
@@ -109,7 +110,9 @@ def _template_get(
     if value.startswith(ACCOUNT_SET_PREFIX):
         pk = value.removeprefix(ACCOUNT_SET_PREFIX)
         found = (
-            PermissionSet.objects.filter(account=account, pk=pk).first() if pk.isdigit() else None
+            PermissionSet.objects.filter(account=account, pk=id_from(pk)).first()
+            if id_from(pk)
+            else None
         )
         if found is not None:
             return permissions_complete(found.permissions), Access.PERMISSION_SET, found, ""

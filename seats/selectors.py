@@ -6,7 +6,7 @@ from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from accounts.models import Access, Account, Membership, SeatType, SolutionsPartner, Team
-from accounts.selectors import member_search
+from accounts.selectors import id_from, member_search
 from seats.catalogue import SEAT_RULES
 from seats.models import SeatPool
 
@@ -101,8 +101,8 @@ def access_filter(value: str) -> Q:
     not_super = Q(is_super_admin=False)
     if value.startswith("template:"):
         return not_super & Q(access=Access.TEMPLATE, permission_template=value[9:])
-    if value.startswith("set:") and value[4:].isdigit():
-        return not_super & Q(access=Access.PERMISSION_SET, permission_set_id=int(value[4:]))
+    if value.startswith("set:") and id_from(value[4:]):
+        return not_super & Q(access=Access.PERMISSION_SET, permission_set_id=id_from(value[4:]))
     if value in (Access.SEAT_DEFAULTS, Access.CUSTOM):
         return not_super & Q(access=value)
     return Q(pk__in=[])

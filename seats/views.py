@@ -14,6 +14,7 @@ from django.utils.translation import ngettext
 from accounts.access import member_required
 from accounts.models import Access, Membership, MembershipStatus, SeatType
 from accounts.policy import AccountPermission
+from accounts.selectors import id_from
 from accounts.services import member_teams_set, password_reset_send
 from seats.access import AccessMode, access_resolve, template_options
 from seats.bulk import BulkRefused, members_bulk_deactivate, members_bulk_seat_change
@@ -352,7 +353,7 @@ def users_bulk(request):
     """Bulk edit: review the selected users and the change, then apply it to all or none."""
     account = request.membership.account
     data = request.POST if request.method == "POST" else request.GET
-    ids = [int(v) for v in data.getlist("members") if v.isdigit()]
+    ids = [pk for pk in map(id_from, data.getlist("members")) if pk]
     members = list(
         Membership.objects.filter(account=account, pk__in=ids)
         .select_related("user")

@@ -89,7 +89,8 @@ def open_users(page) -> None:
 
 
 def email_cells(page):
-    return page.locator("#users-table tbody tr td:nth-child(2)")
+    # Columns: the bulk-edit checkbox, name, email, ...
+    return page.locator("#users-table tbody tr td:nth-child(3)")
 
 
 def open_user(page, name: str) -> None:
@@ -251,3 +252,24 @@ def test_export_csv_downloads_the_filtered_list(page, admin, people):
         ["Grace Hopper", "hopper@acme.example", "Core seat"],
         ["Grace Kelly", "kelly@acme.example", "View-only seat"],
     ]
+
+
+def test_bulk_edit_moves_the_selected_users_to_a_core_seat(page, people, admin):
+    open_users(page)
+    page.get_by_label("Select kelly@acme.example").check()
+    page.get_by_label("Select turing@acme.example").check()
+    page.get_by_label("Bulk edit the selected users").select_option(label="Change seat")
+    page.get_by_role("button", name="Continue").click()
+
+    expect(page.get_by_test_id("bulk-members")).to_contain_text("kelly@acme.example")
+    expect(page.get_by_test_id("bulk-members")).to_contain_text("turing@acme.example")
+    page.get_by_label("Seat").select_option("core")
+    page.get_by_role("button", name="Apply to 2 users").click()
+
+    expect(page.get_by_text("2 users were changed.")).to_be_visible()
+    seats = set(
+        Membership.objects.filter(pk__in=[people["kelly"].pk, people["turing"].pk]).values_list(
+            "seat_type", flat=True
+        )
+    )
+    assert seats == {SeatType.CORE}

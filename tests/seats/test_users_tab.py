@@ -37,6 +37,7 @@ pytestmark = pytest.mark.django_db
 NOW = datetime(2027, 3, 15, 9, 0, tzinfo=UTC)
 ADMIN_EMAIL = "admin@acme.example"
 COLUMNS = (
+    "Select",  # the bulk-edit checkbox
     "Name",
     "Email",
     "Seat",
@@ -122,7 +123,10 @@ class _UsersTable(HTMLParser):
 def rows(response) -> list[dict[str, str]]:
     parser = _UsersTable()
     parser.feed(response.content.decode())
-    return [dict(zip(COLUMNS, cells, strict=True)) for cells in parser.rows]
+    rows = [dict(zip(COLUMNS, cells, strict=True)) for cells in parser.rows]
+    for row in rows:
+        del row["Select"]
+    return rows
 
 
 def emails(response) -> list[str]:
