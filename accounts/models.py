@@ -14,6 +14,19 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
+class AppendOnlyModel(models.Model):
+    """A row of history: written once, never updated (history that can be rewritten is not
+    history). Deleting goes only with what it belongs to."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs) -> None:
+        if self.pk is not None and not kwargs.get("force_insert"):
+            raise ValueError(f"{type(self).__name__} rows are append-only")
+        super().save(*args, **kwargs)
+
+
 def email_normalise(email: str) -> str:
     """The one form an address is stored and compared in: trimmed and lower-cased whole.
 
@@ -444,7 +457,7 @@ class AuditVerb(models.TextChoices):
     PRESET_DELETED = "preset.deleted", _("Preset deleted")
 
 
-class AuditEvent(models.Model):
+class AuditEvent(AppendOnlyModel):
     """One change a customer may ask about later: who did what to whom, before and after.
 
     Appended, never updated. The target's email is copied so the history stays readable after
@@ -483,12 +496,6 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.verb} by {self.actor_id} at {self.created_at:%Y-%m-%d %H:%M}"
-
-    def save(self, *args, **kwargs) -> None:
-        # Append-only: history that can be rewritten is not history.
-        if self.pk is not None and not kwargs.get("force_insert"):
-            raise ValueError("AuditEvent rows are append-only")
-        super().save(*args, **kwargs)
 
 
 class Notification(models.Model):

@@ -6,7 +6,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Account, SeatType
+from accounts.models import Account, AppendOnlyModel, SeatType
 
 PAID_SEAT_TYPE_VALUES = (SeatType.CORE, SeatType.SALES, SeatType.SERVICE)
 
@@ -80,7 +80,7 @@ class LedgerReason(models.TextChoices):
     RENEWAL = "renewal", _("Renewal applied")
 
 
-class SeatLedgerEntry(models.Model):
+class SeatLedgerEntry(AppendOnlyModel):
     """One change of a pool's counts: the counts after it, why, by whom and when. Appended only.
 
     Replaying a pool's entries in order gives its current counts (as Zulip's LicenseLedger).
@@ -113,8 +113,3 @@ class SeatLedgerEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.pool}: {self.reason} at {self.created_at:%Y-%m-%d %H:%M}"
-
-    def save(self, *args, **kwargs) -> None:
-        if self.pk is not None and not kwargs.get("force_insert"):
-            raise ValueError("SeatLedgerEntry rows are append-only")
-        super().save(*args, **kwargs)
