@@ -71,3 +71,159 @@ class SeatWarningForm(forms.Form):
         max_value=10_000,
         help_text=_("For each paid seat type; once each time it falls this low."),
     )
+
+
+class BundleForm(forms.Form):
+    """ "Create a bundle": a checkbox and a tier per hub, a checkbox and a quantity per add-on.
+
+    Fields are named `hub_<code>`, `tier_<code>`, `addon_<code>` and `qty_<code>`, so the same
+    form reads the bundle page, the checkout's hidden copy of it and the running-total request.
+    """
+
+    interval = forms.ChoiceField(
+        label=_("Billing"), choices=(), widget=forms.RadioSelect, initial="monthly"
+    )
+
+    def __init__(self, *args, catalogue, **kwargs):
+        from billing.catalogue import TierCode
+        from billing.periods import BillingInterval
+
+        super().__init__(*args, **kwargs)
+        self.catalogue = catalogue
+        self.fields["interval"].choices = BillingInterval.choices
+        for hub in catalogue.hubs.values():
+            self.fields[f"hub_{hub.code}"] = forms.BooleanField(label=hub.name, required=False)
+            self.fields[f"tier_{hub.code}"] = forms.ChoiceField(
+                label=_("Tier of %(hub)s") % {"hub": hub.name},
+                choices=[(t.tier.value, t.label) for t in hub.tiers.values()],
+                initial=TierCode.PROFESSIONAL,
+                required=False,
+            )
+        for addon in catalogue.addons.values():
+            self.fields[f"addon_{addon.code}"] = forms.BooleanField(
+                label=addon.name, required=False
+            )
+            self.fields[f"qty_{addon.code}"] = forms.IntegerField(
+                label=_("Quantity of %(addon)s") % {"addon": addon.name},
+                min_value=1,
+                max_value=1000,
+                initial=1,
+                required=False,
+                widget=forms.NumberInput(attrs={"inputmode": "numeric", "step": 1}),
+            )
+
+    @classmethod
+    def initial_from(cls, bundle) -> dict:
+        """Initial values showing a Bundle (the plan at renewal) as checked boxes."""
+        initial = {"interval": bundle.interval}
+        for hub, tier in bundle.hubs.items():
+            initial |= {f"hub_{hub}": True, f"tier_{hub}": tier}
+        for code, quantity in bundle.addons.items():
+            initial |= {f"addon_{code}": True, f"qty_{code}": quantity}
+        return initial
+
+    def clean(self):
+        data = super().clean()
+        for hub in self.catalogue.hubs.values():
+            if data.get(f"hub_{hub.code}") and not data.get(f"tier_{hub.code}"):
+                self.add_error(f"tier_{hub.code}", _("Choose a tier."))
+        for addon in self.catalogue.addons.values():
+            field = f"qty_{addon.code}"
+            if data.get(f"addon_{addon.code}") and not data.get(field) and field not in self.errors:
+                self.add_error(f"qty_{addon.code}", _("Enter a quantity from 1 to 1000."))
+        chosen = any(data.get(f"hub_{h}") for h in self.catalogue.hubs) or any(
+            data.get(f"addon_{a}") for a in self.catalogue.addons
+        )
+        if not chosen and not self.errors:
+            raise forms.ValidationError(_("Choose at least one hub or add-on."))
+        return data
+
+    def bundle(self):
+        from billing.services import Bundle
+
+        data = self.cleaned_data
+        return Bundle(
+            hubs={str(h): data[f"tier_{h}"] for h in self.catalogue.hubs if data.get(f"hub_{h}")},
+            addons={a: data[f"qty_{a}"] for a in self.catalogue.addons if data.get(f"addon_{a}")},
+            interval=data["interval"],
+        )
+
+    def hub_rows(self):
+        return [
+            (hub, self[f"hub_{hub.code}"], self[f"tier_{hub.code}"])
+            for hub in self.catalogue.hubs.values()
+        ]
+
+    def addon_rows(self):
+        return [
+            (addon, self[f"addon_{addon.code}"], self[f"qty_{addon.code}"])
+            for addon in self.catalogue.addons.values()
+        ]
+
+
+class CheckoutForm(forms.Form):
+    """Checkout: pay with the card on file or a new one; the key makes a double submit buy once."""
+
+    idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=64)
+    payment = forms.ChoiceField(
+        label=_("Pay with"),
+        choices=[("card_on_file", _("The card on file")), ("new_card", _("A new card"))],
+        widget=forms.RadioSelect,
+        initial="card_on_file",
+    )
+    number = forms.CharField(
+        label=_("Card number"),
+        max_length=30,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "cc-number", "inputmode": "numeric"}),
+    )
+    exp_month = forms.IntegerField(
+        label=_("Expiry month"), min_value=1, max_value=12, required=False
+    )
+    exp_year = forms.IntegerField(
+        label=_("Expiry year"), min_value=2000, max_value=2100, required=False
+    )
+    cvc = forms.CharField(
+        label=_("Security code"),
+        max_length=4,
+        min_length=3,
+        required=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "cc-csc", "inputmode": "numeric"}),
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("payment") == "new_card":
+            for name in ("number", "exp_month", "exp_year", "cvc"):
+                if not data.get(name) and name not in self.errors:
+                    self.add_error(name, _("This field is required for a new card."))
+        return data
+
+    def card_fields(self) -> dict:
+        return {k: self.cleaned_data[k] for k in ("number", "exp_month", "exp_year", "cvc")}
+
+
+class TalkToSalesForm(forms.Form):
+    message = forms.CharField(
+        label=_("What would you like?"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 5}),
+    )
+    phone = forms.CharField(
+        label=_("Phone"),
+        max_length=40,
+        widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
+    )
+    preferred_time = forms.CharField(
+        label=_("Preferred time for a call"), max_length=100, required=False
+    )
+
+
+class IntervalForm(forms.Form):
+    interval = forms.ChoiceField(label=_("Billing from the renewal date"), choices=())
+
+    def __init__(self, *args, **kwargs):
+        from billing.periods import BillingInterval
+
+        super().__init__(*args, **kwargs)
+        self.fields["interval"].choices = BillingInterval.choices

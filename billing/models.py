@@ -39,6 +39,12 @@ class Subscription(models.Model):
     anchor = models.DateTimeField()
     current_period_start = models.DateTimeField()
     current_period_end = models.DateTimeField()
+    # Changes that wait for the renewal date (billing.services.changes; applied by the renewal
+    # job): "" keeps the interval; True ends the subscription instead of renewing it.
+    interval_at_renewal = models.CharField(
+        max_length=10, choices=BillingInterval.choices, blank=True, default=""
+    )
+    cancel_at_period_end = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -64,6 +70,10 @@ class Subscription(models.Model):
             models.CheckConstraint(
                 condition=Q(status__in=SubscriptionStatus.values), name="subscription_status_valid"
             ),
+            models.CheckConstraint(
+                condition=Q(interval_at_renewal__in=["", *BillingInterval.values]),
+                name="subscription_interval_at_renewal_valid",
+            ),
         ]
         indexes = [
             models.Index(fields=["status", "current_period_end"], name="subscription_due"),
@@ -79,7 +89,12 @@ class ItemKind(models.TextChoices):
 
 
 class SubscriptionItem(models.Model):
-    """One line of a subscription: a hub at a tier, or an add-on in some quantity."""
+    """One line of a subscription: a hub at a tier, or an add-on in some quantity.
+
+    A downgrade or removal waits for the renewal date: `tier_at_renewal` (a lower tier; "" for
+    none), `quantity_at_renewal` (fewer add-on units; NULL for none) and `remove_at_renewal` say
+    what the next period will have, and the renewal job applies them before invoicing it.
+    """
 
     subscription = models.ForeignKey(Subscription, on_delete=models.CASCADE, related_name="items")
     kind = models.CharField(max_length=10, choices=ItemKind.choices)
@@ -87,6 +102,11 @@ class SubscriptionItem(models.Model):
     product = models.CharField(max_length=40)
     tier = models.CharField(max_length=20, choices=TierCode.choices, blank=True)
     quantity = models.PositiveIntegerField(default=1)
+    tier_at_renewal = models.CharField(
+        max_length=20, choices=TierCode.choices, blank=True, default=""
+    )
+    quantity_at_renewal = models.PositiveIntegerField(null=True, blank=True)
+    remove_at_renewal = models.BooleanField(default=False)
 
     class Meta:
         verbose_name = _("subscription item")
@@ -104,10 +124,26 @@ class SubscriptionItem(models.Model):
                 name="subscription_item_hub_has_tier",
             ),
             models.CheckConstraint(condition=Q(quantity__gte=1), name="subscription_item_quantity"),
+            models.CheckConstraint(
+                condition=Q(tier_at_renewal="")
+                | Q(kind=ItemKind.HUB, tier_at_renewal__in=TierCode.values),
+                name="subscription_item_tier_at_renewal_hub",
+            ),
+            models.CheckConstraint(
+                condition=Q(quantity_at_renewal__isnull=True)
+                | Q(kind=ItemKind.ADDON, quantity_at_renewal__gte=1),
+                name="subscription_item_quantity_at_renewal_addon",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.product} {self.tier}".strip()
+
+    @property
+    def has_pending_change(self) -> bool:
+        return bool(
+            self.tier_at_renewal or self.quantity_at_renewal is not None or self.remove_at_renewal
+        )
 
 
 class CardOnFile(models.Model):
@@ -164,6 +200,7 @@ class BillingContact(models.Model):
 class InvoiceKind(models.TextChoices):
     PURCHASE = "purchase", _("Seats bought")
     RENEWAL = "renewal", _("Renewal")
+    CHECKOUT = "checkout", _("Plan bought or upgraded")
 
 
 class InvoiceStatus(models.TextChoices):
@@ -256,3 +293,28 @@ class InvoiceLine(models.Model):
 
     def __str__(self) -> str:
         return self.description
+
+
+class SalesRequest(models.Model):
+    """A "Talk to sales" request: what the account wants and how to reach the person asking.
+
+    `emailed_at` is set once the sales team's email left, so a retried task sends it once.
+    """
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="sales_requests")
+    requested_by = models.ForeignKey(
+        "accounts.User", on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    message = models.TextField(_("what you want"), max_length=2000)
+    phone = models.CharField(_("phone"), max_length=40)
+    preferred_time = models.CharField(_("preferred time"), max_length=100, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("sales request")
+        verbose_name_plural = _("sales requests")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.account} {self.created_at:%Y-%m-%d}"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from billing import views
+from billing import plan_views, views
 
 app_name = "billing"
 
@@ -20,4 +20,21 @@ urlpatterns = [
     path("settings/billing/invoices/<int:invoice_id>/", views.invoice, name="invoice"),
     path("settings/billing/contact/", views.contact, name="contact"),
     path("settings/pricing/", views.pricing, name="pricing"),
+    path("settings/pricing/bundle/", plan_views.bundle, name="bundle"),
+    path("settings/pricing/bundle/total/", plan_views.bundle_total, name="bundle_total"),
+    path("settings/pricing/checkout/", plan_views.checkout, name="checkout"),
+    path("settings/pricing/talk-to-sales/", plan_views.talk_to_sales, name="talk_to_sales"),
+    path(
+        "settings/pricing/talk-to-sales/sent/",
+        plan_views.talk_to_sales_done,
+        name="talk_to_sales_done",
+    ),
+    path("settings/billing/plan/", plan_views.plan, name="plan"),
+    path(
+        "settings/billing/plan/changes/<int:item_id>/cancel/",
+        plan_views.change_cancel,
+        name="change_cancel",
+    ),
+    path("settings/billing/plan/interval/", plan_views.interval, name="interval"),
+    path("settings/billing/plan/auto-renewal/", plan_views.auto_renewal, name="auto_renewal"),
 ]

@@ -132,6 +132,8 @@ vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="seatmgr <no-reply@seatmgr.localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
+# Where "Talk to sales" requests are emailed.
+SALES_EMAIL = env.str("SALES_EMAIL", default="sales@seatmgr.localhost")
 
 # Celery: with no broker the embedded default runs tasks eagerly, in-process.
 CELERY_TASK_ALWAYS_EAGER = not env.str("CELERY_BROKER_URL", default="")

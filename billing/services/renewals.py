@@ -1,4 +1,8 @@
-"""Renewal: at the end of a period, apply scheduled removals, invoice and charge the next one.
+"""Renewal: at the end of a period, apply scheduled changes, invoice and charge the next one.
+
+Scheduled changes are seat removals (billing.services.removals) and the downgrades, removals
+and interval switch of billing.services.changes; a subscription whose auto-renewal was
+cancelled ends instead (status canceled, nothing charged).
 
 Once per period: the renewal invoice is unique per (subscription, period start), and the
 period dates move in the same transaction, so a second run finds nothing due. After an outage
@@ -18,6 +22,8 @@ from accounts.services import audit_record
 from billing.catalogue import (
     SeatNotForSaleError,
     catalogue_get,
+    enabled_seat_types,
+    included_core_seats,
     period_price_cents,
     seat_price_cents,
     tier_offer_get,
@@ -39,7 +45,7 @@ from billing.periods import period_end
 from billing.selectors import subscription_hub_tiers
 from seats.catalogue import SEAT_RULES
 from seats.models import LedgerReason, SeatPool
-from seats.services import billing_admins_notify, seat_ledger_append
+from seats.services import billing_admins_notify, seat_ledger_append, seat_pools_sync
 
 logger = logging.getLogger(__name__)
 
@@ -134,12 +140,20 @@ def _renew_one_period(*, subscription_id: int, now: datetime) -> bool:
         if subscription is None or subscription.current_period_end > now:
             return False
         start = subscription.current_period_end
+        if subscription.cancel_at_period_end:
+            _subscription_end(subscription=subscription, account=account, now=now)
+            return False
+        _pending_changes_apply(subscription=subscription, account=account, start=start, now=now)
         end = period_end(subscription.anchor, start, subscription.interval)
         pools = list(SeatPool.objects.select_for_update().filter(account=account).order_by("id"))
         for pool in pools:
+            # Seats of a type the plan no longer enables (a downgrade) are not renewed.
+            if not pool.enabled and pool.purchased_at_renewal:
+                pool.purchased_at_renewal = 0
+        for pool in pools:
             if pool.purchased != pool.purchased_at_renewal:
                 pool.purchased = pool.purchased_at_renewal
-                pool.save(update_fields=["purchased", "updated_at"])
+                pool.save(update_fields=["purchased", "purchased_at_renewal", "updated_at"])
                 seat_ledger_append(pool=pool, reason=LedgerReason.RENEWAL, actor=None, now=now)
         lines = renewal_lines(subscription=subscription, pools=pools)
         invoice = Invoice.objects.create(
@@ -172,7 +186,16 @@ def _renew_one_period(*, subscription_id: int, now: datetime) -> bool:
             subscription.status = SubscriptionStatus.PAST_DUE
         invoice.save()
         subscription.current_period_start, subscription.current_period_end = start, end
-        subscription.save(update_fields=["current_period_start", "current_period_end", "status"])
+        subscription.save(
+            update_fields=[
+                "current_period_start",
+                "current_period_end",
+                "status",
+                "interval",
+                "anchor",
+                "interval_at_renewal",
+            ]
+        )
         audit_record(
             account=account,
             actor=None,
@@ -198,6 +221,86 @@ def _renew_one_period(*, subscription_id: int, now: datetime) -> bool:
             now=now,
         )
         return True
+
+
+def _pending_changes_apply(
+    *, subscription: Subscription, account: Account, start: datetime, now: datetime
+) -> None:
+    """Apply the downgrades, removals and interval switch scheduled for this renewal date.
+
+    Runs inside the renewal's transaction, before the new period is invoiced, so it happens once
+    per period: the pending fields are cleared in the same commit that moves the dates.
+    """
+    items = list(subscription.items.select_for_update())
+    pending = [item for item in items if item.has_pending_change]
+    switch = subscription.interval_at_renewal
+    if not pending and not switch:
+        return
+    applied = {}
+    for item in pending:
+        if item.remove_at_renewal:
+            applied[item.product] = None
+            item.delete()
+            continue
+        if item.tier_at_renewal:
+            item.tier = item.tier_at_renewal
+        if item.quantity_at_renewal is not None:
+            item.quantity = item.quantity_at_renewal
+        applied[item.product] = item.tier or item.quantity
+        item.tier_at_renewal, item.quantity_at_renewal = "", None
+        item.save(update_fields=["tier", "quantity", "tier_at_renewal", "quantity_at_renewal"])
+    if switch:
+        # Periods are counted from the anchor: a new interval starts counting at this renewal.
+        subscription.interval, subscription.anchor = switch, start
+        subscription.interval_at_renewal = ""  # saved with the new period's dates
+    hubs = _hub_tiers(subscription)
+    seat_pools_sync(
+        account=account,
+        included={"core": included_core_seats(hubs.items())},
+        enabled=enabled_seat_types(hubs.items()),
+        actor=None,
+        now=now,
+    )
+    audit_record(
+        account=account,
+        actor=None,
+        verb=AuditVerb.SUBSCRIPTION_CHANGED,
+        after={"applied_at_renewal": applied, "interval": subscription.interval},
+        now=now,
+    )
+
+
+def _hub_tiers(subscription: Subscription) -> dict[str, str]:
+    """{hub: tier} as stored now (not a prefetched list that predates the changes)."""
+    return dict(subscription.items.filter(kind=ItemKind.HUB).values_list("product", "tier"))
+
+
+def _subscription_end(*, subscription: Subscription, account: Account, now: datetime) -> None:
+    """Auto-renewal was cancelled: end the subscription at its period end, charging nothing."""
+    subscription.status = SubscriptionStatus.CANCELED
+    subscription.save(update_fields=["status"])
+    seat_pools_sync(account=account, included={}, enabled=(), actor=None, now=now)
+    for pool in SeatPool.objects.select_for_update().filter(account=account).order_by("id"):
+        if pool.purchased or pool.purchased_at_renewal:
+            pool.purchased = pool.purchased_at_renewal = 0
+            pool.save(update_fields=["purchased", "purchased_at_renewal", "updated_at"])
+            seat_ledger_append(pool=pool, reason=LedgerReason.RENEWAL, actor=None, now=now)
+    audit_record(
+        account=account,
+        actor=None,
+        verb=AuditVerb.SUBSCRIPTION_CHANGED,
+        before={"status": SubscriptionStatus.ACTIVE},
+        after={"status": SubscriptionStatus.CANCELED, "ended": now.isoformat()},
+        now=now,
+    )
+    billing_admins_notify(
+        account=account,
+        text=_(
+            "The subscription ended on %(date)s: auto-renewal was cancelled. Nothing was charged."
+        )
+        % {"date": subscription.current_period_end.date().isoformat()},
+        now=now,
+    )
 
 
 def subscription_renew(*, subscription_id: int, now: datetime, max_periods: int = 120) -> int:

@@ -23,7 +23,12 @@ from seats.services import seat_pool_add_purchased, seat_pools_sync
 
 
 @transaction.atomic(durable=True)
-def subscription_start(
+def subscription_start(**kwargs) -> Subscription:
+    """Record an account's first subscription (one transaction; see subscription_create)."""
+    return subscription_create(**kwargs)
+
+
+def subscription_create(
     *,
     account: Account,
     hubs: Mapping[str, str],
@@ -33,7 +38,8 @@ def subscription_start(
     addons: Mapping[str, int] | None = None,
     extra_seats: Mapping[str, int] | None = None,
 ) -> Subscription:
-    """Record an account's first subscription and give it the seats its tiers include.
+    """Record an account's first subscription and give it the seats its tiers include. Runs in
+    the caller's transaction (checkout charges the card in the same one).
 
     `hubs` is {hub code: tier code}, `addons` {add-on code: quantity}, `extra_seats` {paid seat
     type: seats bought beyond the included ones}. The first period starts now. Charging the card

@@ -1,0 +1,325 @@
+"""Plan pages: "Create a bundle", checkout, "Your plan" with its pending changes, auto-renewal,
+and "Talk to sales". Billing admins and super admins only.
+
+Each view checks permission, validates a form, calls one service and renders or redirects.
+"""
+
+import uuid
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.http import JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.access import member_required
+from accounts.policy import AccountPermission
+from billing.catalogue import catalogue_get
+from billing.forms import BundleForm, CheckoutForm, IntervalForm, TalkToSalesForm
+from billing.gateway import TEST_CARDS, CardInvalid
+from billing.models import CardOnFile
+from billing.selectors import subscription_live_get
+from billing.services import (
+    auto_renewal_cancel,
+    auto_renewal_resume,
+    bundle_checkout,
+    bundle_quote,
+    bundle_renewal_state,
+    card_save,
+    sales_request_create,
+    subscription_change_cancel,
+    subscription_interval_switch,
+)
+from billing.services.changes import paid_seat_holders
+from billing.templatetags.money import cents
+from seats.errors import SeatsError
+
+BILLING = AccountPermission.BILLING
+
+
+def _bundle_form(request, data=None) -> BundleForm:
+    subscription = subscription_live_get(account=request.membership.account)
+    state = bundle_renewal_state(subscription)
+    initial = BundleForm.initial_from(state) if state else {}
+    # "Buy" on a Pricing & Features tier preselects it: ?hub=service&tier=professional.
+    hub, tier = request.GET.get("hub", ""), request.GET.get("tier", "")
+    if hub and tier:
+        initial |= {f"hub_{hub}": True, f"tier_{hub}": tier}
+    return BundleForm(data, catalogue=catalogue_get(), initial=initial)
+
+
+def _quote_or_error(request, form: BundleForm):
+    """The quote of a valid form, or None with the refusal added to the form."""
+    try:
+        return bundle_quote(
+            account=request.membership.account, bundle=form.bundle(), now=timezone.now()
+        )
+    except SeatsError as problem:
+        form.add_error(None, str(problem))
+        return None
+
+
+def _catalogue_json() -> dict:
+    catalogue = catalogue_get()
+    return {
+        "currency": catalogue.currency,
+        "annualMonths": catalogue.annual_months,
+        "hubs": {
+            str(hub.code): {str(t.tier): t.price_cents for t in hub.tiers.values()}
+            for hub in catalogue.hubs.values()
+        },
+        "addons": {a.code: a.price_cents for a in catalogue.addons.values()},
+    }
+
+
+@member_required(BILLING)
+def bundle(request):
+    """ "Create a bundle": hubs, tiers, add-ons and billing, with a running total."""
+    account = request.membership.account
+    form = _bundle_form(request, request.GET if "interval" in request.GET else None)
+    quote = _quote_or_error(request, form) if form.is_bound and form.is_valid() else None
+    return render(
+        request,
+        "billing/bundle.html",
+        {
+            "form": form,
+            "quote": quote,
+            "subscription": subscription_live_get(account=account),
+            "catalogue": catalogue_get(),
+            "prices": _catalogue_json(),
+        },
+    )
+
+
+@member_required(BILLING)
+def bundle_total(request):
+    """The running total for the bundle page's script: per period and due today."""
+    form = BundleForm(request.GET, catalogue=catalogue_get())
+    if not form.is_valid():
+        errors = [str(e) for field_errors in form.errors.values() for e in field_errors]
+        return JsonResponse({"error": " ".join(errors)}, status=400)
+    try:
+        quote = bundle_quote(
+            account=request.membership.account, bundle=form.bundle(), now=timezone.now()
+        )
+    except SeatsError as problem:
+        return JsonResponse({"error": str(problem)}, status=400)
+    return JsonResponse(
+        {
+            "period_cents": quote.period_cents,
+            "today_cents": quote.today_cents,
+            "period": cents(quote.period_cents, quote.currency),
+            "today": cents(quote.today_cents, quote.currency),
+            "interval": quote.interval,
+        }
+    )
+
+
+@member_required(BILLING)
+def checkout(request):
+    """Checkout: the summary, the card, "Confirm and pay"; then the invoice."""
+    account = request.membership.account
+    data = request.POST if request.method == "POST" else request.GET
+    form = BundleForm(data, catalogue=catalogue_get())
+    if not form.is_valid():
+        return _bundle_page_with_errors(request, form)
+    quote = _quote_or_error(request, form)
+    if quote is None:
+        return _bundle_page_with_errors(request, form)
+    # The bundle travels with the checkout form as hidden fields, as it was asked for.
+    bundle_fields = [(name, value) for name in form.fields for value in data.getlist(name)]
+    card = CardOnFile.objects.filter(account=account).first()
+    pay = CheckoutForm(
+        request.POST if request.method == "POST" else None,
+        initial={
+            "idempotency_key": uuid.uuid4().hex,
+            "payment": "card_on_file" if card else "new_card",
+        },
+    )
+    if request.method == "POST" and pay.is_valid():
+        result = _checkout_submit(request, form, pay, card)
+        if result is not None:
+            return result
+    return render(
+        request,
+        "billing/checkout.html",
+        {
+            "form": form,
+            "pay": pay,
+            "quote": quote,
+            "card": card,
+            "subscription": subscription_live_get(account=account),
+            "test_cards": TEST_CARDS,
+            "bundle_fields": bundle_fields,
+            "bundle_query": urlencode(bundle_fields),
+        },
+    )
+
+
+def _checkout_submit(request, form: BundleForm, pay: CheckoutForm, card):
+    account = request.membership.account
+    if pay.cleaned_data["payment"] == "new_card" or card is None:
+        if pay.cleaned_data["payment"] != "new_card":
+            pay.add_error("payment", _("There is no card on file: add a new card."))
+            return None
+        try:
+            card_save(account=account, actor=request.user, **pay.card_fields())
+        except CardInvalid as invalid:
+            field = {"expiry": "exp_month"}.get(invalid.context.get("field"), "number")
+            pay.add_error(field if field in pay.fields else None, str(invalid))
+            return None
+    try:
+        result = bundle_checkout(
+            account=account,
+            bundle=form.bundle(),
+            idempotency_key=pay.cleaned_data["idempotency_key"],
+            actor=request.user,
+        )
+    except SeatsError as problem:
+        pay.add_error(None, str(problem))
+        # Another attempt (another card) is another payment: a fresh key for the provider.
+        pay.data = pay.data.copy()
+        pay.data["idempotency_key"] = uuid.uuid4().hex
+        return None
+    if result.invoice is not None:
+        messages.success(
+            request,
+            _("Thank you! Your plan is updated. Invoice %(number)s was paid.")
+            % {"number": result.invoice.number},
+        )
+        return redirect("billing:invoice", invoice_id=result.invoice.pk)
+    messages.success(request, _("Your changes are scheduled for the renewal date."))
+    return redirect("billing:plan")
+
+
+def _bundle_page_with_errors(request, form: BundleForm):
+    return render(
+        request,
+        "billing/bundle.html",
+        {
+            "form": form,
+            "quote": None,
+            "subscription": subscription_live_get(account=request.membership.account),
+            "catalogue": catalogue_get(),
+            "prices": _catalogue_json(),
+        },
+        status=200,
+    )
+
+
+@member_required(BILLING)
+def plan(request):
+    """ "Your plan": what the account owns, what changes at renewal, auto-renewal and billing."""
+    subscription = subscription_live_get(account=request.membership.account)
+    catalogue = catalogue_get()
+    rows = []
+    if subscription is not None:
+        for item in subscription.items.all():
+            if item.kind == "hub":
+                hub = catalogue.hubs[item.product]
+                name, now = hub.name, hub.tiers[item.tier].label
+                later = hub.tiers[item.tier_at_renewal].label if item.tier_at_renewal else ""
+            else:
+                name, now = catalogue.addons[item.product].name, str(item.quantity)
+                later = str(item.quantity_at_renewal or "")
+            rows.append({"item": item, "name": name, "now": now, "later": later})
+    interval = IntervalForm(
+        initial={
+            "interval": subscription.interval_at_renewal or subscription.interval
+            if subscription
+            else "monthly"
+        }
+    )
+    return render(
+        request,
+        "billing/plan.html",
+        {"subscription": subscription, "rows": rows, "interval_form": interval},
+    )
+
+
+@member_required(BILLING)
+@require_POST
+def change_cancel(request, item_id: int):
+    """ "Cancel this change": a pending downgrade or removal is dropped."""
+    try:
+        subscription_change_cancel(
+            account=request.membership.account, item_id=item_id, actor=request.user
+        )
+    except SeatsError as problem:
+        messages.error(request, str(problem))
+    else:
+        messages.success(request, _("The change was cancelled."))
+    return redirect("billing:plan")
+
+
+@member_required(BILLING)
+@require_POST
+def interval(request):
+    """Monthly ↔ annual, from the renewal date."""
+    form = IntervalForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose monthly or annual billing."))
+        return redirect("billing:plan")
+    try:
+        subscription_interval_switch(
+            account=request.membership.account,
+            interval=form.cleaned_data["interval"],
+            actor=request.user,
+        )
+    except SeatsError as problem:
+        messages.error(request, str(problem))
+    else:
+        messages.success(request, _("Billing from the renewal date is saved."))
+    return redirect("billing:plan")
+
+
+@member_required(BILLING)
+def auto_renewal(request):
+    """ "Cancel auto-renewal" (only with no paid seats assigned) and "Resume auto-renewal"."""
+    account = request.membership.account
+    subscription = subscription_live_get(account=account)
+    error = None
+    if request.method == "POST" and subscription is not None:
+        action = request.POST.get("action")
+        try:
+            if action == "cancel":
+                auto_renewal_cancel(account=account, actor=request.user)
+                messages.success(request, _("Auto-renewal is cancelled."))
+                return redirect("billing:plan")
+            if action == "resume":
+                auto_renewal_resume(account=account, actor=request.user)
+                messages.success(request, _("Auto-renewal is back on."))
+                return redirect("billing:plan")
+            error = _("Choose to cancel or resume auto-renewal.")
+        except SeatsError as problem:
+            error = problem
+    return render(
+        request,
+        "billing/auto_renewal.html",
+        {
+            "subscription": subscription,
+            "error": error,
+            "holders": paid_seat_holders(account=account) if subscription else [],
+        },
+        status=400 if error else 200,
+    )
+
+
+@member_required(BILLING)
+def talk_to_sales(request):
+    """ "Talk to sales": what they want, a phone number and a time; emailed to the sales team."""
+    form = TalkToSalesForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        sales_request_create(
+            account=request.membership.account, actor=request.user, **form.cleaned_data
+        )
+        return redirect("billing:talk_to_sales_done")
+    return render(request, "billing/talk_to_sales.html", {"form": form})
+
+
+@member_required(BILLING)
+def talk_to_sales_done(request):
+    return render(request, "billing/talk_to_sales_done.html", {"next": reverse("billing:pricing")})

@@ -1,0 +1,36 @@
+""" "Talk to sales": a request stored for the sales team and emailed to them after commit."""
+
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import Account, User
+from billing.models import SalesRequest
+
+
+@transaction.atomic(durable=True)
+def sales_request_create(
+    *,
+    account: Account,
+    actor: User,
+    message: str,
+    phone: str,
+    preferred_time: str = "",
+    now: datetime | None = None,
+) -> SalesRequest:
+    """Store the request; the email to settings.SALES_EMAIL leaves once it is committed."""
+    from billing.tasks import sales_request_email_task
+
+    request = SalesRequest(
+        account=account,
+        requested_by=actor,
+        message=message.strip(),
+        phone=phone.strip(),
+        preferred_time=preferred_time.strip(),
+        created_at=now or timezone.now(),
+    )
+    request.full_clean()
+    request.save()
+    transaction.on_commit(lambda: sales_request_email_task.delay(request.pk))
+    return request
