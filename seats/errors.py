@@ -151,3 +151,13 @@ class PasswordResetUnavailable(SeatsError):
     message = _(
         "{email} hasn't set a password yet or can't use the account: resend their invite instead."
     )
+
+
+class SubscriptionEnding(SeatsError):
+    """Context: `seat` (label)."""
+
+    code = "subscription_ending"
+    message = _(
+        "Auto-renewal is cancelled, so no {seat}s can be assigned. Resume auto-renewal on the "
+        "Account & Billing page first."
+    )

@@ -28,6 +28,9 @@ class SeatPool(models.Model):
     # Whether the subscription lets members be given this seat type now (Sales and Service
     # seats follow the hubs' tiers; billing keeps this in step). Core is always enabled.
     enabled = models.BooleanField(default=True)
+    # The subscription ends at the period end (auto-renewal cancelled): until it is resumed, no
+    # paid seat of this type may be assigned, so nobody holds one the next period won't have.
+    ending = models.BooleanField(default=False)
     # When the billing admins were last warned that few seats are left; cleared once more
     # seats than the account's threshold are free again, so each crossing warns once.
     low_seats_warned_at = models.DateTimeField(null=True, blank=True)

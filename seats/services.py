@@ -46,6 +46,7 @@ from seats.errors import (
     NotEnoughSeats,
     PartnerDomainRequired,
     SeatTypeUnavailable,
+    SubscriptionEnding,
     SuperAdminNeedsPaidSeat,
     SuperAdminsOnlyBySuperAdmins,
 )
@@ -216,6 +217,12 @@ def seat_pools_sync(
     return pools
 
 
+def seat_pools_ending_set(*, account: Account, ending: bool) -> None:
+    """Billing says the subscription ends at the period end (or no longer does). In the
+    caller's transaction, which holds the account's lock."""
+    SeatPool.objects.filter(account=account).update(ending=ending)
+
+
 def seat_pool_add_purchased(
     *, pool: SeatPool, quantity: int, actor: User | None, now: datetime | None = None
 ) -> SeatPool:
@@ -239,9 +246,11 @@ def seat_eligibility_check(*, account: Account, seat_type: str, emails: Iterable
     needs every address to be on a domain of a solutions partner linked to the account.
     """
     if seat_is_paid(seat_type):
-        enabled = SeatPool.objects.filter(account=account, seat_type=seat_type, enabled=True)
-        if not enabled.exists():
+        pool = SeatPool.objects.filter(account=account, seat_type=seat_type, enabled=True).first()
+        if pool is None:
             raise SeatTypeUnavailable(seat=SEAT_RULES[SeatType(seat_type)].label)
+        if pool.ending:
+            raise SubscriptionEnding(seat=SEAT_RULES[SeatType(seat_type)].label)
     if seat_type == SeatType.PARTNER:
         domains = set(
             PartnerDomain.objects.filter(partner__accounts=account).values_list("domain", flat=True)

@@ -54,7 +54,7 @@ from billing.selectors import subscription_live_get
 from billing.services.subscriptions import subscription_create
 from seats.catalogue import SEAT_RULES
 from seats.models import SeatPool
-from seats.services import billing_admins_notify, seat_pools_sync
+from seats.services import billing_admins_notify, seat_pools_ending_set, seat_pools_sync
 
 MAX_ADDON_QUANTITY = 1000
 PAID_SEATS = (SeatType.CORE, SeatType.SALES, SeatType.SERVICE)
@@ -712,6 +712,7 @@ def auto_renewal_cancel(
     if not subscription.cancel_at_period_end:
         subscription.cancel_at_period_end = True
         subscription.save(update_fields=["cancel_at_period_end"])
+        seat_pools_ending_set(account=account, ending=True)
         audit_record(
             account=account,
             actor=actor,
@@ -742,6 +743,7 @@ def auto_renewal_resume(
     if subscription.cancel_at_period_end:
         subscription.cancel_at_period_end = False
         subscription.save(update_fields=["cancel_at_period_end"])
+        seat_pools_ending_set(account=account, ending=False)
         audit_record(
             account=account,
             actor=actor,

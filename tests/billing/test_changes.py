@@ -9,6 +9,7 @@ is frozen half-way through the period, where everything bought costs half a peri
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.utils import timezone
 
 from accounts.models import Account, AuditEvent, AuditVerb, Membership, SeatType
 from billing.catalogue import HubCode, TierCode
@@ -488,3 +489,36 @@ def test_seat_removal_errors_still_work(account, admin):
 
     with pytest.raises(NoPendingRemoval):
         seat_removal_cancel(account=account, seat_type=SeatType.CORE, actor=admin.user)
+
+
+def test_no_paid_seat_can_be_assigned_once_auto_renewal_is_cancelled_until_it_is_resumed():
+    from invitations.parsing import ParsedPerson
+    from invitations.services import members_invite
+    from seats.access import AccessChoice, AccessMode
+    from seats.errors import SubscriptionEnding
+
+    account = AccountFactory()
+    subscription_start(
+        account=account,
+        hubs={"marketing": "professional"},
+        interval="monthly",
+        now=timezone.now(),
+        actor=None,
+    )
+    admin = MembershipFactory(account=account, super_admin=True, seat_type=SeatType.PARTNER)
+    auto_renewal_cancel(account=account, actor=admin.user)
+
+    def invite():
+        return members_invite(
+            account=account,
+            actor_membership=admin,
+            people=[ParsedPerson("new@example.com")],
+            seat_type=SeatType.CORE,
+            access=AccessChoice(mode=AccessMode.DEFAULTS),
+            send_email=False,
+        )
+
+    with pytest.raises(SubscriptionEnding):
+        invite()
+    auto_renewal_resume(account=account, actor=admin.user)
+    assert invite().memberships[0].seat_type == SeatType.CORE
