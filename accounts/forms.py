@@ -1,9 +1,9 @@
 from django import forms
 from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
-from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
+from accounts.background import task_after_commit
 from accounts.models import email_normalise
 from accounts.notifications import Channel, NotificationKind
 from accounts.tasks import password_reset_email_task
@@ -34,7 +34,7 @@ class PasswordResetRequestForm(PasswordResetForm):
 
     def save(self, **kwargs) -> None:
         for user in self.get_users(email_normalise(self.cleaned_data["email"])):
-            transaction.on_commit(lambda pk=user.pk: password_reset_email_task.delay(pk))
+            task_after_commit(password_reset_email_task, user.pk)
 
 
 class ProfileForm(forms.Form):

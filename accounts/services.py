@@ -7,6 +7,7 @@ from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from accounts.background import task_after_commit
 from accounts.models import (
     Account,
     AuditEvent,
@@ -199,7 +200,7 @@ def notify(
             membership=membership, kind=kind, text=text, url=url, created_at=now or timezone.now()
         )
     if choice["email"]:
-        transaction.on_commit(lambda: notification_email_task.delay(membership.pk, str(text), url))
+        task_after_commit(notification_email_task, membership.pk, str(text), url)
     return notification
 
 
@@ -213,7 +214,7 @@ def password_reset_send(*, user: User) -> None:
     """Email a reset link in the background ("Reset password"; nobody sets another's password)."""
     from accounts.tasks import password_reset_email_task
 
-    transaction.on_commit(lambda: password_reset_email_task.delay(user.pk))
+    task_after_commit(password_reset_email_task, user.pk)
 
 
 @transaction.atomic(durable=True)

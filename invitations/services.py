@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from accounts.background import task_after_commit
 from accounts.models import (
     Account,
     AuditVerb,
@@ -216,7 +217,7 @@ def _dispatch_after_commit(invitations: list[Invitation]) -> None:
     from invitations.tasks import invitation_send_task
 
     for invitation in invitations:
-        transaction.on_commit(lambda pk=invitation.pk: invitation_send_task.delay(pk))
+        task_after_commit(invitation_send_task, invitation.pk)
 
 
 def invitation_issue(

@@ -102,12 +102,13 @@ def renewal_lines(*, subscription: Subscription, pools: list[SeatPool]) -> list[
     return lines
 
 
-def _charge(*, account: Account, invoice: Invoice) -> bool:
+def _charge(*, account: Account, invoice: Invoice, key: str) -> bool:
     """Charge an invoice on the card on file; False (and nothing raised) when it can't be paid.
 
-    The idempotency key names the invoice and the card: a retry on the same card (after a
-    timeout that may have taken the money) can never charge twice, and a new card is a new
-    request that the provider does not answer with the old card's decline.
+    The idempotency key names what is paid for (`key`) and the card: the same charge asked
+    again — a retry after a timeout, a job killed after the provider took the money — can never
+    be taken twice, and a new card is a new request that the provider does not answer with the
+    old card's decline.
     """
     card = CardOnFile.objects.filter(account=account).first()
     if card is None:
@@ -117,7 +118,7 @@ def _charge(*, account: Account, invoice: Invoice) -> bool:
             card_token=card.gateway_token,
             amount_cents=invoice.total_cents,
             currency=invoice.currency,
-            idempotency_key=f"invoice:{invoice.pk}:{card.gateway_token}",
+            idempotency_key=f"{key}:{card.gateway_token}",
             description=f"seatmgr {invoice.period_start.date()} - {invoice.period_end.date()}",
         )
     except BillingError as failure:
@@ -178,7 +179,13 @@ def _renew_one_period(*, subscription_id: int, now: datetime) -> bool:
             )
             for line in lines
         )
-        paid = invoice.total_cents == 0 or _charge(account=account, invoice=invoice)
+        # The period, not the invoice row, names the charge: a run killed after the provider took
+        # the money rolls the invoice back, and the next run's new invoice must not pay again.
+        paid = invoice.total_cents == 0 or _charge(
+            account=account,
+            invoice=invoice,
+            key=f"renewal:{subscription.pk}:{start.isoformat()}",
+        )
         if paid:
             invoice.status, invoice.paid_at = InvoiceStatus.PAID, now
         else:
@@ -326,7 +333,7 @@ def invoice_retry(*, invoice_id: int, now: datetime) -> bool:
     ):
         return False
     invoice.attempts += 1
-    if _charge(account=account, invoice=invoice):
+    if _charge(account=account, invoice=invoice, key=f"invoice:{invoice.pk}"):
         invoice.status, invoice.paid_at, invoice.next_attempt_at = InvoiceStatus.PAID, now, None
         invoice.save()
         still_open = Invoice.objects.filter(account=account, status=InvoiceStatus.OPEN).exists()

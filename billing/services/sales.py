@@ -5,6 +5,7 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.background import task_after_commit
 from accounts.models import Account, User
 from billing.models import SalesRequest
 
@@ -32,5 +33,5 @@ def sales_request_create(
     )
     request.full_clean()
     request.save()
-    transaction.on_commit(lambda: sales_request_email_task.delay(request.pk))
+    task_after_commit(sales_request_email_task, request.pk)
     return request

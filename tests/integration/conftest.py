@@ -4,7 +4,9 @@ The worker reads the test database, so these tests need PostgreSQL (an in-memory
 database is invisible to another process) and committed data (transactional tests).
 """
 
+import asyncio
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -184,3 +186,218 @@ def celery_worker_for(request):
         except subprocess.TimeoutExpired:
             process.kill()
         log.close()
+
+
+# --- Harness for fault tests: a slow mail server, a Redis of one's own, workers to kill ----------
+
+
+class SlowInbox(Inbox):
+    """An Inbox that takes `delay` seconds to accept each message (change it at any time).
+
+    A message arrives only when the server answers 250: aiosmtpd cancels this coroutine when the
+    client's connection drops, so a sender killed during the wait has delivered nothing.
+    `receiving` is set as soon as the first message's data is in, that is, while it is in flight.
+    """
+
+    def __init__(self, delay: float):
+        super().__init__()
+        self.delay = delay
+        self.receiving = threading.Event()
+
+    async def handle_DATA(self, server, session, envelope):
+        self.receiving.set()
+        await asyncio.sleep(self.delay)
+        return await super().handle_DATA(server, session, envelope)
+
+
+@pytest.fixture
+def slow_smtp_server():
+    """An SMTP server taking 3 s to accept each message: well within the worker's
+    EMAIL_TIMEOUT (5 s), long enough to kill the sender meanwhile."""
+    server = SmtpServer(free_port())
+    server.inbox = SlowInbox(delay=3.0)
+    server.start()
+    yield server
+    server.stop()
+
+
+class RedisServer:
+    """A redis-server of the test's own on a free port, to take down (SIGKILL) and bring back
+    without disturbing anyone's Redis on 6379. Nothing is persisted: it comes back empty."""
+
+    def __init__(self, port: int):
+        self.port = port
+        self.url = f"redis://127.0.0.1:{port}/0"
+        self._process = None
+
+    def start(self):
+        self._process = subprocess.Popen(
+            [
+                "redis-server",
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--daemonize",
+                "no",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 10
+        while not port_open(self.port):
+            if self._process.poll() is not None or time.monotonic() > deadline:
+                raise AssertionError(f"redis-server did not start on port {self.port}")
+            time.sleep(0.05)
+
+    def stop(self):
+        if self._process is not None:
+            self._process.kill()
+            self._process.wait(timeout=10)
+            self._process = None
+
+
+@pytest.fixture
+def redis_server():
+    """A private Redis, already started; `.stop()` takes it down, `.start()` brings it back."""
+    if shutil.which("redis-server") is None:
+        skip_or_fail("POSTGRES", "redis-server is not installed")
+    server = RedisServer(free_port())
+    server.start()
+    yield server
+    server.stop()
+
+
+class CeleryWorkers:
+    """Starts real Celery workers, each its own process and log, and points this process's
+    publisher at their broker. Unlike `celery_worker_for`, the broker, the pool and whether the
+    broker is emptied first are the caller's, so a test can kill a worker and start another on
+    the messages it left behind."""
+
+    def __init__(self, name: str):
+        self.name = name
+        self.processes: list[tuple[subprocess.Popen, object]] = []
+
+    def start(
+        self,
+        smtp: SmtpServer,
+        *,
+        broker_url: str = BROKER_URL,
+        pool: str = "solo",
+        flush: bool = True,
+    ) -> subprocess.Popen:
+        """Start a worker mailing to `smtp`; `pool="prefork"` runs tasks in one child process."""
+        import redis
+
+        if flush:
+            redis.Redis.from_url(broker_url).flushdb()
+        env = {
+            **os.environ,
+            "DATABASE_URL": _database_url(),
+            "CELERY_BROKER_URL": broker_url,
+            "EMAIL_URL": f"smtp://127.0.0.1:{smtp.port}",
+            "EMAIL_TIMEOUT": "5",
+        }
+        log_path = ROOT / "var" / f"worker-{self.name}-{len(self.processes) + 1}.log"
+        log = open(log_path, "w")  # noqa: SIM115
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "seatmgr",
+                "worker",
+                f"--pool={pool}",
+                "--concurrency=1",
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+                "--loglevel=INFO",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        self.processes.append((process, log))
+        deadline = time.monotonic() + 30
+        while "ready." not in log_path.read_text():
+            if process.poll() is not None:
+                raise AssertionError(f"worker exited early; see {log_path}")
+            if time.monotonic() > deadline:
+                raise AssertionError(f"worker not ready within 30s; see {log_path}")
+            time.sleep(0.2)
+        self.publish_to(broker_url)
+        return process
+
+    @staticmethod
+    def publish_to(broker_url: str) -> None:
+        """Publish this process's tasks to `broker_url` (not eagerly), on fresh connections."""
+        celery_app.conf.update(task_always_eager=False, broker_url=broker_url)
+        _reset_broker_connections()
+
+    def stop_all(self) -> None:
+        for process, log in self.processes:
+            if process.poll() is None:
+                process.terminate()
+                try:
+                    process.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait()
+            log.close()
+
+
+def pool_children(process: subprocess.Popen) -> list[int]:
+    """The pids of a prefork worker's pool processes (Linux /proc)."""
+    children = Path(f"/proc/{process.pid}/task/{process.pid}/children").read_text()
+    return [int(pid) for pid in children.split()]
+
+
+@pytest.fixture
+def celery_workers(request):
+    """A CeleryWorkers for this test; every worker it started is stopped afterwards."""
+    _require_real_stack()
+    saved = {k: celery_app.conf[k] for k in ("task_always_eager", "broker_url")}
+    (ROOT / "var").mkdir(exist_ok=True)
+    workers = CeleryWorkers(request.node.name)
+    yield workers
+    celery_app.conf.update(saved)
+    _reset_broker_connections()
+    workers.stop_all()
+
+
+@pytest.fixture
+def manage_py():
+    """manage_py(*args, env={...}) starts `manage.py <args>` in a process of its own against the
+    test database (tasks eager, no broker), stdout and stderr piped together."""
+    if connection.vendor != "postgresql":
+        skip_or_fail(
+            "POSTGRES", "another process needs a shared database: set DATABASE_URL=postgres://..."
+        )
+    processes = []
+
+    def start(*args: str, env: dict[str, str] | None = None) -> subprocess.Popen:
+        base = {k: v for k, v in os.environ.items() if k not in {"CELERY_BROKER_URL", "EMAIL_URL"}}
+        process = subprocess.Popen(
+            [sys.executable, "manage.py", *args],
+            cwd=ROOT,
+            env={**base, "DATABASE_URL": _database_url(), **(env or {})},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        processes.append(process)
+        return process
+
+    yield start
+    for process in processes:
+        if process.poll() is None:
+            process.kill()
+        process.wait()
+        process.stdout.close()
