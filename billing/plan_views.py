@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.http import JsonResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -20,7 +20,7 @@ from accounts.policy import AccountPermission
 from billing.catalogue import catalogue_get
 from billing.forms import BundleForm, CheckoutForm, IntervalForm, TalkToSalesForm
 from billing.gateway import TEST_CARDS, CardInvalid
-from billing.models import CardOnFile
+from billing.models import LIVE_SUBSCRIPTION_STATUSES, CardOnFile, SubscriptionItem
 from billing.selectors import subscription_live_get
 from billing.services import (
     auto_renewal_cancel,
@@ -244,6 +244,12 @@ def plan(request):
 @require_POST
 def change_cancel(request, item_id: int):
     """ "Cancel this change": a pending downgrade or removal is dropped."""
+    get_object_or_404(
+        SubscriptionItem,
+        pk=item_id,
+        subscription__account=request.membership.account,
+        subscription__status__in=LIVE_SUBSCRIPTION_STATUSES,
+    )
     try:
         subscription_change_cancel(
             account=request.membership.account, item_id=item_id, actor=request.user
