@@ -94,3 +94,45 @@ def test_password_reset_emails_stop_after_five_an_hour_for_one_address(
         ]
     assert set(answers) == {reverse("accounts:password_reset_done")}
     assert len(mail.outbox) == 5
+
+
+def test_resetting_a_password_ends_the_persons_other_sessions(
+    client, django_capture_on_commit_callbacks
+):
+    from django.test import Client
+
+    member = MembershipFactory(user__email="ada@example.com")
+    elsewhere = Client()
+    elsewhere.force_login(member.user)
+    assert elsewhere.get(reverse("accounts:profile")).status_code == 200
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("accounts:password_reset"), {"email": "ada@example.com"})
+    link = mail.outbox[0].body.split("localhost:8000", 1)[1].split()[0]
+    form = client.get(link, follow=True)
+    client.post(
+        form.redirect_chain[-1][0],
+        {"new_password1": "a-new-long-password-9", "new_password2": "a-new-long-password-9"},
+    )
+
+    response = elsewhere.get(reverse("accounts:profile"))
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("accounts:login"))
+
+
+def test_setting_a_password_from_an_invitation_gives_a_new_session_key(client):
+    from invitations.services import invitation_link_copy
+
+    admin = MembershipFactory(super_admin=True)
+    invited = MembershipFactory(account=admin.account, invited=True, user__email="new@example.com")
+    invited.user.set_unusable_password()
+    invited.user.save()
+    url = invitation_link_copy(account=admin.account, membership_id=invited.pk, actor=admin.user)
+    client.get(url.split("localhost:8000", 1)[1])
+    before = client.session.session_key
+    client.post(
+        reverse("invitations:accept"),
+        {"password1": "a-new-long-password-9", "password2": "a-new-long-password-9"},
+    )
+    assert client.session.session_key != before
+    assert client.session["_auth_user_id"] == str(invited.user.pk)
