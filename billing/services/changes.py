@@ -15,7 +15,7 @@ more people on Core seats than the plan will have, is refused with the people or
 """
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from django.db import transaction
@@ -201,6 +201,18 @@ def _seat_unit(hubs: Mapping[str, str], seat_type: str, interval: str) -> int:
         return 0
 
 
+def _line_period(line: QuoteLine, bundle, hubs_now, purchased, interval: str) -> int:
+    """A quote line's price per period of `interval` (0 for what is removed)."""
+    if line.change == "removal":
+        return 0
+    if line.product.startswith("seat:"):
+        seat_type = line.product.removeprefix("seat:")
+        return _seat_unit(hubs_now, seat_type, interval) * purchased.get(seat_type, 0)
+    if line.product in bundle.hubs:
+        return _hub_period(line.product, bundle.hubs[line.product], interval)
+    return _addon_period(line.product, bundle.addons[line.product], interval)
+
+
 def plan_period_cents(
     *,
     hubs: Mapping[str, str],
@@ -325,6 +337,16 @@ def _quote(*, account: Account, subscription: Subscription | None, bundle: Bundl
             )
     switch = bundle.interval if bundle.interval != interval else ""
     renewal_interval = switch or interval
+    if switch:
+        # Today's charges follow the current interval; the per-period prices shown follow the
+        # interval the plan renews on, like the total below them.
+        lines = [
+            replace(
+                line,
+                period_cents=_line_period(line, bundle, hubs_now, purchased, renewal_interval),
+            )
+            for line in lines
+        ]
     return BundleQuote(
         lines=lines,
         period_cents=plan_period_cents(

@@ -522,3 +522,18 @@ def test_no_paid_seat_can_be_assigned_once_auto_renewal_is_cancelled_until_it_is
         invite()
     auto_renewal_resume(account=account, actor=admin.user)
     assert invite().memberships[0].seat_type == SeatType.CORE
+
+
+def test_a_quote_switching_to_annual_prices_every_line_per_annual_period(account, admin):
+    from billing.catalogue import period_price_cents, tier_offer_get
+
+    quote = bundle_quote(
+        account=account, bundle=bundle(interval=BillingInterval.ANNUAL), now=HALF_WAY
+    )
+    hub_lines = {line.product: line.period_cents for line in quote.lines if line.product in OWNED}
+    assert hub_lines == {
+        hub: period_price_cents(tier_offer_get(hub, tier).price_cents, "annual")
+        for hub, tier in OWNED.items()
+        if tier_offer_get(hub, tier).price_cents
+    } | {hub: 0 for hub, tier in OWNED.items() if not tier_offer_get(hub, tier).price_cents}
+    assert quote.today_cents == 0
