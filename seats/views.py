@@ -43,7 +43,6 @@ from seats.selectors import (
     member_directory,
     member_history,
     seat_choices_for,
-    seat_pool_summaries,
 )
 from seats.services import member_seat_change, members_teams_add, seat_change_preview
 from seats.templatetags.seats_tags import membership_access_label
@@ -86,7 +85,6 @@ def users(request):
             "form": form,
             "filters": filters,
             "query": query.urlencode(),
-            "pools": seat_pool_summaries(account=account),
         },
     )
 
