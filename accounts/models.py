@@ -395,6 +395,10 @@ class Membership(models.Model):
             models.Index(
                 fields=["account", "status", "invite_expires_at"], name="membership_invite_state"
             ),
+            # The Users tab's "Access" filter and its super-admin rows.
+            models.Index(
+                fields=["account", "is_super_admin", "access"], name="membership_account_access"
+            ),
         ]
 
     def __str__(self) -> str:
