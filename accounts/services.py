@@ -70,7 +70,9 @@ def user_get_or_create(
         return user, False
     user = User(email=email, first_name=first_name.strip(), last_name=last_name.strip())
     user.set_unusable_password()
-    user.full_clean(exclude=["password"], validate_unique=False)
+    # Field validation only: the unique index and the constraints are the database's (and a
+    # race on the same address is settled by it just below).
+    user.full_clean(exclude=["password"], validate_unique=False, validate_constraints=False)
     try:
         # Two accounts may add the same new person at once: the unique index decides, and
         # the loser reads the winner's row once it is committed.

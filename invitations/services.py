@@ -161,7 +161,9 @@ def members_invite(
             created_by=actor,
             created_at=now,
         )
-        membership.full_clean(exclude=["user", "account"])
+        # Field validation only: the database enforces the constraints on insert, and checking
+        # each CheckConstraint here would cost a query per constraint per person.
+        membership.full_clean(exclude=["user", "account"], validate_constraints=False)
         membership.save()
         memberships.append(membership)
         audit_record(

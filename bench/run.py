@@ -1,0 +1,124 @@
+"""Run every benchmark and report: `cd /work/main && .venv/bin/python bench/run.py [--quick]`.
+
+Creates a PostgreSQL database of its own (BENCH_DATABASE_URL, default
+postgres://postgres@127.0.0.1:5432/seatmgr_bench), migrates it, loads each benchmark's data in
+bulk, runs the six comparisons, prints one `name: ratio` line each (plus facts on stderr), writes
+docs/performance.md (the full run; --quick writes var/bench/performance-quick.md unless
+--write-docs), and drops the database (unless --keep-db).
+"""
+
+import argparse
+import os
+import sys
+import time
+import traceback
+import warnings
+from pathlib import Path
+
+# Run as a script: import the project (and `bench` as a package), not bench/'s own modules.
+ROOT = Path(__file__).resolve().parent.parent
+if sys.path and Path(sys.path[0]).resolve() == ROOT / "bench":
+    sys.path[0] = str(ROOT)
+elif str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from bench import (  # noqa: E402
+    b1_users_tab,
+    b2_create_users,
+    b3_renewals,
+    b4_load,
+    b5_emails,
+    b6_export_memory,
+)
+from bench.common import FULL, QUICK, VAR, environment, services_ensure  # noqa: E402
+
+BENCHMARKS = [b1_users_tab, b2_create_users, b3_renewals, b4_load, b5_emails, b6_export_memory]
+
+
+def _arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="small sizes, about a minute")
+    parser.add_argument("--keep-db", action="store_true", help="keep the benchmark database")
+    parser.add_argument(
+        "--write-docs", action="store_true", help="write docs/performance.md even with --quick"
+    )
+    parser.add_argument("--only", default="", help="comma-separated benchmark names (default: all)")
+    return parser.parse_args()
+
+
+def main() -> int:
+    args = _arguments()
+    started = time.perf_counter()
+    sizes = QUICK if args.quick else FULL
+    os.environ.update(environment())
+    # WhiteNoise notes that collectstatic has not run; pages are served unhashed, as in tests.
+    warnings.filterwarnings("ignore", message="No directory at")
+    services_ensure()
+
+    from bench.db import database_create, database_drop, migrate
+
+    print(f"seatmgr benchmarks ({'quick' if args.quick else 'full'} run)", file=sys.stderr)
+    database_create()
+    migrate()
+
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.db import connections
+
+    settings.ROOT_URLCONF = "bench.urls"
+
+    from bench import report
+    from bench.context import Context
+    from bench.db import server_facts
+
+    ctx = Context(sizes=sizes, quick=args.quick)
+    only = {n for n in args.only.split(",") if n}
+    results, failures = [], {}
+    try:
+        for module in BENCHMARKS:
+            if only and module.NAME not in only:
+                continue
+            print(f"[{module.NAME}]", file=sys.stderr, flush=True)
+            began = time.perf_counter()
+            load_before = os.getloadavg()[0]
+            try:
+                result = module.run(ctx)
+            except Exception as problem:
+                traceback.print_exc()
+                failures[module.NAME] = f"{type(problem).__name__}: {problem}"
+                print(f"{module.NAME}: FAILED ({failures[module.NAME]})", flush=True)
+                continue
+            result.extras["load_average_1m"] = f"{load_before:.1f} to {os.getloadavg()[0]:.1f}"
+            results.append(result)
+            ctx.load_seconds[f"{module.NAME}_total"] = time.perf_counter() - began
+            print(f"{result.name}: {result.ratio:.2f}", flush=True)
+            facts = ", ".join(f"{k}={v}" for k, v in result.extras.items())
+            print(f"  {facts}", file=sys.stderr, flush=True)
+        facts = report.machine_facts(server_facts())
+    finally:
+        connections.close_all()
+        if not args.keep_db:
+            database_drop()
+    wall = time.perf_counter() - started
+    facts["wall_time_s"] = round(wall)
+    print(file=sys.stderr)
+    for result in results:
+        verdict = "met" if result.met else "NOT met"
+        op, bound = result.target
+        print(
+            f"{result.name}: {result.ratio:.2f} (target {op} {bound:g}: {verdict})",
+            file=sys.stderr,
+        )
+    if args.quick and not args.write_docs:
+        path = VAR / "performance-quick.md"
+    else:
+        path = ROOT / "docs" / "performance.md"
+    report.write(path, results=results, failures=failures, ctx=ctx, facts=facts)
+    print(f"wall time {wall:.0f} s; report: {path}", file=sys.stderr)
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
