@@ -269,6 +269,8 @@ def run(ctx: Context) -> Result:
         runs=len(worker_times),
         extras={
             "worker_emails_per_s": round(worker_rate, 1),
+            "worker_runs_s": [round(t, 2) for t in worker_times],
+            "smtplib_runs_s": [round(t, 2) for t in bare_times],
             "smtplib_emails_per_s": round(bare_rate, 1),
             "smtplib_one_session_emails_per_s": round(count / median(session_times), 1),
             "worker_conn_max_age_60_emails_per_s": round(count / persistent_time, 1),

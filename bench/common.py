@@ -16,7 +16,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
-VAR = ROOT / "var" / "bench"
+# Logs of gunicorn and the worker, and the quick run's report (ignored by git: bench/.gitignore).
+VAR = ROOT / "bench" / "out"
 
 DATABASE_URL = os.environ.get(
     "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/seatmgr_bench"

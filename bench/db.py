@@ -17,6 +17,20 @@ def _admin_url() -> tuple[str, str]:
     return urlunsplit(parts._replace(path="/postgres")), name
 
 
+LOCK_KEY = 0x5EA7_BE7C  # an arbitrary number naming "a seatmgr benchmark run"
+
+
+def run_lock() -> psycopg.Connection:
+    """Hold a PostgreSQL advisory lock for the whole run (close the connection to release it);
+    exit at once if another run holds it."""
+    url, _name = _admin_url()
+    conn = psycopg.connect(url, autocommit=True)
+    if not conn.execute("SELECT pg_try_advisory_lock(%s)", [LOCK_KEY]).fetchone()[0]:
+        conn.close()
+        raise SystemExit("another benchmark run is in progress on this PostgreSQL server")
+    return conn
+
+
 def database_create() -> None:
     url, name = _admin_url()
     with psycopg.connect(url, autocommit=True) as conn:

@@ -160,7 +160,7 @@ def write(
         ".venv/bin/python bench/run.py           # full run, rewrites this file (~"
         f"{max(1, round(facts['wall_time_s'] / 60))} min here)",
         ".venv/bin/python bench/run.py --quick   # small sizes, about a minute; writes "
-        "var/bench/performance-quick.md",
+        "bench/out/performance-quick.md",
         "```",
         "",
         "It needs PostgreSQL and Redis on 127.0.0.1 (it starts them as ENVIRONMENT.md says "
@@ -168,13 +168,16 @@ def write(
         "(`BENCH_DATABASE_URL`, default `postgres://postgres@127.0.0.1:5432/seatmgr_bench`) "
         "and uses Redis db 13 (`BENCH_BROKER_URL`). Options: `--keep-db` keeps the database "
         "for a look at the data (EXPLAIN, psql), `--only name1,name2` runs some benchmarks, "
-        "`--write-docs` lets a quick run write this file. The processes run with "
+        "`--write-docs` lets a quick run write this file, `--report-only` rewrites it from the "
+        "last run's saved numbers (bench/out/last-run.json) without measuring. Only one run at "
+        "a time: a second one exits (PostgreSQL advisory lock). The processes run with "
         "`DJANGO_SETTINGS_MODULE=seatmgr.settings` and `DEBUG=0`, `AXES_ENABLED=0`, "
         "`STATICFILES_STORAGE=django.contrib.staticfiles.storage.StaticFilesStorage`, "
         "`CELERY_BROKER_URL=redis://127.0.0.1:6379/13`; the admin comparison and the load "
         "test's trivial view use the bench-only URLconf `bench/urls.py` (ROOT_URLCONF "
         "overridden in the benchmark process and in `bench/wsgi.py`); nothing is registered "
-        "in the application. Logs of gunicorn and the worker are left in var/bench/.",
+        "in the application. Logs of gunicorn and the worker are left in bench/out/ "
+        "(ignored by git).",
         "",
     ]
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -3,7 +3,7 @@
 Creates a PostgreSQL database of its own (BENCH_DATABASE_URL, default
 postgres://postgres@127.0.0.1:5432/seatmgr_bench), migrates it, loads each benchmark's data in
 bulk, runs the six comparisons, prints one `name: ratio` line each (plus facts on stderr), writes
-docs/performance.md (the full run; --quick writes var/bench/performance-quick.md unless
+docs/performance.md (the full run; --quick writes bench/out/performance-quick.md unless
 --write-docs), and drops the database (unless --keep-db).
 """
 
@@ -43,11 +43,56 @@ def _arguments() -> argparse.Namespace:
         "--write-docs", action="store_true", help="write docs/performance.md even with --quick"
     )
     parser.add_argument("--only", default="", help="comma-separated benchmark names (default: all)")
+    parser.add_argument(
+        "--report-only",
+        action="store_true",
+        help="rewrite the report from the last full run's saved numbers, measuring nothing",
+    )
     return parser.parse_args()
+
+
+def _saved_path(quick: bool) -> Path:
+    return VAR / ("last-quick-run.json" if quick else "last-run.json")
+
+
+def _save(path: Path, *, results, failures, ctx, facts) -> None:
+    import dataclasses
+    import json
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = {
+        "results": [dataclasses.asdict(r) for r in results],
+        "failures": failures,
+        "notes": ctx.notes,
+        "quick": ctx.quick,
+        "facts": facts,
+    }
+    path.write_text(json.dumps(data, indent=1, default=str))
+
+
+def _report_only(args) -> int:
+    import json
+
+    from bench import report
+    from bench.common import Result
+    from bench.context import Context
+
+    data = json.loads(_saved_path(args.quick).read_text())
+    results = [Result(**{**r, "target": tuple(r["target"])}) for r in data["results"]]
+    ctx = Context(sizes=QUICK if data["quick"] else FULL, quick=data["quick"])
+    ctx.notes = data["notes"]
+    path = VAR / "performance-quick.md" if data["quick"] else ROOT / "docs" / "performance.md"
+    report.write(path, results=results, failures=data["failures"], ctx=ctx, facts=data["facts"])
+    for result in results:
+        print(f"{result.name}: {result.ratio:.2f}")
+    print(f"report: {path}", file=sys.stderr)
+    return 0
 
 
 def main() -> int:
     args = _arguments()
+    if args.report_only:
+        return _report_only(args)
     started = time.perf_counter()
     sizes = QUICK if args.quick else FULL
     os.environ.update(environment())
@@ -55,9 +100,12 @@ def main() -> int:
     warnings.filterwarnings("ignore", message="No directory at")
     services_ensure()
 
-    from bench.db import database_create, database_drop, migrate
+    from bench.db import database_create, database_drop, migrate, run_lock
 
     print(f"seatmgr benchmarks ({'quick' if args.quick else 'full'} run)", file=sys.stderr)
+    # One run at a time: a second would drop this one's database, flush its Redis db and
+    # compete for the same cores.
+    lock = run_lock()
     database_create()
     migrate()
 
@@ -101,6 +149,7 @@ def main() -> int:
         connections.close_all()
         if not args.keep_db:
             database_drop()
+        lock.close()
     wall = time.perf_counter() - started
     facts["wall_time_s"] = round(wall)
     print(file=sys.stderr)
@@ -111,11 +160,13 @@ def main() -> int:
             f"{result.name}: {result.ratio:.2f} (target {op} {bound:g}: {verdict})",
             file=sys.stderr,
         )
-    if args.quick and not args.write_docs:
-        path = VAR / "performance-quick.md"
+    if (args.quick or only) and not args.write_docs:
+        path = VAR / ("performance-quick.md" if args.quick else "performance-partial.md")
     else:
         path = ROOT / "docs" / "performance.md"
     report.write(path, results=results, failures=failures, ctx=ctx, facts=facts)
+    if not only:
+        _save(_saved_path(args.quick), results=results, failures=failures, ctx=ctx, facts=facts)
     print(f"wall time {wall:.0f} s; report: {path}", file=sys.stderr)
     return 1 if failures else 0
 
