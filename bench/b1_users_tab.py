@@ -86,7 +86,7 @@ def describe(sql: str) -> str:
     order = re.search(r"ORDER BY (.*?)(?: LIMIT|$)", sql)
     if order:
         keys = re.findall(r'(?:"\w+"\.)?"(\w+)"', order.group(1))
-        tail.append("ORDER BY " + ", ".join(keys))
+        tail.append("ORDER BY " + (", ".join(keys) or order.group(1).strip()))
     limit = re.search(r"LIMIT (\d+)", sql)
     if limit:
         tail.append(f"LIMIT {limit.group(1)}")
@@ -172,8 +172,8 @@ def analysis(result: Result, notes: dict) -> str:
         f"One request of each, measured again with the queries captured: the Users tab made "
         f"{x['users_tab_queries']} queries ({x['users_tab_db_ms']} ms in the database of "
         f"{notes['users_request_ms']:.0f} ms), the admin {x['admin_queries']} "
-        f"({x['admin_db_ms']} ms of {notes['admin_request_ms']:.0f} ms). Both counts are "
-        "constant: neither page makes a query per row. The heaviest queries:",
+        f"({x['admin_db_ms']} ms of {notes['admin_request_ms']:.0f} ms) for a page of 50 rows: "
+        "neither makes a query per row. The heaviest queries:",
         "",
         "| Page | Query | ms |",
         "|---|---|---:|",

@@ -178,6 +178,19 @@ def analysis(result: Result, notes: dict) -> str:
         f"{x['users_tab_vs_anonymous_trivial']:.3f} of that).",
         "",
     ]
+    anonymous_mean_ms = CONNECTIONS * 1000 / x["trivial_anonymous_rps"]
+    if x["trivial_anonymous_p99_ms"] > 10 * anonymous_mean_ms:
+        out += [
+            "Even the anonymous trivial view has a p99 of "
+            f"{x['trivial_anonymous_p99_ms']:.0f} ms at a mean latency near "
+            f"{anonymous_mean_ms:.0f} ms ({CONNECTIONS} connections / throughput): a small "
+            "share of requests wait about a second, most likely a TCP retransmission when "
+            "connections are opened at this rate (gunicorn's sync workers close every "
+            "connection, so wrk reconnects for each request). The signed-in trivial view shows "
+            "the same tail. The Users tab's p99 stays close to its p50: its latency is the "
+            "queue in front of two busy workers.",
+            "",
+        ]
     if x["trivial_anonymous_rps"] > 2 * result.baseline:
         out += [
             "The signed-in floor is far below the anonymous one: every signed-in request "

@@ -98,7 +98,12 @@ def analysis(result: Result, notes: dict) -> str:
     if result.met:
         out.append(
             "The target is met: ten times the members costs "
-            f"{(result.ratio - 1) * 100:.0f}% more peak memory. The chunk itself is heavy: "
+            + (
+                "no more peak memory. "
+                if result.ratio < 1.005
+                else f"{(result.ratio - 1) * 100:.0f}% more peak memory. "
+            )
+            + "The chunk itself is heavy: "
             "each row loads the member's whole `permissions` and `notification_settings` JSON "
             "(and its permission set's), which the export never writes. Iterating the "
             "export's queryset alone, in a fresh process, grew it by "

@@ -206,6 +206,9 @@ class RenewalData:
     now: datetime
     subscription_ids: list[int]
     account_ids: list[int]
+    # The highest id of each table a renewal writes, once the data set was loaded: rows above
+    # it were written by a benchmark run (and are deleted between runs).
+    last_ids: dict[str, int]
 
 
 def renewal_accounts(
@@ -218,12 +221,28 @@ def renewal_accounts(
     applies it and appends a ledger row), and a test-mode card that charges fine. After one
     renewal the next period ends in the future, so each subscription renews exactly once.
     """
-    from accounts.models import Access, Account, Membership, MembershipStatus, SeatType, User
+    from accounts.models import (
+        Access,
+        Account,
+        AuditEvent,
+        Membership,
+        MembershipStatus,
+        Notification,
+        SeatType,
+        User,
+    )
     from billing.catalogue import HubCode, TierCode, included_core_seats
-    from billing.models import CardOnFile, ItemKind, Subscription, SubscriptionItem
+    from billing.models import (
+        CardOnFile,
+        Invoice,
+        InvoiceLine,
+        ItemKind,
+        Subscription,
+        SubscriptionItem,
+    )
     from billing.periods import BillingInterval, add_months, nth_period_bounds
     from seats.catalogue import seat_default_permissions
-    from seats.models import SeatPool
+    from seats.models import SeatLedgerEntry, SeatPool
 
     rng = random.Random(seed)
     now = _now()
@@ -237,21 +256,19 @@ def renewal_accounts(
     ]
     copy_insert(User, users)
     permissions = seat_default_permissions(SeatType.CORE)
-    copy_insert(
-        Membership,
-        [
-            Membership(
-                user=u,
-                account=a,
-                seat_type=SeatType.CORE,
-                is_super_admin=True,
-                permissions=permissions,
-                access=Access.SEAT_DEFAULTS,
-                status=MembershipStatus.ACTIVE,
-            )
-            for u, a in zip(users, accounts, strict=True)
-        ],
-    )
+    memberships = [
+        Membership(
+            user=u,
+            account=a,
+            seat_type=SeatType.CORE,
+            is_super_admin=True,
+            permissions=permissions,
+            access=Access.SEAT_DEFAULTS,
+            status=MembershipStatus.ACTIVE,
+        )
+        for u, a in zip(users, accounts, strict=True)
+    ]
+    copy_insert(Membership, memberships)
     subscriptions = []
     for a in accounts:
         # The period ended `hours_ago` ago, on a day every month has.
@@ -290,25 +307,110 @@ def renewal_accounts(
             for a in accounts
         ],
     )
-    copy_insert(
+    cards = [
+        CardOnFile(
+            account=a,
+            gateway_token=f"tok_test_ok_{rng.getrandbits(64):016x}",
+            brand="Visa",
+            last4="4242",
+            exp_month=12,
+            exp_year=now.year + 5,
+        )
+        for a in accounts
+    ]
+    copy_insert(CardOnFile, cards)
+    _renewal_history(subscriptions, memberships)
+    tables = (
+        Account,
+        User,
+        Membership,
+        Subscription,
+        SubscriptionItem,
+        SeatPool,
         CardOnFile,
-        [
-            CardOnFile(
-                account=a,
-                gateway_token=f"tok_test_ok_{rng.getrandbits(64):016x}",
-                brand="Visa",
-                last4="4242",
-                exp_month=12,
-                exp_year=now.year + 5,
-            )
-            for a in accounts
-        ],
+        Invoice,
+        InvoiceLine,
+        SeatLedgerEntry,
+        AuditEvent,
+        Notification,
     )
-    vacuum_analyze(Account, User, Membership, Subscription, SubscriptionItem, SeatPool, CardOnFile)
+    vacuum_analyze(*tables)
     return RenewalData(
         now=now - timedelta(hours=hours_ago[0] - 1),
         subscription_ids=[s.pk for s in subscriptions],
         account_ids=[a.pk for a in accounts],
+        last_ids={
+            m._meta.db_table: m.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+            for m in (Invoice, InvoiceLine, SeatLedgerEntry, AuditEvent, Notification)
+        },
+    )
+
+
+def _renewal_history(subscriptions, memberships) -> None:
+    """What the previous renewal left, as a year-old customer has: a paid invoice with its
+    lines, a ledger row, an audit event and a notification per account. Besides realism, it
+    gives the planner populated tables, so foreign-key checks use the primary-key indexes."""
+    from accounts.models import AuditEvent, AuditVerb, Notification
+    from billing.models import Invoice, InvoiceKind, InvoiceLine, InvoiceStatus
+    from billing.periods import add_months
+    from seats.models import LedgerReason, SeatLedgerEntry, SeatPool
+
+    invoices = [
+        Invoice(
+            account_id=s.account_id,
+            subscription=s,
+            kind=InvoiceKind.RENEWAL,
+            status=InvoiceStatus.PAID,
+            total_cents=90_000,
+            period_start=add_months(s.current_period_start, -1),
+            period_end=s.current_period_start,
+            charge_id=f"ch_test_history_{s.pk}",
+            attempts=1,
+            created_at=s.current_period_start,
+            paid_at=s.current_period_start,
+        )
+        for s in subscriptions
+    ]
+    copy_insert(Invoice, invoices)
+    copy_insert(
+        InvoiceLine,
+        [
+            InvoiceLine(invoice=i, description=d, quantity=q, unit_cents=u, amount_cents=q * u)
+            for i in invoices
+            for d, q, u in (("Marketing Hub Professional", 1, 80_000), ("Core seat", 2, 5_000))
+        ],
+    )
+    copy_insert(
+        SeatLedgerEntry,
+        [
+            SeatLedgerEntry(
+                pool=p,
+                reason=LedgerReason.CREATED,
+                included=p.included,
+                purchased=3,
+                purchased_at_renewal=3,
+            )
+            for p in SeatPool.objects.filter(account_id__in=[s.account_id for s in subscriptions])
+        ],
+    )
+    copy_insert(
+        AuditEvent,
+        [
+            AuditEvent(
+                account_id=i.account_id,
+                verb=AuditVerb.SUBSCRIPTION_RENEWED,
+                after={"invoice": f"INV-{i.pk:06d}", "paid": True},
+                created_at=i.created_at,
+            )
+            for i in invoices
+        ],
+    )
+    copy_insert(
+        Notification,
+        [
+            Notification(membership=m, kind="billing", text="Your subscription renewed.")
+            for m in memberships
+        ],
     )
 
 
