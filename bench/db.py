@@ -2,6 +2,7 @@
 
 import subprocess
 import sys
+import zlib
 from collections.abc import Sequence
 from urllib.parse import urlsplit, urlunsplit
 
@@ -23,9 +24,12 @@ LOCK_KEY = 0x5EA7_BE7C  # an arbitrary number naming "a seatmgr benchmark run"
 def run_lock() -> psycopg.Connection:
     """Hold a PostgreSQL advisory lock for the whole run (close the connection to release it);
     exit at once if another run holds it."""
-    url, _name = _admin_url()
+    url, name = _admin_url()
     conn = psycopg.connect(url, autocommit=True)
-    if not conn.execute("SELECT pg_try_advisory_lock(%s)", [LOCK_KEY]).fetchone()[0]:
+    # One run per benchmark database (BENCH_DATABASE_URL): two checkouts may measure side by
+    # side on databases of their own, at the price of sharing the machine's cores.
+    key = LOCK_KEY ^ zlib.crc32(name.encode())
+    if not conn.execute("SELECT pg_try_advisory_lock(%s)", [key]).fetchone()[0]:
         conn.close()
         raise SystemExit("another benchmark run is in progress on this PostgreSQL server")
     return conn

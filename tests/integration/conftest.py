@@ -25,8 +25,9 @@ from tests.conftest import skip_or_fail
 
 ROOT = Path(__file__).resolve().parents[2]
 REDIS_HOST, REDIS_PORT = "127.0.0.1", 6379
-# A Redis database of its own, so a developer's running worker never takes these tasks.
-BROKER_URL = f"redis://{REDIS_HOST}:{REDIS_PORT}/14"
+# A Redis database of its own, so a developer's running worker never takes these tasks
+# (SEATMGR_TEST_REDIS_DB picks another, so that two checkouts can run this suite side by side).
+BROKER_URL = f"redis://{REDIS_HOST}:{REDIS_PORT}/{os.environ.get('SEATMGR_TEST_REDIS_DB', '14')}"
 
 
 def port_open(port: int, host: str = "127.0.0.1") -> bool:
