@@ -346,6 +346,13 @@ class Membership(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
+    # The Users tab's name order: the person's "first last" name, or their email when they have
+    # none, lower-cased. A copy of the user's columns, kept by database triggers (migration
+    # accounts 0009) on every write of a membership and every change of a user's name or email,
+    # whoever writes (services, bulk_create, the admin, raw SQL), so that a page of an account's
+    # members in name order is read from an index instead of sorting every member across the
+    # join with accounts_user. The application never sets it.
+    sort_name = models.CharField(max_length=320, default="", db_default="", editable=False)
 
     class Meta:
         verbose_name = _("membership")
@@ -398,6 +405,12 @@ class Membership(models.Model):
             # The Users tab's "Access" filter and its super-admin rows.
             models.Index(
                 fields=["account", "is_super_admin", "access"], name="membership_account_access"
+            ),
+            # The Users tab in name order (its default), all members or one status: a page is
+            # an index range read forwards or backwards, whatever the size of the account.
+            models.Index(fields=["account", "sort_name", "id"], name="membership_account_name"),
+            models.Index(
+                fields=["account", "status", "sort_name", "id"], name="membership_status_name"
             ),
         ]
 

@@ -69,13 +69,16 @@ def seat_choices_for(*, account: Account) -> list[tuple[str, str]]:
 
 # --- The Users tab -----------------------------------------------------------------------------
 
+# Sort columns; ties go by name, then by id. Every one but "email" is a column of the
+# membership, so that the name order (the default) is an index read (Membership.sort_name).
 SORTS = {
-    "name": ("user__first_name", "user__last_name", "user__email"),
+    "name": ("sort_name",),
     "email": ("user__email",),
-    "seat": ("seat_type", "user__email"),
-    "status": ("status", "user__email"),
-    "last_active": ("last_active_at", "user__email"),
+    "seat": ("seat_type", "sort_name"),
+    "status": ("status", "sort_name"),
+    "last_active": ("last_active_at", "sort_name"),
 }
+NULLABLE = {"last_active_at"}
 # The list counts matching members up to this many; beyond it the pager says "more than".
 COUNT_CAP = 10_000
 
@@ -130,12 +133,14 @@ def member_directory(*, account: Account, filters: DirectoryFilters, now) -> Que
         members = members.filter(status=filters.status)
     if filters.access:
         members = members.filter(access_filter(filters.access))
-    columns = SORTS.get(filters.sort, SORTS["name"])
+    columns = (*SORTS.get(filters.sort, SORTS["name"]), "id")
+    # All columns one way, so that an index on them serves either direction; a member never
+    # active sorts as the oldest (first ascending, last descending).
     if filters.descending:
-        order = [F(c).desc(nulls_last=True) for c in columns]
+        order = [F(c).desc(nulls_last=True) if c in NULLABLE else F(c).desc() for c in columns]
     else:
-        order = [F(c).asc(nulls_first=True) for c in columns]
-    return members.order_by(*order, "id").prefetch_related(
+        order = [F(c).asc(nulls_first=True) if c in NULLABLE else F(c).asc() for c in columns]
+    return members.order_by(*order).prefetch_related(
         Prefetch("extra_teams", queryset=Team.objects.order_by("name"))
     )
 

@@ -24,12 +24,15 @@ from hypothesis import strategies as st
 from accounts.models import Access, Membership, MembershipStatus, SeatType
 from accounts.policy import ON, AccountPermission
 from accounts.selectors import SESSION_ACCOUNT_KEY
+from accounts.services import user_profile_update
 from seats.catalogue import seat_default_permissions
 from seats.exports import csv_cell
+from seats.selectors import DirectoryFilters, member_directory
 from tests.factories import (
     MembershipFactory,
     PermissionSetFactory,
     TeamFactory,
+    UserFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -490,6 +493,61 @@ def test_the_list_is_sorted_by_name_by_default(client, admin):
     sortable_members(admin)
 
     assert emails(users(client)) == [f"{n}@acme.example" for n in SORTED_ASCENDING["name"]]
+
+
+def test_the_name_order_ignores_letter_case_and_places_a_person_without_a_name_by_email(
+    client, admin
+):
+    member(admin, "zed@acme.example", user__first_name="zed", user__last_name="")
+    member(admin, "carol@acme.example", user__first_name="Carol", user__last_name="King")
+    member(admin, "bob@acme.example", user__first_name="", user__last_name="")
+    member(admin, "dora@acme.example", user__first_name="DORA", user__last_name="Diaz")
+
+    assert emails(users(client)) == [
+        ADMIN_EMAIL,  # Ada Admin
+        "bob@acme.example",  # no name: by the address
+        "carol@acme.example",
+        "dora@acme.example",
+        "zed@acme.example",
+    ]
+
+
+def test_a_renamed_person_moves_to_their_new_place_in_the_list(client, admin):
+    renamed = member(admin, "x@acme.example", user__first_name="Zoe", user__last_name="Young")
+    member(admin, "m@acme.example", user__first_name="Mia", user__last_name="Moss")
+
+    user_profile_update(user=renamed.user, first_name="Abe", last_name="Adams", language="en")
+
+    assert emails(users(client)) == ["x@acme.example", ADMIN_EMAIL, "m@acme.example"]
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("params", [{}, {"status": "active"}, {"desc": 1}])
+def test_a_page_in_name_order_is_read_from_an_index_not_sorted(admin, params):
+    """With thousands of members, PostgreSQL reads the page's 51 rows in name order from
+    membership_account_name / membership_status_name; it does not sort the account."""
+    user_ids = UserFactory._meta.model.objects.bulk_create(
+        [
+            UserFactory.build(email=f"p{n}@acme.example", first_name=f"P{n}", last_name="X")
+            for n in range(3000)
+        ]
+    )
+    Membership.objects.bulk_create(
+        [
+            Membership(user=u, account=admin.account, status=MembershipStatus.ACTIVE)
+            for u in user_ids
+        ]
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE accounts_membership")
+        cursor.execute("ANALYZE accounts_user")
+    filters = DirectoryFilters(status=params.get("status", ""), descending="desc" in params)
+    members = member_directory(account=admin.account, filters=filters, now=NOW)[:51]
+
+    plan = members.explain()
+
+    assert "Sort" not in plan, plan
+    assert re.search(r"Index (Only )?Scan( Backward)? using membership_(account|status)_name", plan)
 
 
 def test_a_column_heading_sorts_by_it_and_then_the_other_way(client, admin):
