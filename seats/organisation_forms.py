@@ -13,7 +13,7 @@ from accounts.models import Account, AuditVerb, Membership, PermissionSet, Team,
 from accounts.teams import TeamRole
 from seats.forms import permission_fields, permissions_from
 from seats.organisation_selectors import AuditFilters, team_choices
-from seats.permission_sets import LANDING_PAGES, PresetFields
+from seats.presets import LANDING_PAGES, PresetFields
 
 NO_PARENT = _("No parent team (top level)")
 

@@ -1,8 +1,10 @@
-"""URLs of the Teams, Presets, Permission sets and Audit log pages (namespace "seats")."""
+"""URLs of the Teams, Presets, Permission sets and Audit log pages (namespace "seats"); their
+views are in organisation_views (Teams, Audit log), preset_views and permission_set_views."""
 
 from django.urls import path
 
 from seats import organisation_views as views
+from seats import permission_set_views, preset_views
 
 urlpatterns = [
     # Teams
@@ -22,43 +24,49 @@ urlpatterns = [
         name="team_member_remove",
     ),
     # Presets
-    path("settings/presets/", views.presets, name="presets"),
-    path("settings/presets/new/", views.preset_create_view, name="preset_create"),
-    path("settings/presets/<int:preset_id>/", views.preset_edit, name="preset"),
+    path("settings/presets/", preset_views.presets, name="presets"),
+    path("settings/presets/new/", preset_views.preset_create_view, name="preset_create"),
+    path("settings/presets/<int:preset_id>/", preset_views.preset_edit, name="preset"),
     path(
-        "settings/presets/<int:preset_id>/delete/", views.preset_delete_view, name="preset_delete"
+        "settings/presets/<int:preset_id>/delete/",
+        preset_views.preset_delete_view,
+        name="preset_delete",
     ),
-    path("settings/presets/<int:preset_id>/apply/", views.preset_apply_view, name="preset_apply"),
+    path(
+        "settings/presets/<int:preset_id>/apply/",
+        preset_views.preset_apply_view,
+        name="preset_apply",
+    ),
     # Permission sets
-    path("settings/permission-sets/", views.permission_sets, name="permission_sets"),
+    path("settings/permission-sets/", permission_set_views.permission_sets, name="permission_sets"),
     path(
         "settings/permission-sets/new/",
-        views.permission_set_create_view,
+        permission_set_views.permission_set_create_view,
         name="permission_set_create",
     ),
     path(
         "settings/permission-sets/built-in/<slug:code>/",
-        views.permission_set_builtin,
+        permission_set_views.permission_set_builtin,
         name="permission_set_builtin",
     ),
     path(
         "settings/permission-sets/built-in/<slug:code>/copy/",
-        views.permission_set_copy_view,
+        permission_set_views.permission_set_copy_view,
         name="permission_set_copy",
     ),
     path(
         "settings/permission-sets/<int:set_id>/",
-        views.permission_set_edit,
+        permission_set_views.permission_set_edit,
         name="permission_set",
     ),
     path(
         "settings/permission-sets/<int:set_id>/users/",
-        views.permission_set_users,
+        permission_set_views.permission_set_users,
         name="permission_set_users",
     ),
     path(
         "settings/permission-sets/<int:set_id>/delete/",
-        views.permission_set_delete_view,
+        permission_set_views.permission_set_delete_view,
         name="permission_set_delete",
     ),
     # Audit log

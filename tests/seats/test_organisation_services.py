@@ -36,11 +36,8 @@ from seats.catalogue import seat_default_permissions
 from seats.errors import PermissionsNotHeld, SuperAdminsOnlyBySuperAdmins
 from seats.organisation_selectors import team_rows
 from seats.permission_sets import (
-    LandingPageUnknown,
     NoUsersChosen,
     PermissionSetNameTaken,
-    PresetFields,
-    PresetNameTaken,
     SeatsCantHoldSet,
     permission_set_apply,
     permission_set_copy,
@@ -48,6 +45,11 @@ from seats.permission_sets import (
     permission_set_delete,
     permission_set_update,
     permission_set_update_check,
+)
+from seats.presets import (
+    LandingPageUnknown,
+    PresetFields,
+    PresetNameTaken,
     preset_apply,
     preset_create,
     preset_delete,

@@ -1,0 +1,20 @@
+"""Small helpers shared by the organisation pages (Teams, Permission sets, Presets, Audit log)."""
+
+from django.core.paginator import Paginator
+
+PER_PAGE = 50
+
+
+def posted(request):
+    """The submitted data of a POST, even an empty one (an empty POST is still a submission)."""
+    return request.POST if request.method == "POST" else None
+
+
+def page_of(request, items, per_page: int = PER_PAGE):
+    return Paginator(items, per_page).get_page(request.GET.get("page"))
+
+
+def query_without_page(request) -> str:
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
