@@ -39,8 +39,8 @@ class Subscription(models.Model):
     anchor = models.DateTimeField()
     current_period_start = models.DateTimeField()
     current_period_end = models.DateTimeField()
-    # Changes that wait for the renewal date (billing.services.changes; applied by the renewal
-    # job): "" keeps the interval; True ends the subscription instead of renewing it.
+    # Changes that wait for the renewal date (billing.services.checkout and .changes; applied by
+    # the renewal job): "" keeps the interval; True ends the subscription instead of renewing it.
     interval_at_renewal = models.CharField(
         max_length=10, choices=BillingInterval.choices, blank=True, default=""
     )

@@ -1,17 +1,14 @@
 """Every write of the billing floor, split along the domain (STYLE.md item 14)."""
 
+from billing.services.bundles import Bundle, BundleQuote, bundle_quote, bundle_renewal_state
 from billing.services.cards import billing_contact_save, card_save
 from billing.services.changes import (
-    Bundle,
-    BundleQuote,
     auto_renewal_cancel,
     auto_renewal_resume,
-    bundle_checkout,
-    bundle_quote,
-    bundle_renewal_state,
     subscription_change_cancel,
     subscription_interval_switch,
 )
+from billing.services.checkout import bundle_checkout
 from billing.services.purchases import seats_purchase, seats_purchase_quote
 from billing.services.removals import seat_removal_cancel, seat_removal_schedule
 from billing.services.renewals import invoice_retry, renewals_run, subscription_renew

@@ -39,13 +39,8 @@ from billing.services import (
     subscription_interval_switch,
     subscription_start,
 )
-from billing.services.changes import (
-    InvalidBundle,
-    NoPendingChange,
-    NotEnoughCoreSeatsAtRenewal,
-    PaidSeatsAssigned,
-    SeatsStillAssigned,
-)
+from billing.services.bundles import InvalidBundle, NotEnoughCoreSeatsAtRenewal, SeatsStillAssigned
+from billing.services.changes import NoPendingChange, PaidSeatsAssigned
 from seats.models import SeatPool
 from tests.factories import AccountFactory, MembershipFactory
 
