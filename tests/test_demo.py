@@ -12,6 +12,7 @@ from accounts.models import (
     AuditEvent,
     Membership,
     MembershipStatus,
+    Notification,
     PartnerDomain,
     SeatType,
     Team,
@@ -206,3 +207,16 @@ def test_the_fixed_sign_ins_are_active():
     statuses = {demo_member(email).status for email in SIGN_INS}
 
     assert statuses == {MembershipStatus.ACTIVE}
+
+
+# --- A quiet first run ---------------------------------------------------------------------------
+
+
+def test_loading_the_demo_emails_nobody_when_tasks_run_in_process(settings, mailoutbox):
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+
+    demo()
+
+    assert mailoutbox == []
+    # The low-seat warnings are still there, in the app, for the demo's admins to find.
+    assert Notification.objects.filter(membership__account__name="Demo Co.").exists()

@@ -4,10 +4,13 @@ It lives on the top floor (invitations) because it uses every floor below. Safe 
 a second run creates nothing and sets the demo sign-ins' password again.
 """
 
+from contextlib import nullcontext
 from datetime import timedelta
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.test.utils import override_settings
 from django.utils import timezone
 
 from accounts.models import (
@@ -78,7 +81,14 @@ class Command(BaseCommand):
         if Account.objects.filter(name=ACCOUNT_NAME).exists():
             self.stdout.write(f"{ACCOUNT_NAME} already exists; setting the demo passwords again.")
         else:
-            self._create()
+            # Loading the account fills its seat pools, which warns its admins that few seats
+            # are left: in the app (the demo shows them) and by email. With tasks run in this
+            # process (the embedded default), those emails would bury this command's output on
+            # the console backend, so they are dropped; a real worker sends them as usual.
+            quiet = settings.CELERY_TASK_ALWAYS_EAGER
+            backend = "django.core.mail.backends.dummy.EmailBackend"
+            with override_settings(EMAIL_BACKEND=backend) if quiet else nullcontext():
+                self._create()
             self.stdout.write(self.style.SUCCESS(f"Created the {ACCOUNT_NAME} account."))
         self._set_passwords(password)
         self.stdout.write("Sign in at http://localhost:8000/ with any of:")
