@@ -212,6 +212,7 @@ def test_the_fixed_sign_ins_are_active():
 # --- A quiet first run ---------------------------------------------------------------------------
 
 
+@pytest.mark.django_db(transaction=True)  # real commits: the email tasks run as in `make run`
 def test_loading_the_demo_emails_nobody_when_tasks_run_in_process(settings, mailoutbox):
     settings.CELERY_TASK_ALWAYS_EAGER = True
 
