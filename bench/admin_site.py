@@ -36,7 +36,8 @@ class FairMembershipAdmin(admin.ModelAdmin):
     list_per_page = 50
     list_filter = ["seat_type", "status", "access", "is_super_admin"]
     search_fields = ["user__email", "user__first_name", "user__last_name"]
-    ordering = ["user__first_name", "user__last_name", "user__email", "id"]
+    # The Users tab's name order, with the same index to read it from (Membership.sort_name).
+    ordering = ["sort_name", "id"]
     # Django's documented setting for large tables: no second, unfiltered COUNT(*).
     show_full_result_count = False
 
@@ -47,7 +48,7 @@ class FairMembershipAdmin(admin.ModelAdmin):
             .prefetch_related(Prefetch("extra_teams", queryset=Team.objects.order_by("name")))
         )
 
-    @admin.display(description="Name", ordering="user__first_name")
+    @admin.display(description="Name", ordering="sort_name")
     def name(self, obj):
         return obj.user.full_name or obj.user.email
 

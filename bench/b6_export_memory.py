@@ -103,13 +103,11 @@ def analysis(result: Result, notes: dict) -> str:
                 if result.ratio < 1.005
                 else f"{(result.ratio - 1) * 100:.0f}% more peak memory. "
             )
-            + "The chunk itself is heavy: "
-            "each row loads the member's whole `permissions` and `notification_settings` JSON "
-            "(and its permission set's), which the export never writes. Iterating the "
-            "export's queryset alone, in a fresh process, grew it by "
-            f"{x['rows_only_growth_mib']} MiB as it is and by "
-            f"{x['rows_deferred_growth_mib']} MiB with those fields deferred: a `.defer(...)` "
-            "in the export (not changed here) would cut the export's memory accordingly."
+            + "A chunk holds what the file shows: the export leaves out each row's "
+            "`permissions` and `notification_settings` JSON (and its permission set's), "
+            "which it never writes. Iterating the export's rows alone, in a fresh process, "
+            f"grew it by {x['rows_deferred_growth_mib']} MiB with those fields left out, as "
+            f"the export does, and by {x['rows_only_growth_mib']} MiB with them loaded."
         )
     else:
         out.append(

@@ -33,8 +33,8 @@ def peak_kib() -> int:
 
 
 def rows_only(email: str, defer: bool) -> None:
-    """What-if, without the view: iterate the export's queryset as the view does, as it is or
-    with the JSON fields the export never writes deferred; report the peak."""
+    """Without the view: iterate the export's rows as the view does (the JSON fields it never
+    writes deferred) or with those fields loaded; report the peak."""
     from django.utils import timezone
 
     from accounts.models import Membership
