@@ -153,16 +153,19 @@ def seat_pool_settle(
     if available <= account.seat_warning_threshold and pool.low_seats_warned_at is None:
         pool.low_seats_warned_at = now
         pool.save(update_fields=["low_seats_warned_at", "updated_at"])
-        billing_admins_notify(
-            account=account,
-            text=ngettext(
-                "Only %(count)s %(seat)s is left in %(account)s.",
-                "Only %(count)s %(seat)ss are left in %(account)s.",
-                max(available, 0),
-            )
-            % {"count": max(available, 0), "seat": label, "account": account.name},
-            now=now,
-        )
+        # The account's name leads, so that one ending in a full stop ("Acme Inc.") reads well.
+        if available > 0:
+            text = ngettext(
+                "%(account)s has only %(count)s %(seat)s left.",
+                "%(account)s has only %(count)s %(seat)ss left.",
+                available,
+            ) % {"count": available, "seat": label, "account": account.name}
+        else:
+            text = _("%(account)s has no %(seat)ss left.") % {
+                "seat": label,
+                "account": account.name,
+            }
+        billing_admins_notify(account=account, text=text, now=now)
     elif available > account.seat_warning_threshold and pool.low_seats_warned_at is not None:
         pool.low_seats_warned_at = None
         pool.save(update_fields=["low_seats_warned_at", "updated_at"])

@@ -442,8 +442,8 @@ def test_replacing_the_card_keeps_one_row(account, admin, card):
 # The Core pool holds 5 seats and the super admin takes one: 4 are free. The account's threshold
 # is 1 (the default), so the 3rd person added leaves 1 free and warns.
 
-WARNING_ONE_LEFT = "Only 1 Core seat is left in Initech."
-WARNING_NONE_LEFT = "Only 0 Core seats are left in Initech."
+WARNING_ONE_LEFT = "Initech has only 1 Core seat left."
+WARNING_NONE_LEFT = "Initech has no Core seats left."
 
 
 def add(account: Account, *emails: str) -> list[Membership]:
@@ -454,7 +454,7 @@ def add(account: Account, *emails: str) -> list[Membership]:
 
 
 def warnings(admin: Membership) -> list[str]:
-    return [text for text in billing_texts(admin) if text.startswith("Only ")]
+    return [text for text in billing_texts(admin) if text.startswith("Initech has ")]
 
 
 def test_seats_above_the_threshold_do_not_warn(account, admin):
@@ -518,7 +518,7 @@ def test_the_threshold_is_the_accounts_own(account, admin):
 
     add(account, "a@example.com")  # 3 left
 
-    assert warnings(admin) == ["Only 3 Core seats are left in Initech."]
+    assert warnings(admin) == ["Initech has only 3 Core seats left."]
 
 
 def test_a_seat_freed_by_a_seat_change_and_taken_again_warns_again(account, admin):
@@ -551,4 +551,4 @@ def test_each_seat_type_is_warned_about_on_its_own(account, admin, card):
         account=account, email="s@example.com", seat_type=SeatType.SALES, actor=None, now=NOW
     )
 
-    assert warnings(admin) == ["Only 1 Sales seat is left in Initech."]
+    assert warnings(admin) == ["Initech has only 1 Sales seat left."]
