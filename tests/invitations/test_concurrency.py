@@ -12,7 +12,15 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.db import connection
 
-from accounts.models import Account, AuditEvent, AuditVerb, Membership, MembershipStatus, SeatType
+from accounts.models import (
+    Account,
+    AuditEvent,
+    AuditVerb,
+    Membership,
+    MembershipStatus,
+    SeatType,
+    User,
+)
 from billing.catalogue import HubCode, TierCode
 from billing.periods import BillingInterval
 from billing.services import subscription_start
@@ -128,3 +136,30 @@ def test_two_concurrent_accepts_of_one_link_give_one_membership_and_one_invalid(
     assert (
         AuditEvent.objects.filter(verb=AuditVerb.MEMBER_ACTIVATED, target=membership).count() == 1
     )
+
+
+def test_two_accounts_adding_the_same_new_people_at_once_share_one_user_each():
+    # Both batches find none of the shared people and insert them all at once; the unique
+    # index makes the second insert wait for the first batch, then refuses it, and that batch
+    # goes on person by person, finding the users the first one made.
+    (first, first_admin), (second, second_admin) = (
+        account_with_three_free_core_seats(),
+        account_with_three_free_core_seats(),
+    )
+    shared = ["shared1@example.com", "shared2@example.com"]
+
+    outcomes = run_together(
+        [
+            batch(first_admin, [*shared, "only.first@example.com"]),
+            batch(second_admin, [*shared, "only.second@example.com"]),
+        ]
+    )
+
+    assert [type(o).__name__ for o in outcomes] == ["BatchResult", "BatchResult"], outcomes
+    assert sum(o.created_users for o in outcomes) == 4
+    for email in shared:
+        assert User.objects.filter(email=email).count() == 1
+        assert sorted(
+            Membership.objects.filter(user__email=email).values_list("account_id", flat=True)
+        ) == sorted([first.pk, second.pk])
+    assert Invitation.objects.filter(email__in=shared).count() == 4
