@@ -18,9 +18,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.emails import email_send
+from accounts.models import MembershipStatus
 from accounts.tasks import MAIL_RETRY
 from invitations.models import Invitation
-from invitations.services import invitation_url, invitation_usable
+from invitations.services import invitation_url, invitations_unsent_q
 from invitations.tokens import token_hash, token_new
 
 logger = logging.getLogger(__name__)
@@ -49,12 +50,23 @@ def invitation_emails_send(*, invitation_ids: Sequence[int]) -> EmailsOutcome:
     hold up the others on the retry. Any other error is the row's own: it is logged, the row
     stays unsent (the sweep of unsent invitations tries it again) and the chunk goes on.
     """
+    # What the emails say (account, inviter, invitee) and the membership's status, read once
+    # for the chunk. Whether each may still be sent is decided again under its row lock, just
+    # before it is sent: sent, accepted, revoked or expired since is seen there; a member
+    # deactivated since the chunk began may still get the email, but its link won't open.
+    found = Invitation.objects.select_related(
+        "membership__account", "membership__user", "created_by"
+    ).in_bulk(invitation_ids)
     outcome = EmailsOutcome()
     connection = get_connection()
     try:
         for index, invitation_id in enumerate(invitation_ids):
+            invitation = found.get(invitation_id)
+            if invitation is None:
+                logger.info("invitation %s not sent: it no longer exists", invitation_id)
+                continue
             try:
-                if _invitation_email_send(invitation_id=invitation_id, connection=connection):
+                if _invitation_email_send(invitation=invitation, connection=connection):
                     outcome.sent.append(invitation_id)
             except MAIL_ERRORS as error:
                 outcome.unsent = [*invitation_ids[index + 1 :], invitation_id]
@@ -71,28 +83,22 @@ def invitation_emails_send(*, invitation_ids: Sequence[int]) -> EmailsOutcome:
     return outcome
 
 
-def _invitation_email_send(*, invitation_id: int, connection: BaseEmailBackend) -> bool:
+def _invitation_email_send(*, invitation: Invitation, connection: BaseEmailBackend) -> bool:
     now = timezone.now()
+    if invitation.membership.status != MembershipStatus.INVITED:
+        logger.info("invitation %s not sent: the member is no longer invited", invitation.pk)
+        return False
+    token = token_new()
     with transaction.atomic():
-        invitation = (
-            Invitation.objects.select_for_update(of=("self",))
-            .select_related("membership__account", "membership__user", "created_by")
-            .filter(pk=invitation_id)
-            .first()
+        # Marking it sent locks the row and checks it again as it is then: a concurrent send,
+        # acceptance or revocation of this invitation has committed, or waits until this
+        # transaction has. Nothing marked: nothing to send.
+        marked = Invitation.objects.filter(invitations_unsent_q(now=now), pk=invitation.pk).update(
+            token_hash=token_hash(token), sent_at=now
         )
-        if (
-            invitation is None
-            or invitation.sent_at is not None
-            or not invitation_usable(invitation, now)
-        ):
-            logger.info(
-                "invitation %s not sent: missing, already sent or no longer usable", invitation_id
-            )
+        if not marked:
+            logger.info("invitation %s not sent: already sent or no longer usable", invitation.pk)
             return False
-        token = token_new()
-        invitation.token_hash = token_hash(token)
-        invitation.sent_at = now
-        invitation.save(update_fields=["token_hash", "sent_at"])
         membership = invitation.membership
         connection.open()  # the first email of the chunk connects; the others reuse it
         email_send(

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -447,16 +448,26 @@ def invitation_accept(
     return membership
 
 
+def invitations_unsent_q(*, now: datetime) -> Q:
+    """Invitations not sent yet whose link could still be accepted, judged on their own row
+    (invitation_usable as a filter, but for the membership's status): a filter of one table,
+    so that an UPDATE filtered by it is checked again by PostgreSQL on the row as it is once
+    locked."""
+    return Q(
+        sent_at__isnull=True,
+        accepted_at__isnull=True,
+        revoked_at__isnull=True,
+        expires_at__gt=now,
+    )
+
+
 def invitations_unsent(*, now: datetime, older_than_seconds: int = 120) -> list[int]:
     """Emailed invitations whose email never went out (the broker was down at commit)."""
     cutoff = now - timedelta(seconds=older_than_seconds)
     return list(
         Invitation.objects.filter(
+            invitations_unsent_q(now=now),
             delivery=Delivery.EMAIL,
-            sent_at__isnull=True,
-            accepted_at__isnull=True,
-            revoked_at__isnull=True,
-            expires_at__gt=now,
             created_at__lt=cutoff,
             membership__status=MembershipStatus.INVITED,
         ).values_list("pk", flat=True)

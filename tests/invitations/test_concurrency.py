@@ -6,10 +6,13 @@ on SQLite the module skips.
 """
 
 import threading
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.core import mail
+from django.core.mail.backends.locmem import EmailBackend
 from django.db import connection
 
 from accounts.models import (
@@ -24,6 +27,8 @@ from accounts.models import (
 from billing.catalogue import HubCode, TierCode
 from billing.periods import BillingInterval
 from billing.services import subscription_start
+from invitations import services as invitation_services
+from invitations.emails import invitation_emails_send
 from invitations.models import Invitation
 from invitations.parsing import ParsedPerson
 from invitations.services import (
@@ -163,3 +168,29 @@ def test_two_accounts_adding_the_same_new_people_at_once_share_one_user_each():
             Membership.objects.filter(user__email=email).values_list("account_id", flat=True)
         ) == sorted([first.pk, second.pk])
     assert Invitation.objects.filter(email__in=shared).count() == 4
+
+
+def test_two_workers_sending_one_chunk_at_once_send_each_email_once(monkeypatch):
+    # While one sender holds an invitation's row (its email on the way), the other's UPDATE
+    # waits for it, then finds the row sent and skips it: each email leaves once.
+    monkeypatch.setattr(invitation_services, "task_after_commit", lambda task, *args: None)
+    _account, admin = account_with_three_free_core_seats()
+    batch(admin, ["a@example.com", "b@example.com", "c@example.com"])()
+    ids = list(Invitation.objects.order_by("email").values_list("pk", flat=True))
+    send = EmailBackend.send_messages
+
+    def slow_send(self, messages):
+        time.sleep(0.2)
+        return send(self, messages)
+
+    monkeypatch.setattr(EmailBackend, "send_messages", slow_send)
+
+    outcomes = run_together([lambda: invitation_emails_send(invitation_ids=ids)] * 2)
+
+    assert sorted(len(o.sent) for o in outcomes) in ([0, 3], [1, 2]), outcomes
+    assert sorted(m.to[0] for m in mail.outbox if "/invite/" in m.body) == [
+        "a@example.com",
+        "b@example.com",
+        "c@example.com",
+    ]
+    assert not Invitation.objects.filter(sent_at__isnull=True).exists()

@@ -35,6 +35,7 @@ from invitations.tasks import (
     invitations_unsent_sweep_task,
 )
 from seats.access import AccessChoice, AccessMode
+from seats.lifecycle import member_deactivate
 from tests.factories import AccountFactory, MembershipFactory
 
 pytestmark = pytest.mark.django_db
@@ -285,6 +286,19 @@ def test_no_email_for_a_member_who_already_joined_through_a_copied_link(
     membership = invitation.membership
     url = invitation_link_copy(account=admin.account, membership_id=membership.pk, actor=None)
     invitation_accept(token=LINK.fullmatch(url).group(2), user=membership.user)
+
+    assert invitation_send_task(invitation.pk) is False
+
+    assert invitation_emails() == []
+
+
+def test_no_email_for_a_member_deactivated_before_it_left(
+    admin, django_capture_on_commit_callbacks
+):
+    [invitation] = invite_without_sending(
+        django_capture_on_commit_callbacks, admin, "b@example.com"
+    )
+    member_deactivate(membership=invitation.membership, release_seat=True, actor=None)
 
     assert invitation_send_task(invitation.pk) is False
 
