@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
+from django.core.mail.backends.base import BaseEmailBackend
 from django.template.loader import render_to_string
 
 
@@ -14,9 +15,16 @@ def email_render(*, template: str, context: dict) -> tuple[str, str, str]:
     return subject, text, html
 
 
-def email_send(*, to: str, template: str, context: dict) -> None:
-    """Render and send one email now. Called from Celery tasks, never from a request."""
+def email_send(
+    *, to: str, template: str, context: dict, connection: BaseEmailBackend | None = None
+) -> None:
+    """Render and send one email now. Called from Celery tasks, never from a request.
+
+    `connection`: an open connection to send many emails over one session (else one each).
+    """
     subject, text, html = email_render(template=template, context=context)
-    message = EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, [to])
+    message = EmailMultiAlternatives(
+        subject, text, settings.DEFAULT_FROM_EMAIL, [to], connection=connection
+    )
     message.attach_alternative(html, "text/html")
     message.send()

@@ -1,10 +1,11 @@
 """Every write of the accounts floor. Keyword-only, one transaction per top-level service."""
 
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.core.cache import cache
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 
 from accounts.background import task_after_commit
@@ -48,6 +49,51 @@ def audit_record(
     return event
 
 
+def audit_events_record(
+    *,
+    account: Account,
+    actor: User | None,
+    verb: AuditVerb,
+    targets: Iterable[Membership],
+    after: Any = None,
+    now: datetime | None = None,
+) -> list[AuditEvent]:
+    """Append one audit event per target, all alike but for the target, with one insert.
+
+    Runs inside the caller's transaction.
+    """
+    created_at = now or timezone.now()
+    events = [
+        AuditEvent(
+            account=account,
+            actor=actor,
+            target=target,
+            target_email=target.user.email,
+            verb=verb,
+            after=after,
+            created_at=created_at,
+        )
+        for target in targets
+    ]
+    rows_insert(events)
+    return events
+
+
+def rows_insert(rows: Sequence[models.Model]) -> None:
+    """INSERT new rows of one model with one statement, their primary keys set afterwards.
+
+    Where the database can't return the keys of a multi-row insert (SQLite before 3.35), each
+    row is saved on its own: callers rely on the keys to link rows to one another.
+    """
+    if not rows:
+        return
+    if connection.features.can_return_rows_from_bulk_insert:
+        type(rows[0]).objects.bulk_create(rows)
+    else:
+        for row in rows:
+            row.save(force_insert=True)
+
+
 @transaction.atomic(durable=True)
 def account_create(*, name: str, actor: User | None = None) -> Account:
     account = Account(name=name.strip())
@@ -81,6 +127,42 @@ def user_get_or_create(
     except IntegrityError:
         return User.objects.get(email=email), False
     return user, True
+
+
+def users_get_or_create(*, people: Sequence[tuple[str, str, str]]) -> list[tuple[User, bool]]:
+    """user_get_or_create for (email, first name, last name) of many people, in their order.
+
+    One query finds those who exist and one insert creates the others. Runs inside the
+    caller's transaction. If another transaction creates one of the new people meanwhile, the
+    unique index refuses the insert (after waiting for that transaction to commit); the batch
+    then goes person by person, the race-safe way, and finds that person's row.
+    """
+    people = [(email_normalise(e), first.strip(), last.strip()) for e, first, last in people]
+    found = {u.email: u for u in User.objects.filter(email__in=[p[0] for p in people])}
+    new: dict[str, User] = {}
+    for email, first_name, last_name in people:
+        if email in found or email in new:
+            continue
+        user = User(email=email, first_name=first_name, last_name=last_name)
+        user.set_unusable_password()
+        # Field validation only, without queries: uniqueness is the database's, just below.
+        user.full_clean(exclude=["password"], validate_unique=False, validate_constraints=False)
+        new[email] = user
+    if new:
+        try:
+            with transaction.atomic():
+                rows_insert(list(new.values()))
+        except IntegrityError:
+            return [
+                user_get_or_create(email=email, first_name=first_name, last_name=last_name)
+                for email, first_name, last_name in people
+            ]
+    users, created = {**found, **new}, set(new)
+    result = []
+    for email, _first_name, _last_name in people:
+        result.append((users[email], email in created))
+        created.discard(email)  # an address listed twice was created once
+    return result
 
 
 def membership_touch(*, membership: Membership, now: datetime, interval: timedelta) -> bool:

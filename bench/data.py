@@ -416,7 +416,7 @@ def _renewal_history(subscriptions, memberships) -> None:
 
 def invited_members(data: AccountData, *, count: int, domain: str) -> list[int]:
     """`count` invited members of the account, each with an emailed invitation not sent yet
-    (as members_invite leaves them for invitation_send_task). Returns the invitation ids."""
+    (as members_invite leaves them for invitations_send_task). Returns the invitation ids."""
     from accounts.models import Access, Membership, MembershipStatus, SeatType, User
     from invitations.models import Delivery, Invitation
     from seats.catalogue import seat_default_permissions

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -29,7 +30,13 @@ from accounts.models import (
     email_normalise,
 )
 from accounts.notifications import NotificationKind
-from accounts.services import audit_record, notify, user_get_or_create
+from accounts.services import (
+    audit_events_record,
+    audit_record,
+    notify,
+    rows_insert,
+    users_get_or_create,
+)
 from invitations.crypto import secret_encrypt
 from invitations.models import Delivery, Invitation, SalesforceConnection
 from invitations.parsing import ParsedPerson
@@ -69,6 +76,10 @@ class InvitationInvalid(SeatsError):
 class InvitationForSomeoneElse(SeatsError):
     code = "invitation_for_someone_else"
     message = gettext_lazy("This invitation is for another email address.")
+
+
+# Foreign keys are left to the database (each would be checked with a query of its own).
+_MEMBERSHIP_RELATIONS = ["user", "account", "permission_set", "main_team", "preset", "created_by"]
 
 
 @dataclass(frozen=True)
@@ -111,7 +122,9 @@ def members_invite(
 
     Refused whole with BatchRefused (per-address report) for addresses already in the account
     or not allowed the seat; with NotEnoughSeats when the pool lacks seats for the batch; with
-    the access errors of seats.access. Emails leave after commit, one task per invitation.
+    the access errors of seats.access. A constant number of queries whatever the batch's size:
+    the rows are written with one INSERT per table. Emails leave after commit, a task for each
+    chunk of invitations (invitations.emails).
     """
     now = now or timezone.now()
     seat_type = SeatType(seat_type)
@@ -142,13 +155,11 @@ def members_invite(
     seat_pool_lock_for(account=account, seat_type=seat_type)
     seat_capacity_check(account=account, seat_type=seat_type, needed=len(emails))
 
-    memberships, created_users, invitations = [], 0, []
-    for person in people:
-        user, created = user_get_or_create(
-            email=person.email, first_name=person.first_name, last_name=person.last_name
-        )
-        created_users += created
-        membership = Membership(
+    got = users_get_or_create(people=[(p.email, p.first_name, p.last_name) for p in people])
+    # The invitation columns are set now, so no UPDATE follows the invitations' insert.
+    expires_at = now + settings.INVITATION_EXPIRY if send_email else None
+    memberships = [
+        Membership(
             user=user,
             account=account,
             seat_type=seat_type,
@@ -158,34 +169,48 @@ def members_invite(
             permission_set=resolved.permission_set,
             permission_template=resolved.permission_template,
             status=MembershipStatus.INVITED,
+            invite_expires_at=expires_at,
             created_by=actor,
             created_at=now,
         )
-        # Field validation only: the database enforces the constraints on insert, and checking
-        # each CheckConstraint here would cost a query per constraint per person.
-        membership.full_clean(exclude=["user", "account"], validate_constraints=False)
-        membership.save()
-        memberships.append(membership)
-        audit_record(
-            account=account,
-            actor=actor,
-            verb=AuditVerb.MEMBER_ADDED,
-            target=membership,
-            after={
-                "seat_type": seat_type,
-                "is_super_admin": resolved.is_super_admin,
-                "access": resolved.access,
-                "permission_set": resolved.permission_set.name if resolved.permission_set else None,
-                "permission_template": resolved.permission_template,
-                "invite_email": send_email,
-            },
-            now=now,
-        )
-        if send_email:
-            invitations.append(_invitation_create(membership=membership, created_by=actor, now=now))
+        for user, _created in got
+    ]
+    # Every validated field is the batch's, the same in each row, so validating one validates
+    # them all; field validation only, without the foreign keys and the constraints, which
+    # would cost a query each per person: the database enforces them on insert.
+    memberships[0].full_clean(exclude=_MEMBERSHIP_RELATIONS, validate_constraints=False)
+    rows_insert(memberships)
+    audit_events_record(
+        account=account,
+        actor=actor,
+        verb=AuditVerb.MEMBER_ADDED,
+        targets=memberships,
+        after={
+            "seat_type": seat_type,
+            "is_super_admin": resolved.is_super_admin,
+            "access": resolved.access,
+            "permission_set": resolved.permission_set.name if resolved.permission_set else None,
+            "permission_template": resolved.permission_template,
+            "invite_email": send_email,
+        },
+        now=now,
+    )
+    if send_email:
+        invitations = [
+            Invitation(
+                membership=membership,
+                email=membership.user.email,
+                delivery=Delivery.EMAIL,
+                expires_at=expires_at,
+                created_by=actor,
+                created_at=now,
+            )
+            for membership in memberships
+        ]
+        rows_insert(invitations)
+        invitation_emails_dispatch(invitation_ids=[i.pk for i in invitations])
     seat_pool_settle(account=account, seat_type=seat_type, actor=actor, now=now)
-    _dispatch_after_commit(invitations)
-    return BatchResult(memberships=memberships, created_users=created_users)
+    return BatchResult(memberships=memberships, created_users=sum(c for _u, c in got))
 
 
 def _invitation_create(
@@ -215,11 +240,27 @@ def _invitation_create(
     return invitation
 
 
-def _dispatch_after_commit(invitations: list[Invitation]) -> None:
-    from invitations.tasks import invitation_send_task
+# Invitation emails go out this many to a task: Celery's dispatch and the SMTP session are paid
+# once per chunk rather than once per email, and a chunk is still short enough (a few seconds on
+# a working mail server) that a task holds a worker only briefly.
+EMAILS_PER_TASK = 50
 
-    for invitation in invitations:
-        task_after_commit(invitation_send_task, invitation.pk)
+
+def invitation_emails_dispatch(*, invitation_ids: Sequence[int]) -> None:
+    """Queue the emails of these invitations, EMAILS_PER_TASK to a task, once the current
+    transaction commits (at once outside a transaction)."""
+    from invitations.tasks import invitations_send_task
+
+    for chunk in invitation_id_chunks(invitation_ids):
+        task_after_commit(invitations_send_task, chunk)
+
+
+def invitation_id_chunks(invitation_ids: Sequence[int]) -> list[list[int]]:
+    """The ids in the chunks that one send task each takes."""
+    return [
+        list(invitation_ids[start : start + EMAILS_PER_TASK])
+        for start in range(0, len(invitation_ids), EMAILS_PER_TASK)
+    ]
 
 
 def invitation_issue(
@@ -288,7 +329,7 @@ def invitation_resend(
         after={"expires_at": invitation.expires_at.isoformat()},
         now=now,
     )
-    _dispatch_after_commit([invitation])
+    invitation_emails_dispatch(invitation_ids=[invitation.pk])
     return invitation
 
 
@@ -407,16 +448,26 @@ def invitation_accept(
     return membership
 
 
+def invitations_unsent_q(*, now: datetime) -> Q:
+    """Invitations not sent yet whose link could still be accepted, judged on their own row
+    (invitation_usable as a filter, but for the membership's status): a filter of one table,
+    so that an UPDATE filtered by it is checked again by PostgreSQL on the row as it is once
+    locked."""
+    return Q(
+        sent_at__isnull=True,
+        accepted_at__isnull=True,
+        revoked_at__isnull=True,
+        expires_at__gt=now,
+    )
+
+
 def invitations_unsent(*, now: datetime, older_than_seconds: int = 120) -> list[int]:
     """Emailed invitations whose email never went out (the broker was down at commit)."""
     cutoff = now - timedelta(seconds=older_than_seconds)
     return list(
         Invitation.objects.filter(
+            invitations_unsent_q(now=now),
             delivery=Delivery.EMAIL,
-            sent_at__isnull=True,
-            accepted_at__isnull=True,
-            revoked_at__isnull=True,
-            expires_at__gt=now,
             created_at__lt=cutoff,
             membership__status=MembershipStatus.INVITED,
         ).values_list("pk", flat=True)

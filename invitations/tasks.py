@@ -1,63 +1,44 @@
 """Background work for invitations. Tasks take ids, re-read and re-check, then act."""
 
-import logging
-
 from celery import shared_task
-from django.db import transaction
+from celery.utils.time import get_exponential_backoff_interval
 from django.utils import timezone
 
-from accounts.emails import email_send
 from accounts.tasks import MAIL_RETRY
-from invitations.models import Invitation
-from invitations.services import invitation_url, invitation_usable, invitations_unsent
-from invitations.tokens import token_hash, token_new
+from invitations.emails import invitation_emails_send
+from invitations.services import invitation_id_chunks, invitations_unsent
 
-logger = logging.getLogger(__name__)
+
+@shared_task(bind=True, acks_late=True, max_retries=MAIL_RETRY["max_retries"])
+def invitations_send_task(self, invitation_ids: list[int]) -> int:
+    """Email a chunk of invitations over one SMTP session, each once (invitations.emails).
+
+    When the mail server fails, what was sent stays sent and the task is retried with backoff
+    for the rest only. A duplicate delivery of the task finds the sent rows sent and skips them.
+    """
+    outcome = invitation_emails_send(invitation_ids=invitation_ids)
+    if outcome.error is not None:
+        countdown = get_exponential_backoff_interval(
+            factor=MAIL_RETRY["retry_backoff"],
+            retries=self.request.retries,
+            maximum=MAIL_RETRY["retry_backoff_max"],
+            full_jitter=MAIL_RETRY["retry_jitter"],
+        )
+        raise self.retry(args=[outcome.unsent], exc=outcome.error, countdown=countdown)
+    return len(outcome.sent)
 
 
 @shared_task(acks_late=True, **MAIL_RETRY)
 def invitation_send_task(invitation_id: int) -> bool:
-    """Email one invitation, once.
+    """Email one invitation, once; retried with backoff if the mail server fails.
 
-    The row is locked while the email goes out and marked sent in the same transaction, so a
-    duplicate delivery of this task (a retry, a sweep) finds it sent and does nothing. The token
-    is made here: it exists only in the email. If the mail server fails, the transaction rolls
-    back and the task is retried with backoff.
+    Kept for messages queued one invitation each (before chunks existed) and for single
+    sends; new work goes through invitations.services.invitation_emails_dispatch.
     """
-    now = timezone.now()
-    with transaction.atomic():
-        invitation = (
-            Invitation.objects.select_for_update(of=("self",))
-            .select_related("membership__account", "membership__user", "created_by")
-            .filter(pk=invitation_id)
-            .first()
-        )
-        if (
-            invitation is None
-            or invitation.sent_at is not None
-            or not invitation_usable(invitation, now)
-        ):
-            logger.info(
-                "invitation %s not sent: missing, already sent or no longer usable", invitation_id
-            )
-            return False
-        token = token_new()
-        invitation.token_hash = token_hash(token)
-        invitation.sent_at = now
-        invitation.save(update_fields=["token_hash", "sent_at"])
-        membership = invitation.membership
-        email_send(
-            to=invitation.email,
-            template="invitation",
-            context={
-                "account": membership.account,
-                "inviter": invitation.created_by,
-                "invitee": membership.user,
-                "url": invitation_url(token),
-                "expires_at": invitation.expires_at,
-            },
-        )
-    return True
+    outcome = invitation_emails_send(invitation_ids=[invitation_id])
+    if outcome.error is not None:
+        raise outcome.error
+    return bool(outcome.sent)
 
 
 @shared_task
@@ -67,6 +48,6 @@ def invitations_unsent_sweep_task() -> int:
     Safe to run twice or late: the send task re-checks each row under its lock.
     """
     ids = invitations_unsent(now=timezone.now())
-    for invitation_id in ids:
-        invitation_send_task.delay(invitation_id)
+    for chunk in invitation_id_chunks(ids):
+        invitations_send_task.delay(chunk)
     return len(ids)

@@ -43,15 +43,18 @@ def free_port() -> int:
 
 
 class Inbox:
-    """aiosmtpd handler that keeps every message it accepts."""
+    """aiosmtpd handler that keeps every message it accepts, and the client's address and port
+    of the SMTP session each came in (one session: one peer)."""
 
     def __init__(self):
         self.messages = []
+        self.peers = []
         self._lock = threading.Lock()
 
     async def handle_DATA(self, server, session, envelope):
         with self._lock:
             self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
+            self.peers.append(session.peer)
         return "250 Message accepted for delivery"
 
     def wait_for(self, count: int, timeout: float = 30.0) -> list:
@@ -197,15 +200,18 @@ class SlowInbox(Inbox):
 
     A message arrives only when the server answers 250: aiosmtpd cancels this coroutine when the
     client's connection drops, so a sender killed during the wait has delivered nothing.
-    `receiving` is set as soon as the first message's data is in, that is, while it is in flight.
+    `receiving` is set as soon as the first message's data is in, that is, while it is in flight;
+    `started` counts them.
     """
 
     def __init__(self, delay: float):
         super().__init__()
         self.delay = delay
         self.receiving = threading.Event()
+        self.started = 0  # messages whose data came in, accepted or still in flight
 
     async def handle_DATA(self, server, session, envelope):
+        self.started += 1
         self.receiving.set()
         await asyncio.sleep(self.delay)
         return await super().handle_DATA(server, session, envelope)

@@ -13,7 +13,7 @@ from billing.periods import BillingInterval
 from billing.services import subscription_start
 from invitations.models import Invitation
 from invitations.parsing import ParsedPerson
-from invitations.services import members_invite
+from invitations.services import EMAILS_PER_TASK, members_invite
 from seats.access import AccessChoice, AccessMode
 from tests.factories import AccountFactory, MembershipFactory
 
@@ -30,6 +30,7 @@ def invite_by_email(*emails: str) -> list[Membership]:
         interval=BillingInterval.MONTHLY,
         now=datetime.now(UTC),
         actor=None,
+        extra_seats={SeatType.CORE: len(emails)},
     )
     admin = MembershipFactory(account=account, super_admin=True, user__email="admin@example.com")
     return members_invite(
@@ -101,3 +102,22 @@ def test_a_mail_server_that_is_down_gets_the_invitation_once_when_it_is_back(
     assert message["To"] == "bob@example.com"
     invitation = Invitation.objects.get(membership=membership)
     assert invitation.sent_at is not None
+
+
+def test_a_batch_of_more_than_one_chunk_arrives_once_per_address_a_session_per_chunk(
+    smtp_server, celery_worker_for
+):
+    celery_worker_for(smtp_server)
+    emails = [f"person{i}@example.com" for i in range(EMAILS_PER_TASK + 10)]
+
+    invite_by_email(*emails)
+
+    wait_for_invitations(smtp_server.inbox, len(emails), timeout=60)
+    time.sleep(2)  # long enough for a duplicate to arrive, if one were coming
+    messages = invitations_in(smtp_server.inbox)
+    assert sorted(m["To"] for m in messages) == sorted(emails)
+    # Two tasks (a chunk of 50, then 10), each over one SMTP session of its own.
+    inbox = smtp_server.inbox
+    sessions = {peer for m, peer in zip(inbox.messages, inbox.peers, strict=True) if m in messages}
+    assert len(sessions) == 2
+    assert not Invitation.objects.filter(email__in=emails, sent_at__isnull=True).exists()

@@ -6,16 +6,29 @@ on SQLite the module skips.
 """
 
 import threading
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.core import mail
+from django.core.mail.backends.locmem import EmailBackend
 from django.db import connection
 
-from accounts.models import Account, AuditEvent, AuditVerb, Membership, MembershipStatus, SeatType
+from accounts.models import (
+    Account,
+    AuditEvent,
+    AuditVerb,
+    Membership,
+    MembershipStatus,
+    SeatType,
+    User,
+)
 from billing.catalogue import HubCode, TierCode
 from billing.periods import BillingInterval
 from billing.services import subscription_start
+from invitations import services as invitation_services
+from invitations.emails import invitation_emails_send
 from invitations.models import Invitation
 from invitations.parsing import ParsedPerson
 from invitations.services import (
@@ -128,3 +141,56 @@ def test_two_concurrent_accepts_of_one_link_give_one_membership_and_one_invalid(
     assert (
         AuditEvent.objects.filter(verb=AuditVerb.MEMBER_ACTIVATED, target=membership).count() == 1
     )
+
+
+def test_two_accounts_adding_the_same_new_people_at_once_share_one_user_each():
+    # Both batches find none of the shared people and insert them all at once; the unique
+    # index makes the second insert wait for the first batch, then refuses it, and that batch
+    # goes on person by person, finding the users the first one made.
+    (first, first_admin), (second, second_admin) = (
+        account_with_three_free_core_seats(),
+        account_with_three_free_core_seats(),
+    )
+    shared = ["shared1@example.com", "shared2@example.com"]
+
+    outcomes = run_together(
+        [
+            batch(first_admin, [*shared, "only.first@example.com"]),
+            batch(second_admin, [*shared, "only.second@example.com"]),
+        ]
+    )
+
+    assert [type(o).__name__ for o in outcomes] == ["BatchResult", "BatchResult"], outcomes
+    assert sum(o.created_users for o in outcomes) == 4
+    for email in shared:
+        assert User.objects.filter(email=email).count() == 1
+        assert sorted(
+            Membership.objects.filter(user__email=email).values_list("account_id", flat=True)
+        ) == sorted([first.pk, second.pk])
+    assert Invitation.objects.filter(email__in=shared).count() == 4
+
+
+def test_two_workers_sending_one_chunk_at_once_send_each_email_once(monkeypatch):
+    # While one sender holds an invitation's row (its email on the way), the other's UPDATE
+    # waits for it, then finds the row sent and skips it: each email leaves once.
+    monkeypatch.setattr(invitation_services, "task_after_commit", lambda task, *args: None)
+    _account, admin = account_with_three_free_core_seats()
+    batch(admin, ["a@example.com", "b@example.com", "c@example.com"])()
+    ids = list(Invitation.objects.order_by("email").values_list("pk", flat=True))
+    send = EmailBackend.send_messages
+
+    def slow_send(self, messages):
+        time.sleep(0.2)
+        return send(self, messages)
+
+    monkeypatch.setattr(EmailBackend, "send_messages", slow_send)
+
+    outcomes = run_together([lambda: invitation_emails_send(invitation_ids=ids)] * 2)
+
+    assert sorted(len(o.sent) for o in outcomes) in ([0, 3], [1, 2]), outcomes
+    assert sorted(m.to[0] for m in mail.outbox if "/invite/" in m.body) == [
+        "a@example.com",
+        "b@example.com",
+        "c@example.com",
+    ]
+    assert not Invitation.objects.filter(sent_at__isnull=True).exists()

@@ -12,6 +12,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from accounts.models import (
     Access,
@@ -210,6 +212,36 @@ def test_every_member_created_writes_an_audit_event(admin):
     ]
     assert {e.target_id for e in events} == {m.pk for m in result.memberships}
     assert all(e.after["seat_type"] == SeatType.CORE for e in events)
+
+
+def test_a_batch_costs_as_many_queries_for_30_people_as_for_3():
+    account = AccountFactory()
+    subscription_start(
+        account=account,
+        hubs=MARKETING_PRO,
+        interval=BillingInterval.MONTHLY,
+        now=NOW,
+        actor=None,
+        extra_seats={"core": 40},
+    )
+    admin = MembershipFactory(account=account, super_admin=True)
+    UserFactory(email="known.3@example.com")
+    UserFactory(email="known.30@example.com")
+
+    def queries_to_invite(size: int) -> list[str]:
+        people = [
+            f"known.{size}@example.com",
+            *(f"p{i}.{size}@example.com" for i in range(1, size)),
+        ]
+        with CaptureQueriesContext(connection) as captured:
+            invite(admin, *people)
+        return [query["sql"] for query in captured.captured_queries]
+
+    few, many = queries_to_invite(3), queries_to_invite(30)
+
+    assert len(many) == len(few), "\n".join(many)
+    assert Membership.objects.filter(account=account, status=MembershipStatus.INVITED).count() == 33
+    assert Invitation.objects.filter(membership__account=account).count() == 33
 
 
 def test_a_person_who_already_has_a_password_joins_without_a_new_user(admin):

@@ -14,6 +14,7 @@ from celery.exceptions import Retry
 from django.core import mail
 from django.core.mail.backends.locmem import EmailBackend
 
+from accounts import emails
 from accounts.models import Account, Membership, MembershipStatus, SeatType
 from billing.catalogue import HubCode, TierCode
 from billing.periods import BillingInterval
@@ -22,13 +23,19 @@ from invitations.models import Invitation
 from invitations.parsing import ParsedPerson
 from invitations.services import (
     invitation_accept,
+    invitation_id_chunks,
     invitation_link_copy,
     invitation_revoke,
     invitations_unsent,
     members_invite,
 )
-from invitations.tasks import invitation_send_task, invitations_unsent_sweep_task
+from invitations.tasks import (
+    invitation_send_task,
+    invitations_send_task,
+    invitations_unsent_sweep_task,
+)
 from seats.access import AccessChoice, AccessMode
+from seats.lifecycle import member_deactivate
 from tests.factories import AccountFactory, MembershipFactory
 
 pytestmark = pytest.mark.django_db
@@ -285,10 +292,122 @@ def test_no_email_for_a_member_who_already_joined_through_a_copied_link(
     assert invitation_emails() == []
 
 
+def test_no_email_for_a_member_deactivated_before_it_left(
+    admin, django_capture_on_commit_callbacks
+):
+    [invitation] = invite_without_sending(
+        django_capture_on_commit_callbacks, admin, "b@example.com"
+    )
+    member_deactivate(membership=invitation.membership, release_seat=True, actor=None)
+
+    assert invitation_send_task(invitation.pk) is False
+
+    assert invitation_emails() == []
+
+
 def test_a_missing_invitation_is_not_emailed():
     assert invitation_send_task(987654) is False
 
     assert mail.outbox == []
+
+
+# --- Chunks of invitations ----------------------------------------------------------------------
+
+
+def test_invitation_ids_are_chunked_fifty_to_a_task():
+    chunks = invitation_id_chunks(list(range(1, 121)))
+
+    assert [len(chunk) for chunk in chunks] == [50, 50, 20]
+    assert [i for chunk in chunks for i in chunk] == list(range(1, 121))
+
+
+def test_a_chunk_emails_each_invitation_once(admin, django_capture_on_commit_callbacks):
+    invitations = invite_without_sending(
+        django_capture_on_commit_callbacks, admin, "a@example.com", "b@example.com"
+    )
+    ids = [i.pk for i in invitations]
+
+    assert invitations_send_task.delay(ids).get() == 2
+    assert invitations_send_task.delay(ids).get() == 0
+
+    assert recipients() == ["a@example.com", "b@example.com"]
+    for invitation in invitations:
+        invitation.refresh_from_db()
+        assert invitation.sent_at == NOW
+
+
+def test_a_mail_server_failing_mid_chunk_keeps_what_was_sent_and_retries_only_the_rest(
+    admin, monkeypatch, django_capture_on_commit_callbacks
+):
+    a, b, c = invite_without_sending(
+        django_capture_on_commit_callbacks, admin, "a@example.com", "b@example.com", "c@example.com"
+    )
+    send = EmailBackend.send_messages
+
+    def fail_for_b(self, messages):
+        if messages[0].to == ["b@example.com"]:
+            raise smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
+        return send(self, messages)
+
+    monkeypatch.setattr(EmailBackend, "send_messages", fail_for_b)
+
+    with pytest.raises(Retry) as retry:
+        invitations_send_task.delay([a.pk, b.pk, c.pk])
+
+    assert recipients() == ["a@example.com"]
+    # The rest, the failed one last: an address refused for good must not hold up the others.
+    assert retry.value.sig.args == ([c.pk, b.pk],)
+    b.refresh_from_db()
+    assert (b.sent_at, b.token_hash) == (None, None)
+    monkeypatch.setattr(EmailBackend, "send_messages", send)
+    invitations_send_task.delay(*retry.value.sig.args)  # what the worker runs when it is due
+    assert recipients() == ["a@example.com", "b@example.com", "c@example.com"]
+
+
+def test_an_address_the_mail_server_refuses_for_good_does_not_hold_up_the_rest_of_its_chunk(
+    admin, monkeypatch, django_capture_on_commit_callbacks
+):
+    a, b, c = invite_without_sending(
+        django_capture_on_commit_callbacks, admin, "a@example.com", "b@example.com", "c@example.com"
+    )
+    send = EmailBackend.send_messages
+
+    def refuse_a(self, messages):
+        if messages[0].to == ["a@example.com"]:
+            raise smtplib.SMTPRecipientsRefused({"a@example.com": (550, b"No such mailbox")})
+        return send(self, messages)
+
+    monkeypatch.setattr(EmailBackend, "send_messages", refuse_a)
+
+    with pytest.raises(Retry) as first:
+        invitations_send_task.delay([a.pk, b.pk, c.pk])
+    with pytest.raises(Retry) as second:
+        invitations_send_task.delay(*first.value.sig.args)
+
+    assert recipients() == ["b@example.com", "c@example.com"]
+    assert second.value.sig.args == ([a.pk],)
+
+
+def test_an_invitation_that_fails_on_its_own_is_left_to_the_sweep_and_the_chunk_goes_on(
+    admin, monkeypatch, django_capture_on_commit_callbacks, caplog
+):
+    a, b, c = invite_without_sending(
+        django_capture_on_commit_callbacks, admin, "a@example.com", "b@example.com", "c@example.com"
+    )
+    render = emails.email_render
+
+    def broken_for_b(*, template, context):
+        if context["invitee"].email == "b@example.com":
+            raise ValueError("a template that can't render this row")
+        return render(template=template, context=context)
+
+    monkeypatch.setattr(emails, "email_render", broken_for_b)
+
+    assert invitations_send_task.delay([a.pk, b.pk, c.pk]).get() == 2
+
+    assert recipients() == ["a@example.com", "c@example.com"]
+    assert invitations_unsent(now=NOW + SWEEP_DELAY) == [b.pk]
+    assert f"invitation {b.pk} not emailed" in caplog.text
 
 
 # --- The sweep of unsent emails ------------------------------------------------------------------
