@@ -1,5 +1,7 @@
 """Every write of the accounts floor. Keyword-only, one transaction per top-level service."""
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -46,6 +48,12 @@ def audit_record(
         event.created_at = now
     event.save(force_insert=True)
     return event
+
+
+def audit_events_record(*, events: Sequence[AuditEvent]) -> list[AuditEvent]:
+    """Append many audit events (built by the caller, unsaved) in one INSERT. Runs inside the
+    caller's transaction; for jobs that change many accounts at once (the renewal batches)."""
+    return AuditEvent.objects.bulk_create(events)
 
 
 @transaction.atomic(durable=True)
@@ -204,6 +212,45 @@ def notify(
     if choice["email"]:
         task_after_commit(notification_email_task, membership.pk, str(text), url)
     return notification
+
+
+@dataclass(frozen=True)
+class Notice:
+    """One message for one member, as `notify` takes it."""
+
+    membership: Membership
+    kind: str
+    text: str
+    url: str = ""
+
+
+def members_notify(*, notices: Sequence[Notice], now: datetime) -> list[Notification]:
+    """`notify` for many members at once, each as their preferences say: the in-app
+    notifications in one INSERT, and every email in one background task after commit (one
+    message on the broker instead of one per email). Runs inside the caller's transaction.
+    """
+    from accounts.tasks import notification_emails_task
+
+    in_app, emails = [], []
+    for notice in notices:
+        choice = notification_preferences(notice.membership.notification_settings).get(
+            notice.kind, {"email": True, "in_app": True}
+        )
+        if choice["in_app"]:
+            in_app.append(
+                Notification(
+                    membership=notice.membership,
+                    kind=notice.kind,
+                    text=notice.text,
+                    url=notice.url,
+                    created_at=now,
+                )
+            )
+        if choice["email"]:
+            emails.append([notice.membership.pk, str(notice.text), notice.url])
+    if emails:
+        task_after_commit(notification_emails_task, emails)
+    return Notification.objects.bulk_create(in_app)
 
 
 def notifications_mark_read(*, membership: Membership, now: datetime) -> int:

@@ -1,4 +1,5 @@
-"""`manage.py renew_subscriptions [--now 2027-01-01T00:00:00Z]`: run the renewal job once."""
+"""`manage.py renew_subscriptions [--now 2027-01-01T00:00:00Z] [--batch-size 500]`: run the
+renewal job once."""
 
 from datetime import datetime
 
@@ -6,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from billing.services import renewals_run
+from billing.services.renewal_batches import BATCH_SIZE
 
 
 def _instant(value: str) -> datetime:
@@ -18,14 +20,26 @@ def _instant(value: str) -> datetime:
     return parsed
 
 
+def _batch_size(value: str) -> int:
+    if not value.isascii() or not value.isdigit() or int(value) < 1:
+        raise CommandError(f"--batch-size: {value!r} is not a whole number of 1 or more")
+    return int(value)
+
+
 class Command(BaseCommand):
     help = "Renew every subscription whose period has ended by --now (default: now)."
 
     def add_arguments(self, parser):
         parser.add_argument("--now", type=_instant, default=None, help="ISO 8601 time with zone.")
+        parser.add_argument(
+            "--batch-size",
+            type=_batch_size,
+            default=BATCH_SIZE,
+            help=f"Subscriptions renewed per transaction (default {BATCH_SIZE}).",
+        )
 
-    def handle(self, *args, now=None, **options):
-        result = renewals_run(now=now or timezone.now())
+    def handle(self, *args, now=None, batch_size=BATCH_SIZE, **options):
+        result = renewals_run(now=now or timezone.now(), batch_size=batch_size)
         self.stdout.write(
             f"renewed {result['renewed']} period(s), retried {result['retried']} invoice(s), "
             f"{result['failed']} failure(s)"
