@@ -146,6 +146,13 @@ def renewal_batch_run(*, subscription_ids: Sequence[int], now: datetime) -> Batc
                 ends[subscription.pk] = end
             else:
                 one_by_one.append(subscription.pk)
+        if len(subscriptions) < len(subscription_ids):
+            logger.info(
+                "%s of %s subscription(s) left to the next run: renewed meanwhile, or their "
+                "account is locked by another transaction",
+                len(subscription_ids) - len(subscriptions),
+                len(subscription_ids),
+            )
         if batch:
             _batch_renew(subscriptions=batch, ends=ends, items=items, pools=pools, now=now)
         return BatchOutcome(renewed=[s.pk for s in batch], one_by_one=one_by_one)
@@ -162,10 +169,11 @@ def _batch_renew(
     """Renew the locked `subscriptions` (one period each, to `ends`): inside the batch's
     transaction."""
     seat_pools_renew(pools=[p for s in subscriptions for p in pools[s.account_id]], now=now)
-    cards = {
-        card.account_id: card
-        for card in CardOnFile.objects.filter(account__in=[s.account_id for s in subscriptions])
-    }
+    card_tokens = dict(
+        CardOnFile.objects.filter(account__in=[s.account_id for s in subscriptions]).values_list(
+            "account_id", "gateway_token"
+        )
+    )
     currency = catalogue_get().currency
     invoices, lines = [], []
     priced: dict[Plan, list[Line]] = {}  # most subscriptions share a plan with others
@@ -187,7 +195,7 @@ def _batch_renew(
         charge_id = None
         if total:
             charge_id = card_charge(
-                card=cards.get(subscription.account_id),
+                card_token=card_tokens.get(subscription.account_id),
                 amount_cents=total,
                 currency=currency,
                 key=renewal_charge_key(subscription_id=subscription.pk, period_start=start),

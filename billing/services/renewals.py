@@ -138,14 +138,15 @@ def renewal_charge_key(*, subscription_id: int, period_start: datetime) -> str:
 
 def card_charge(
     *,
-    card: CardOnFile | None,
+    card_token: str | None,
     amount_cents: int,
     currency: str,
     key: str,
     period_start: datetime,
     period_end: datetime,
 ) -> str | None:
-    """Charge the card on file; the charge id, or None (nothing raised) when it can't be paid.
+    """Charge the card on file (its gateway token; None: there is none); the charge id, or
+    None (nothing raised) when it can't be paid.
 
     The idempotency key names what is paid for (`key`) and the card: the same charge asked
     again — a retry after a timeout, a job killed after the provider took the money — can never
@@ -153,14 +154,14 @@ def card_charge(
     old card's decline. Anything but a BillingError (a bug, a gateway that breaks its
     contract) is raised.
     """
-    if card is None:
+    if card_token is None:
         return None
     try:
         charge = gateway_get().charge(
-            card_token=card.gateway_token,
+            card_token=card_token,
             amount_cents=amount_cents,
             currency=currency,
-            idempotency_key=f"{key}:{card.gateway_token}",
+            idempotency_key=f"{key}:{card_token}",
             description=f"seatmgr {period_start.date()} - {period_end.date()}",
         )
     except BillingError as failure:
@@ -173,7 +174,9 @@ def _charge(*, account: Account, invoice: Invoice, key: str) -> bool:
     """Charge an invoice on the account's card; False (and nothing raised) when it can't be
     paid. See `card_charge`."""
     charge_id = card_charge(
-        card=CardOnFile.objects.filter(account=account).first(),
+        card_token=CardOnFile.objects.filter(account=account)
+        .values_list("gateway_token", flat=True)
+        .first(),
         amount_cents=invoice.total_cents,
         currency=invoice.currency,
         key=key,
