@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.conf import settings
 from django.db import connection, transaction
 
 from accounts.models import Account, AuditEvent, AuditVerb
@@ -56,10 +57,6 @@ from seats.models import SeatPool
 from seats.services import billing_admins_notify_many, seat_pools_renew
 
 logger = logging.getLogger(__name__)
-
-# Subscriptions per transaction. Bigger batches mean fewer round trips, but the batch holds its
-# accounts' locks while it charges every card of the batch.
-BATCH_SIZE = 500
 
 
 @dataclass(frozen=True)
@@ -297,14 +294,20 @@ def _periods_move(subscriptions: list[Subscription]) -> None:
         )
 
 
-def renewals_run(*, now: datetime, batch_size: int = BATCH_SIZE) -> dict[str, int]:
+def renewals_run(*, now: datetime, batch_size: int | None = None) -> dict[str, int]:
     """The periodic job: renew what is due, in batches, and retry unpaid invoices.
 
     Failures stay with their subscription: a batch that fails for any unexpected reason is
     rolled back whole, and its subscriptions are renewed one at a time by `subscription_renew`,
     where one failure is logged and does not stop the others. Subscriptions whose account
     another transaction holds are skipped; the next run (every few minutes) renews them.
+
+    `batch_size` (default: settings.RENEWAL_BATCH_SIZE): subscriptions per transaction. Bigger
+    batches mean fewer round trips, but a batch holds its accounts' locks while it charges
+    every card in it, one after the other.
     """
+    if batch_size is None:
+        batch_size = settings.RENEWAL_BATCH_SIZE
     if batch_size < 1:
         raise ValueError(f"batch_size must be at least 1, got {batch_size}")
     result = {"renewed": 0, "failed": 0, "retried": 0}

@@ -205,6 +205,28 @@ def test_a_batch_can_be_smaller_than_what_is_due(provider):
     assert all(period(s) == (RENEWAL, NEXT_RENEWAL) for s in subscriptions)
 
 
+def test_the_batch_size_setting_sets_how_many_renew_in_one_transaction(settings):
+    settings.RENEWAL_BATCH_SIZE = 2
+    for i in range(5):
+        subscribe(f"Customer {i}")
+
+    with CaptureQueriesContext(connection) as queries:
+        result = renewals_run(now=RENEWAL)
+
+    assert result == {"renewed": 5, "failed": 0, "retried": 0}
+    # Inside the test's own transaction each durable transaction is a savepoint.
+    assert [q["sql"].split()[0] for q in queries].count("SAVEPOINT") == 3
+
+
+def test_a_batch_size_below_one_is_refused():
+    subscription = subscribe()
+
+    with pytest.raises(ValueError, match="batch_size must be at least 1, got 0"):
+        renewals_run(now=RENEWAL, batch_size=0)
+
+    assert renewal_invoices(subscription) == []
+
+
 # --- Outcomes that stay with their subscription --------------------------------------------------
 
 

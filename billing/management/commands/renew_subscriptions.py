@@ -1,5 +1,5 @@
 """`manage.py renew_subscriptions [--now 2027-01-01T00:00:00Z] [--batch-size 500]`: run the
-renewal job once."""
+renewal job once (the batch size defaults to settings.RENEWAL_BATCH_SIZE)."""
 
 from datetime import datetime
 
@@ -7,7 +7,6 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from billing.services import renewals_run
-from billing.services.renewal_batches import BATCH_SIZE
 
 
 def _instant(value: str) -> datetime:
@@ -34,11 +33,11 @@ class Command(BaseCommand):
         parser.add_argument(
             "--batch-size",
             type=_batch_size,
-            default=BATCH_SIZE,
-            help=f"Subscriptions renewed per transaction (default {BATCH_SIZE}).",
+            default=None,
+            help="Subscriptions renewed per transaction (default: RENEWAL_BATCH_SIZE, 500).",
         )
 
-    def handle(self, *args, now=None, batch_size=BATCH_SIZE, **options):
+    def handle(self, *args, now=None, batch_size=None, **options):
         result = renewals_run(now=now or timezone.now(), batch_size=batch_size)
         self.stdout.write(
             f"renewed {result['renewed']} period(s), retried {result['retried']} invoice(s), "
