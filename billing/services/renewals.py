@@ -16,7 +16,6 @@ due with an open invoice that is retried later; it never takes seats away.
 """
 
 import logging
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import transaction
@@ -24,15 +23,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Account, AuditVerb
 from accounts.services import audit_record
-from billing.catalogue import (
-    SeatNotForSaleError,
-    catalogue_get,
-    enabled_seat_types,
-    included_core_seats,
-    period_price_cents,
-    seat_price_cents,
-    tier_offer_get,
-)
+from billing.catalogue import catalogue_get, enabled_seat_types, included_core_seats
 from billing.errors import BillingError
 from billing.gateway import gateway_get
 from billing.models import (
@@ -47,7 +38,7 @@ from billing.models import (
     SubscriptionStatus,
 )
 from billing.periods import period_end
-from seats.catalogue import SEAT_RULES
+from billing.services.renewal_prices import renewal_lines
 from seats.models import LedgerReason, SeatPool
 from seats.services import billing_admins_notify, seat_ledger_append, seat_pools_sync
 
@@ -60,73 +51,6 @@ RETRY_DELAYS = (timedelta(hours=6), timedelta(days=1), timedelta(days=2))
 def retry_delay(attempts: int) -> timedelta:
     """Delay before the next charge attempt after `attempts` failed ones (1 = the first)."""
     return RETRY_DELAYS[min(attempts, len(RETRY_DELAYS)) - 1]
-
-
-@dataclass(frozen=True)
-class Line:
-    description: str
-    quantity: int
-    unit_cents: int
-
-    @property
-    def amount_cents(self) -> int:
-        return self.quantity * self.unit_cents
-
-
-# A plan as renewal prices it: the interval, the items as (kind, product, tier, quantity), and
-# the seats bought as (seat type, purchased). Subscriptions on the same plan cost the same.
-Plan = tuple[str, tuple[tuple[str, str, str, int], ...], tuple[tuple[str, int], ...]]
-
-
-def renewal_plan(*, subscription: Subscription, items, pools: list[SeatPool]) -> Plan:
-    """The plan the next period of `subscription` is priced on: its `items` (in their order)
-    and its `pools` as they will be (their purchased counts)."""
-    return (
-        subscription.interval,
-        tuple((item.kind, item.product, item.tier, item.quantity) for item in items),
-        tuple((pool.seat_type, pool.purchased) for pool in pools),
-    )
-
-
-def plan_lines(plan: Plan) -> list[Line]:
-    """What a period of this plan costs: each hub's tier, each add-on, and the purchased
-    seats, at catalogue prices, in the active language."""
-    catalogue = catalogue_get()
-    interval, items, seats = plan
-    lines = []
-    hubs = {product: tier for kind, product, tier, _quantity in items if kind == ItemKind.HUB}
-    for kind, product, tier, quantity in items:
-        if kind == ItemKind.HUB:
-            offer = tier_offer_get(product, tier)
-            if offer.price_cents:
-                name = catalogue.hubs[offer.hub].name
-                lines.append(
-                    Line(
-                        f"{name} {offer.label}", 1, period_price_cents(offer.price_cents, interval)
-                    )
-                )
-        else:
-            addon = catalogue.addons[product]
-            lines.append(
-                Line(addon.name, quantity, period_price_cents(addon.price_cents, interval))
-            )
-    for seat_type, purchased in seats:
-        if purchased == 0:
-            continue
-        try:
-            unit = seat_price_cents(hubs.items(), seat_type)
-        except SeatNotForSaleError:
-            continue
-        label = SEAT_RULES[seat_type].label
-        lines.append(Line(str(label), purchased, period_price_cents(unit, interval)))
-    return lines
-
-
-def renewal_lines(*, subscription: Subscription, pools: list[SeatPool]) -> list[Line]:
-    """What the next period costs: each hub's tier, each add-on, and the purchased seats."""
-    return plan_lines(
-        renewal_plan(subscription=subscription, items=subscription.items.all(), pools=pools)
-    )
 
 
 def renewal_charge_key(*, subscription_id: int, period_start: datetime) -> str:
