@@ -378,7 +378,7 @@ def test_each_billing_admin_is_told_as_they_chose_with_one_email_task_per_batch(
 @pytest.mark.django_db(transaction=True)
 def test_two_runs_at_once_split_the_work_and_renew_each_subscription_once(provider):
     subscriptions = [subscribe(f"Customer {i}") for i in range(12)]
-    provider.delay_seconds = 0.05  # charging takes long enough for the batches to overlap
+    provider.delay_seconds = 0.1  # charging takes long enough for the batches to overlap
 
     first, second = run_together([lambda: renewals_run(now=RENEWAL, batch_size=3)] * 2)
 
