@@ -16,9 +16,13 @@ class Channel(models.TextChoices):
     IN_APP = "in_app", _("In the app")
 
 
+# Read once: an enum's `.values` builds a new list at every call, and this runs per member.
+_KINDS, _CHANNELS = tuple(NotificationKind.values), tuple(Channel.values)
+
+
 def notification_preferences(stored: dict) -> dict[str, dict[str, bool]]:
     """Every kind and channel, with what the member chose; anything unchosen is on."""
     return {
-        kind: {channel: bool(stored.get(kind, {}).get(channel, True)) for channel in Channel.values}
-        for kind in NotificationKind.values
+        kind: {channel: bool(stored.get(kind, {}).get(channel, True)) for channel in _CHANNELS}
+        for kind in _KINDS
     }

@@ -1,5 +1,6 @@
 """Reads shared by pages and services of the accounts floor."""
 
+from collections.abc import Iterable
 from datetime import timedelta
 
 from django.db.models import Q, QuerySet
@@ -87,14 +88,36 @@ def notification_list(*, membership: Membership, limit: int = 20) -> list[Notifi
     return list(Notification.objects.filter(membership=membership)[:limit])
 
 
-def billing_admins(*, account: Account) -> QuerySet[Membership]:
+def _billing_admin_filter() -> Q:
     """Active members who may manage billing: super admins and holders of "Edit billing"."""
     holds_billing = Q(**{f"permissions__{AccountPermission.BILLING}": ON})
+    return Q(status=MembershipStatus.ACTIVE) & (Q(is_super_admin=True) | holds_billing)
+
+
+def billing_admins(*, account: Account) -> QuerySet[Membership]:
+    """Active members who may manage billing: super admins and holders of "Edit billing"."""
     return (
-        Membership.objects.filter(account=account, status=MembershipStatus.ACTIVE)
-        .filter(Q(is_super_admin=True) | holds_billing)
+        Membership.objects.filter(account=account)
+        .filter(_billing_admin_filter())
         .select_related("user", "account")
     )
+
+
+def billing_admins_by_account(*, account_ids: Iterable[int]) -> dict[int, list[Membership]]:
+    """The billing admins of many accounts in one query, by account id (every id is a key).
+
+    Only what notifying them needs (id, account, notification settings): any other field would
+    be read with a query of its own.
+    """
+    admins: dict[int, list[Membership]] = {account_id: [] for account_id in account_ids}
+    for membership in (
+        Membership.objects.filter(account_id__in=list(admins))
+        .filter(_billing_admin_filter())
+        .only("pk", "account_id", "notification_settings")
+        .order_by("account_id", "pk")
+    ):
+        admins[membership.account_id].append(membership)
+    return admins
 
 
 def invitation_state_filter(state: str, *, now) -> Q:

@@ -1,6 +1,7 @@
 """Every write of the accounts floor. Keyword-only, one transaction per top-level service."""
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -49,7 +50,15 @@ def audit_record(
     return event
 
 
-def audit_events_record(
+def audit_events_record(*, events: Sequence[AuditEvent]) -> list[AuditEvent]:
+    """Append many audit events (built by the caller, unsaved) in one INSERT. Runs inside the
+    caller's transaction; for work that changes many members or accounts at once (a batch of
+    new users, the renewal batches)."""
+    rows_insert(events)
+    return list(events)
+
+
+def member_audit_events_record(
     *,
     account: Account,
     actor: User | None,
@@ -58,7 +67,7 @@ def audit_events_record(
     after: Any = None,
     now: datetime | None = None,
 ) -> list[AuditEvent]:
-    """Append one audit event per target, all alike but for the target, with one insert.
+    """Append one audit event per member, all alike but for the member, with one insert.
 
     Runs inside the caller's transaction.
     """
@@ -75,8 +84,7 @@ def audit_events_record(
         )
         for target in targets
     ]
-    rows_insert(events)
-    return events
+    return audit_events_record(events=events)
 
 
 def rows_insert(rows: Sequence[models.Model]) -> None:
@@ -286,6 +294,45 @@ def notify(
     if choice["email"]:
         task_after_commit(notification_email_task, membership.pk, str(text), url)
     return notification
+
+
+@dataclass(frozen=True)
+class Notice:
+    """One message for one member, as `notify` takes it."""
+
+    membership: Membership
+    kind: str
+    text: str
+    url: str = ""
+
+
+def members_notify(*, notices: Sequence[Notice], now: datetime) -> list[Notification]:
+    """`notify` for many members at once, each as their preferences say: the in-app
+    notifications in one INSERT, and every email in one background task after commit (one
+    message on the broker instead of one per email). Runs inside the caller's transaction.
+    """
+    from accounts.tasks import notification_emails_task
+
+    in_app, emails = [], []
+    for notice in notices:
+        choice = notification_preferences(notice.membership.notification_settings).get(
+            notice.kind, {"email": True, "in_app": True}
+        )
+        if choice["in_app"]:
+            in_app.append(
+                Notification(
+                    membership=notice.membership,
+                    kind=notice.kind,
+                    text=notice.text,
+                    url=notice.url,
+                    created_at=now,
+                )
+            )
+        if choice["email"]:
+            emails.append([notice.membership.pk, str(notice.text), notice.url])
+    if emails:
+        task_after_commit(notification_emails_task, emails)
+    return Notification.objects.bulk_create(in_app)
 
 
 def notifications_mark_read(*, membership: Membership, now: datetime) -> int:

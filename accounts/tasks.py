@@ -10,7 +10,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from accounts.emails import email_send
-from accounts.models import User
+from accounts.models import Membership, MembershipStatus, User
 
 logger = logging.getLogger(__name__)
 
@@ -46,24 +46,59 @@ def password_reset_email_task(user_id: int) -> bool:
     return True
 
 
-@shared_task(**MAIL_RETRY)
-def notification_email_task(membership_id: int, text: str, url: str) -> bool:
-    """Email a notification to a member (active, or just deactivated: they are told so)."""
-    from accounts.models import Membership, MembershipStatus
-
-    membership = (
-        Membership.objects.select_related("user", "account")
-        .filter(
-            pk=membership_id,
+def _notified_members(membership_ids: list[int]) -> dict[int, Membership]:
+    """The members who may still be emailed a notification: active, or just deactivated (they
+    are told so); anyone else (removed, back to invited) is not."""
+    return {
+        membership.pk: membership
+        for membership in Membership.objects.select_related("user", "account").filter(
+            pk__in=membership_ids,
             status__in=[MembershipStatus.ACTIVE, MembershipStatus.DEACTIVATED],
         )
-        .first()
-    )
-    if membership is None:
-        return False
+    }
+
+
+def _notification_email_send(membership: Membership, text: str, url: str) -> None:
     email_send(
         to=membership.user.email,
         template="notification",
         context={"membership": membership, "text": text, "url": url},
     )
+
+
+@shared_task(**MAIL_RETRY)
+def notification_email_task(membership_id: int, text: str, url: str) -> bool:
+    """Email a notification to a member (active, or just deactivated: they are told so)."""
+    membership = _notified_members([membership_id]).get(membership_id)
+    if membership is None:
+        return False
+    _notification_email_send(membership, text, url)
     return True
+
+
+@shared_task
+def notification_emails_task(notices: list[list]) -> int:
+    """Email many notifications ([membership id, text, url] each) queued by one transaction.
+
+    The members are re-read (one query) and checked as `notification_email_task` checks them.
+    If the mail server fails, that notice and the ones after it are handed to
+    `notification_email_task`, one task each with its own retries: a retry never sends again
+    what already left. Returns how many were sent here.
+    """
+    members = _notified_members([membership_id for membership_id, _text, _url in notices])
+    sent = 0
+    for index, (membership_id, text, url) in enumerate(notices):
+        membership = members.get(membership_id)
+        if membership is None:
+            continue
+        try:
+            _notification_email_send(membership, text, url)
+        except MAIL_RETRY["autoretry_for"]:
+            logger.warning(
+                "mail server failed; %s notification(s) left to retry", len(notices) - index
+            )
+            for rest in notices[index:]:
+                notification_email_task.delay(*rest)
+            return sent
+        sent += 1
+    return sent

@@ -31,8 +31,8 @@ from accounts.models import (
 )
 from accounts.notifications import NotificationKind
 from accounts.services import (
-    audit_events_record,
     audit_record,
+    member_audit_events_record,
     notify,
     rows_insert,
     users_get_or_create,
@@ -180,7 +180,7 @@ def members_invite(
     # would cost a query each per person: the database enforces them on insert.
     memberships[0].full_clean(exclude=_MEMBERSHIP_RELATIONS, validate_constraints=False)
     rows_insert(memberships)
-    audit_events_record(
+    member_audit_events_record(
         account=account,
         actor=actor,
         verb=AuditVerb.MEMBER_ADDED,

@@ -5,10 +5,11 @@ Membership. Two admins assigning the last seat at the same moment therefore queu
 row, and the second one counts the first one's seat.
 """
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -27,8 +28,8 @@ from accounts.models import (
     User,
 )
 from accounts.notifications import NotificationKind
-from accounts.selectors import billing_admins
-from accounts.services import audit_record, notify, user_get_or_create
+from accounts.selectors import billing_admins, billing_admins_by_account
+from accounts.services import Notice, audit_record, members_notify, notify, user_get_or_create
 from seats.access import permissions_grant_check
 from seats.catalogue import (
     PAID_SEAT_TYPES,
@@ -70,6 +71,39 @@ def seat_ledger_append(
     return entry
 
 
+def seat_pools_renew(*, pools: Sequence[SeatPool], now: datetime) -> list[SeatPool]:
+    """At renewal, each pool's next-period count becomes its count (purchased =
+    purchased_at_renewal: the scheduled removals take effect), set-wise for many accounts.
+
+    One UPDATE for the pools whose counts differ and one INSERT of their RENEWAL ledger rows;
+    a pool without a scheduled removal is left alone. The objects are updated in memory too.
+    Returns the pools that changed. Runs inside the caller's transaction, which holds the
+    accounts' and the pools' locks (billing's renewal batch).
+    """
+    changed = [pool for pool in pools if pool.purchased != pool.purchased_at_renewal]
+    if not changed:
+        return []
+    updated_at = timezone.now()  # what `auto_now` would have written
+    SeatPool.objects.filter(pk__in=[pool.pk for pool in changed]).update(
+        purchased=F("purchased_at_renewal"), updated_at=updated_at
+    )
+    for pool in changed:
+        pool.purchased, pool.updated_at = pool.purchased_at_renewal, updated_at
+    SeatLedgerEntry.objects.bulk_create(
+        SeatLedgerEntry(
+            pool=pool,
+            reason=LedgerReason.RENEWAL,
+            included=pool.included,
+            purchased=pool.purchased,
+            purchased_at_renewal=pool.purchased_at_renewal,
+            actor=None,
+            created_at=now,
+        )
+        for pool in changed
+    )
+    return changed
+
+
 def account_lock(account: Account) -> Account:
     # Serialises every change of who holds a seat in this account (and of its pools).
     return Account.objects.select_for_update().get(pk=account.pk)
@@ -95,6 +129,21 @@ def billing_admins_notify(*, account: Account, text: str, now: datetime | None =
         notify(
             membership=admin, kind=NotificationKind.BILLING, text=text, url=_seats_url(), now=now
         )
+
+
+def billing_admins_notify_many(*, texts: Mapping[int, str], now: datetime) -> None:
+    """`billing_admins_notify` for many accounts at once ({account id: text}): the admins read
+    in one query, told through `members_notify` (one INSERT, one email task after commit)."""
+    url = _seats_url()
+    admins = billing_admins_by_account(account_ids=texts)
+    members_notify(
+        notices=[
+            Notice(membership=admin, kind=NotificationKind.BILLING, text=text, url=url)
+            for account_id, text in texts.items()
+            for admin in admins[account_id]
+        ],
+        now=now,
+    )
 
 
 def _seats_url() -> str:

@@ -11,7 +11,8 @@ from billing.services.changes import (
 from billing.services.checkout import bundle_checkout
 from billing.services.purchases import seats_purchase, seats_purchase_quote
 from billing.services.removals import seat_removal_cancel, seat_removal_schedule
-from billing.services.renewals import invoice_retry, renewals_run, subscription_renew
+from billing.services.renewal_batches import renewals_run
+from billing.services.renewals import invoice_retry, subscription_renew
 from billing.services.sales import sales_request_create
 from billing.services.subscriptions import subscription_start
 

@@ -341,9 +341,10 @@ def quote_build(
 
 
 def member_names(memberships) -> list[str]:
+    """The members' names (or emails), in the Users tab's name order."""
     return [
         m.user.get_full_name().strip() or m.user.email
-        for m in memberships.select_related("user").order_by("user__email")
+        for m in memberships.select_related("user").order_by("sort_name", "id")
     ]
 
 

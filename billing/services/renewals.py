@@ -1,7 +1,12 @@
 """Renewal: at the end of a period, apply scheduled changes, invoice and charge the next one.
 
+This module renews one subscription, one period per transaction (`subscription_renew`), and
+holds what both paths share: the lines, the charge, the texts. The periodic job
+(billing.services.renewal_batches.renewals_run) renews the common case in batches and sends
+the rest here.
+
 Scheduled changes are seat removals (billing.services.removals) and the downgrades, removals
-and interval switch of billing.services.changes; a subscription whose auto-renewal was
+and interval switch of billing.services.checkout; a subscription whose auto-renewal was
 cancelled ends instead (status canceled, nothing charged).
 
 Once per period: the renewal invoice is unique per (subscription, period start), and the
@@ -11,7 +16,6 @@ due with an open invoice that is retried later; it never takes seats away.
 """
 
 import logging
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import transaction
@@ -19,15 +23,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Account, AuditVerb
 from accounts.services import audit_record
-from billing.catalogue import (
-    SeatNotForSaleError,
-    catalogue_get,
-    enabled_seat_types,
-    included_core_seats,
-    period_price_cents,
-    seat_price_cents,
-    tier_offer_get,
-)
+from billing.catalogue import catalogue_get, enabled_seat_types, included_core_seats
 from billing.errors import BillingError
 from billing.gateway import gateway_get
 from billing.models import (
@@ -42,8 +38,7 @@ from billing.models import (
     SubscriptionStatus,
 )
 from billing.periods import period_end
-from billing.selectors import subscription_hub_tiers
-from seats.catalogue import SEAT_RULES
+from billing.services.renewal_prices import renewal_lines
 from seats.models import LedgerReason, SeatPool
 from seats.services import billing_admins_notify, seat_ledger_append, seat_pools_sync
 
@@ -58,74 +53,95 @@ def retry_delay(attempts: int) -> timedelta:
     return RETRY_DELAYS[min(attempts, len(RETRY_DELAYS)) - 1]
 
 
-@dataclass(frozen=True)
-class Line:
-    description: str
-    quantity: int
-    unit_cents: int
-
-    @property
-    def amount_cents(self) -> int:
-        return self.quantity * self.unit_cents
+def renewal_charge_key(*, subscription_id: int, period_start: datetime) -> str:
+    """What a renewal charge pays for: the period, not the invoice row. A run killed after the
+    provider took the money rolls the invoice back, and the next run's new invoice must not
+    pay again."""
+    return f"renewal:{subscription_id}:{period_start.isoformat()}"
 
 
-def renewal_lines(*, subscription: Subscription, pools: list[SeatPool]) -> list[Line]:
-    """What the next period costs: each hub's tier, each add-on, and the purchased seats."""
-    catalogue = catalogue_get()
-    interval = subscription.interval
-    lines = []
-    hubs = subscription_hub_tiers(subscription)
-    for item in subscription.items.all():
-        if item.kind == ItemKind.HUB:
-            offer = tier_offer_get(item.product, item.tier)
-            if offer.price_cents:
-                name = catalogue.hubs[offer.hub].name
-                lines.append(
-                    Line(
-                        f"{name} {offer.label}", 1, period_price_cents(offer.price_cents, interval)
-                    )
-                )
-        else:
-            addon = catalogue.addons[item.product]
-            lines.append(
-                Line(addon.name, item.quantity, period_price_cents(addon.price_cents, interval))
-            )
-    for pool in pools:
-        if pool.purchased == 0:
-            continue
-        try:
-            unit = seat_price_cents(hubs.items(), pool.seat_type)
-        except SeatNotForSaleError:
-            continue
-        label = SEAT_RULES[pool.seat_type].label
-        lines.append(Line(str(label), pool.purchased, period_price_cents(unit, interval)))
-    return lines
-
-
-def _charge(*, account: Account, invoice: Invoice, key: str) -> bool:
-    """Charge an invoice on the card on file; False (and nothing raised) when it can't be paid.
+def card_charge(
+    *,
+    card_token: str | None,
+    amount_cents: int,
+    currency: str,
+    key: str,
+    period_start: datetime,
+    period_end: datetime,
+) -> str | None:
+    """Charge the card on file (its gateway token; None: there is none); the charge id, or
+    None (nothing raised) when it can't be paid.
 
     The idempotency key names what is paid for (`key`) and the card: the same charge asked
     again — a retry after a timeout, a job killed after the provider took the money — can never
     be taken twice, and a new card is a new request that the provider does not answer with the
-    old card's decline.
+    old card's decline. Anything but a BillingError (a bug, a gateway that breaks its
+    contract) is raised.
     """
-    card = CardOnFile.objects.filter(account=account).first()
-    if card is None:
-        return False
+    if card_token is None:
+        return None
     try:
         charge = gateway_get().charge(
-            card_token=card.gateway_token,
-            amount_cents=invoice.total_cents,
-            currency=invoice.currency,
-            idempotency_key=f"{key}:{card.gateway_token}",
-            description=f"seatmgr {invoice.period_start.date()} - {invoice.period_end.date()}",
+            card_token=card_token,
+            amount_cents=amount_cents,
+            currency=currency,
+            idempotency_key=f"{key}:{card_token}",
+            description=f"seatmgr {period_start.date()} - {period_end.date()}",
         )
     except BillingError as failure:
-        logger.info("charge for invoice %s failed: %s", invoice.pk, failure.code)
+        logger.info("charge %s failed: %s", key, failure.code)
+        return None
+    return charge.id
+
+
+def _charge(*, account: Account, invoice: Invoice, key: str) -> bool:
+    """Charge an invoice on the account's card; False (and nothing raised) when it can't be
+    paid. See `card_charge`."""
+    charge_id = card_charge(
+        card_token=CardOnFile.objects.filter(account=account)
+        .values_list("gateway_token", flat=True)
+        .first(),
+        amount_cents=invoice.total_cents,
+        currency=invoice.currency,
+        key=key,
+        period_start=invoice.period_start,
+        period_end=invoice.period_end,
+    )
+    if charge_id is None:
         return False
-    invoice.charge_id = charge.id
+    invoice.charge_id = charge_id
     return True
+
+
+def renewal_audit_after(*, start: datetime, end: datetime, invoice: Invoice, paid: bool) -> dict:
+    """What the SUBSCRIPTION_RENEWED audit event records."""
+    return {
+        "period_start": start.isoformat(),
+        "period_end": end.isoformat(),
+        "invoice": invoice.number,
+        "paid": paid,
+    }
+
+
+def renewal_notice_templates() -> dict[bool, str]:
+    """What the billing admins are told about a renewal, paid (True) or not (False), in the
+    active language, to be filled in by `renewal_notice_text`."""
+    return {
+        True: _("Your subscription renewed until %(end)s; invoice %(number)s was paid."),
+        False: _(
+            "Your subscription renewed until %(end)s, but invoice %(number)s could not be "
+            "charged. Update the card on file; we'll try again. Nobody loses a seat."
+        ),
+    }
+
+
+def renewal_notice_text(
+    *, end: datetime, invoice: Invoice, paid: bool, templates: dict[bool, str] | None = None
+) -> str:
+    """What the billing admins are told about a renewal, paid or not (`templates`: those of
+    `renewal_notice_templates`, when a batch has already translated them)."""
+    templates = templates or renewal_notice_templates()
+    return templates[paid] % {"end": end.date().isoformat(), "number": invoice.number}
 
 
 def _renew_one_period(*, subscription_id: int, now: datetime) -> bool:
@@ -179,12 +195,10 @@ def _renew_one_period(*, subscription_id: int, now: datetime) -> bool:
             )
             for line in lines
         )
-        # The period, not the invoice row, names the charge: a run killed after the provider took
-        # the money rolls the invoice back, and the next run's new invoice must not pay again.
         paid = invoice.total_cents == 0 or _charge(
             account=account,
             invoice=invoice,
-            key=f"renewal:{subscription.pk}:{start.isoformat()}",
+            key=renewal_charge_key(subscription_id=subscription.pk, period_start=start),
         )
         if paid:
             invoice.status, invoice.paid_at = InvoiceStatus.PAID, now
@@ -207,24 +221,12 @@ def _renew_one_period(*, subscription_id: int, now: datetime) -> bool:
             account=account,
             actor=None,
             verb=AuditVerb.SUBSCRIPTION_RENEWED,
-            after={
-                "period_start": start.isoformat(),
-                "period_end": end.isoformat(),
-                "invoice": invoice.number,
-                "paid": paid,
-            },
+            after=renewal_audit_after(start=start, end=end, invoice=invoice, paid=paid),
             now=now,
         )
-        if paid:
-            text = _("Your subscription renewed until %(end)s; invoice %(number)s was paid.")
-        else:
-            text = _(
-                "Your subscription renewed until %(end)s, but invoice %(number)s could not be "
-                "charged. Update the card on file; we'll try again. Nobody loses a seat."
-            )
         billing_admins_notify(
             account=account,
-            text=text % {"end": end.date().isoformat(), "number": invoice.number},
+            text=renewal_notice_text(end=end, invoice=invoice, paid=paid),
             now=now,
         )
         return True
@@ -366,24 +368,3 @@ def invoices_due_for_retry(*, now: datetime) -> list[int]:
         .order_by("next_attempt_at", "id")
         .values_list("pk", flat=True)
     )
-
-
-def renewals_run(*, now: datetime) -> dict[str, int]:
-    """The periodic job: renew what is due and retry unpaid invoices, one failure at a time.
-
-    One subscription's failure is logged and does not stop the others.
-    """
-    result = {"renewed": 0, "failed": 0, "retried": 0}
-    for subscription_id in subscriptions_due(now=now):
-        try:
-            result["renewed"] += subscription_renew(subscription_id=subscription_id, now=now)
-        except Exception:
-            result["failed"] += 1
-            logger.exception("renewal of subscription %s failed", subscription_id)
-    for invoice_id in invoices_due_for_retry(now=now):
-        try:
-            result["retried"] += invoice_retry(invoice_id=invoice_id, now=now)
-        except Exception:
-            result["failed"] += 1
-            logger.exception("retry of invoice %s failed", invoice_id)
-    return result

@@ -44,7 +44,6 @@ from billing.services import (
     subscription_renew,
     subscription_start,
 )
-from billing.services import renewals as renewals_module
 from billing.tasks import renewals_run_task
 from seats.models import LedgerReason, SeatLedgerEntry, SeatPool
 from tests.factories import AccountFactory, InvoiceFactory, MembershipFactory
@@ -77,18 +76,46 @@ class RecordingGateway(TestGateway):
         return charge
 
 
+class BreakingGateway(RecordingGateway):
+    """The recording test mode, except that charging a card marked broken raises something no
+    gateway should (a bug, a client library crashing): an unexpected failure, not a decline."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.broken_tokens: set[str] = set()
+
+    def break_card_of(self, subscription: Subscription) -> None:
+        self.broken_tokens.add(
+            CardOnFile.objects.get(account=subscription.account_id).gateway_token
+        )
+
+    def charge(self, **kwargs):
+        if kwargs["card_token"] in self.broken_tokens:
+            raise RuntimeError("the provider's client library crashed")
+        return super().charge(**kwargs)
+
+
 @pytest.fixture(autouse=True)
 def clock(time_machine):
     time_machine.move_to(NOW, tick=False)
     return time_machine
 
 
-@pytest.fixture
-def provider(settings) -> RecordingGateway:
-    settings.PAYMENT_GATEWAY = f"{__name__}.RecordingGateway"
+def _gateway(settings, name: str):
+    settings.PAYMENT_GATEWAY = f"{__name__}.{name}"
     gateway_get.cache_clear()
     yield gateway_get()
     gateway_get.cache_clear()
+
+
+@pytest.fixture
+def provider(settings) -> RecordingGateway:
+    yield from _gateway(settings, "RecordingGateway")
+
+
+@pytest.fixture
+def breaking_provider(settings) -> BreakingGateway:
+    yield from _gateway(settings, "BreakingGateway")
 
 
 def subscribe(
@@ -393,17 +420,10 @@ def test_after_an_outage_each_missed_period_is_charged_once(subscription, provid
     assert list(provider.taken.values()) == [MONTHLY_TOTAL] * 3
 
 
-def test_one_subscriptions_failure_does_not_stop_the_others(monkeypatch):
+def test_one_subscriptions_failure_does_not_stop_the_others(breaking_provider):
     broken = subscribe("Broken Ltd")
     healthy = subscribe("Initech")
-    renew_for_real = renewals_module.subscription_renew
-
-    def renew_or_fail(*, subscription_id, now, **kwargs):
-        if subscription_id == broken.pk:
-            raise RuntimeError("the database went away")
-        return renew_for_real(subscription_id=subscription_id, now=now, **kwargs)
-
-    monkeypatch.setattr(renewals_module, "subscription_renew", renew_or_fail)
+    breaking_provider.break_card_of(broken)
 
     result = renewals_run(now=RENEWAL)
 
@@ -578,11 +598,27 @@ def test_the_command_refuses_a_time_it_cannot_read(subscription):
     assert renewal_invoices(subscription) == []
 
 
-def test_the_command_fails_when_a_renewal_failed(subscription, monkeypatch):
-    def fail(**kwargs):
-        raise RuntimeError("the database went away")
+def test_the_command_renews_in_batches_of_the_given_size(subscription):
+    others = [subscribe(f"Customer {i}") for i in range(2)]
+    out = StringIO()
 
-    monkeypatch.setattr(renewals_module, "subscription_renew", fail)
+    call_command(
+        "renew_subscriptions", "--now", "2027-02-01T00:00:00Z", "--batch-size", "2", stdout=out
+    )
+
+    assert out.getvalue().strip() == "renewed 3 period(s), retried 0 invoice(s), 0 failure(s)"
+    assert all(period(s) == (RENEWAL, NEXT_RENEWAL) for s in [subscription, *others])
+
+
+def test_the_command_refuses_a_batch_size_below_one(subscription):
+    with pytest.raises(CommandError, match="--batch-size: '0' is not a whole number of 1 or more"):
+        call_command("renew_subscriptions", "--now", "2027-02-01T00:00:00Z", "--batch-size", "0")
+
+    assert renewal_invoices(subscription) == []
+
+
+def test_the_command_fails_when_a_renewal_failed(subscription, breaking_provider):
+    breaking_provider.break_card_of(subscription)
 
     with pytest.raises(CommandError, match="some renewals failed"):
         call_command("renew_subscriptions", "--now", "2027-02-01T00:00:00Z", stdout=StringIO())

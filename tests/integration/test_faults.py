@@ -391,10 +391,27 @@ def assert_not_renewed_at_all(subscription: Subscription) -> None:
     assert (pool.purchased, pool.purchased_at_renewal) == (2, 1)
 
 
+class SlowGateway(TestGateway):
+    """The test mode at a provider's pace: a few milliseconds a charge, so that a run of 300
+    renewals lasts long enough to be killed half-way. Named by PAYMENT_GATEWAY."""
+
+    def charge(self, **kwargs):
+        time.sleep(0.005)
+        return super().charge(**kwargs)
+
+
 def test_a_renewal_run_killed_half_way_is_completed_by_the_next_run_once_each(manage_py):
     subscriptions = subscriptions_due(300)
 
-    first = manage_py("renew_subscriptions", "--now", RENEWAL)
+    # Batches of 10 subscriptions, each batch one transaction.
+    first = manage_py(
+        "renew_subscriptions",
+        "--now",
+        RENEWAL,
+        "--batch-size",
+        "10",
+        env={"PAYMENT_GATEWAY": f"{__name__}.SlowGateway"},
+    )
     deadline = time.monotonic() + 30
     while Invoice.objects.filter(kind=InvoiceKind.RENEWAL).count() < 30:
         assert first.poll() is None, f"the run ended before it was killed: {first.communicate()}"
@@ -407,8 +424,9 @@ def test_a_renewal_run_killed_half_way_is_completed_by_the_next_run_once_each(ma
 
     renewed = {i.subscription_id for i in Invoice.objects.filter(kind=InvoiceKind.RENEWAL)}
     assert 30 <= len(renewed) < len(subscriptions), "the kill did not land half-way"
+    assert len(renewed) % 10 == 0, f"{len(renewed)} renewed: a batch was half-written"
     for subscription in subscriptions:
-        # Whole or not at all: one transaction per period.
+        # Whole or not at all: one transaction per batch.
         if subscription.pk in renewed:
             assert_renewed_once(subscription)
         else:
@@ -462,14 +480,22 @@ def test_a_renewal_run_killed_after_the_provider_charged_does_not_charge_that_pe
         "FAULTS_PROVIDER_LEDGER": str(ledger),
     }
 
+    # Batches of 2: the first is committed, the second dies after its first charge.
     first = manage_py(
-        "renew_subscriptions", "--now", RENEWAL, env={**provider, "FAULTS_DIE_AFTER_CHARGES": "3"}
+        "renew_subscriptions",
+        "--now",
+        RENEWAL,
+        "--batch-size",
+        "2",
+        env={**provider, "FAULTS_DIE_AFTER_CHARGES": "3"},
     )
     output, _ = first.communicate(timeout=60)
     assert first.returncode == -signal.SIGKILL, output
     # The provider took the third period's money; its invoice died with the transaction.
     assert len(ledger.read_text().splitlines()) == 3
     assert not Invoice.objects.filter(subscription=subscriptions[2]).exists()
+    for subscription in subscriptions[:2]:
+        assert_renewed_once(subscription)
     # The next run pays that period again: only the same idempotency key makes the provider
     # answer with the first charge instead of taking the money twice.
     second = manage_py("renew_subscriptions", "--now", RENEWAL, env=provider)
