@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from django.core.mail import get_connection
 from django.core.mail.backends.base import BaseEmailBackend
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from accounts.emails import email_send
@@ -58,6 +59,9 @@ def invitation_emails_send(*, invitation_ids: Sequence[int]) -> EmailsOutcome:
         "membership__account", "membership__user", "created_by"
     ).in_bulk(invitation_ids)
     outcome = EmailsOutcome()
+    # Still sendable: built once for the chunk (the filter costs more to build than to run),
+    # with the chunk's start as "now" for expiry; each email's UPDATE applies it to its row.
+    unsent = Invitation.objects.filter(invitations_unsent_q(now=timezone.now()))
     connection = get_connection()
     try:
         for index, invitation_id in enumerate(invitation_ids):
@@ -66,7 +70,9 @@ def invitation_emails_send(*, invitation_ids: Sequence[int]) -> EmailsOutcome:
                 logger.info("invitation %s not sent: it no longer exists", invitation_id)
                 continue
             try:
-                if _invitation_email_send(invitation=invitation, connection=connection):
+                if _invitation_email_send(
+                    invitation=invitation, unsent=unsent, connection=connection
+                ):
                     outcome.sent.append(invitation_id)
             except MAIL_ERRORS as error:
                 outcome.unsent = [*invitation_ids[index + 1 :], invitation_id]
@@ -83,7 +89,9 @@ def invitation_emails_send(*, invitation_ids: Sequence[int]) -> EmailsOutcome:
     return outcome
 
 
-def _invitation_email_send(*, invitation: Invitation, connection: BaseEmailBackend) -> bool:
+def _invitation_email_send(
+    *, invitation: Invitation, unsent: QuerySet[Invitation], connection: BaseEmailBackend
+) -> bool:
     now = timezone.now()
     if invitation.membership.status != MembershipStatus.INVITED:
         logger.info("invitation %s not sent: the member is no longer invited", invitation.pk)
@@ -93,9 +101,7 @@ def _invitation_email_send(*, invitation: Invitation, connection: BaseEmailBacke
         # Marking it sent locks the row and checks it again as it is then: a concurrent send,
         # acceptance or revocation of this invitation has committed, or waits until this
         # transaction has. Nothing marked: nothing to send.
-        marked = Invitation.objects.filter(invitations_unsent_q(now=now), pk=invitation.pk).update(
-            token_hash=token_hash(token), sent_at=now
-        )
+        marked = unsent.filter(pk=invitation.pk).update(token_hash=token_hash(token), sent_at=now)
         if not marked:
             logger.info("invitation %s not sent: already sent or no longer usable", invitation.pk)
             return False
