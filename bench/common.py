@@ -116,6 +116,13 @@ class Result:
         op, bound = self.target
         return self.ratio <= bound if op == "<=" else self.ratio >= bound
 
+    @property
+    def ratio_text(self) -> str:
+        """The ratio to two decimals, or three where two would round it onto its target (a
+        0.298 shown as "0.30" beside "not met" reads as a contradiction)."""
+        text = f"{self.ratio:.2f}"
+        return f"{self.ratio:.3f}" if float(text) == self.target[1] else text
+
 
 def median(values: list[float]) -> float:
     return statistics.median(values)

@@ -76,7 +76,7 @@ def _table(results: list[Result]) -> list[str]:
         op, bound = r.target
         lines.append(
             f"| `{r.name}` | {r.baseline_label}: {_value(r, r.baseline)} "
-            f"| {r.measured_label}: {_value(r, r.measured)} | **{r.ratio:.2f}** "
+            f"| {r.measured_label}: {_value(r, r.measured)} | **{r.ratio_text}** "
             f"| {op} {bound:g} | {'yes' if r.met else '**no**'} |"
         )
     return lines
@@ -169,8 +169,10 @@ def write(
         "and uses Redis db 13 (`BENCH_BROKER_URL`). Options: `--keep-db` keeps the database "
         "for a look at the data (EXPLAIN, psql), `--only name1,name2` runs some benchmarks, "
         "`--write-docs` lets a quick run write this file, `--report-only` rewrites it from the "
-        "last run's saved numbers (bench/out/last-run.json) without measuring. Only one run at "
-        "a time: a second one exits (PostgreSQL advisory lock). The processes run with "
+        "last run's saved numbers (bench/out/last-run.json) without measuring. One run at a "
+        "time per benchmark database: a second one exits (PostgreSQL advisory lock); runs on "
+        "databases of their own may overlap, but then share the cores and measure each other. "
+        "The processes run with "
         "`DJANGO_SETTINGS_MODULE=seatmgr.settings` and `DEBUG=0`, `AXES_ENABLED=0`, "
         "`STATICFILES_STORAGE=django.contrib.staticfiles.storage.StaticFilesStorage`, "
         "`CELERY_BROKER_URL=redis://127.0.0.1:6379/13`; the admin comparison and the load "

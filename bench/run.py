@@ -84,7 +84,7 @@ def _report_only(args) -> int:
     path = VAR / "performance-quick.md" if data["quick"] else ROOT / "docs" / "performance.md"
     report.write(path, results=results, failures=data["failures"], ctx=ctx, facts=data["facts"])
     for result in results:
-        print(f"{result.name}: {result.ratio:.2f}")
+        print(f"{result.name}: {result.ratio_text}")
     print(f"report: {path}", file=sys.stderr)
     return 0
 
@@ -141,7 +141,7 @@ def main() -> int:
             result.extras["load_average_1m"] = f"{load_before:.1f} to {os.getloadavg()[0]:.1f}"
             results.append(result)
             ctx.load_seconds[f"{module.NAME}_total"] = time.perf_counter() - began
-            print(f"{result.name}: {result.ratio:.2f}", flush=True)
+            print(f"{result.name}: {result.ratio_text}", flush=True)
             facts = ", ".join(f"{k}={v}" for k, v in result.extras.items())
             print(f"  {facts}", file=sys.stderr, flush=True)
         facts = report.machine_facts(server_facts())
@@ -157,7 +157,7 @@ def main() -> int:
         verdict = "met" if result.met else "NOT met"
         op, bound = result.target
         print(
-            f"{result.name}: {result.ratio:.2f} (target {op} {bound:g}: {verdict})",
+            f"{result.name}: {result.ratio_text} (target {op} {bound:g}: {verdict})",
             file=sys.stderr,
         )
     if (args.quick or only) and not args.write_docs:
