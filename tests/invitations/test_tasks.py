@@ -511,3 +511,45 @@ def test_a_swept_email_carries_a_link_that_works(admin, clock, django_capture_on
 
     invitation.refresh_from_db()
     assert invitation.accepted_at is not None
+
+
+# --- Marking an invitation sent ------------------------------------------------------------------
+
+
+def test_marking_sent_takes_exactly_the_invitations_that_may_still_be_sent():
+    """invitations.emails.MARK_SENT_SQL is invitations_unsent_q written out for speed: the two
+    must agree on every state an invitation can be in."""
+    from django.db import transaction
+
+    from invitations.emails import invitation_mark_sent
+    from invitations.services import invitations_unsent_q
+    from tests.factories import InvitationFactory
+
+    day = timedelta(days=1)
+    states = {
+        "fresh": InvitationFactory(token_hash=None),
+        "sent": InvitationFactory(sent_at=NOW - day),
+        "accepted": InvitationFactory(token_hash=None, accepted_at=NOW - day),
+        "revoked": InvitationFactory(token_hash=None, revoked_at=NOW - day),
+        "expired": InvitationFactory(
+            token_hash=None, created_at=NOW - 8 * day, expires_at=NOW - day
+        ),
+        "expiring now": InvitationFactory(
+            token_hash=None, created_at=NOW - 7 * day, expires_at=NOW
+        ),
+    }
+    sendable = set(
+        Invitation.objects.filter(invitations_unsent_q(now=NOW)).values_list("pk", flat=True)
+    )
+
+    with transaction.atomic():
+        marked = {
+            name
+            for name, invitation in states.items()
+            if invitation_mark_sent(invitation_id=invitation.pk, token_hash="h" * 64, now=NOW)
+        }
+
+    assert marked == {"fresh"}
+    assert {name for name, i in states.items() if i.pk in sendable} == marked
+    assert Invitation.objects.get(pk=states["fresh"].pk).sent_at == NOW
+    assert Invitation.objects.get(pk=states["sent"].pk).sent_at == NOW - day
