@@ -269,6 +269,13 @@ def member_teams_set(
     return membership
 
 
+def _channels(membership: Membership, kind: str) -> dict[str, bool]:
+    """How this member wants to hear of this kind of thing: {"email": …, "in_app": …}."""
+    return notification_preferences(membership.notification_settings).get(
+        kind, {"email": True, "in_app": True}
+    )
+
+
 def notify(
     *,
     membership: Membership,
@@ -283,9 +290,7 @@ def notify(
     """
     from accounts.tasks import notification_email_task
 
-    choice = notification_preferences(membership.notification_settings).get(
-        kind, {"email": True, "in_app": True}
-    )
+    choice = _channels(membership, kind)
     notification = None
     if choice["in_app"]:
         notification = Notification.objects.create(
@@ -315,9 +320,7 @@ def members_notify(*, notices: Sequence[Notice], now: datetime) -> list[Notifica
 
     in_app, emails = [], []
     for notice in notices:
-        choice = notification_preferences(notice.membership.notification_settings).get(
-            notice.kind, {"email": True, "in_app": True}
-        )
+        choice = _channels(notice.membership, notice.kind)
         if choice["in_app"]:
             in_app.append(
                 Notification(
