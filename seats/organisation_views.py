@@ -1,8 +1,7 @@
 """Teams and the account-wide audit log.
 
-Thin: check permission (member_required), look every object up inside the current account (an
-id from another account is a 404), validate a form, call one service, render or redirect. A
-domain error becomes a message at the field it concerns, never a 500.
+
+Thin views, as seats.pages describes them.
 """
 
 from django.contrib import messages

@@ -1,4 +1,9 @@
-"""Small helpers shared by the organisation pages (Teams, Permission sets, Presets, Audit log)."""
+"""What the organisation pages share (Teams, Permission sets, Presets, Audit log).
+
+Their views are thin: check permission (member_required), look every object up inside the
+current account (an id from another account is a 404), validate a form, call one service,
+render or redirect. A domain error becomes a message at the field it concerns, never a 500.
+"""
 
 from django.core.paginator import Paginator
 
