@@ -1,6 +1,5 @@
 """Teams and the account-wide audit log.
 
-
 Thin views, as seats.pages describes them.
 """
 

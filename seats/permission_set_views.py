@@ -1,6 +1,5 @@
 """Permission sets: the account's own and the built-in ones, their users, copy and delete.
 
-
 Thin views, as seats.pages describes them.
 """
 

@@ -1,6 +1,5 @@
 """Presets: list, create, edit, delete and "Apply to users".
 
-
 Thin views, as seats.pages describes them.
 """
 
