@@ -5,6 +5,10 @@ its token and marked sent, and the email leaves before that transaction commits.
 sent once however often its task runs (a retry, a redelivery, a sweep): whoever comes second
 waits for the lock and finds the row sent. The token is made here, at sending time: it exists
 only in the email, and nothing secret travels through the broker.
+
+A chunk's invitations nearly always share their account, inviter and expiry (members_invite
+makes them together), so the templates are rendered once for each such triple with a stand-in
+token, and each email gets its own token put in its place (InvitationEmails).
 """
 
 import contextlib
@@ -18,7 +22,7 @@ from django.db import connection as db_connection
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.emails import email_send
+from accounts.emails import email_message, email_render
 from accounts.models import MembershipStatus
 from accounts.tasks import MAIL_RETRY
 from invitations.models import Invitation
@@ -51,14 +55,15 @@ def invitation_emails_send(*, invitation_ids: Sequence[int]) -> EmailsOutcome:
     hold up the others on the retry. Any other error is the row's own: it is logged, the row
     stays unsent (the sweep of unsent invitations tries it again) and the chunk goes on.
     """
-    # What the emails say (account, inviter, invitee) and the membership's status, read once
+    # What the emails say (account, inviter) and the membership's status, read once
     # for the chunk. Whether each may still be sent is decided again under its row lock, just
     # before it is sent: sent, accepted, revoked or expired since is seen there; a member
     # deactivated since the chunk began may still get the email, but its link won't open.
-    found = Invitation.objects.select_related(
-        "membership__account", "membership__user", "created_by"
-    ).in_bulk(invitation_ids)
+    found = Invitation.objects.select_related("membership__account", "created_by").in_bulk(
+        invitation_ids
+    )
     outcome = EmailsOutcome()
+    emails = InvitationEmails()
     connection = get_connection()
     try:
         for index, invitation_id in enumerate(invitation_ids):
@@ -67,7 +72,9 @@ def invitation_emails_send(*, invitation_ids: Sequence[int]) -> EmailsOutcome:
                 logger.info("invitation %s not sent: it no longer exists", invitation_id)
                 continue
             try:
-                if _invitation_email_send(invitation=invitation, connection=connection):
+                if _invitation_email_send(
+                    invitation=invitation, emails=emails, connection=connection
+                ):
                     outcome.sent.append(invitation_id)
             except MAIL_ERRORS as error:
                 outcome.unsent = [*invitation_ids[index + 1 :], invitation_id]
@@ -102,7 +109,47 @@ def invitation_mark_sent(*, invitation_id: int, token_hash: str, now) -> bool:
         return cursor.rowcount == 1
 
 
-def _invitation_email_send(*, invitation: Invitation, connection: BaseEmailBackend) -> bool:
+class InvitationEmails:
+    """The invitation email (subject, text, HTML) of each invitation, rendered from
+    templates/emails/invitation.* once per account, inviter and expiry.
+
+    The templates see the account, the inviter, the link and its expiry, and nothing else:
+    what is per invitation is the link's token only. They are rendered with a stand-in token,
+    random and URL-safe like a real one (so escaping leaves it as it is), which each email's
+    own token then replaces. tests/invitations/test_emails.py holds the result to a full
+    render of every email.
+    """
+
+    def __init__(self) -> None:
+        self._rendered: dict[tuple, tuple[str, str, str, str]] = {}
+
+    def render(self, *, invitation: Invitation, token: str) -> tuple[str, str, str]:
+        key = (invitation.membership.account_id, invitation.created_by_id, invitation.expires_at)
+        rendered = self._rendered.get(key)
+        if rendered is None:
+            stand_in = token_new()
+            subject, text, html = email_render(
+                template="invitation",
+                context=invitation_email_context(invitation=invitation, token=stand_in),
+            )
+            rendered = self._rendered[key] = (stand_in, subject, text, html)
+        stand_in, subject, text, html = rendered
+        return subject, text.replace(stand_in, token), html.replace(stand_in, token)
+
+
+def invitation_email_context(*, invitation: Invitation, token: str) -> dict:
+    """What templates/emails/invitation.* are rendered with."""
+    return {
+        "account": invitation.membership.account,
+        "inviter": invitation.created_by,
+        "url": invitation_url(token),
+        "expires_at": invitation.expires_at,
+    }
+
+
+def _invitation_email_send(
+    *, invitation: Invitation, emails: InvitationEmails, connection: BaseEmailBackend
+) -> bool:
     now = timezone.now()
     if invitation.membership.status != MembershipStatus.INVITED:
         logger.info("invitation %s not sent: the member is no longer invited", invitation.pk)
@@ -118,18 +165,9 @@ def _invitation_email_send(*, invitation: Invitation, connection: BaseEmailBacke
         if not marked:
             logger.info("invitation %s not sent: already sent or no longer usable", invitation.pk)
             return False
-        membership = invitation.membership
+        subject, text, html = emails.render(invitation=invitation, token=token)
         connection.open()  # the first email of the chunk connects; the others reuse it
-        email_send(
-            to=invitation.email,
-            template="invitation",
-            context={
-                "account": membership.account,
-                "inviter": invitation.created_by,
-                "invitee": membership.user,
-                "url": invitation_url(token),
-                "expires_at": invitation.expires_at,
-            },
-            connection=connection,
-        )
+        email_message(
+            to=invitation.email, subject=subject, text=text, html=html, connection=connection
+        ).send()
     return True

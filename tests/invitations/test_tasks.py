@@ -14,11 +14,11 @@ from celery.exceptions import Retry
 from django.core import mail
 from django.core.mail.backends.locmem import EmailBackend
 
-from accounts import emails
 from accounts.models import Account, Membership, MembershipStatus, SeatType
 from billing.catalogue import HubCode, TierCode
 from billing.periods import BillingInterval
 from billing.services import subscription_start
+from invitations import emails as sending
 from invitations.models import Invitation
 from invitations.parsing import ParsedPerson
 from invitations.services import (
@@ -394,14 +394,14 @@ def test_an_invitation_that_fails_on_its_own_is_left_to_the_sweep_and_the_chunk_
     a, b, c = invite_without_sending(
         django_capture_on_commit_callbacks, admin, "a@example.com", "b@example.com", "c@example.com"
     )
-    render = emails.email_render
+    build = sending.email_message
 
-    def broken_for_b(*, template, context):
-        if context["invitee"].email == "b@example.com":
-            raise ValueError("a template that can't render this row")
-        return render(template=template, context=context)
+    def broken_for_b(*, to, **parts):
+        if to == "b@example.com":
+            raise ValueError("a message that can't be built for this row")
+        return build(to=to, **parts)
 
-    monkeypatch.setattr(emails, "email_render", broken_for_b)
+    monkeypatch.setattr(sending, "email_message", broken_for_b)
 
     assert invitations_send_task.delay([a.pk, b.pk, c.pk]).get() == 2
 
