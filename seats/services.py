@@ -131,15 +131,15 @@ def billing_admins_notify(*, account: Account, text: str, now: datetime | None =
         )
 
 
-def billing_admins_notify_many(*, texts: Mapping[int, str], now: datetime) -> None:
-    """`billing_admins_notify` for many accounts at once ({account id: text}): the admins read
+def billing_admins_notify_many(*, notices: Sequence[tuple[int, str]], now: datetime) -> None:
+    """`billing_admins_notify` for many texts at once, each (account id, text): the admins read
     in one query, told through `members_notify` (one INSERT, one email task after commit)."""
     url = _seats_url()
-    admins = billing_admins_by_account(account_ids=texts)
+    admins = billing_admins_by_account(account_ids={account_id for account_id, _text in notices})
     members_notify(
         notices=[
             Notice(membership=admin, kind=NotificationKind.BILLING, text=text, url=url)
-            for account_id, text in texts.items()
+            for account_id, text in notices
             for admin in admins[account_id]
         ],
         now=now,

@@ -2,67 +2,67 @@
 
 The common case — one period due, renewing as it is, charged on the card on file — is renewed
 set-wise: a batch locks its accounts, reads what it needs with a constant number of queries,
-computes each invoice with the pure functions of billing.services.renewals, charges each card
-through the gateway, and writes every row with a few bulk statements. Everything else (several
-periods to catch up, changes scheduled for the renewal date, auto-renewal cancelled) goes
-through `subscription_renew`, one subscription and one period per transaction.
+computes each invoice with the pure functions of billing.services.renewal_prices, and writes
+every row with a few bulk statements, each invoice open and not yet tried. Once the batch has
+committed, its invoices are charged with no lock held (billing.services.renewal_charges).
+Everything else (several periods to catch up, changes scheduled for the renewal date,
+auto-renewal cancelled) goes through `subscription_renew`, one subscription and one period per
+transaction.
 
-Once per period, as in the one-by-one path: the batch re-checks under its locks that each
-period is still due, the unique renewal invoice per (subscription, period) backs that up, and
-the charge's idempotency key names the period, so a batch killed after the provider took the
-money and redone by the next run is not charged again.
+Once per period: the batch re-checks under its locks that each period is still due, the
+unique renewal invoice per (subscription, period) backs that up, and the charge's idempotency
+key names the period, so a run killed after the provider took the money and before that was
+recorded is not charged again by the next run.
 """
 
 import logging
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.conf import settings
 from django.db import connection, transaction
 
-from accounts.models import Account, AuditEvent, AuditVerb
-from accounts.services import audit_events_record
+from accounts.models import Account
+from accounts.services import rows_update
 from billing.catalogue import catalogue_get
 from billing.models import (
     LIVE_SUBSCRIPTION_STATUSES,
-    CardOnFile,
     Invoice,
     InvoiceKind,
     InvoiceLine,
-    InvoiceStatus,
     Subscription,
     SubscriptionItem,
-    SubscriptionStatus,
 )
 from billing.periods import period_end
+from billing.services.renewal_charges import (
+    RenewalNotCharged,
+    renewal_invoice_untried,
+    renewal_invoices_charge,
+)
 from billing.services.renewal_prices import Line, Plan, plan_lines, renewal_plan
 from billing.services.renewals import (
-    card_charge,
     invoice_retry,
     invoices_due_for_retry,
-    renewal_audit_after,
-    renewal_charge_key,
-    renewal_notice_templates,
-    renewal_notice_text,
-    retry_delay,
     subscription_renew,
     subscriptions_due,
 )
 from seats.models import SeatPool
-from seats.services import billing_admins_notify_many, seat_pools_renew
+from seats.services import seat_pools_renew
 
 logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
 class BatchOutcome:
-    """What a batch did: the subscriptions it renewed (one period each), and the due ones it
-    left to `subscription_renew` (see `_renews_as_is`)."""
+    """What a batch did: the subscriptions it renewed (one period each), the due ones it left
+    to `subscription_renew` (see `_renews_as_is`), and the invoices it wrote whose charge
+    raised something unexpected (open and untried, for the next run's retry pass)."""
 
     renewed: list[int]
     one_by_one: list[int]
+    not_charged: list[int] = field(default_factory=list)
 
 
 def _renews_as_is(
@@ -87,11 +87,12 @@ def _renews_as_is(
 
 def renewal_batch_run(*, subscription_ids: Sequence[int], now: datetime) -> BatchOutcome:
     """Renew, in one transaction, those of `subscription_ids` that are due by `now` and renew
-    as they are; return which were renewed and which are left to `subscription_renew`.
+    as they are, then charge their invoices; return which were renewed and which are left to
+    `subscription_renew`.
 
-    A declined card is an outcome, not a failure: that subscription goes past due with an open
-    invoice to retry, as in the one-by-one path, and the others renew. Anything unexpected is
-    raised and rolls the whole batch back (the caller then goes one by one).
+    Anything unexpected while renewing is raised and rolls the whole batch back (the caller
+    then goes one by one). Once renewed, the charges' outcomes stay with their subscription:
+    a declined card makes it past due with an open invoice to retry, as in the one-by-one path.
     """
     with transaction.atomic(durable=True):
         # Accounts first, as every seat and billing service locks them: while this batch holds
@@ -150,9 +151,16 @@ def renewal_batch_run(*, subscription_ids: Sequence[int], now: datetime) -> Batc
                 len(subscription_ids) - len(subscriptions),
                 len(subscription_ids),
             )
+        invoice_ids = []
         if batch:
-            _batch_renew(subscriptions=batch, ends=ends, items=items, pools=pools, now=now)
-        return BatchOutcome(renewed=[s.pk for s in batch], one_by_one=one_by_one)
+            invoice_ids = _batch_renew(
+                subscriptions=batch, ends=ends, items=items, pools=pools, now=now
+            )
+    # Committed: the accounts are free again while the provider answers.
+    charged = renewal_invoices_charge(invoice_ids=invoice_ids, now=now)
+    return BatchOutcome(
+        renewed=[s.pk for s in batch], one_by_one=one_by_one, not_charged=charged.failed
+    )
 
 
 def _batch_renew(
@@ -162,15 +170,10 @@ def _batch_renew(
     items: dict[int, list[SubscriptionItem]],
     pools: dict[int, list[SeatPool]],
     now: datetime,
-) -> None:
-    """Renew the locked `subscriptions` (one period each, to `ends`): inside the batch's
-    transaction."""
+) -> list[int]:
+    """Renew the locked `subscriptions` (one period each, to `ends`) inside the batch's
+    transaction; the ids of their invoices, written untried."""
     seat_pools_renew(pools=[p for s in subscriptions for p in pools[s.account_id]], now=now)
-    card_tokens = dict(
-        CardOnFile.objects.filter(account__in=[s.account_id for s in subscriptions]).values_list(
-            "account_id", "gateway_token"
-        )
-    )
     currency = catalogue_get().currency
     invoices, lines = [], []
     priced: dict[Plan, list[Line]] = {}  # most subscriptions share a plan with others
@@ -184,43 +187,23 @@ def _batch_renew(
         if plan not in priced:
             priced[plan] = plan_lines(plan)
         invoice_lines = priced[plan]
-        total = sum(line.amount_cents for line in invoice_lines)
-        # Charged before the invoice row exists (the one-by-one path inserts it first): safe,
-        # since this transaction holds the subscription and has just seen its period due, and
-        # should the INSERT still fail, the batch is redone one by one with the same
-        # idempotency keys, which the provider answers without charging again.
-        charge_id = None
-        if total:
-            charge_id = card_charge(
-                card_token=card_tokens.get(subscription.account_id),
-                amount_cents=total,
-                currency=currency,
-                key=renewal_charge_key(subscription_id=subscription.pk, period_start=start),
-                period_start=start,
-                period_end=end,
-            )
-        paid = total == 0 or charge_id is not None
         invoices.append(
-            Invoice(
-                account_id=subscription.account_id,
-                subscription=subscription,
-                kind=InvoiceKind.RENEWAL,
-                status=InvoiceStatus.PAID if paid else InvoiceStatus.OPEN,
-                currency=currency,
-                total_cents=total,
-                period_start=start,
-                period_end=end,
-                charge_id=charge_id or "",
-                attempts=1,
-                next_attempt_at=None if paid else now + retry_delay(1),
-                created_at=now,
-                paid_at=now if paid else None,
+            renewal_invoice_untried(
+                invoice=Invoice(
+                    account_id=subscription.account_id,
+                    subscription=subscription,
+                    kind=InvoiceKind.RENEWAL,
+                    currency=currency,
+                    total_cents=sum(line.amount_cents for line in invoice_lines),
+                    period_start=start,
+                    period_end=end,
+                    created_at=now,
+                ),
+                now=now,
             )
         )
         lines.append(invoice_lines)
         subscription.current_period_start, subscription.current_period_end = start, end
-        if not paid:
-            subscription.status = SubscriptionStatus.PAST_DUE
     Invoice.objects.bulk_create(invoices)
     InvoiceLine.objects.bulk_create(
         InvoiceLine(
@@ -233,65 +216,8 @@ def _batch_renew(
         for invoice, invoice_lines in zip(invoices, lines, strict=True)
         for line in invoice_lines
     )
-    _periods_move(subscriptions)
-    audit_events_record(
-        events=[
-            AuditEvent(
-                account_id=invoice.account_id,
-                actor=None,
-                verb=AuditVerb.SUBSCRIPTION_RENEWED,
-                after=renewal_audit_after(
-                    start=invoice.period_start,
-                    end=invoice.period_end,
-                    invoice=invoice,
-                    paid=invoice.status == InvoiceStatus.PAID,
-                ),
-                created_at=now,
-            )
-            for invoice in invoices
-        ]
-    )
-    templates = renewal_notice_templates()
-    billing_admins_notify_many(
-        texts={
-            invoice.account_id: renewal_notice_text(
-                end=invoice.period_end,
-                invoice=invoice,
-                paid=invoice.status == InvoiceStatus.PAID,
-                templates=templates,
-            )
-            for invoice in invoices
-        },
-        now=now,
-    )
-
-
-def _periods_move(subscriptions: list[Subscription]) -> None:
-    """Save each subscription's new period and status, in one UPDATE.
-
-    On PostgreSQL the new values travel as arrays joined by id (UPDATE ... FROM unnest).
-    Django's bulk_update sends a CASE with a branch per row for every column: building it took
-    the ORM about as long as all the batch's inserts together (measured at 500 a batch), and
-    PostgreSQL tries the branches one by one for every row. Elsewhere (SQLite, tests and the
-    embedded default) bulk_update is fine.
-    """
-    fields = ["current_period_start", "current_period_end", "status"]
-    if connection.vendor != "postgresql":
-        Subscription.objects.bulk_update(subscriptions, fields)
-        return
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "UPDATE billing_subscription AS s SET current_period_start = v.period_start, "
-            "current_period_end = v.period_end, status = v.status "
-            "FROM unnest(%s::bigint[], %s::timestamptz[], %s::timestamptz[], %s::text[]) "
-            "AS v(id, period_start, period_end, status) WHERE s.id = v.id",
-            [
-                [s.pk for s in subscriptions],
-                [s.current_period_start for s in subscriptions],
-                [s.current_period_end for s in subscriptions],
-                [s.status for s in subscriptions],
-            ],
-        )
+    rows_update(subscriptions, ["current_period_start", "current_period_end"])
+    return [invoice.pk for invoice in invoices]
 
 
 def renewals_run(*, now: datetime, batch_size: int | None = None) -> dict[str, int]:
@@ -299,12 +225,13 @@ def renewals_run(*, now: datetime, batch_size: int | None = None) -> dict[str, i
 
     Failures stay with their subscription: a batch that fails for any unexpected reason is
     rolled back whole, and its subscriptions are renewed one at a time by `subscription_renew`,
-    where one failure is logged and does not stop the others. Subscriptions whose account
-    another transaction holds are skipped; the next run (every few minutes) renews them.
+    where one failure is logged and does not stop the others. A renewal whose charge raised
+    something unexpected is counted as failed and its invoice left to the next run's retry
+    pass. Subscriptions whose account another transaction holds are skipped; the next run
+    (every few minutes) renews them.
 
     `batch_size` (default: settings.RENEWAL_BATCH_SIZE): subscriptions per transaction. Bigger
-    batches mean fewer round trips, but a batch holds its accounts' locks while it charges
-    every card in it, one after the other.
+    batches mean fewer round trips; no lock is held while their cards are charged.
     """
     if batch_size is None:
         batch_size = settings.RENEWAL_BATCH_SIZE
@@ -315,6 +242,7 @@ def renewals_run(*, now: datetime, batch_size: int | None = None) -> dict[str, i
     # needs their ids back (PostgreSQL, SQLite 3.35+); elsewhere everything goes one by one.
     batching = connection.features.can_return_rows_from_bulk_insert
     due = subscriptions_due(now=now)
+    not_charged: set[int] = set()  # counted as failed already: tried again by the next run
     for offset in range(0, len(due), batch_size):
         batch = due[offset : offset + batch_size]
         one_by_one = batch
@@ -328,14 +256,22 @@ def renewals_run(*, now: datetime, batch_size: int | None = None) -> dict[str, i
                 )
             else:
                 result["renewed"] += len(outcome.renewed)
+                result["failed"] += len(outcome.not_charged)
+                not_charged.update(outcome.not_charged)
                 one_by_one = outcome.one_by_one
         for subscription_id in one_by_one:
             try:
                 result["renewed"] += subscription_renew(subscription_id=subscription_id, now=now)
+            except RenewalNotCharged as failure:
+                result["renewed"] += failure.renewed
+                result["failed"] += 1
+                not_charged.add(failure.invoice_id)
             except Exception:
                 result["failed"] += 1
                 logger.exception("renewal of subscription %s failed", subscription_id)
     for invoice_id in invoices_due_for_retry(now=now):
+        if invoice_id in not_charged:
+            continue
         try:
             result["retried"] += invoice_retry(invoice_id=invoice_id, now=now)
         except Exception:

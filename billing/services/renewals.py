@@ -1,9 +1,10 @@
 """Renewal: at the end of a period, apply scheduled changes, invoice and charge the next one.
 
 This module renews one subscription, one period per transaction (`subscription_renew`), and
-holds what both paths share: the lines, the charge, the texts. The periodic job
+retries unpaid invoices (`invoice_retry`). The periodic job
 (billing.services.renewal_batches.renewals_run) renews the common case in batches and sends
-the rest here.
+the rest here. Both charge the new period's invoice after their transaction has committed,
+with no lock held (billing.services.renewal_charges).
 
 Scheduled changes are seat removals (billing.services.removals) and the downgrades, removals
 and interval switch of billing.services.checkout; a subscription whose auto-renewal was
@@ -16,7 +17,7 @@ due with an open invoice that is retried later; it never takes seats away.
 """
 
 import logging
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -24,8 +25,6 @@ from django.utils.translation import gettext as _
 from accounts.models import Account, AuditVerb
 from accounts.services import audit_record
 from billing.catalogue import catalogue_get, enabled_seat_types, included_core_seats
-from billing.errors import BillingError
-from billing.gateway import gateway_get
 from billing.models import (
     LIVE_SUBSCRIPTION_STATUSES,
     CardOnFile,
@@ -38,114 +37,23 @@ from billing.models import (
     SubscriptionStatus,
 )
 from billing.periods import period_end
+from billing.services.renewal_charges import (
+    RenewalNotCharged,
+    card_charge,
+    renewal_invoice_untried,
+    renewal_invoices_charge,
+    retry_delay,
+)
 from billing.services.renewal_prices import renewal_lines
 from seats.models import LedgerReason, SeatPool
 from seats.services import billing_admins_notify, seat_ledger_append, seat_pools_sync
 
 logger = logging.getLogger(__name__)
 
-# A declined renewal is retried after these delays, then every day until paid.
-RETRY_DELAYS = (timedelta(hours=6), timedelta(days=1), timedelta(days=2))
 
-
-def retry_delay(attempts: int) -> timedelta:
-    """Delay before the next charge attempt after `attempts` failed ones (1 = the first)."""
-    return RETRY_DELAYS[min(attempts, len(RETRY_DELAYS)) - 1]
-
-
-def renewal_charge_key(*, subscription_id: int, period_start: datetime) -> str:
-    """What a renewal charge pays for: the period, not the invoice row. A run killed after the
-    provider took the money rolls the invoice back, and the next run's new invoice must not
-    pay again."""
-    return f"renewal:{subscription_id}:{period_start.isoformat()}"
-
-
-def card_charge(
-    *,
-    card_token: str | None,
-    amount_cents: int,
-    currency: str,
-    key: str,
-    period_start: datetime,
-    period_end: datetime,
-) -> str | None:
-    """Charge the card on file (its gateway token; None: there is none); the charge id, or
-    None (nothing raised) when it can't be paid.
-
-    The idempotency key names what is paid for (`key`) and the card: the same charge asked
-    again — a retry after a timeout, a job killed after the provider took the money — can never
-    be taken twice, and a new card is a new request that the provider does not answer with the
-    old card's decline. Anything but a BillingError (a bug, a gateway that breaks its
-    contract) is raised.
-    """
-    if card_token is None:
-        return None
-    try:
-        charge = gateway_get().charge(
-            card_token=card_token,
-            amount_cents=amount_cents,
-            currency=currency,
-            idempotency_key=f"{key}:{card_token}",
-            description=f"seatmgr {period_start.date()} - {period_end.date()}",
-        )
-    except BillingError as failure:
-        logger.info("charge %s failed: %s", key, failure.code)
-        return None
-    return charge.id
-
-
-def _charge(*, account: Account, invoice: Invoice, key: str) -> bool:
-    """Charge an invoice on the account's card; False (and nothing raised) when it can't be
-    paid. See `card_charge`."""
-    charge_id = card_charge(
-        card_token=CardOnFile.objects.filter(account=account)
-        .values_list("gateway_token", flat=True)
-        .first(),
-        amount_cents=invoice.total_cents,
-        currency=invoice.currency,
-        key=key,
-        period_start=invoice.period_start,
-        period_end=invoice.period_end,
-    )
-    if charge_id is None:
-        return False
-    invoice.charge_id = charge_id
-    return True
-
-
-def renewal_audit_after(*, start: datetime, end: datetime, invoice: Invoice, paid: bool) -> dict:
-    """What the SUBSCRIPTION_RENEWED audit event records."""
-    return {
-        "period_start": start.isoformat(),
-        "period_end": end.isoformat(),
-        "invoice": invoice.number,
-        "paid": paid,
-    }
-
-
-def renewal_notice_templates() -> dict[bool, str]:
-    """What the billing admins are told about a renewal, paid (True) or not (False), in the
-    active language, to be filled in by `renewal_notice_text`."""
-    return {
-        True: _("Your subscription renewed until %(end)s; invoice %(number)s was paid."),
-        False: _(
-            "Your subscription renewed until %(end)s, but invoice %(number)s could not be "
-            "charged. Update the card on file; we'll try again. Nobody loses a seat."
-        ),
-    }
-
-
-def renewal_notice_text(
-    *, end: datetime, invoice: Invoice, paid: bool, templates: dict[bool, str] | None = None
-) -> str:
-    """What the billing admins are told about a renewal, paid or not (`templates`: those of
-    `renewal_notice_templates`, when a batch has already translated them)."""
-    templates = templates or renewal_notice_templates()
-    return templates[paid] % {"end": end.date().isoformat(), "number": invoice.number}
-
-
-def _renew_one_period(*, subscription_id: int, now: datetime) -> bool:
-    """Renew the subscription's current period if it has ended. True when it did."""
+def _renew_one_period(*, subscription_id: int, now: datetime) -> int | None:
+    """Renew the subscription's current period if it has ended: the id of the new period's
+    invoice, written untried, when it did; None otherwise."""
     with transaction.atomic(durable=True):
         subscription = Subscription.objects.select_related("account").get(pk=subscription_id)
         account = Account.objects.select_for_update().get(pk=subscription.account_id)
@@ -155,11 +63,11 @@ def _renew_one_period(*, subscription_id: int, now: datetime) -> bool:
             .first()
         )
         if subscription is None or subscription.current_period_end > now:
-            return False
+            return None
         start = subscription.current_period_end
         if subscription.cancel_at_period_end:
             _subscription_end(subscription=subscription, account=account, now=now)
-            return False
+            return None
         _pending_changes_apply(subscription=subscription, account=account, start=start, now=now)
         end = period_end(subscription.anchor, start, subscription.interval)
         pools = list(SeatPool.objects.select_for_update().filter(account=account).order_by("id"))
@@ -173,18 +81,20 @@ def _renew_one_period(*, subscription_id: int, now: datetime) -> bool:
                 pool.save(update_fields=["purchased", "purchased_at_renewal", "updated_at"])
                 seat_ledger_append(pool=pool, reason=LedgerReason.RENEWAL, actor=None, now=now)
         lines = renewal_lines(subscription=subscription, pools=pools)
-        invoice = Invoice.objects.create(
-            account=account,
-            subscription=subscription,
-            kind=InvoiceKind.RENEWAL,
-            status=InvoiceStatus.OPEN,
-            currency=catalogue_get().currency,
-            total_cents=sum(line.amount_cents for line in lines),
-            period_start=start,
-            period_end=end,
-            attempts=1,
-            created_at=now,
+        invoice = renewal_invoice_untried(
+            invoice=Invoice(
+                account=account,
+                subscription=subscription,
+                kind=InvoiceKind.RENEWAL,
+                currency=catalogue_get().currency,
+                total_cents=sum(line.amount_cents for line in lines),
+                period_start=start,
+                period_end=end,
+                created_at=now,
+            ),
+            now=now,
         )
+        invoice.save(force_insert=True)
         InvoiceLine.objects.bulk_create(
             InvoiceLine(
                 invoice=invoice,
@@ -195,41 +105,17 @@ def _renew_one_period(*, subscription_id: int, now: datetime) -> bool:
             )
             for line in lines
         )
-        paid = invoice.total_cents == 0 or _charge(
-            account=account,
-            invoice=invoice,
-            key=renewal_charge_key(subscription_id=subscription.pk, period_start=start),
-        )
-        if paid:
-            invoice.status, invoice.paid_at = InvoiceStatus.PAID, now
-        else:
-            invoice.next_attempt_at = now + retry_delay(1)
-            subscription.status = SubscriptionStatus.PAST_DUE
-        invoice.save()
         subscription.current_period_start, subscription.current_period_end = start, end
         subscription.save(
             update_fields=[
                 "current_period_start",
                 "current_period_end",
-                "status",
                 "interval",
                 "anchor",
                 "interval_at_renewal",
             ]
         )
-        audit_record(
-            account=account,
-            actor=None,
-            verb=AuditVerb.SUBSCRIPTION_RENEWED,
-            after=renewal_audit_after(start=start, end=end, invoice=invoice, paid=paid),
-            now=now,
-        )
-        billing_admins_notify(
-            account=account,
-            text=renewal_notice_text(end=end, invoice=invoice, paid=paid),
-            now=now,
-        )
-        return True
+    return invoice.pk
 
 
 def _pending_changes_apply(
@@ -315,28 +201,66 @@ def _subscription_end(*, subscription: Subscription, account: Account, now: date
 def subscription_renew(*, subscription_id: int, now: datetime, max_periods: int = 120) -> int:
     """Renew every period of this subscription that has ended by `now`, oldest first.
 
-    Each period is its own transaction, so a crash half-way keeps the periods already done
-    and the next run continues from there. Returns how many periods were renewed.
+    Each period is its own transaction, its invoice charged once that has committed, with no
+    lock held (billing.services.renewal_charges). A crash half-way keeps the periods already
+    done and the next run continues from there. Returns how many periods were renewed; raises
+    RenewalNotCharged, after renewing no further, when a charge raised something unexpected.
     """
     renewed = 0
-    while renewed < max_periods and _renew_one_period(subscription_id=subscription_id, now=now):
+    while renewed < max_periods:
+        invoice_id = _renew_one_period(subscription_id=subscription_id, now=now)
+        if invoice_id is None:
+            break
         renewed += 1
+        if renewal_invoices_charge(invoice_ids=[invoice_id], now=now).failed:
+            raise RenewalNotCharged(invoice_id=invoice_id, renewed=renewed)
     return renewed
 
 
-@transaction.atomic(durable=True)
 def invoice_retry(*, invoice_id: int, now: datetime) -> bool:
-    """Charge an open invoice again; a past-due subscription is active again once all is paid."""
-    invoice = Invoice.objects.select_related("account").get(pk=invoice_id)
-    account = Account.objects.select_for_update().get(pk=invoice.account_id)
-    invoice = Invoice.objects.select_for_update().get(pk=invoice_id)
+    """Charge an open invoice that is due again; True when it was paid. A past-due
+    subscription is active again once all its account's invoices are paid.
+
+    The card is charged with no lock held and the outcome recorded in a short transaction,
+    which re-checks that nobody recorded this attempt meanwhile. Each attempt has its own
+    idempotency key: a provider answers a key it has seen with its first answer, a decline
+    included, so one key for every attempt would turn a card that works again into a decline
+    forever. A renewal invoice that was never tried (its run died before charging it) is
+    charged as its renewal would have been.
+    """
+    invoice = Invoice.objects.get(pk=invoice_id)
     if invoice.status != InvoiceStatus.OPEN or (
         invoice.next_attempt_at is not None and invoice.next_attempt_at > now
     ):
         return False
-    invoice.attempts += 1
-    if _charge(account=account, invoice=invoice, key=f"invoice:{invoice.pk}"):
+    if invoice.kind == InvoiceKind.RENEWAL and invoice.attempts == 0:
+        outcome = renewal_invoices_charge(invoice_ids=[invoice.pk], now=now)
+        if outcome.failed:
+            raise RenewalNotCharged(invoice_id=invoice.pk)
+        return bool(outcome.paid)
+    attempt = invoice.attempts + 1
+    charge_id = card_charge(
+        card_token=CardOnFile.objects.filter(account=invoice.account_id)
+        .values_list("gateway_token", flat=True)
+        .first(),
+        amount_cents=invoice.total_cents,
+        currency=invoice.currency,
+        key=f"invoice:{invoice.pk}:attempt:{attempt}",
+        period_start=invoice.period_start,
+        period_end=invoice.period_end,
+    )
+    with transaction.atomic(durable=True):
+        account = Account.objects.select_for_update().get(pk=invoice.account_id)
+        invoice = Invoice.objects.select_for_update().get(pk=invoice_id)
+        if invoice.status != InvoiceStatus.OPEN or invoice.attempts != attempt - 1:
+            return False  # another run recorded this attempt (with the same key: one charge)
+        invoice.attempts = attempt
+        if charge_id is None:
+            invoice.next_attempt_at = now + retry_delay(attempt)
+            invoice.save()
+            return False
         invoice.status, invoice.paid_at, invoice.next_attempt_at = InvoiceStatus.PAID, now, None
+        invoice.charge_id = charge_id
         invoice.save()
         still_open = Invoice.objects.filter(account=account, status=InvoiceStatus.OPEN).exists()
         if not still_open and invoice.subscription_id:
@@ -347,9 +271,6 @@ def invoice_retry(*, invoice_id: int, now: datetime) -> bool:
             account=account, text=_("Invoice %(number)s was paid.") % {"number": invoice.number}
         )
         return True
-    invoice.next_attempt_at = now + retry_delay(invoice.attempts)
-    invoice.save()
-    return False
 
 
 def subscriptions_due(*, now: datetime) -> list[int]:

@@ -13,15 +13,23 @@ import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from django.db import connection, transaction
+from django.db import OperationalError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import Account, AuditEvent, AuditVerb, Notification, SeatType
 from accounts.notifications import NotificationKind
 from billing.gateway import gateway_get
-from billing.models import InvoiceStatus, Subscription, SubscriptionStatus
-from billing.services import renewals_run, seat_removal_schedule, subscription_renew
+from billing.models import CardOnFile, InvoiceStatus, Subscription, SubscriptionStatus
+from billing.services import (
+    renewal_batches,
+    renewal_charges,
+    renewals,
+    renewals_run,
+    seat_removal_schedule,
+    subscription_renew,
+)
 from billing.services.renewal_batches import renewal_batch_run
+from billing.services.renewal_charges import ChargesOutcome
 from seats.models import LedgerReason, SeatLedgerEntry
 from tests.billing.test_concurrency import run_together
 from tests.billing.test_renewals import (
@@ -30,6 +38,7 @@ from tests.billing.test_renewals import (
     NEXT_RENEWAL,
     NOW,
     RENEWAL,
+    VISA,
     BreakingGateway,
     admin_of,
     billing_texts,
@@ -37,6 +46,7 @@ from tests.billing.test_renewals import (
     pool,
     refreshed,
     renewal_invoices,
+    save_card,
     subscribe,
 )
 
@@ -214,8 +224,9 @@ def test_the_batch_size_setting_sets_how_many_renew_in_one_transaction(settings)
         result = renewals_run(now=RENEWAL)
 
     assert result == {"renewed": 5, "failed": 0, "retried": 0}
-    # Inside the test's own transaction each durable transaction is a savepoint.
-    assert [q["sql"].split()[0] for q in queries].count("SAVEPOINT") == 3
+    # Inside the test's own transaction each durable transaction is a savepoint: per batch,
+    # one renews, and one records the charges made once it had committed.
+    assert [q["sql"].split()[0] for q in queries].count("SAVEPOINT") == 2 * 3
 
 
 def test_a_batch_size_below_one_is_refused():
@@ -254,11 +265,24 @@ def test_a_declined_card_in_a_batch_leaves_that_subscription_past_due_and_renews
         ]
 
 
-def test_an_unexpected_error_rolls_the_batch_back_and_renews_the_others_one_by_one(provider):
+def test_an_unexpected_error_rolls_the_batch_back_and_renews_the_others_one_by_one(
+    provider, monkeypatch
+):
     first, broken, last = subscribe("First Ltd"), subscribe("Broken Ltd"), subscribe("Last Ltd")
     for subscription in (first, broken, last):
         remove_a_core_seat_at_renewal(subscription)
-    provider.break_card_of(broken)
+    plan, lines = renewal_batches.renewal_plan, renewals.renewal_lines
+
+    def fails_for_broken(price):
+        def priced(*, subscription, **kwargs):
+            if subscription.pk == broken.pk:
+                raise RuntimeError("a bug in pricing this subscription")
+            return price(subscription=subscription, **kwargs)
+
+        return priced
+
+    monkeypatch.setattr(renewal_batches, "renewal_plan", fails_for_broken(plan))
+    monkeypatch.setattr(renewals, "renewal_lines", fails_for_broken(lines))
 
     result = renewals_run(now=RENEWAL)
 
@@ -273,9 +297,8 @@ def test_an_unexpected_error_rolls_the_batch_back_and_renews_the_others_one_by_o
             == 1
         )
         assert provider.taken[key_of(healthy)] == MONTHLY_TOTAL - 5000
-    # The batch (in id order) had charged the first one before it failed: asked again, with
-    # the same key, the provider took the money once.
-    assert provider.asked.count(key_of(first)) == 2
+    # Cards are charged only after the batch has committed: the rolled-back one charged none.
+    assert sorted(provider.asked) == sorted(key_of(s) for s in (first, last))
     assert period(broken) == (NOW, RENEWAL)
     assert renewal_invoices(broken) == []
     assert (pool(broken).purchased, pool(broken).purchased_at_renewal) == (2, 1)
@@ -285,6 +308,77 @@ def test_an_unexpected_error_rolls_the_batch_back_and_renews_the_others_one_by_o
     assert not Notification.objects.filter(
         membership__account=broken.account_id, created_at__gte=RENEWAL
     ).exists()
+
+
+# --- Charged after the batch has committed -------------------------------------------------------
+
+
+def test_renewals_whose_run_died_before_charging_are_charged_by_the_next_run_once(
+    provider, monkeypatch
+):
+    subscriptions = [subscribe(f"Customer {i}") for i in range(3)]
+    with monkeypatch.context() as dying:
+        # The process dies once the batch has committed, before the first charge.
+        dying.setattr(
+            renewal_batches,
+            "renewal_invoices_charge",
+            lambda **kwargs: ChargesOutcome(paid=[], unpaid=[], failed=[]),
+        )
+        renewal_batch_run(subscription_ids=[s.pk for s in subscriptions], now=RENEWAL)
+    for subscription in subscriptions:
+        [invoice] = renewal_invoices(subscription)
+        assert (invoice.status, invoice.attempts, invoice.next_attempt_at) == (
+            InvoiceStatus.OPEN,
+            0,
+            RENEWAL,
+        )
+    assert provider.asked == []
+
+    result = renewals_run(now=RENEWAL + timedelta(minutes=5))
+    again = renewals_run(now=RENEWAL + timedelta(minutes=10))
+
+    assert result == {"renewed": 0, "failed": 0, "retried": 3}
+    assert again == {"renewed": 0, "failed": 0, "retried": 0}
+    assert sorted(provider.asked) == sorted(key_of(s) for s in subscriptions)
+    for subscription in subscriptions:
+        [invoice] = renewal_invoices(subscription)
+        assert (invoice.status, invoice.attempts) == (InvoiceStatus.PAID, 1)
+        assert (
+            AuditEvent.objects.filter(
+                account=subscription.account_id, verb=AuditVerb.SUBSCRIPTION_RENEWED
+            ).count()
+            == 1
+        )
+        assert billing_texts(admin_of(subscription)) == [
+            f"Your subscription renewed until 2027-03-01; invoice {invoice.number} was paid."
+        ]
+
+
+def test_a_charge_recorded_by_another_run_meanwhile_is_not_recorded_again(provider, monkeypatch):
+    subscription = subscribe()
+    with_charges = renewal_charges._charges_record
+    recorded = []
+
+    def record_twice(**kwargs):
+        # Two runs charged the same untried invoice (with the same key: one charge taken),
+        # then both record it.
+        recorded.append(with_charges(**kwargs))
+        recorded.append(with_charges(**kwargs))
+        return recorded[0]
+
+    monkeypatch.setattr(renewal_charges, "_charges_record", record_twice)
+    renewals_run(now=RENEWAL)
+
+    [invoice] = renewal_invoices(subscription)
+    assert recorded == [[invoice.pk], []]
+    assert (invoice.status, invoice.attempts) == (InvoiceStatus.PAID, 1)
+    assert (
+        AuditEvent.objects.filter(
+            account=subscription.account_id, verb=AuditVerb.SUBSCRIPTION_RENEWED
+        ).count()
+        == 1
+    )
+    assert len(billing_texts(admin_of(subscription))) == 1
 
 
 # --- What the batch leaves to the one-by-one path ------------------------------------------------
@@ -338,7 +432,7 @@ def test_the_jobs_queries_do_not_grow_with_the_subscriptions_due():
         assert renewals_run(now=RENEWAL + timedelta(days=1))["renewed"] == 30
 
     assert len(many_queries) == len(few_queries)
-    assert len(few_queries) <= 20
+    assert len(few_queries) <= 25
 
 
 # --- The billing admins are told -----------------------------------------------------------------
@@ -419,3 +513,113 @@ def test_an_account_locked_elsewhere_is_left_to_the_next_run():
     assert while_locked == {"renewed": 1, "failed": 0, "retried": 0}
     assert next_run == {"renewed": 1, "failed": 0, "retried": 0}
     assert len(renewal_invoices(busy)) == len(renewal_invoices(free)) == 1
+
+
+class LockProbingGateway(CountingGateway):
+    """While each card is charged, another connection asks for the lock on the card's account,
+    without waiting (as an admin buying seats would, but failing at once instead of waiting):
+    `free` lists the answers."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.free: list[bool] = []
+
+    def charge(self, **kwargs):
+        account_id = CardOnFile.objects.get(gateway_token=kwargs["card_token"]).account_id
+
+        def probe() -> None:
+            try:
+                with transaction.atomic():
+                    Account.objects.select_for_update(nowait=True).get(pk=account_id)
+                self.free.append(True)
+            except OperationalError:
+                self.free.append(False)
+            finally:
+                connection.close()
+
+        prober = threading.Thread(target=probe)
+        prober.start()
+        prober.join(timeout=10)
+        return super().charge(**kwargs)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_no_account_is_locked_while_its_card_is_charged(settings):
+    settings.PAYMENT_GATEWAY = f"{__name__}.LockProbingGateway"
+    gateway_get.cache_clear()
+    try:
+        provider = gateway_get()
+        batched = [subscribe(f"Batched {i}") for i in range(3)]
+        behind = subscribe("Behind Ltd", now=datetime(2026, 12, 1, tzinfo=UTC))  # one by one
+        declined = subscribe("Declined Ltd", card=DECLINED)
+
+        renewals_run(now=RENEWAL)
+        save_card(declined.account, admin_of(declined), VISA, now=RENEWAL)
+        retried = renewals_run(now=RENEWAL + timedelta(hours=6))
+    finally:
+        gateway_get.cache_clear()
+
+    assert retried["retried"] == 1
+    # 3 batched, 2 periods caught up one by one, the declined card, then its retry.
+    assert len(provider.asked) == 7
+    assert provider.free == [True] * 7
+    for subscription in [*batched, behind, declined]:
+        assert [i.status for i in renewal_invoices(subscription)][-1] == InvoiceStatus.PAID
+
+
+# --- Retries -------------------------------------------------------------------------------------
+
+
+def test_each_retry_of_a_declined_invoice_asks_the_provider_with_a_key_of_its_own(provider):
+    # A provider answers a key it has seen with its first answer, a decline included: with one
+    # key for every attempt, a card that works again would be declined forever.
+    declined = subscribe("Declined Ltd", card=DECLINED)
+
+    renewals_run(now=RENEWAL)
+    renewals_run(now=RENEWAL + timedelta(hours=6))
+    renewals_run(now=RENEWAL + timedelta(hours=6, days=1))
+
+    [invoice] = renewal_invoices(declined)
+    token = declined.account.card.gateway_token
+    assert provider.asked == [
+        key_of(declined),
+        f"invoice:{invoice.pk}:attempt:2:{token}",
+        f"invoice:{invoice.pk}:attempt:3:{token}",
+    ]
+    assert (invoice.status, invoice.attempts) == (InvoiceStatus.OPEN, 3)
+
+
+def test_a_retry_recorded_by_another_run_meanwhile_is_not_recorded_again(provider, monkeypatch):
+    declined = subscribe("Declined Ltd", card=DECLINED)
+    renewals_run(now=RENEWAL)
+    save_card(declined.account, admin_of(declined), VISA, now=RENEWAL)
+    [invoice] = renewal_invoices(declined)
+    charge, runs = renewals.card_charge, []
+
+    def charge_while_another_run_retries(**kwargs):
+        # The other run reads the invoice, charges it and records that, all while this one
+        # waits for the provider's answer (no lock is held meanwhile).
+        if not runs:
+            runs.append(None)
+            runs[0] = renewals.invoice_retry(
+                invoice_id=invoice.pk, now=RENEWAL + timedelta(hours=6)
+            )
+        return charge(**kwargs)
+
+    monkeypatch.setattr(renewals, "card_charge", charge_while_another_run_retries)
+
+    this_run = renewals.invoice_retry(invoice_id=invoice.pk, now=RENEWAL + timedelta(hours=6))
+
+    assert (runs, this_run) == ([True], False)
+    invoice.refresh_from_db()
+    assert (invoice.status, invoice.attempts) == (InvoiceStatus.PAID, 2)
+    # Both asked with the same key: the provider took the money once.
+    assert (
+        provider.asked.count(
+            f"invoice:{invoice.pk}:attempt:2:{declined.account.card.gateway_token}"
+        )
+        == 2
+    )
+    assert len(provider.taken) == 1
+    assert billing_texts(admin_of(declined)).count(f"Invoice {invoice.number} was paid.") == 1

@@ -39,6 +39,8 @@ from billing.periods import BillingInterval
 from billing.services import (
     card_save,
     invoice_retry,
+    renewal_batches,
+    renewals,
     renewals_run,
     seat_removal_schedule,
     subscription_renew,
@@ -420,18 +422,63 @@ def test_after_an_outage_each_missed_period_is_charged_once(subscription, provid
     assert list(provider.taken.values()) == [MONTHLY_TOTAL] * 3
 
 
-def test_one_subscriptions_failure_does_not_stop_the_others(breaking_provider):
+def test_one_subscriptions_failure_does_not_stop_the_others(monkeypatch):
     broken = subscribe("Broken Ltd")
     healthy = subscribe("Initech")
-    breaking_provider.break_card_of(broken)
+    plan, lines = renewal_batches.renewal_plan, renewals.renewal_lines
+
+    def fails_for_broken(price):
+        def priced(*, subscription, **kwargs):
+            if subscription.pk == broken.pk:
+                raise RuntimeError("a bug in pricing this subscription")
+            return price(subscription=subscription, **kwargs)
+
+        return priced
+
+    # Its batch fails, then on its own it fails again; the other renews all the same.
+    monkeypatch.setattr(renewal_batches, "renewal_plan", fails_for_broken(plan))
+    monkeypatch.setattr(renewals, "renewal_lines", fails_for_broken(lines))
 
     result = renewals_run(now=RENEWAL)
 
     assert result == {"renewed": 1, "failed": 1, "retried": 0}
     assert period(healthy) == (RENEWAL, NEXT_RENEWAL)
-    assert len(renewal_invoices(healthy)) == 1
+    assert [i.status for i in renewal_invoices(healthy)] == [InvoiceStatus.PAID]
     assert period(broken) == (NOW, RENEWAL)
     assert renewal_invoices(broken) == []
+
+
+def test_a_charge_that_raises_leaves_the_renewal_to_be_charged_by_the_next_run(
+    breaking_provider,
+):
+    broken, healthy = subscribe("Broken Ltd"), subscribe("Initech")
+    breaking_provider.break_card_of(broken)
+
+    result = renewals_run(now=RENEWAL)
+
+    assert result == {"renewed": 2, "failed": 1, "retried": 0}
+    assert [i.status for i in renewal_invoices(healthy)] == [InvoiceStatus.PAID]
+    # Renewed, not charged: open and untried, the subscription not (yet) past due.
+    assert period(broken) == (RENEWAL, NEXT_RENEWAL)
+    [invoice] = renewal_invoices(broken)
+    assert (invoice.status, invoice.attempts, invoice.charge_id) == (InvoiceStatus.OPEN, 0, "")
+    assert refreshed(broken).status == SubscriptionStatus.ACTIVE
+    assert billing_texts(admin_of(broken)) == []
+
+    breaking_provider.broken_tokens.clear()  # the provider's library is fixed
+    next_run = renewals_run(now=RENEWAL + timedelta(minutes=5))
+
+    assert next_run == {"renewed": 0, "failed": 0, "retried": 1}
+    invoice.refresh_from_db()
+    assert (invoice.status, invoice.attempts) == (InvoiceStatus.PAID, 1)
+    # Charged as its renewal would have been: with the period's key.
+    assert breaking_provider.taken == {
+        f"renewal:{s.pk}:{RENEWAL.isoformat()}:{s.account.card.gateway_token}": MONTHLY_TOTAL
+        for s in (broken, healthy)
+    }
+    assert billing_texts(admin_of(broken)) == [
+        f"Your subscription renewed until 2027-03-01; invoice {invoice.number} was paid."
+    ]
 
 
 # --- A declined renewal --------------------------------------------------------------------------

@@ -370,13 +370,18 @@ def renewal_entries(subscription: Subscription) -> int:
     ).count()
 
 
-def assert_renewed_once(subscription: Subscription) -> None:
+def assert_renewed_once(subscription: Subscription, *, charged: bool = True) -> None:
+    """Renewed once, and charged (`charged`), or else not charged yet: its invoice open and
+    untried, as a run that died between the renewal's commit and the charge leaves it."""
     subscription.refresh_from_db()
     invoices = list(Invoice.objects.filter(subscription=subscription, kind=InvoiceKind.RENEWAL))
     assert subscription.current_period_end == RENEWED_UNTIL, f"{subscription} not renewed"
     assert len(invoices) == 1, f"{subscription}: {len(invoices)} renewal invoices"
     [invoice] = invoices
-    assert invoice.status == InvoiceStatus.PAID and invoice.charge_id, f"{invoice} not charged"
+    if charged:
+        assert invoice.status == InvoiceStatus.PAID and invoice.charge_id, f"{invoice} not paid"
+    else:
+        assert (invoice.status, invoice.attempts, invoice.charge_id) == (InvoiceStatus.OPEN, 0, "")
     assert renewal_entries(subscription) == 1
     pool = SeatPool.objects.get(account=subscription.account_id, seat_type=SeatType.CORE)
     assert (pool.purchased, pool.purchased_at_renewal) == (1, 1)
@@ -403,7 +408,7 @@ class SlowGateway(TestGateway):
 def test_a_renewal_run_killed_half_way_is_completed_by_the_next_run_once_each(manage_py):
     subscriptions = subscriptions_due(300)
 
-    # Batches of 10 subscriptions, each batch one transaction.
+    # Batches of 10 subscriptions: each renewed in one transaction, then charged.
     first = manage_py(
         "renew_subscriptions",
         "--now",
@@ -422,13 +427,16 @@ def test_a_renewal_run_killed_half_way_is_completed_by_the_next_run_once_each(ma
     first.send_signal(signal.SIGKILL)
     first.communicate()
 
-    renewed = {i.subscription_id for i in Invoice.objects.filter(kind=InvoiceKind.RENEWAL)}
+    invoices = Invoice.objects.filter(kind=InvoiceKind.RENEWAL)
+    renewed = {i.subscription_id for i in invoices}
+    untried = {i.subscription_id for i in invoices.filter(attempts=0)}
     assert 30 <= len(renewed) < len(subscriptions), "the kill did not land half-way"
     assert len(renewed) % 10 == 0, f"{len(renewed)} renewed: a batch was half-written"
+    assert len(untried) <= 10, f"{len(untried)} untried: more than the batch being charged"
     for subscription in subscriptions:
         # Whole or not at all: one transaction per batch.
         if subscription.pk in renewed:
-            assert_renewed_once(subscription)
+            assert_renewed_once(subscription, charged=subscription.pk not in untried)
         else:
             assert_not_renewed_at_all(subscription)
 
@@ -436,7 +444,11 @@ def test_a_renewal_run_killed_half_way_is_completed_by_the_next_run_once_each(ma
     output, _ = second.communicate(timeout=60)
 
     assert second.returncode == 0, output
-    assert f"renewed {len(subscriptions) - len(renewed)} period(s)" in output
+    # What the killed batch had not charged yet, the retry pass charges.
+    assert (
+        f"renewed {len(subscriptions) - len(renewed)} period(s), "
+        f"retried {len(untried)} invoice(s), 0 failure(s)"
+    ) in output
     for subscription in subscriptions:
         assert_renewed_once(subscription)
         assert_seats_reconcile(subscription.account)
@@ -480,7 +492,8 @@ def test_a_renewal_run_killed_after_the_provider_charged_does_not_charge_that_pe
         "FAULTS_PROVIDER_LEDGER": str(ledger),
     }
 
-    # Batches of 2: the first is committed, the second dies after its first charge.
+    # Batches of 2: the first is renewed, charged and recorded; the second is renewed, and
+    # the process dies right after the provider took its first card's money.
     first = manage_py(
         "renew_subscriptions",
         "--now",
@@ -491,16 +504,19 @@ def test_a_renewal_run_killed_after_the_provider_charged_does_not_charge_that_pe
     )
     output, _ = first.communicate(timeout=60)
     assert first.returncode == -signal.SIGKILL, output
-    # The provider took the third period's money; its invoice died with the transaction.
     assert len(ledger.read_text().splitlines()) == 3
-    assert not Invoice.objects.filter(subscription=subscriptions[2]).exists()
     for subscription in subscriptions[:2]:
         assert_renewed_once(subscription)
-    # The next run pays that period again: only the same idempotency key makes the provider
-    # answer with the first charge instead of taking the money twice.
+    # The third period was paid at the provider, but the run died before recording it.
+    for subscription in subscriptions[2:4]:
+        assert_renewed_once(subscription, charged=False)
+    assert_not_renewed_at_all(subscriptions[4])
+    # The next run charges those two again: only the same idempotency key makes the provider
+    # answer with the first charge instead of taking the third period's money twice.
     second = manage_py("renew_subscriptions", "--now", RENEWAL, env=provider)
     output, _ = second.communicate(timeout=60)
     assert second.returncode == 0, output
+    assert "renewed 1 period(s), retried 2 invoice(s), 0 failure(s)" in output
 
     for subscription in subscriptions:
         assert_renewed_once(subscription)
@@ -512,6 +528,9 @@ def test_a_renewal_run_killed_after_the_provider_charged_does_not_charge_that_pe
         assert len(keys) == 1, (
             f"{subscription.account}: charged {len(keys)} times for one period, keys {keys}"
         )
+    paid = Invoice.objects.get(subscription=subscriptions[2])
+    [taken] = [c for c in charges if c["card_token"] == subscriptions[2].account.card.gateway_token]
+    assert paid.charge_id == taken["charge_id"]
 
 
 # --- The database connection drops during a request ----------------------------------------------

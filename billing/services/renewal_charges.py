@@ -1,0 +1,270 @@
+"""Charging renewal invoices, with no lock held while the provider answers.
+
+A renewal is written in two steps. First the renewal itself (billing.services.renewals, one by
+one, and billing.services.renewal_batches), under its account's lock: the period moves on, the
+seats renew, and the period's invoice is written open and not yet tried (attempts 0, due at
+once). Then, here, with no transaction open, each card is charged, and one short transaction
+records what came of it: paid, or past due with a retry scheduled, with the renewal's audit
+event and the billing admins' notice. A real provider takes a fraction of a second a charge,
+a batch of 500 minutes: meanwhile its accounts are free, and their admins can assign, buy and
+remove seats.
+
+Once per period: the charge's idempotency key names the period (`renewal_charge_key`). If the
+process dies after the provider took the money and before that was recorded, the invoice stays
+open and untried, the renewal job's retry pass charges it again with the same key, and the
+provider answers with the first charge. Recording re-checks under the lock that the invoice is
+still open and untried, so two runs that charged the same invoice record it once.
+"""
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from accounts.models import Account, AuditEvent, AuditVerb
+from accounts.services import audit_events_record, rows_update
+from billing.errors import BillingError
+from billing.gateway import gateway_get
+from billing.models import (
+    CardOnFile,
+    Invoice,
+    InvoiceKind,
+    InvoiceStatus,
+    Subscription,
+    SubscriptionStatus,
+)
+from seats.services import billing_admins_notify_many
+
+logger = logging.getLogger(__name__)
+
+# A declined renewal is retried after these delays, then every day until paid.
+RETRY_DELAYS = (timedelta(hours=6), timedelta(days=1), timedelta(days=2))
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """Delay before the next charge attempt after `attempts` failed ones (1 = the first)."""
+    return RETRY_DELAYS[min(attempts, len(RETRY_DELAYS)) - 1]
+
+
+def renewal_charge_key(*, subscription_id: int, period_start: datetime) -> str:
+    """What a renewal's first charge pays for: the period, not the invoice row. A run killed
+    after the provider took the money, before that was recorded (or, on the one-by-one path's
+    fallback, before the batch's invoice was written), must not pay again."""
+    return f"renewal:{subscription_id}:{period_start.isoformat()}"
+
+
+def card_charge(
+    *,
+    card_token: str | None,
+    amount_cents: int,
+    currency: str,
+    key: str,
+    period_start: datetime,
+    period_end: datetime,
+) -> str | None:
+    """Charge the card on file (its gateway token; None: there is none); the charge id, or
+    None (nothing raised) when it can't be paid.
+
+    The idempotency key names what is paid for (`key`) and the card: the same charge asked
+    again — a retry after a timeout, a job killed after the provider took the money — can never
+    be taken twice, and a new card is a new request that the provider does not answer with the
+    old card's decline. Anything but a BillingError (a bug, a gateway that breaks its
+    contract) is raised.
+    """
+    if card_token is None:
+        return None
+    try:
+        charge = gateway_get().charge(
+            card_token=card_token,
+            amount_cents=amount_cents,
+            currency=currency,
+            idempotency_key=f"{key}:{card_token}",
+            description=f"seatmgr {period_start.date()} - {period_end.date()}",
+        )
+    except BillingError as failure:
+        logger.info("charge %s failed: %s", key, failure.code)
+        return None
+    return charge.id
+
+
+def renewal_audit_after(*, start: datetime, end: datetime, invoice: Invoice, paid: bool) -> dict:
+    """What the SUBSCRIPTION_RENEWED audit event records."""
+    return {
+        "period_start": start.isoformat(),
+        "period_end": end.isoformat(),
+        "invoice": invoice.number,
+        "paid": paid,
+    }
+
+
+def renewal_notice_templates() -> dict[bool, str]:
+    """What the billing admins are told about a renewal, paid (True) or not (False), in the
+    active language, to be filled in by `renewal_notice_text`."""
+    return {
+        True: _("Your subscription renewed until %(end)s; invoice %(number)s was paid."),
+        False: _(
+            "Your subscription renewed until %(end)s, but invoice %(number)s could not be "
+            "charged. Update the card on file; we'll try again. Nobody loses a seat."
+        ),
+    }
+
+
+def renewal_notice_text(
+    *, end: datetime, invoice: Invoice, paid: bool, templates: dict[bool, str] | None = None
+) -> str:
+    """What the billing admins are told about a renewal, paid or not (`templates`: those of
+    `renewal_notice_templates`, when a batch has already translated them)."""
+    templates = templates or renewal_notice_templates()
+    return templates[paid] % {"end": end.date().isoformat(), "number": invoice.number}
+
+
+def renewal_invoice_untried(*, invoice: Invoice, now: datetime) -> Invoice:
+    """The renewal's invoice as its renewal writes it: open, not tried yet, due at once (so
+    that the job's retry pass charges it, should this process die before it does)."""
+    invoice.status, invoice.attempts, invoice.next_attempt_at = InvoiceStatus.OPEN, 0, now
+    return invoice
+
+
+class RenewalNotCharged(Exception):
+    """A renewal was written but its charge raised something unexpected (see
+    `renewal_invoices_charge`): the invoice is open and untried, for the next run's retry
+    pass. `renewed`: the periods renewed before and including this one."""
+
+    def __init__(self, *, invoice_id: int, renewed: int = 1) -> None:
+        super().__init__(f"renewal invoice {invoice_id} was not charged")
+        self.invoice_id, self.renewed = invoice_id, renewed
+
+
+@dataclass(frozen=True)
+class ChargesOutcome:
+    """What became of the renewal invoices given to `renewal_invoices_charge`, by id: paid,
+    left unpaid (declined, no card: past due, retried later), or not charged because
+    something unexpected was raised (open and untried, for the job's retry pass)."""
+
+    paid: list[int]
+    unpaid: list[int]
+    failed: list[int]
+
+
+def renewal_invoices_charge(*, invoice_ids: Sequence[int], now: datetime) -> ChargesOutcome:
+    """Charge these renewal invoices, those still open and untried, then record the outcomes.
+
+    Must be called with no transaction open: the charges are made outside any, then one short
+    transaction records them all. An invoice whose charge raised something unexpected is
+    logged and left untried; the others are recorded.
+    """
+    invoices = list(
+        Invoice.objects.filter(
+            pk__in=invoice_ids, kind=InvoiceKind.RENEWAL, status=InvoiceStatus.OPEN, attempts=0
+        ).order_by("pk")
+    )
+    if not invoices:
+        return ChargesOutcome(paid=[], unpaid=[], failed=[])
+    card_tokens = dict(
+        CardOnFile.objects.filter(account__in={i.account_id for i in invoices}).values_list(
+            "account_id", "gateway_token"
+        )
+    )
+    charges: dict[int, str | None] = {}  # invoice id: charge id ("": nothing to pay), or None
+    failed = []
+    for invoice in invoices:
+        if not invoice.total_cents:
+            charges[invoice.pk] = ""
+            continue
+        try:
+            charges[invoice.pk] = card_charge(
+                card_token=card_tokens.get(invoice.account_id),
+                amount_cents=invoice.total_cents,
+                currency=invoice.currency,
+                key=renewal_charge_key(
+                    subscription_id=invoice.subscription_id, period_start=invoice.period_start
+                ),
+                period_start=invoice.period_start,
+                period_end=invoice.period_end,
+            )
+        except Exception:
+            logger.exception("renewal invoice %s not charged; the next run tries again", invoice.pk)
+            failed.append(invoice.pk)
+    recorded = _charges_record(
+        charges=charges, account_ids={i.account_id for i in invoices}, now=now
+    )
+    return ChargesOutcome(
+        paid=[pk for pk in recorded if charges[pk] is not None],
+        unpaid=[pk for pk in recorded if charges[pk] is None],
+        failed=failed,
+    )
+
+
+def _charges_record(
+    *, charges: dict[int, str | None], account_ids: set[int], now: datetime
+) -> list[int]:
+    """Record the first charge of each of these renewal invoices (of `account_ids`), if nobody
+    has since; the ids recorded. One transaction, a constant number of queries."""
+    if not charges:
+        return []
+    with transaction.atomic(durable=True):
+        # The accounts first, as every billing service locks them, then the invoices.
+        list(
+            Account.objects.select_for_update()
+            .filter(pk__in=account_ids)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        invoices = list(
+            Invoice.objects.select_for_update()
+            .filter(pk__in=charges, status=InvoiceStatus.OPEN, attempts=0)
+            .order_by("pk")
+        )
+        unpaid_subscriptions = []
+        for invoice in invoices:
+            charge_id = charges[invoice.pk]
+            invoice.attempts = 1
+            if charge_id is None:
+                invoice.next_attempt_at = now + retry_delay(1)
+                unpaid_subscriptions.append(invoice.subscription_id)
+            else:
+                invoice.status, invoice.paid_at = InvoiceStatus.PAID, now
+                invoice.charge_id, invoice.next_attempt_at = charge_id, None
+        rows_update(invoices, ["status", "attempts", "next_attempt_at", "charge_id", "paid_at"])
+        # A subscription cancelled since its renewal stays cancelled.
+        Subscription.objects.filter(
+            pk__in=unpaid_subscriptions, status=SubscriptionStatus.ACTIVE
+        ).update(status=SubscriptionStatus.PAST_DUE)
+        paid = {invoice.pk: invoice.status == InvoiceStatus.PAID for invoice in invoices}
+        audit_events_record(
+            events=[
+                AuditEvent(
+                    account_id=invoice.account_id,
+                    actor=None,
+                    verb=AuditVerb.SUBSCRIPTION_RENEWED,
+                    after=renewal_audit_after(
+                        start=invoice.period_start,
+                        end=invoice.period_end,
+                        invoice=invoice,
+                        paid=paid[invoice.pk],
+                    ),
+                    created_at=now,
+                )
+                for invoice in invoices
+            ]
+        )
+        templates = renewal_notice_templates()
+        billing_admins_notify_many(
+            notices=[
+                (
+                    invoice.account_id,
+                    renewal_notice_text(
+                        end=invoice.period_end,
+                        invoice=invoice,
+                        paid=paid[invoice.pk],
+                        templates=templates,
+                    ),
+                )
+                for invoice in invoices
+            ],
+            now=now,
+        )
+    return [invoice.pk for invoice in invoices]
