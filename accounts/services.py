@@ -1,6 +1,6 @@
 """Every write of the accounts floor. Keyword-only, one transaction per top-level service."""
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -102,40 +102,61 @@ def rows_insert(rows: Sequence[models.Model]) -> None:
             row.save(force_insert=True)
 
 
-def rows_update(rows: Sequence[models.Model], fields: Sequence[str]) -> None:
-    """Save these fields of existing rows of one model with one UPDATE.
+def rows_update(
+    rows: Sequence[models.Model], fields: Sequence[str], *, where: Mapping[str, Any] | None = None
+) -> set:
+    """Save these fields of existing rows of one model with one UPDATE; the keys written.
+
+    `where` ({field: value}): only rows that still hold these values in the database are
+    written (the others are left as they are, and their keys are not returned).
 
     On PostgreSQL the new values travel as one array per column, joined to the rows by primary
-    key (UPDATE ... FROM unnest). Django's bulk_update sends a CASE with a branch per row for
-    every column: at a few hundred rows, building it took the ORM as long as inserting them,
-    and PostgreSQL tries the branches one by one for every row. Elsewhere (SQLite: the tests
-    and the embedded default) it is bulk_update.
+    key (UPDATE ... FROM unnest ... RETURNING). Django's bulk_update sends a CASE with a branch
+    per row for every column: at a few hundred rows, building it took the ORM as long as
+    inserting them, and PostgreSQL tries the branches one by one for every row. Elsewhere
+    (SQLite: the tests and the embedded default, one writer at a time) it is a SELECT of the
+    rows `where` holds for, then bulk_update.
     """
     if not rows:
-        return
+        return set()
     model = type(rows[0])
+    where = where or {}
     if connection.vendor != "postgresql":
+        if where:
+            still = set(
+                model.objects.filter(pk__in=[row.pk for row in rows], **where).values_list(
+                    "pk", flat=True
+                )
+            )
+            rows = [row for row in rows if row.pk in still]
         model.objects.bulk_update(rows, fields)
-        return
+        return {row.pk for row in rows}
     meta, quote = model._meta, connection.ops.quote_name
     key, columns = meta.pk, [meta.get_field(name) for name in fields]
     every = [key, *columns]
     assignments = ", ".join(f"{quote(f.column)} = v.{quote(f.column)}" for f in columns)
     arrays = ", ".join(f"%s::{f.db_type(connection)}[]" for f in every)
     names = ", ".join(quote(f.column) for f in every)
+    conditions = [meta.get_field(name) for name in where]
     # Only names from the model, quoted, go into the text; the values are parameters.
     sql = (
         f"UPDATE {quote(meta.db_table)} AS t SET {assignments} FROM unnest({arrays}) "  # noqa: S608
         f"AS v({names}) WHERE t.{quote(key.column)} = v.{quote(key.column)}"
+        + "".join(f" AND t.{quote(f.column)} = %s" for f in conditions)
+        + f" RETURNING t.{quote(key.column)}"
     )
     with connection.cursor() as cursor:
         cursor.execute(
             sql,
             [
-                [f.get_db_prep_save(getattr(row, f.attname), connection) for row in rows]
-                for f in every
+                *(
+                    [f.get_db_prep_save(getattr(row, f.attname), connection) for row in rows]
+                    for f in every
+                ),
+                *(f.get_db_prep_save(where[f.name], connection) for f in conditions),
             ],
         )
+        return {written for (written,) in cursor.fetchall()}
 
 
 @transaction.atomic(durable=True)

@@ -1,10 +1,11 @@
 """3. The renewal job on N due subscriptions against a hand-written bulk SQL floor.
 
-The product: billing.services.renewals_run (batches of due subscriptions, one transaction
-each: locks, the scheduled seat removals applied with ledger rows, the invoices and their
-lines, a charge per invoice through the test-mode gateway, the periods moved, audit events,
-the billing admins notified in the app and, after commit, by one email task per batch
-published to the broker).
+The product: billing.services.renewals_run (batches of due subscriptions, two transactions
+each: the first locks the accounts, applies the scheduled seat removals with ledger rows,
+writes the invoices, untried, and their lines and moves the periods; then each card is
+charged through the test-mode gateway with no lock held; the second records the charges on
+the invoices, the audit events and the billing admins' notifications in the app and, after
+commit, publishes one email task per batch to the broker).
 
 The floor: one transaction of set-based statements writing the same rows: pools and ledger
 rows, invoices (charge ids computed as the test gateway computes them), invoice lines, the new
@@ -364,14 +365,16 @@ def analysis(result: Result, notes: dict) -> str:
     out += [f"| {kind} | {n / sample:.2f} |" for kind, n in notes["kinds"].items()]
     out.append("")
     text = (
-        "Due subscriptions are renewed in batches of 500, one transaction each: the batch "
+        "Due subscriptions are renewed in batches of 500. In a first transaction the batch "
         "locks its accounts (skipping any that another transaction holds), reads the "
-        "subscriptions, items, pools, card tokens and billing admins with one query each, "
-        "prices each plan once, charges each card through the test-mode gateway, and writes "
-        "the pools and their ledger rows, the invoices, their lines, the new periods, the "
-        "audit events and the notifications with one statement each; after commit one email "
-        "task per batch is published to Redis. The floor does the same writes set-wise in "
-        "one transaction, without locks, charges or email task."
+        "subscriptions, items and pools with one query each, prices each plan once, and "
+        "writes the pools and their ledger rows, the invoices (open, untried), their lines "
+        "and the new periods with one statement each. Once that has committed, each card is "
+        "charged through the test-mode gateway with no lock held, and a second transaction "
+        "locks the accounts and invoices again and records the charges, the audit events "
+        "and the notifications with one statement each; after commit one email task per "
+        "batch is published to Redis. The floor does the same writes set-wise in one "
+        "transaction, without locks, charges or email task."
     )
     if result.met:
         out.append("The target is met. " + text)

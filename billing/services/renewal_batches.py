@@ -151,13 +151,13 @@ def renewal_batch_run(*, subscription_ids: Sequence[int], now: datetime) -> Batc
                 len(subscription_ids) - len(subscriptions),
                 len(subscription_ids),
             )
-        invoice_ids = []
+        invoices = []
         if batch:
-            invoice_ids = _batch_renew(
+            invoices = _batch_renew(
                 subscriptions=batch, ends=ends, items=items, pools=pools, now=now
             )
     # Committed: the accounts are free again while the provider answers.
-    charged = renewal_invoices_charge(invoice_ids=invoice_ids, now=now)
+    charged = renewal_invoices_charge(invoices=invoices, now=now)
     return BatchOutcome(
         renewed=[s.pk for s in batch], one_by_one=one_by_one, not_charged=charged.failed
     )
@@ -170,9 +170,9 @@ def _batch_renew(
     items: dict[int, list[SubscriptionItem]],
     pools: dict[int, list[SeatPool]],
     now: datetime,
-) -> list[int]:
+) -> list[Invoice]:
     """Renew the locked `subscriptions` (one period each, to `ends`) inside the batch's
-    transaction; the ids of their invoices, written untried."""
+    transaction; their invoices, written untried."""
     seat_pools_renew(pools=[p for s in subscriptions for p in pools[s.account_id]], now=now)
     currency = catalogue_get().currency
     invoices, lines = [], []
@@ -217,7 +217,7 @@ def _batch_renew(
         for line in invoice_lines
     )
     rows_update(subscriptions, ["current_period_start", "current_period_end"])
-    return [invoice.pk for invoice in invoices]
+    return invoices
 
 
 def renewals_run(*, now: datetime, batch_size: int | None = None) -> dict[str, int]:

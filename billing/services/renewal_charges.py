@@ -31,7 +31,6 @@ from billing.gateway import gateway_get
 from billing.models import (
     CardOnFile,
     Invoice,
-    InvoiceKind,
     InvoiceStatus,
     Subscription,
     SubscriptionStatus,
@@ -149,18 +148,14 @@ class ChargesOutcome:
     failed: list[int]
 
 
-def renewal_invoices_charge(*, invoice_ids: Sequence[int], now: datetime) -> ChargesOutcome:
-    """Charge these renewal invoices, those still open and untried, then record the outcomes.
+def renewal_invoices_charge(*, invoices: Sequence[Invoice], now: datetime) -> ChargesOutcome:
+    """Charge these renewal invoices, open and untried as their renewal wrote them, then
+    record the outcomes of those still untried by then.
 
     Must be called with no transaction open: the charges are made outside any, then one short
     transaction records them all. An invoice whose charge raised something unexpected is
     logged and left untried; the others are recorded.
     """
-    invoices = list(
-        Invoice.objects.filter(
-            pk__in=invoice_ids, kind=InvoiceKind.RENEWAL, status=InvoiceStatus.OPEN, attempts=0
-        ).order_by("pk")
-    )
     if not invoices:
         return ChargesOutcome(paid=[], unpaid=[], failed=[])
     card_tokens = dict(
@@ -189,49 +184,53 @@ def renewal_invoices_charge(*, invoice_ids: Sequence[int], now: datetime) -> Cha
             logger.exception("renewal invoice %s not charged; the next run tries again", invoice.pk)
             failed.append(invoice.pk)
     recorded = _charges_record(
-        charges=charges, account_ids={i.account_id for i in invoices}, now=now
+        invoices=[invoice for invoice in invoices if invoice.pk in charges],
+        charges=charges,
+        now=now,
     )
     return ChargesOutcome(
-        paid=[pk for pk in recorded if charges[pk] is not None],
-        unpaid=[pk for pk in recorded if charges[pk] is None],
+        paid=[i.pk for i in recorded if charges[i.pk] is not None],
+        unpaid=[i.pk for i in recorded if charges[i.pk] is None],
         failed=failed,
     )
 
 
 def _charges_record(
-    *, charges: dict[int, str | None], account_ids: set[int], now: datetime
-) -> list[int]:
-    """Record the first charge of each of these renewal invoices (of `account_ids`), if nobody
-    has since; the ids recorded. One transaction, a constant number of queries."""
-    if not charges:
+    *, invoices: list[Invoice], charges: dict[int, str | None], now: datetime
+) -> list[Invoice]:
+    """Record the first charge of each of these renewal invoices (`charges`: by invoice id, as
+    in `renewal_invoices_charge`), unless another run has since; those recorded. One
+    transaction, a constant number of queries."""
+    if not invoices:
         return []
     with transaction.atomic(durable=True):
-        # The accounts first, as every billing service locks them, then the invoices.
+        # The accounts first, as every billing service locks them: two runs that charged the
+        # same invoice (with the same key: the provider took the money once) record it one
+        # after the other, and the second finds it tried already.
         list(
             Account.objects.select_for_update()
-            .filter(pk__in=account_ids)
+            .filter(pk__in={i.account_id for i in invoices})
             .order_by("pk")
             .values_list("pk", flat=True)
         )
-        invoices = list(
-            Invoice.objects.select_for_update()
-            .filter(pk__in=charges, status=InvoiceStatus.OPEN, attempts=0)
-            .order_by("pk")
-        )
-        unpaid_subscriptions = []
         for invoice in invoices:
             charge_id = charges[invoice.pk]
             invoice.attempts = 1
             if charge_id is None:
                 invoice.next_attempt_at = now + retry_delay(1)
-                unpaid_subscriptions.append(invoice.subscription_id)
             else:
                 invoice.status, invoice.paid_at = InvoiceStatus.PAID, now
                 invoice.charge_id, invoice.next_attempt_at = charge_id, None
-        rows_update(invoices, ["status", "attempts", "next_attempt_at", "charge_id", "paid_at"])
+        written = rows_update(
+            invoices,
+            ["status", "attempts", "next_attempt_at", "charge_id", "paid_at"],
+            where={"status": InvoiceStatus.OPEN, "attempts": 0},
+        )
+        invoices = [invoice for invoice in invoices if invoice.pk in written]
         # A subscription cancelled since its renewal stays cancelled.
         Subscription.objects.filter(
-            pk__in=unpaid_subscriptions, status=SubscriptionStatus.ACTIVE
+            pk__in=[i.subscription_id for i in invoices if i.status == InvoiceStatus.OPEN],
+            status=SubscriptionStatus.ACTIVE,
         ).update(status=SubscriptionStatus.PAST_DUE)
         paid = {invoice.pk: invoice.status == InvoiceStatus.PAID for invoice in invoices}
         audit_events_record(
@@ -267,4 +266,4 @@ def _charges_record(
             ],
             now=now,
         )
-    return [invoice.pk for invoice in invoices]
+    return invoices

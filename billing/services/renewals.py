@@ -51,9 +51,9 @@ from seats.services import billing_admins_notify, seat_ledger_append, seat_pools
 logger = logging.getLogger(__name__)
 
 
-def _renew_one_period(*, subscription_id: int, now: datetime) -> int | None:
-    """Renew the subscription's current period if it has ended: the id of the new period's
-    invoice, written untried, when it did; None otherwise."""
+def _renew_one_period(*, subscription_id: int, now: datetime) -> Invoice | None:
+    """Renew the subscription's current period if it has ended: the new period's invoice,
+    written untried, when it did; None otherwise."""
     with transaction.atomic(durable=True):
         subscription = Subscription.objects.select_related("account").get(pk=subscription_id)
         account = Account.objects.select_for_update().get(pk=subscription.account_id)
@@ -115,7 +115,7 @@ def _renew_one_period(*, subscription_id: int, now: datetime) -> int | None:
                 "interval_at_renewal",
             ]
         )
-    return invoice.pk
+    return invoice
 
 
 def _pending_changes_apply(
@@ -208,12 +208,12 @@ def subscription_renew(*, subscription_id: int, now: datetime, max_periods: int 
     """
     renewed = 0
     while renewed < max_periods:
-        invoice_id = _renew_one_period(subscription_id=subscription_id, now=now)
-        if invoice_id is None:
+        invoice = _renew_one_period(subscription_id=subscription_id, now=now)
+        if invoice is None:
             break
         renewed += 1
-        if renewal_invoices_charge(invoice_ids=[invoice_id], now=now).failed:
-            raise RenewalNotCharged(invoice_id=invoice_id, renewed=renewed)
+        if renewal_invoices_charge(invoices=[invoice], now=now).failed:
+            raise RenewalNotCharged(invoice_id=invoice.pk, renewed=renewed)
     return renewed
 
 
@@ -234,7 +234,7 @@ def invoice_retry(*, invoice_id: int, now: datetime) -> bool:
     ):
         return False
     if invoice.kind == InvoiceKind.RENEWAL and invoice.attempts == 0:
-        outcome = renewal_invoices_charge(invoice_ids=[invoice.pk], now=now)
+        outcome = renewal_invoices_charge(invoices=[invoice], now=now)
         if outcome.failed:
             raise RenewalNotCharged(invoice_id=invoice.pk)
         return bool(outcome.paid)

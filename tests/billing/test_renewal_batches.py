@@ -362,9 +362,9 @@ def test_a_charge_recorded_by_another_run_meanwhile_is_not_recorded_again(provid
     def record_twice(**kwargs):
         # Two runs charged the same untried invoice (with the same key: one charge taken),
         # then both record it.
-        recorded.append(with_charges(**kwargs))
-        recorded.append(with_charges(**kwargs))
-        return recorded[0]
+        first, second = with_charges(**kwargs), with_charges(**kwargs)
+        recorded.extend([[i.pk for i in first], [i.pk for i in second]])
+        return first
 
     monkeypatch.setattr(renewal_charges, "_charges_record", record_twice)
     renewals_run(now=RENEWAL)
