@@ -1,4 +1,10 @@
+from datetime import datetime, timedelta
+
 from django import template
+from django.contrib.humanize.templatetags.humanize import naturaltime
+from django.utils import timezone
+from django.utils.html import conditional_escape, format_html
+from django.utils.timesince import timesince
 from django.utils.translation import gettext as _
 
 from accounts.models import Access, Membership
@@ -28,3 +34,26 @@ def membership_access_label(membership: Membership) -> str:
     if membership.access == Access.CUSTOM:
         return _("Custom")
     return _("Seat defaults")
+
+
+@register.filter
+def breakable_email(address: str) -> str:
+    """The address, escaped, with a line-break opportunity before its "@": a long address
+    wraps into two readable halves instead of widening its table column."""
+    local, at, domain = str(address).rpartition("@")
+    if not at:
+        return conditional_escape(address)
+    return format_html("{}<wbr>@{}", local, domain)
+
+
+@register.filter
+def ago(moment: datetime | None) -> str:
+    """How long ago, to the largest unit: "3 weeks ago", not "3 weeks, 4 days ago" (a column
+    of these is scanned, not read); the last minute as naturaltime says it ("now",
+    "20 seconds ago")."""
+    if moment is None:
+        return ""
+    now = timezone.now()
+    if now - moment < timedelta(minutes=1):
+        return naturaltime(moment)
+    return _("%(time)s ago") % {"time": timesince(moment, now, depth=1)}

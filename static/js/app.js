@@ -42,6 +42,44 @@
       .finally(function () { button.disabled = false; });
   });
 
+  // A row's menu (the Users list's "Invite"): without this script it opens in place; with it,
+  // it floats under its button (above, near the window's bottom), out of reach of the table's
+  // scroll box, and closes on Escape, on a click elsewhere, on scroll, or when another opens.
+  function rowMenusClose(except) {
+    document.querySelectorAll("details.row-menu[open]").forEach(function (menu) {
+      if (menu !== except) menu.open = false;
+    });
+  }
+  document.addEventListener("toggle", function (event) {
+    var menu = event.target;
+    if (!menu.classList || !menu.classList.contains("row-menu")) return;
+    var items = menu.querySelector(".row-menu-items");
+    if (!menu.open) { menu.classList.remove("floating"); return; }
+    rowMenusClose(menu);
+    menu.classList.add("floating");
+    var anchor = menu.querySelector("summary").getBoundingClientRect();
+    var top = anchor.bottom + 4;
+    if (top + items.offsetHeight > window.innerHeight && anchor.top - 4 - items.offsetHeight > 0) {
+      top = anchor.top - 4 - items.offsetHeight;
+    }
+    items.style.top = top + "px";
+    items.style.left = Math.max(8, anchor.right - items.offsetWidth) + "px";
+  }, true);
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape") return;
+    var open = document.querySelector("details.row-menu[open]");
+    if (!open) return;
+    open.open = false;
+    open.querySelector("summary").focus();
+  });
+  document.addEventListener("click", function (event) {
+    if (!event.target.closest("details.row-menu")) rowMenusClose(null);
+  });
+  window.addEventListener("scroll", function (event) {
+    // Scrolling inside an open menu (the invite link's field) keeps it open.
+    if (!(event.target.closest && event.target.closest("details.row-menu"))) rowMenusClose(null);
+  }, true);
+
   // "Choose how to restrict access": show the parts each mode needs; load a template into the grid.
   var form = document.querySelector("[data-access-form]");
   if (!form) return;

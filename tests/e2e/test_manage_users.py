@@ -1,5 +1,6 @@
-"""Managing users in Chromium: the Users list (search, filters, sorting, the CSV export) and a
-user's "Actions" menu (DOMAIN.md section 6), driven by the product's own labels.
+"""Managing users in Chromium: the Users list (search, filters, sorting, the CSV export, an
+invited user's "Invite" menu) and a user's "Actions" menu (DOMAIN.md sections 5 and 6), driven
+by the product's own labels.
 
 Acme is on Marketing Hub Professional with 5 extra Core seats (8 in all). Ada Admin, its super
 admin, is signed in through the form; the people she manages are made with factories.
@@ -11,12 +12,16 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from django.core import mail
 from django.utils import timezone
 from playwright.sync_api import expect
 
 from accounts.models import Membership, MembershipStatus, SeatType
 from accounts.services import member_teams_set
 from billing.services import subscription_start
+from invitations.parsing import ParsedPerson
+from invitations.services import members_invite
+from seats.access import AccessChoice, AccessMode
 from tests.factories import AccountFactory, MembershipFactory, TeamFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -273,3 +278,65 @@ def test_bulk_edit_moves_the_selected_users_to_a_core_seat(page, people, admin):
         )
     )
     assert seats == {SeatType.CORE}
+
+
+def invited(account, email: str) -> Membership:
+    """`email` invited onto a View-only seat, the email sent (Celery runs eagerly here)."""
+    inviter = MembershipFactory(account=account, super_admin=True)
+    [membership] = members_invite(
+        account=account,
+        actor_membership=inviter,
+        people=[ParsedPerson(email=email)],
+        seat_type=SeatType.VIEW_ONLY,
+        access=AccessChoice(mode=AccessMode.DEFAULTS),
+        send_email=True,
+    ).memberships
+    return membership
+
+
+def test_an_invited_users_invite_menu_copies_resends_and_closes_from_the_keyboard(
+    page, admin, account, live_server
+):
+    invited(account, "newbie@acme.example")
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live_server.url)
+    open_users(page)
+    row = page.locator("#users-table").get_by_role("row", name=re.compile("newbie@acme.example"))
+    expect(row).to_contain_text("Pending")
+    menu = row.get_by_label("Invite actions for newbie@acme.example")
+    copy = row.get_by_role("button", name="Copy invite link")
+    expect(copy).to_be_hidden()  # closed: the row stays one line high
+
+    menu.focus()
+    page.keyboard.press("Enter")
+    expect(copy).to_be_visible()
+    copy.click()
+    expect(row.get_by_role("status")).to_have_text("Copied")
+    url = row.get_by_role("textbox", name="Invite link").input_value()
+    assert page.evaluate("() => navigator.clipboard.readText()") == url
+    assert "/invite/" in url
+
+    page.keyboard.press("Escape")
+    expect(copy).to_be_hidden()
+    expect(menu).to_be_focused()
+
+    page.keyboard.press("Enter")
+    row.get_by_role("button", name="Resend invite").click()
+    expect(
+        page.get_by_text("A new invitation is on its way to newbie@acme.example.")
+    ).to_be_visible()
+    resent = [m for m in mail.outbox if m.to == ["newbie@acme.example"]]
+    assert len(resent) == 2  # the invitation, then the one resent
+
+
+def test_the_users_list_fits_a_laptop_screen_without_scrolling_sideways(
+    page, admin, people, account
+):
+    invited(account, "a.rather.long.address.for.a.new.colleague@acme.example")
+    page.set_viewport_size({"width": 1280, "height": 800})
+    open_users(page)
+
+    wrap = page.locator(".table-wrap")
+    expect(page.locator("#users-table")).to_be_visible()
+    assert wrap.evaluate("w => w.scrollWidth <= w.clientWidth"), "the table scrolls sideways"
+    row = page.locator("#users-table").get_by_role("row", name=re.compile("hopper@acme.example"))
+    expect(row).to_contain_text("2 days ago")

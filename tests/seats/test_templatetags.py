@@ -1,0 +1,43 @@
+"""The Users list's cell filters (seats.templatetags.seats_tags): `ago` and `breakable_email`."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from seats.templatetags.seats_tags import ago, breakable_email
+
+NOW = datetime(2027, 3, 15, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def clock(time_machine):
+    time_machine.move_to(NOW, tick=False)
+
+
+@pytest.mark.parametrize(
+    ("before", "shown"),
+    [
+        (timedelta(seconds=0), "now"),
+        (timedelta(seconds=20), "20 seconds ago"),
+        (timedelta(minutes=5, seconds=30), "5 minutes ago"),
+        (timedelta(days=2, hours=23), "2 days ago"),
+        (timedelta(days=16), "2 weeks ago"),
+        (timedelta(days=45), "1 month ago"),
+        (timedelta(days=800), "2 years ago"),
+    ],
+)
+def test_ago_names_the_largest_unit_only(before, shown):
+    assert ago(NOW - before).replace("\xa0", " ") == shown  # Django keeps "2 days" together
+
+
+def test_ago_of_nothing_is_empty():
+    assert ago(None) == ""
+
+
+def test_an_address_may_break_before_its_at_sign_and_is_escaped():
+    assert breakable_email("ada@acme.example") == "ada<wbr>@acme.example"
+    assert breakable_email('"<b>"@acme.example') == "&quot;&lt;b&gt;&quot;<wbr>@acme.example"
+
+
+def test_a_name_without_an_at_sign_is_only_escaped():
+    assert breakable_email("Tom & Jerry") == "Tom &amp; Jerry"
