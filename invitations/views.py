@@ -76,9 +76,13 @@ def create_user(request):
     source = request.POST.get("source") or request.GET.get("source") or "typed"
     if source not in {"typed", "csv", "salesforce"}:
         raise Http404
-    typed = TypedEmailsForm(request.POST if source == "typed" else None)
+    # Bound only to the form that was posted: a GET (request.POST is then an empty QueryDict,
+    # not None) must show an empty form, or the addresses chosen before, and no errors.
+    posted = request.method == "POST"
+    typed = TypedEmailsForm(request.POST if posted and source == "typed" else None)
     upload = CsvUploadForm(
-        request.POST if source == "csv" else None, request.FILES if source == "csv" else None
+        request.POST if posted and source == "csv" else None,
+        request.FILES if posted and source == "csv" else None,
     )
     problems = []
     if request.method == "POST" and source == "typed" and typed.is_valid():

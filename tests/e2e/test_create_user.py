@@ -351,3 +351,20 @@ def test_copy_invite_link_gives_a_working_link(page, signed_in, visitor, account
     invitee.goto(link_path(url))
     expect(invitee.get_by_role("heading", name="Join Acme")).to_be_visible()
     expect(invitee.get_by_text("Set a password for ada@acme.example.")).to_be_visible()
+
+
+def test_create_user_opens_without_errors_and_going_back_keeps_the_addresses(
+    page, signed_in, account
+):
+    signed_in("super admin", account=account)
+    open_create_user(page)
+    expect(page.get_by_text("This field is required.")).to_have_count(0)
+    expect(page.get_by_label("Email addresses")).to_have_value("")
+
+    type_addresses(page, "ada@acme.example, grace@acme.example")
+    page.get_by_role("link", name="← Who").click()
+
+    expect(page.get_by_label("Email addresses")).to_have_value(
+        "ada@acme.example\ngrace@acme.example"
+    )
+    expect(page.get_by_text("This field is required.")).to_have_count(0)

@@ -714,6 +714,25 @@ def _access(client: Client, **fields):
     )
 
 
+def test_create_user_opens_on_an_empty_form_without_errors(admin_client, admin):
+    for source in ("", "?source=typed", "?source=csv"):
+        page = admin_client.get(reverse("invitations:create_user") + source)
+
+        assert page.status_code == 200
+        assert "This field is required." not in page.content.decode()
+        assert not page.context["typed"].is_bound
+        assert not page.context["upload"].is_bound
+
+
+def test_going_back_to_who_shows_the_addresses_chosen_before(admin_client, admin):
+    _typed(admin_client, "bob@example.com, carol@example.com")
+
+    page = admin_client.get(reverse("invitations:create_user"))
+
+    assert page.context["typed"]["emails"].value() == "bob@example.com\ncarol@example.com"
+    assert "This field is required." not in page.content.decode()
+
+
 def test_create_user_from_typed_addresses_through_access_and_review_to_created(
     admin_client, admin, django_capture_on_commit_callbacks
 ):
