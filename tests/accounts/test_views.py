@@ -150,7 +150,8 @@ def test_the_users_page_lists_only_the_current_accounts_members(client):
     colleague = MembershipFactory(account=admin.account, user__email="colleague@example.com")
     MembershipFactory(user__email="stranger@example.com")
     client.force_login(admin.user)
-    page = client.get(reverse("seats:users")).content.decode()
+    # The list marks where an address may wrap (<wbr> before the "@"): read it without those.
+    page = client.get(reverse("seats:users")).content.decode().replace("<wbr>", "")
     assert colleague.user.email in page
     assert "stranger@example.com" not in page
 

@@ -41,3 +41,21 @@ def test_an_address_may_break_before_its_at_sign_and_is_escaped():
 
 def test_a_name_without_an_at_sign_is_only_escaped():
     assert breakable_email("Tom & Jerry") == "Tom &amp; Jerry"
+
+
+@pytest.mark.django_db
+def test_the_row_shortcuts_say_what_django_would():
+    from django.urls import reverse
+
+    from accounts.models import MembershipStatus, SeatType
+    from seats.templatetags.seats_tags import member_url, seat_label, status_label
+    from tests.factories import MembershipFactory
+
+    member = MembershipFactory(seat_type=SeatType.VIEW_ONLY, status=MembershipStatus.INVITED)
+
+    assert member_url(member.pk) == reverse("seats:user", kwargs={"membership_id": member.pk})
+    assert member_url(7) == reverse("seats:user", kwargs={"membership_id": 7})
+    assert seat_label(member.seat_type) == member.get_seat_type_display() == "View-only seat"
+    assert status_label(member.status) == member.get_status_display() == "Invited"
+    for seat_type in SeatType:
+        assert seat_label(seat_type.value) == str(seat_type.label)
