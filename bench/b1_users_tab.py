@@ -36,7 +36,7 @@ def _check(client, admin_url: str) -> None:
         raise RuntimeError(f"expected 50 rows on each page, got {users_rows} and {admin_rows}")
     # The Users tab marks where a long address may wrap (<wbr> before its "@").
     first_user = _first_email(
-        users_html.replace("<wbr>", ""), r'<td class="breakable">([^<\s]+@[^<\s]+)</td>'
+        users_html.replace("<wbr>", ""), r'<td class="breakable"[^>]*>([^<\s]+@[^<\s]+)</td>'
     )
     first_admin = _first_email(admin_html, r'class="field-email">([^<]+)<')
     if first_user != first_admin:
