@@ -479,7 +479,10 @@ def test_two_runs_at_once_split_the_work_and_renew_each_subscription_once(provid
     assert first["failed"] == second["failed"] == 0
     assert first["renewed"] + second["renewed"] == 12
     assert first["renewed"] > 0 and second["renewed"] > 0
-    assert sorted(provider.asked) == sorted(key_of(s) for s in subscriptions)
+    # One run's retry pass may ask again for an invoice the other run has renewed and is
+    # charging (it is untried and due): the period's key makes the provider take it once.
+    assert set(provider.asked) == {key_of(s) for s in subscriptions}
+    assert provider.taken == {key_of(s): MONTHLY_TOTAL for s in subscriptions}
     for subscription in subscriptions:
         assert len(renewal_invoices(subscription)) == 1
         assert period(subscription) == (RENEWAL, NEXT_RENEWAL)
