@@ -42,6 +42,7 @@ from tests.billing.test_renewals import (
     BreakingGateway,
     admin_of,
     billing_texts,
+    break_pricing_of,
     period,
     pool,
     refreshed,
@@ -271,18 +272,7 @@ def test_an_unexpected_error_rolls_the_batch_back_and_renews_the_others_one_by_o
     first, broken, last = subscribe("First Ltd"), subscribe("Broken Ltd"), subscribe("Last Ltd")
     for subscription in (first, broken, last):
         remove_a_core_seat_at_renewal(subscription)
-    plan, lines = renewal_batches.renewal_plan, renewals.renewal_lines
-
-    def fails_for_broken(price):
-        def priced(*, subscription, **kwargs):
-            if subscription.pk == broken.pk:
-                raise RuntimeError("a bug in pricing this subscription")
-            return price(subscription=subscription, **kwargs)
-
-        return priced
-
-    monkeypatch.setattr(renewal_batches, "renewal_plan", fails_for_broken(plan))
-    monkeypatch.setattr(renewals, "renewal_lines", fails_for_broken(lines))
+    break_pricing_of(monkeypatch, broken)
 
     result = renewals_run(now=RENEWAL)
 

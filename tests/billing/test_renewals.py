@@ -422,9 +422,9 @@ def test_after_an_outage_each_missed_period_is_charged_once(subscription, provid
     assert list(provider.taken.values()) == [MONTHLY_TOTAL] * 3
 
 
-def test_one_subscriptions_failure_does_not_stop_the_others(monkeypatch):
-    broken = subscribe("Broken Ltd")
-    healthy = subscribe("Initech")
+def break_pricing_of(monkeypatch, broken: Subscription) -> None:
+    """Pricing `broken` raises (a bug), in the batch and on the one-by-one path alike: its
+    batch fails, then on its own it fails again."""
     plan, lines = renewal_batches.renewal_plan, renewals.renewal_lines
 
     def fails_for_broken(price):
@@ -435,9 +435,14 @@ def test_one_subscriptions_failure_does_not_stop_the_others(monkeypatch):
 
         return priced
 
-    # Its batch fails, then on its own it fails again; the other renews all the same.
     monkeypatch.setattr(renewal_batches, "renewal_plan", fails_for_broken(plan))
     monkeypatch.setattr(renewals, "renewal_lines", fails_for_broken(lines))
+
+
+def test_one_subscriptions_failure_does_not_stop_the_others(monkeypatch):
+    broken = subscribe("Broken Ltd")
+    healthy = subscribe("Initech")
+    break_pricing_of(monkeypatch, broken)
 
     result = renewals_run(now=RENEWAL)
 
