@@ -12,16 +12,15 @@ import pytest
 from django.core import mail
 
 from accounts.emails import email_render
-from accounts.models import Account, Membership, SeatType
+from accounts.models import Account, Membership
 from billing.catalogue import HubCode, TierCode
 from billing.periods import BillingInterval
 from billing.services import subscription_start
 from invitations.emails import invitation_email_context, invitation_emails_send
 from invitations.models import Invitation
-from invitations.parsing import ParsedPerson
-from invitations.services import invitation_accept, members_invite
-from seats.access import AccessChoice, AccessMode
+from invitations.services import invitation_accept
 from tests.factories import AccountFactory, MembershipFactory
+from tests.invitations.test_tasks import invite_without_sending
 
 pytestmark = pytest.mark.django_db
 
@@ -48,19 +47,6 @@ def super_admin(account: Account, first_name: str) -> Membership:
     )
 
 
-def invite_unsent(admin: Membership, *emails: str, capture) -> list[Invitation]:
-    with capture(execute=False):  # as if the broker was down: the chunk is sent below
-        memberships = members_invite(
-            account=admin.account,
-            actor_membership=admin,
-            people=[ParsedPerson(email) for email in emails],
-            seat_type=SeatType.CORE,
-            access=AccessChoice(mode=AccessMode.DEFAULTS),
-            send_email=True,
-        ).memberships
-    return list(Invitation.objects.filter(membership__in=memberships).order_by("email"))
-
-
 @pytest.fixture
 def mixed_chunk(time_machine, django_capture_on_commit_callbacks) -> list[Invitation]:
     """Six invitations: two accounts, two inviters in one of them, two expiry times."""
@@ -68,14 +54,15 @@ def mixed_chunk(time_machine, django_capture_on_commit_callbacks) -> list[Invita
     initech, globex = account_with_seats("Initech"), account_with_seats("Globex & Sons <Ltd>")
     ada, bill = super_admin(initech, "Ada"), super_admin(initech, "Bill")
     hank = super_admin(globex, "Hank")
+    # As if the broker was down: the chunk is sent by the tests below.
     capture = django_capture_on_commit_callbacks
     invitations = [
-        *invite_unsent(ada, "a1@example.com", "a2@example.com", capture=capture),
-        *invite_unsent(bill, "b1@example.com", capture=capture),
-        *invite_unsent(hank, "h1@example.com", "h2@example.com", capture=capture),
+        *invite_without_sending(capture, ada, "a1@example.com", "a2@example.com"),
+        *invite_without_sending(capture, bill, "b1@example.com"),
+        *invite_without_sending(capture, hank, "h1@example.com", "h2@example.com"),
     ]
     time_machine.move_to(NOW + timedelta(hours=1), tick=False)
-    invitations += invite_unsent(ada, "a3@example.com", capture=capture)
+    invitations += invite_without_sending(capture, ada, "a3@example.com")
     return invitations
 
 
