@@ -68,3 +68,15 @@ class NotificationsForm(forms.Form):
             kind: {channel: self.cleaned_data[f"{kind}__{channel}"] for channel in Channel.values}
             for kind in NotificationKind.values
         }
+
+
+def posted(request):
+    """The submitted data of a POST, even an empty one (an empty POST is still a submission)."""
+    return request.POST if request.method == "POST" else None
+
+
+class SearchForm(forms.Form):
+    q = forms.CharField(label=_("Search name or email"), required=False, max_length=200)
+
+    def query(self) -> str:
+        return self.cleaned_data.get("q", "") if self.is_valid() else ""

@@ -3,7 +3,8 @@
 from collections.abc import Iterable
 from datetime import timedelta
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, IntegerField, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
 from accounts.models import (
     Account,
@@ -162,3 +163,21 @@ def member_search(
         cutoff = now - timedelta(days=inactive_days)
         members = members.filter(Q(last_active_at__lt=cutoff) | Q(last_active_at__isnull=True))
     return members
+
+
+def _count(queryset: QuerySet, group_by: str) -> Coalesce:
+    """COUNT(*) of `queryset` per outer row, as a subquery; 0 when there are none."""
+    counted = queryset.order_by().values(group_by).annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
+def members_matching(*, account_id: int, q: str = "") -> QuerySet[Membership]:
+    """Members of the account whose name or email contains every word of `q`, by email."""
+    members = Membership.objects.filter(account_id=account_id).select_related("user", "main_team")
+    for word in q.split():
+        members = members.filter(
+            Q(user__email__icontains=word)
+            | Q(user__first_name__icontains=word)
+            | Q(user__last_name__icontains=word)
+        )
+    return members.order_by("user__email", "pk")

@@ -16,7 +16,6 @@ from accounts.models import (
     AuditVerb,
     Membership,
     Notification,
-    Team,
     User,
     email_normalise,
 )
@@ -270,59 +269,6 @@ def notification_settings_update(
         for kind, channels in known.items()
     }
     membership.save(update_fields=["notification_settings", "updated_at"])
-    return membership
-
-
-@transaction.atomic(durable=True)
-def team_create(
-    *, account: Account, name: str, actor: User | None, parent: Team | None = None
-) -> Team:
-    if parent is not None and parent.account_id != account.pk:
-        raise ValueError("a team's parent must be in the same account")
-    team = Team(account=account, name=name.strip(), parent=parent)
-    team.full_clean()
-    team.save()
-    audit_record(
-        account=account,
-        actor=actor,
-        verb=AuditVerb.TEAM_CREATED,
-        after={"name": team.name, "parent": parent.name if parent else None},
-    )
-    return team
-
-
-@transaction.atomic(durable=True)
-def member_teams_set(
-    *,
-    membership: Membership,
-    main_team: Team | None,
-    extra_teams: list[Team],
-    actor: User | None,
-) -> Membership:
-    """Put a member in one main team and any number of extra teams of their account."""
-    teams = [main_team, *extra_teams] if main_team else list(extra_teams)
-    if any(team.account_id != membership.account_id for team in teams):
-        raise ValueError("teams must belong to the member's account")
-    membership = Membership.objects.select_for_update().get(pk=membership.pk)
-    before = {
-        "main_team": membership.main_team.name if membership.main_team else None,
-        "extra_teams": sorted(t.name for t in membership.extra_teams.all()),
-    }
-    membership.main_team = main_team
-    membership.save(update_fields=["main_team", "updated_at"])
-    extras = [t for t in extra_teams if t != main_team]
-    membership.extra_teams.set(extras)
-    audit_record(
-        account=membership.account,
-        actor=actor,
-        verb=AuditVerb.TEAMS_CHANGED,
-        target=membership,
-        before=before,
-        after={
-            "main_team": main_team.name if main_team else None,
-            "extra_teams": sorted(t.name for t in extras),
-        },
-    )
     return membership
 
 

@@ -1,4 +1,7 @@
-from django.urls import path
+"""Sign-in, password reset, accounts, profile, notifications, and the Teams tab (namespace
+"accounts")."""
+
+from django.urls import include, path
 
 from accounts import views
 
@@ -21,4 +24,5 @@ urlpatterns = [
     path("settings/profile/", views.profile, name="profile"),
     path("settings/notifications/", views.notifications, name="notifications"),
     path("settings/notifications/read/", views.notifications_read, name="notifications_read"),
+    path("", include("accounts.teams.urls")),
 ]

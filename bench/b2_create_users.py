@@ -65,8 +65,8 @@ def run(ctx: Context) -> Result:
     from invitations.models import Invitation
     from invitations.parsing import csv_parse
     from invitations.services import members_invite
-    from seats.access import AccessChoice, AccessMode
     from seats.catalogue import seat_default_permissions
+    from seats.permissions.choice import AccessChoice, AccessMode
 
     count = ctx.sizes.csv_users
     data = small_account(name="Bench CSV Co.", domain="csv.example", seats=100_000)

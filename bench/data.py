@@ -102,7 +102,8 @@ def members_account(
         Team,
         User,
     )
-    from seats.catalogue import BUILTIN_PERMISSION_SETS, seat_default_permissions
+    from seats.catalogue import seat_default_permissions
+    from seats.permission_sets.builtin import BUILTIN_PERMISSION_SETS
 
     rng = random.Random(seed)
     now = _now()

@@ -38,7 +38,7 @@ def rows_only(email: str, defer: bool) -> None:
     from django.utils import timezone
 
     from accounts.models import Membership
-    from seats.selectors import DirectoryFilters, member_directory
+    from seats.users.selectors import DirectoryFilters, member_directory
 
     account = Membership.objects.get(user__email=email).account
     members = member_directory(account=account, filters=DirectoryFilters(), now=timezone.now())

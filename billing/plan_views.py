@@ -168,7 +168,7 @@ def _checkout_submit(request, form: BundleForm, pay: CheckoutForm, card):
         try:
             card_save(account=account, actor=request.user, **pay.card_fields())
         except CardInvalid as invalid:
-            field = {"expiry": "exp_month"}.get(invalid.context.get("field"), "number")
+            field = {"expiry": "exp_month"}.get(invalid.field, "number")
             pay.add_error(field if field in pay.fields else None, str(invalid))
             return None
     try:

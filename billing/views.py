@@ -47,7 +47,7 @@ from billing.services import (
 from billing.services.removals import removable_seats
 from seats.catalogue import PAID_SEAT_TYPES
 from seats.errors import SeatsError
-from seats.selectors import seat_pool_summaries
+from seats.pools.selectors import seat_pool_summaries
 
 BILLING = AccountPermission.BILLING
 MEMBERS_PER_PAGE = 50
@@ -289,9 +289,7 @@ def card(request):
         try:
             card_save(account=account, actor=request.user, **form.cleaned_data)
         except CardInvalid as invalid:
-            field = {"expiry": "exp_month"}.get(
-                invalid.context.get("field"), invalid.context.get("field")
-            )
+            field = {"expiry": "exp_month"}.get(invalid.field, invalid.field)
             form.add_error(field if field in form.fields else None, str(invalid))
         else:
             messages.success(request, _("The card was saved."))

@@ -2,7 +2,7 @@ from django import forms
 from django.contrib.auth import password_validation
 from django.utils.translation import gettext_lazy as _
 
-from seats.forms import AccessChoiceForm
+from seats.permissions.forms import AccessChoiceForm
 
 
 class JoinNewUserForm(forms.Form):

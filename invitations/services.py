@@ -42,9 +42,9 @@ from invitations.models import Delivery, Invitation, SalesforceConnection
 from invitations.parsing import ParsedPerson
 from invitations.salesforce import salesforce_connection_users
 from invitations.tokens import token_hash, token_new
-from seats.access import AccessChoice, access_resolve
 from seats.errors import SeatsError
-from seats.services import (
+from seats.permissions.choice import AccessChoice, access_resolve
+from seats.pools.services import (
     seat_capacity_check,
     seat_eligibility_check,
     seat_pool_lock_for,

@@ -35,12 +35,12 @@ from invitations.services import (
     salesforce_connection_save,
     salesforce_people_fetch,
 )
-from seats.access import AccessChoice, AccessMode, access_resolve, template_options
 from seats.catalogue import SEAT_RULES
 from seats.errors import NotEnoughSeats, SeatsError
-from seats.forms import permission_grid, review_rows
-from seats.selectors import seat_choices_for
-from seats.services import seat_capacity_check
+from seats.permissions.choice import AccessChoice, AccessMode, access_resolve, template_options
+from seats.permissions.forms import permission_grid, review_rows
+from seats.pools.selectors import seat_choices_for
+from seats.pools.services import seat_capacity_check
 
 WIZARD_KEY = "seatmgr_create_user"
 CREATED_KEY = "seatmgr_created_members"
@@ -307,7 +307,7 @@ def create_user_review(request):
 def created_users(request):
     """After "Create user": copy each invite link, put the batch in teams, apply a preset."""
     from invitations.forms import BatchTeamsForm
-    from seats.services import members_teams_add
+    from seats.users.services.teams import members_teams_add
 
     account = request.membership.account
     members = created_members(account=account, ids=request.session.get(CREATED_KEY, []))

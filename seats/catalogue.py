@@ -20,7 +20,7 @@ from here too.
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.db import models
 from django.utils.text import format_lazy
@@ -29,11 +29,6 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import SeatType
 from accounts.policy import ACCOUNT_PERMISSION_LABELS, OFF, ON, AccountPermission
 from seats.errors import InvalidLevel, SeatsError, UnknownPermission
-
-if TYPE_CHECKING:  # re-exported from seats.builtin_sets, see __getattr__ at the bottom
-    from seats.builtin_sets import BUILTIN_PERMISSION_SETS as BUILTIN_PERMISSION_SETS
-    from seats.builtin_sets import BuiltinPermissionSet as BuiltinPermissionSet
-    from seats.builtin_sets import builtin_permission_set_get as builtin_permission_set_get
 
 # --- Seat types ------------------------------------------------------------------------------
 
@@ -408,18 +403,3 @@ def seat_required_for(perms: Mapping[str, str]) -> SeatType:
         if permissions_fit_seat(perms, seat_type):
             return seat_type
     raise AssertionError("the Partner seat holds every permission")  # pragma: no cover
-
-
-def __getattr__(name: str) -> Any:
-    # The built-in sets are built from the functions above, so they live in seats.builtin_sets and
-    # are fetched from there on first use: importing either module first works, with no cycle.
-    if name in _BUILTIN_SET_NAMES:
-        from seats import builtin_sets
-
-        return getattr(builtin_sets, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-_BUILTIN_SET_NAMES = frozenset(
-    {"BUILTIN_PERMISSION_SETS", "BuiltinPermissionSet", "builtin_permission_set_get"}
-)

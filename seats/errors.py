@@ -1,46 +1,23 @@
-"""The errors of the seats domain: one small hierarchy that views turn into messages, never a 500.
+"""Every error of the seats floor, under the one tree rooted at accounts.errors.DomainError.
 
-Each error has a stable `code` (for logs, the JSON API and tests; never changes once shipped) and
-a `message` written for the person on the screen. The message is a translatable template whose
-`{placeholders}` are filled from the keyword arguments the error was raised with, at the moment
-it is shown, so it reads in the language of whoever sees it.
+Views turn them into messages at the field they concern (accounts.errors.form_error_add), never a
+500. Seat pools, a member's seat and access, permission sets, presets and bulk edit all raise
+from here.
 """
 
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
-
-class _KeepUnknown(dict[str, Any]):
-    # A placeholder with no value in the context stays as written rather than raising KeyError:
-    # a missing detail must never turn an error message into a crash.
-    def __missing__(self, key: str) -> str:
-        return "{" + key + "}"
+from accounts.errors import DomainError
 
 
-def _interpolate(template: Any, context: dict[str, Any]) -> str:
-    return str(template).format_map(_KeepUnknown(context))
-
-
-_interpolate_lazy = lazy(_interpolate, str)
-
-
-class SeatsError(Exception):
+class SeatsError(DomainError):
     """Something a user asked for that the seat and permission rules do not allow."""
 
     code: str = "seats_error"
-    message: Any = _("This change is not allowed.")
-
-    def __init__(self, message: Any = None, **context: Any) -> None:
-        self.context = context
-        template = self.message if message is None else message
-        self.message = _interpolate_lazy(template, context) if context else template
-        super().__init__(self.message)
-
-    def __str__(self) -> str:
-        return str(self.message)
 
 
 class UnknownPermission(SeatsError):
@@ -144,15 +121,6 @@ class MemberNotDeactivated(SeatsError):
     message = _("Deactivate this user before removing them from the account.")
 
 
-class PasswordResetUnavailable(SeatsError):
-    """Context: `email`."""
-
-    code = "password_reset_unavailable"
-    message = _(
-        "{email} hasn't set a password yet or can't use the account: resend their invite instead."
-    )
-
-
 class SubscriptionEnding(SeatsError):
     """Context: `seat` (label)."""
 
@@ -161,3 +129,76 @@ class SubscriptionEnding(SeatsError):
         "Auto-renewal is cancelled, so no {seat}s can be assigned. Resume auto-renewal on the "
         "Account & Billing page first."
     )
+
+
+class BulkRefused(SeatsError):
+    """Nothing was changed; `problems` says why, user by user: [(email, why)]."""
+
+    code = "bulk_refused"
+    message = _("Nothing was changed. Fix what is listed below, or leave those users out.")
+
+    def __init__(self, problems: Sequence[tuple[str, str]]) -> None:
+        super().__init__()
+        self.problems = list(problems)
+
+    @classmethod
+    def check_each(cls, members: Iterable[Any], check: Callable[[Any], None]) -> None:
+        """Run `check` on every member; raise one BulkRefused naming each refused one."""
+        problems = []
+        for membership in members:
+            try:
+                check(membership)
+            except DomainError as refused:
+                problems.append((membership.user.email, str(refused)))
+        if problems:
+            raise cls(problems)
+
+
+class NoUsersSelected(SeatsError):
+    code = "no_users_selected"
+    message = _("Select at least one user.")
+
+
+class TemplateRequired(SeatsError):
+    code = "template_required"
+    message = _("Choose a permission set to start from.")
+
+
+class NameRequired(SeatsError):
+    code = "name_required"
+    message = _("Give it a name.")
+
+
+class PermissionSetNameTaken(SeatsError):
+    """Context: `name`."""
+
+    code = "permission_set_name_taken"
+    message = _("There is already a permission set called “{name}”. Choose another name.")
+
+
+class SeatsCantHoldSet(SeatsError):
+    """Some members' seats can't hold a set's permissions. Context: `seat` (the label of the
+    seat the set needs), `emails` (the members, comma-separated)."""
+
+    code = "seats_cant_hold_set"
+    message = _(
+        "This permission set needs a {seat}. These users' seats can't hold it: {emails}. "
+        "Give them a {seat} first, or leave them out."
+    )
+
+
+class NoUsersChosen(SeatsError):
+    code = "no_users_chosen"
+    message = _("Choose at least one user.")
+
+
+class PresetNameTaken(SeatsError):
+    """Context: `name`."""
+
+    code = "preset_name_taken"
+    message = _("There is already a preset called “{name}”. Choose another name.")
+
+
+class LandingPageUnknown(SeatsError):
+    code = "landing_page_unknown"
+    message = _("Choose a landing page from the list.")

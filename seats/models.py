@@ -7,8 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account, AppendOnlyModel, SeatType
-
-PAID_SEAT_TYPE_VALUES = (SeatType.CORE, SeatType.SALES, SeatType.SERVICE)
+from seats.catalogue import PAID_SEAT_TYPES
 
 
 class SeatPool(models.Model):
@@ -43,7 +42,7 @@ class SeatPool(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["account", "seat_type"], name="seat_pool_one_per_type"),
             models.CheckConstraint(
-                condition=Q(seat_type__in=PAID_SEAT_TYPE_VALUES), name="seat_pool_paid_type_only"
+                condition=Q(seat_type__in=PAID_SEAT_TYPES), name="seat_pool_paid_type_only"
             ),
             # PositiveIntegerField is only checked on PostgreSQL-like backends; say it for all.
             models.CheckConstraint(

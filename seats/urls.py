@@ -1,22 +1,12 @@
-from django.urls import include, path
+"""Floor 2's pages, one package each (namespace "seats")."""
 
-from seats import views
+from django.urls import include, path
 
 app_name = "seats"
 
 urlpatterns = [
-    path("settings/users/", views.users, name="users"),
-    path("settings/users/export.csv", views.users_export, name="users_export"),
-    path("settings/users/bulk/", views.users_bulk, name="users_bulk"),
-    path("settings/users/<int:membership_id>/", views.user_detail, name="user"),
-    path("settings/users/<int:membership_id>/history/", views.user_history, name="user_history"),
-    path("settings/users/<int:membership_id>/access/", views.user_access, name="user_access"),
-    path("settings/users/<int:membership_id>/teams/", views.user_teams, name="user_teams"),
-    path(
-        "settings/users/<int:membership_id>/actions/<str:action>/",
-        views.user_action,
-        name="user_action",
-    ),
-    # Teams, Presets, Permission sets and the audit log (seats/organisation_urls.py).
-    path("", include("seats.organisation_urls")),
+    path("", include("seats.users.urls")),
+    path("", include("seats.permission_sets.urls")),
+    path("", include("seats.presets.urls")),
+    path("", include("seats.audit_log.urls")),
 ]

@@ -22,7 +22,7 @@ from billing.models import (
 from billing.periods import BillingInterval
 from billing.selectors import subscription_live_get
 from billing.services.bundles import PAID_SEATS, member_names
-from seats.services import billing_admins_notify, seat_pools_ending_set
+from seats.pools.services import billing_admins_notify, seat_pools_ending_set
 
 
 class PaidSeatsAssigned(BillingError):

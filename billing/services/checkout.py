@@ -41,7 +41,7 @@ from billing.services.bundles import (
     renewal_seats_check,
 )
 from billing.services.subscriptions import subscription_create
-from seats.services import billing_admins_notify, seat_pools_sync
+from seats.pools.services import billing_admins_notify, seat_pools_sync
 
 # --- Checkout ------------------------------------------------------------------------------------
 

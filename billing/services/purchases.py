@@ -30,7 +30,7 @@ from billing.selectors import subscription_hub_tiers, subscription_live_get
 from seats.catalogue import SEAT_RULES
 from seats.errors import SeatTypeUnavailable
 from seats.models import SeatPool
-from seats.services import billing_admins_notify, seat_pool_add_purchased, seat_pool_settle
+from seats.pools.services import billing_admins_notify, seat_pool_add_purchased, seat_pool_settle
 
 MAX_SEATS_PER_PURCHASE = 1000
 

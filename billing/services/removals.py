@@ -12,7 +12,7 @@ from billing.errors import InvalidQuantity, NoPendingRemoval, NoSubscription, Re
 from billing.selectors import subscription_live_get
 from seats.catalogue import SEAT_RULES
 from seats.models import LedgerReason, SeatPool
-from seats.services import billing_admins_notify, seat_ledger_append, seats_assigned_count
+from seats.pools.services import billing_admins_notify, seat_ledger_append, seats_assigned_count
 
 
 def removable_seats(*, included: int, purchased_at_renewal: int, assigned: int) -> int:

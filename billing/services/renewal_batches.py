@@ -49,7 +49,7 @@ from billing.services.renewals import (
     subscriptions_due,
 )
 from seats.models import SeatPool
-from seats.services import seat_pools_renew
+from seats.pools.services import seat_pools_renew
 
 logger = logging.getLogger(__name__)
 

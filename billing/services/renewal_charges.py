@@ -35,7 +35,7 @@ from billing.models import (
     Subscription,
     SubscriptionStatus,
 )
-from seats.services import billing_admins_notify_many
+from seats.pools.services import billing_admins_notify_many
 
 logger = logging.getLogger(__name__)
 

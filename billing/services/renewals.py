@@ -46,7 +46,7 @@ from billing.services.renewal_charges import (
 )
 from billing.services.renewal_prices import renewal_lines
 from seats.models import LedgerReason, SeatPool
-from seats.services import billing_admins_notify, seat_ledger_append, seat_pools_sync
+from seats.pools.services import billing_admins_notify, seat_ledger_append, seat_pools_sync
 
 logger = logging.getLogger(__name__)
 

@@ -19,7 +19,7 @@ from billing.periods import BillingInterval, nth_period_bounds
 from seats.catalogue import SEAT_RULES
 from seats.errors import SeatTypeUnavailable
 from seats.models import SeatPool
-from seats.services import seat_pool_add_purchased, seat_pools_sync
+from seats.pools.services import seat_pool_add_purchased, seat_pools_sync
 
 
 @transaction.atomic(durable=True)

@@ -11,8 +11,8 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from accounts.models import Access, Membership, MembershipStatus, SeatType
-from seats.catalogue import builtin_permission_set_get
 from seats.errors import UnknownPermissionSet
+from seats.permission_sets.builtin import builtin_permission_set_get
 
 register = template.Library()
 

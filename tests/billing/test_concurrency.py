@@ -28,10 +28,10 @@ from billing.services import (
     subscription_renew,
     subscription_start,
 )
-from seats import services as seats_services
 from seats.errors import NotEnoughSeats
 from seats.models import LedgerReason, SeatLedgerEntry, SeatPool
-from seats.services import member_add
+from seats.users.services import seat as seats_services
+from seats.users.services.seat import member_add
 from tests.factories import AccountFactory
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]

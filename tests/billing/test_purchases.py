@@ -27,9 +27,9 @@ from billing.models import CardOnFile, Invoice, InvoiceKind, InvoiceLine, Invoic
 from billing.periods import BillingInterval
 from billing.services import card_save, seats_purchase, seats_purchase_quote, subscription_start
 from seats.catalogue import seat_default_permissions
-from seats.lifecycle import member_deactivate
 from seats.models import LedgerReason, SeatLedgerEntry, SeatPool
-from seats.services import member_add, member_seat_change
+from seats.users.services.lifecycle import member_deactivate
+from seats.users.services.seat import member_add, member_seat_change
 from tests.factories import AccountFactory, MembershipFactory
 
 pytestmark = pytest.mark.django_db

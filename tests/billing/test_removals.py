@@ -27,10 +27,10 @@ from billing.periods import BillingInterval
 from billing.services import seat_removal_cancel, seat_removal_schedule, subscription_start
 from invitations.parsing import ParsedPerson
 from invitations.services import invitation_accept, invitation_link_copy, members_invite
-from seats.access import AccessChoice, AccessMode
 from seats.catalogue import seat_default_permissions
 from seats.models import LedgerReason, SeatLedgerEntry, SeatPool
-from seats.services import member_add, member_seat_change
+from seats.permissions.choice import AccessChoice, AccessMode
+from seats.users.services.seat import member_add, member_seat_change
 from tests.factories import AccountFactory, MembershipFactory
 
 pytestmark = pytest.mark.django_db

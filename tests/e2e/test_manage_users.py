@@ -17,11 +17,11 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from accounts.models import Membership, MembershipStatus, SeatType
-from accounts.services import member_teams_set
+from accounts.teams.services import member_teams_set
 from billing.services import subscription_start
 from invitations.parsing import ParsedPerson
 from invitations.services import members_invite
-from seats.access import AccessChoice, AccessMode
+from seats.permissions.choice import AccessChoice, AccessMode
 from tests.factories import AccountFactory, MembershipFactory, TeamFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)

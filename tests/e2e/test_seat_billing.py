@@ -19,7 +19,7 @@ from billing.selectors import subscription_live_get
 from billing.services import card_save, seat_removal_schedule, subscription_start
 from seats.catalogue import seat_default_permissions
 from seats.models import SeatPool
-from seats.services import seat_change_preview
+from seats.users.services.seat import seat_change_preview
 from tests.e2e.conftest import sign_in_through_the_form
 from tests.factories import AccountFactory, MembershipFactory
 

@@ -201,7 +201,7 @@ def test_the_deactivate_form_never_fails(client, admin, note, seat):
 @FUZZ
 @given(name=TEXT, parent=TEXT)
 def test_the_create_team_form_never_fails(client, admin, name, parent):
-    response = client.post(reverse("seats:teams"), {"name": name, "parent": parent})
+    response = client.post(reverse("accounts:teams"), {"name": name, "parent": parent})
     assert response.status_code < 500
 
 

@@ -42,8 +42,8 @@ from invitations.parsing import ParsedPerson
 from invitations.services import members_invite
 from invitations.tasks import invitations_unsent_sweep_task
 from invitations.tokens import token_hash
-from seats.access import AccessChoice, AccessMode
 from seats.models import LedgerReason, SeatLedgerEntry, SeatPool
+from seats.permissions.choice import AccessChoice, AccessMode
 from tests.factories import AccountFactory, CardOnFileFactory, MembershipFactory, UserFactory
 from tests.integration.conftest import pool_children
 

@@ -14,7 +14,7 @@ from billing.services import subscription_start
 from invitations.models import Invitation
 from invitations.parsing import ParsedPerson
 from invitations.services import EMAILS_PER_TASK, members_invite
-from seats.access import AccessChoice, AccessMode
+from seats.permissions.choice import AccessChoice, AccessMode
 from tests.factories import AccountFactory, MembershipFactory
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]

@@ -37,9 +37,9 @@ from invitations.services import (
     invitation_link_copy,
     members_invite,
 )
-from seats.access import AccessChoice, AccessMode
 from seats.errors import NotEnoughSeats
 from seats.models import SeatPool
+from seats.permissions.choice import AccessChoice, AccessMode
 from tests.factories import AccountFactory, MembershipFactory
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]

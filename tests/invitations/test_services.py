@@ -45,15 +45,17 @@ from invitations.services import (
     invitations_unsent,
     members_invite,
 )
-from seats.access import AccessChoice, AccessMode, SuperAdminOnly
-from seats.catalogue import builtin_permission_set_get, seat_ceiling, seat_default_permissions
+from seats.catalogue import seat_ceiling, seat_default_permissions
 from seats.errors import (
     NotEnoughSeats,
     PermissionsNotHeld,
     SeatTypeUnavailable,
     SuperAdminNeedsPaidSeat,
+    SuperAdminOnly,
 )
-from seats.lifecycle import member_deactivate
+from seats.permission_sets.builtin import builtin_permission_set_get
+from seats.permissions.choice import AccessChoice, AccessMode
+from seats.users.services.lifecycle import member_deactivate
 from tests.factories import (
     PASSWORD,
     AccountFactory,

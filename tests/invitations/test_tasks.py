@@ -34,8 +34,8 @@ from invitations.tasks import (
     invitations_send_task,
     invitations_unsent_sweep_task,
 )
-from seats.access import AccessChoice, AccessMode
-from seats.lifecycle import member_deactivate
+from seats.permissions.choice import AccessChoice, AccessMode
+from seats.users.services.lifecycle import member_deactivate
 from tests.factories import AccountFactory, MembershipFactory
 
 pytestmark = pytest.mark.django_db

@@ -38,8 +38,8 @@ from invitations.services import (
     members_invite,
 )
 from invitations.tokens import token_new
-from seats.access import AccessChoice, AccessMode
 from seats.catalogue import seat_default_permissions
+from seats.permissions.choice import AccessChoice, AccessMode
 from tests.factories import PASSWORD, AccountFactory, MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

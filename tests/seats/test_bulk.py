@@ -7,9 +7,10 @@ from django.utils import timezone
 from accounts.models import AuditEvent, Membership, MembershipStatus, SeatType
 from accounts.policy import ON, AccountPermission
 from billing.services import subscription_start
-from seats.bulk import BulkRefused, members_bulk_deactivate, members_bulk_seat_change
 from seats.catalogue import seat_default_permissions
-from seats.errors import NotEnoughSeats
+from seats.errors import BulkRefused, NotEnoughSeats
+from seats.users.services.lifecycle import members_bulk_deactivate
+from seats.users.services.seat import members_bulk_seat_change
 from tests.factories import AccountFactory, MembershipFactory, TeamFactory
 
 pytestmark = pytest.mark.django_db

@@ -7,14 +7,12 @@ from hypothesis import strategies as st
 from accounts.models import SeatType
 from accounts.policy import OFF, ON, AccountPermission
 from seats.catalogue import (
-    BUILTIN_PERMISSION_SETS,
     PAID_SEAT_TYPES,
     PERMISSIONS,
     PERMISSIONS_BY_CODE,
     SEAT_RULES,
     PermissionChange,
     Tab,
-    builtin_permission_set_get,
     level_index,
     permissions_by_tab,
     permissions_clamp,
@@ -34,6 +32,7 @@ from seats.errors import (
     UnknownPermission,
     UnknownPermissionSet,
 )
+from seats.permission_sets.builtin import BUILTIN_PERMISSION_SETS, builtin_permission_set_get
 
 CRM_OBJECTS = ("contacts", "companies", "deals", "tickets", "tasks", "notes", "calls", "meetings")
 SALES_TOOLS = [p.code for p in PERMISSIONS if p.requires == SeatType.SALES]
@@ -356,12 +355,6 @@ def test_unknown_builtin_set_is_rejected():
     with pytest.raises(UnknownPermissionSet) as caught:
         builtin_permission_set_get("astronaut")
     assert caught.value.code == "unknown_permission_set"
-
-
-def test_builtin_sets_module_can_be_imported_on_its_own():
-    from seats import builtin_sets
-
-    assert builtin_sets.BUILTIN_PERMISSION_SETS is BUILTIN_PERMISSION_SETS
 
 
 # --- Errors -----------------------------------------------------------------------------------

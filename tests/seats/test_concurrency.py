@@ -16,10 +16,10 @@ from accounts.models import Account, Membership, SeatType, User
 from billing.catalogue import HubCode, TierCode
 from billing.periods import BillingInterval
 from billing.services import subscription_start
-from seats import services
 from seats.errors import AlreadyMember, NotEnoughSeats
 from seats.models import SeatPool
-from seats.services import member_add
+from seats.users.services import seat as services
+from seats.users.services.seat import member_add
 from tests.factories import AccountFactory
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]

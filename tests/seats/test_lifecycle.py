@@ -38,15 +38,15 @@ from seats.errors import (
     SuperAdminOnly,
     SuperAdminsOnlyBySuperAdmins,
 )
-from seats.lifecycle import (
+from seats.models import SeatPool
+from seats.pools.selectors import seat_pool_summaries
+from seats.users.services.lifecycle import (
     member_deactivate,
     member_reactivate,
     member_remove,
     member_super_admin_set,
 )
-from seats.models import SeatPool
-from seats.selectors import seat_pool_summaries
-from seats.services import member_seat_change
+from seats.users.services.seat import member_seat_change
 from tests.factories import PASSWORD, AccountFactory, MembershipFactory
 
 pytestmark = pytest.mark.django_db

@@ -7,7 +7,7 @@ this is about; on SQLite the module skips.
 import pytest
 
 from accounts.models import Team
-from accounts.teams import team_ancestor_ids, team_parent_set, team_rename
+from accounts.teams.services import team_ancestor_ids, team_parent_set, team_rename
 from tests.factories import AccountFactory, MembershipFactory, TeamFactory
 from tests.seats.test_concurrency import kinds, run_together
 

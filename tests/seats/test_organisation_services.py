@@ -7,6 +7,7 @@ set never lands on a seat that can't hold it. Presets bundle a set and teams for
 
 import pytest
 
+from accounts.errors import TeamCycle, TeamMoveToItself, TeamNameRequired, TeamNameTaken
 from accounts.models import (
     Access,
     AuditEvent,
@@ -17,13 +18,10 @@ from accounts.models import (
     Team,
 )
 from accounts.policy import ON, AccountPermission
-from accounts.services import team_create
-from accounts.teams import (
-    TeamCycle,
-    TeamMoveToItself,
-    TeamNameRequired,
-    TeamNameTaken,
+from accounts.teams.selectors import team_rows
+from accounts.teams.services import (
     TeamRole,
+    team_create,
     team_delete,
     team_member_add,
     team_member_remove,
@@ -31,14 +29,18 @@ from accounts.teams import (
     team_parent_set,
     team_rename,
 )
-from seats.builtin_sets import builtin_permission_set_get
 from seats.catalogue import seat_default_permissions
-from seats.errors import PermissionsNotHeld, SuperAdminsOnlyBySuperAdmins
-from seats.organisation_selectors import team_rows
-from seats.permission_sets import (
+from seats.errors import (
+    LandingPageUnknown,
     NoUsersChosen,
     PermissionSetNameTaken,
+    PermissionsNotHeld,
+    PresetNameTaken,
     SeatsCantHoldSet,
+    SuperAdminsOnlyBySuperAdmins,
+)
+from seats.permission_sets.builtin import builtin_permission_set_get
+from seats.permission_sets.services import (
     permission_set_apply,
     permission_set_copy,
     permission_set_create,
@@ -46,10 +48,8 @@ from seats.permission_sets import (
     permission_set_update,
     permission_set_update_check,
 )
-from seats.presets import (
-    LandingPageUnknown,
+from seats.presets.services import (
     PresetFields,
-    PresetNameTaken,
     preset_apply,
     preset_create,
     preset_delete,

@@ -23,10 +23,10 @@ from accounts.models import (
     Team,
 )
 from accounts.policy import ON, AccountPermission
-from seats.builtin_sets import builtin_permission_set_get
+from seats.audit_log.selectors import csv_safe
 from seats.catalogue import seat_default_permissions
-from seats.forms import FIELD_PREFIX
-from seats.organisation_selectors import csv_safe
+from seats.permission_sets.builtin import builtin_permission_set_get
+from seats.permissions.forms import FIELD_PREFIX
 from tests.factories import (
     AccountFactory,
     AuditEventFactory,
@@ -110,17 +110,17 @@ USERS = AccountPermission.USERS.value
 SUPER = "super_admin"
 
 ACTIONS = [
-    Action("seats:teams", "get", TEAMS),
-    Action("seats:teams", "post", TEAMS, data=lambda w: {"name": "New team"}),
+    Action("accounts:teams", "get", TEAMS),
+    Action("accounts:teams", "post", TEAMS, data=lambda w: {"name": "New team"}),
     Action(
-        "seats:team",
+        "accounts:team",
         "get",
         TEAMS,
         ids=lambda w: {"team_id": w.sales.pk},
         other_ids=lambda w: {"team_id": w.other_team.pk},
     ),
     Action(
-        "seats:team_rename",
+        "accounts:team_rename",
         "post",
         TEAMS,
         ids=lambda w: {"team_id": w.sales.pk},
@@ -128,7 +128,7 @@ ACTIONS = [
         other_ids=lambda w: {"team_id": w.other_team.pk},
     ),
     Action(
-        "seats:team_parent",
+        "accounts:team_parent",
         "post",
         TEAMS,
         ids=lambda w: {"team_id": w.sales.pk},
@@ -136,14 +136,14 @@ ACTIONS = [
         other_ids=lambda w: {"team_id": w.other_team.pk},
     ),
     Action(
-        "seats:team_delete",
+        "accounts:team_delete",
         "get",
         TEAMS,
         ids=lambda w: {"team_id": w.sales.pk},
         other_ids=lambda w: {"team_id": w.other_team.pk},
     ),
     Action(
-        "seats:team_delete",
+        "accounts:team_delete",
         "post",
         TEAMS,
         ids=lambda w: {"team_id": w.sales.pk},
@@ -151,7 +151,7 @@ ACTIONS = [
         other_ids=lambda w: {"team_id": w.other_team.pk},
     ),
     Action(
-        "seats:team_member_add",
+        "accounts:team_member_add",
         "post",
         TEAMS,
         ids=lambda w: {"team_id": w.support.pk},
@@ -159,7 +159,7 @@ ACTIONS = [
         other_ids=lambda w: {"team_id": w.other_team.pk},
     ),
     Action(
-        "seats:team_member_remove",
+        "accounts:team_member_remove",
         "post",
         TEAMS,
         ids=lambda w: {"team_id": w.sales.pk, "membership_id": w.bo.pk},
@@ -360,7 +360,7 @@ def test_the_super_admin_may_use_every_page_and_action(client, world, action):
 @pytest.mark.parametrize(
     ("name", "gate"),
     [
-        ("seats:teams", AccountPermission.TEAMS),
+        ("accounts:teams", AccountPermission.TEAMS),
         ("seats:presets", AccountPermission.PRESETS),
         ("seats:permission_sets", AccountPermission.USERS),
     ],
@@ -405,7 +405,7 @@ def field_errors(response, form="form"):
 
 def test_create_team_with_a_parent_lists_it_under_that_parent(admin_client, world):
     response = admin_client.post(
-        reverse("seats:teams"), {"name": "EMEA Sales", "parent": world.sales.pk}, follow=True
+        reverse("accounts:teams"), {"name": "EMEA Sales", "parent": world.sales.pk}, follow=True
     )
     assert Team.objects.get(name="EMEA Sales").parent == world.sales
     paths = [row.path for row in response.context["rows"]]
@@ -415,7 +415,7 @@ def test_create_team_with_a_parent_lists_it_under_that_parent(admin_client, worl
 
 def test_a_team_name_taken_in_another_case_is_refused_at_the_field(admin_client, world):
     before = snapshot()
-    response = admin_client.post(reverse("seats:teams"), {"name": "  sALES "})
+    response = admin_client.post(reverse("accounts:teams"), {"name": "  sALES "})
     assert response.status_code == 200
     assert field_errors(response)["name"] == [
         "There is already a team called “sALES”. Choose another name."
@@ -424,14 +424,14 @@ def test_a_team_name_taken_in_another_case_is_refused_at_the_field(admin_client,
 
 
 def test_a_team_needs_a_name_at_the_field(admin_client, world):
-    response = admin_client.post(reverse("seats:teams"), {"name": ""})
+    response = admin_client.post(reverse("accounts:teams"), {"name": ""})
     assert "name" in field_errors(response)
 
 
 def test_a_parent_team_of_another_account_is_refused_at_the_field(admin_client, world):
     before = snapshot()
     response = admin_client.post(
-        reverse("seats:teams"), {"name": "New", "parent": world.other_team.pk}
+        reverse("accounts:teams"), {"name": "New", "parent": world.other_team.pk}
     )
     assert response.status_code == 200
     assert "parent" in field_errors(response)
@@ -442,7 +442,7 @@ def test_putting_a_team_under_its_own_sub_team_is_refused_with_a_clear_message(a
     emea = TeamFactory(account=world.admin.account, name="EMEA", parent=world.sales)
     before = snapshot()
     response = admin_client.post(
-        reverse("seats:team_parent", kwargs={"team_id": world.sales.pk}), {"parent": emea.pk}
+        reverse("accounts:team_parent", kwargs={"team_id": world.sales.pk}), {"parent": emea.pk}
     )
     assert response.status_code == 200
     [message] = field_errors(response, "parent_form")["parent"]
@@ -452,7 +452,7 @@ def test_putting_a_team_under_its_own_sub_team_is_refused_with_a_clear_message(a
 
 def test_the_parent_choices_leave_out_the_team_and_its_sub_teams(admin_client, world):
     TeamFactory(account=world.admin.account, name="EMEA", parent=world.sales)
-    response = admin_client.get(reverse("seats:team", kwargs={"team_id": world.sales.pk}))
+    response = admin_client.get(reverse("accounts:team", kwargs={"team_id": world.sales.pk}))
     choices = [
         label for _value, label in response.context["parent_form"]["parent"].field.widget.choices
     ]
@@ -462,14 +462,14 @@ def test_the_parent_choices_leave_out_the_team_and_its_sub_teams(admin_client, w
 
 def test_renaming_to_a_taken_name_is_refused_at_the_field(admin_client, world):
     response = admin_client.post(
-        reverse("seats:team_rename", kwargs={"team_id": world.support.pk}), {"name": "sales"}
+        reverse("accounts:team_rename", kwargs={"team_id": world.support.pk}), {"name": "sales"}
     )
     assert "There is already a team called" in field_errors(response, "rename_form")["name"][0]
 
 
 def test_the_team_page_lists_members_with_their_role(admin_client, world):
     world.admin.extra_teams.add(world.sales)
-    response = admin_client.get(reverse("seats:team", kwargs={"team_id": world.sales.pk}))
+    response = admin_client.get(reverse("accounts:team", kwargs={"team_id": world.sales.pk}))
     roles = {
         m.user.email: ("main" if m.main_team_id == world.sales.pk else "extra")
         for m in response.context["page"].object_list
@@ -479,7 +479,7 @@ def test_the_team_page_lists_members_with_their_role(admin_client, world):
 
 def test_adding_a_member_as_extra_team(admin_client, world):
     admin_client.post(
-        reverse("seats:team_member_add", kwargs={"team_id": world.support.pk}),
+        reverse("accounts:team_member_add", kwargs={"team_id": world.support.pk}),
         {"member": world.bo.pk, "role": "extra"},
     )
     assert list(world.bo.extra_teams.all()) == [world.support]
@@ -488,7 +488,7 @@ def test_adding_a_member_as_extra_team(admin_client, world):
 def test_adding_another_accounts_member_is_refused_at_the_field(admin_client, world):
     before = snapshot()
     response = admin_client.post(
-        reverse("seats:team_member_add", kwargs={"team_id": world.support.pk}),
+        reverse("accounts:team_member_add", kwargs={"team_id": world.support.pk}),
         {"member": world.other_member.pk, "role": "main"},
     )
     assert response.status_code == 200
@@ -498,14 +498,14 @@ def test_adding_another_accounts_member_is_refused_at_the_field(admin_client, wo
 
 def test_removing_someone_who_is_not_in_the_team_is_not_found(admin_client, world):
     url = reverse(
-        "seats:team_member_remove",
+        "accounts:team_member_remove",
         kwargs={"team_id": world.support.pk, "membership_id": world.bo.pk},
     )
     assert admin_client.post(url).status_code == 404
 
 
 def test_deleting_a_team_with_members_asks_what_happens_to_them(admin_client, world):
-    response = admin_client.get(reverse("seats:team_delete", kwargs={"team_id": world.sales.pk}))
+    response = admin_client.get(reverse("accounts:team_delete", kwargs={"team_id": world.sales.pk}))
     page = response.content.decode()
     assert "What happens to its members?" in page
     assert "Move them to another team" in page
@@ -514,7 +514,7 @@ def test_deleting_a_team_with_members_asks_what_happens_to_them(admin_client, wo
 def test_moving_members_needs_a_team_to_move_them_to(admin_client, world):
     before = snapshot()
     response = admin_client.post(
-        reverse("seats:team_delete", kwargs={"team_id": world.sales.pk}), {"members": "move"}
+        reverse("accounts:team_delete", kwargs={"team_id": world.sales.pk}), {"members": "move"}
     )
     assert field_errors(response)["move_to"] == ["Choose the team to move the members to."]
     assert snapshot() == before
@@ -522,7 +522,7 @@ def test_moving_members_needs_a_team_to_move_them_to(admin_client, world):
 
 def test_deleting_a_team_moves_its_members(admin_client, world):
     admin_client.post(
-        reverse("seats:team_delete", kwargs={"team_id": world.sales.pk}),
+        reverse("accounts:team_delete", kwargs={"team_id": world.sales.pk}),
         {"members": "move", "move_to": world.support.pk},
     )
     world.bo.refresh_from_db()
@@ -533,7 +533,7 @@ def test_deleting_a_team_moves_its_members(admin_client, world):
 def test_members_cannot_move_to_another_accounts_team(admin_client, world):
     before = snapshot()
     response = admin_client.post(
-        reverse("seats:team_delete", kwargs={"team_id": world.sales.pk}),
+        reverse("accounts:team_delete", kwargs={"team_id": world.sales.pk}),
         {"members": "move", "move_to": world.other_team.pk},
     )
     assert "move_to" in field_errors(response)
@@ -542,7 +542,7 @@ def test_members_cannot_move_to_another_accounts_team(admin_client, world):
 
 def test_the_teams_tab_has_an_empty_state(client):
     login(client, MembershipFactory(super_admin=True))
-    assert "No teams yet." in client.get(reverse("seats:teams")).content.decode()
+    assert "No teams yet." in client.get(reverse("accounts:teams")).content.decode()
 
 
 # --- Permission sets ---------------------------------------------------------------------------
@@ -942,7 +942,7 @@ def many_sets_and_presets(world, n, start):
 # Each page's budget: 8 queries of every signed-in page (session, user, membership, last
 # active, notifications, switcher, session save) plus the page's own reads.
 PAGES = [
-    ("seats:teams", many_teams, 11),
+    ("accounts:teams", many_teams, 11),
     ("seats:audit_log", many_events, 12),
     ("seats:permission_sets", many_sets_and_presets, 11),
     ("seats:presets", many_sets_and_presets, 11),

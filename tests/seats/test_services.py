@@ -32,14 +32,11 @@ from seats.errors import (
     SeatTypeUnavailable,
     SuperAdminNeedsPaidSeat,
 )
-from seats.lifecycle import member_deactivate
 from seats.models import LedgerReason, SeatLedgerEntry, SeatPool
-from seats.services import (
-    member_add,
-    member_permissions_set,
-    seat_pool_add_purchased,
-    seat_pools_sync,
-)
+from seats.pools.services import seat_pool_add_purchased, seat_pools_sync
+from seats.users.services.lifecycle import member_deactivate
+from seats.users.services.permissions import member_permissions_set
+from seats.users.services.seat import member_add
 from tests.factories import (
     AccountFactory,
     MembershipFactory,

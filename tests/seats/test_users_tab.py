@@ -21,13 +21,13 @@ from django.urls import reverse
 from hypothesis import given
 from hypothesis import strategies as st
 
+from accounts.exports import csv_cell
 from accounts.models import Access, Membership, MembershipStatus, SeatType
 from accounts.policy import ON, AccountPermission
 from accounts.selectors import SESSION_ACCOUNT_KEY
 from accounts.services import user_profile_update
 from seats.catalogue import seat_default_permissions
-from seats.exports import csv_cell
-from seats.selectors import DirectoryFilters, member_directory
+from seats.users.selectors import DirectoryFilters, member_directory
 from tests.factories import (
     MembershipFactory,
     PermissionSetFactory,
@@ -612,8 +612,8 @@ def claim_is_truthful(text: str, actual: int) -> bool:
 @pytest.fixture
 def capped(admin, monkeypatch):
     """12 members, counted only up to 5, 5 to a page."""
-    monkeypatch.setattr("seats.selectors.COUNT_CAP", 5)
-    monkeypatch.setattr("seats.views.USERS_PER_PAGE", 5)
+    monkeypatch.setattr("seats.users.selectors.COUNT_CAP", 5)
+    monkeypatch.setattr("seats.users.views.USERS_PER_PAGE", 5)
     MembershipFactory.create_batch(11, account=admin.account)
 
 
@@ -629,7 +629,7 @@ def test_past_the_count_cap_the_page_says_more_than_the_cap(client, capped):
 def test_past_the_count_cap_a_page_that_shows_the_end_gives_the_exact_count(
     client, admin, monkeypatch
 ):
-    monkeypatch.setattr("seats.selectors.COUNT_CAP", 5)
+    monkeypatch.setattr("seats.users.selectors.COUNT_CAP", 5)
     MembershipFactory.create_batch(11, account=admin.account)
 
     response = users(client)

@@ -383,29 +383,29 @@ ENDPOINTS: dict[str, Endpoint] = {
         account_objects=True,
     ),
     # --- seats: Teams ----------------------------------------------------------------------------
-    "seats:teams": Endpoint(TEAMS_PAGE, GET_POST, data=lambda o: {"name": "Intruders"}),
-    "seats:team": Endpoint(TEAMS_OBJECT, kwargs=_team, account_objects=True),
-    "seats:team_rename": Endpoint(
+    "accounts:teams": Endpoint(TEAMS_PAGE, GET_POST, data=lambda o: {"name": "Intruders"}),
+    "accounts:team": Endpoint(TEAMS_OBJECT, kwargs=_team, account_objects=True),
+    "accounts:team_rename": Endpoint(
         TEAMS_OBJECT, POST, kwargs=_team, data=lambda o: {"name": "Renamed"}, account_objects=True
     ),
-    "seats:team_parent": Endpoint(
+    "accounts:team_parent": Endpoint(
         TEAMS_OBJECT, POST, kwargs=_team, data=lambda o: {"parent": ""}, account_objects=True
     ),
-    "seats:team_delete": Endpoint(
+    "accounts:team_delete": Endpoint(
         TEAMS_OBJECT,
         GET_POST,
         kwargs=_team,
         data=lambda o: {"members": "remove"},
         account_objects=True,
     ),
-    "seats:team_member_add": Endpoint(
+    "accounts:team_member_add": Endpoint(
         TEAMS_OBJECT,
         POST,
         kwargs=_team,
         data=lambda o: {"member": o.super_admin.pk, "role": "extra"},
         account_objects=True,
     ),
-    "seats:team_member_remove": Endpoint(
+    "accounts:team_member_remove": Endpoint(
         TEAMS_OBJECT,
         POST,
         kwargs=lambda o: {"team_id": o.team.pk, "membership_id": o.target.pk},

@@ -221,27 +221,27 @@ def test_another_accounts_object_is_not_found(world, name, verb):
 # page's 404), never written.
 FOREIGN_BODIES = {
     "teams-parent": (
-        "seats:teams",
+        "accounts:teams",
         lambda w: {},
         lambda w: {"name": "X", "parent": w.other.team.pk},
     ),
     "team_parent": (
-        "seats:team_parent",
+        "accounts:team_parent",
         lambda w: {"team_id": w.this.team.pk},
         lambda w: {"parent": w.other.team.pk},
     ),
     "team_delete-move_to": (
-        "seats:team_delete",
+        "accounts:team_delete",
         lambda w: {"team_id": w.this.team.pk},
         lambda w: {"members": "move", "move_to": w.other.team.pk},
     ),
     "team_member_add": (
-        "seats:team_member_add",
+        "accounts:team_member_add",
         lambda w: {"team_id": w.this.team.pk},
         lambda w: {"member": w.other.target.pk, "role": "main"},
     ),
     "team_member_remove": (
-        "seats:team_member_remove",
+        "accounts:team_member_remove",
         lambda w: {"team_id": w.this.team.pk, "membership_id": w.other.target.pk},
         lambda w: {},
     ),

@@ -24,14 +24,17 @@ from accounts.models import (
     User,
 )
 from accounts.policy import ON, AccountPermission
-from accounts.services import account_create, member_teams_set, team_create
+from accounts.services import account_create
+from accounts.teams.services import member_teams_set, team_create
 from billing.catalogue import HubCode, TierCode
 from billing.periods import BillingInterval
 from billing.services import subscription_start
 from invitations.services import invitation_issue
-from seats.catalogue import builtin_permission_set_get, seat_default_permissions
-from seats.lifecycle import member_deactivate
-from seats.services import member_add, member_permissions_set
+from seats.catalogue import seat_default_permissions
+from seats.permission_sets.builtin import builtin_permission_set_get
+from seats.users.services.lifecycle import member_deactivate
+from seats.users.services.permissions import member_permissions_set
+from seats.users.services.seat import member_add
 
 ACCOUNT_NAME = "Demo Co."
 # A published demo password, for a local first run only (never a production account).

@@ -1,0 +1,66 @@
+"""Reads of the seat pools: each paid seat type's counts, and the seats an account can assign."""
+
+from dataclasses import dataclass
+
+from django.db.models import Count
+from django.utils.translation import gettext as _
+
+from accounts.models import Account, Membership, SeatType, SolutionsPartner
+from seats.catalogue import SEAT_RULES
+from seats.models import SeatPool
+
+
+@dataclass(frozen=True)
+class PoolSummary:
+    seat_type: str
+    label: str
+    included: int
+    purchased: int
+    total: int
+    assigned: int
+    available: int
+    pending_removal: int
+    total_at_renewal: int
+    enabled: bool
+
+
+def seat_pool_summaries(*, account: Account) -> list[PoolSummary]:
+    """Each paid seat type the account has: assigned, available and total. Two queries."""
+    pools = list(SeatPool.objects.filter(account=account).order_by("id"))
+    assigned = dict(
+        Membership.objects.filter(account=account, seat_type__in=[p.seat_type for p in pools])
+        .values("seat_type")
+        .annotate(n=Count("id"))
+        .values_list("seat_type", "n")
+    )
+    return [
+        PoolSummary(
+            seat_type=pool.seat_type,
+            label=str(SEAT_RULES[pool.seat_type].label),
+            included=pool.included,
+            purchased=pool.purchased,
+            total=pool.total,
+            assigned=assigned.get(pool.seat_type, 0),
+            available=max(pool.total - assigned.get(pool.seat_type, 0), 0),
+            pending_removal=pool.pending_removal,
+            total_at_renewal=pool.total_at_renewal,
+            enabled=pool.enabled,
+        )
+        for pool in pools
+    ]
+
+
+def seat_choices_for(*, account: Account) -> list[tuple[str, str]]:
+    """The seat types this account can assign now, paid ones with what is free."""
+    choices = []
+    for pool in seat_pool_summaries(account=account):
+        if pool.enabled:
+            label = _("%(seat)s (%(available)s available)") % {
+                "seat": pool.label,
+                "available": pool.available,
+            }
+            choices.append((pool.seat_type, label))
+    choices.append((SeatType.VIEW_ONLY, str(SEAT_RULES[SeatType.VIEW_ONLY].label)))
+    if SolutionsPartner.objects.filter(accounts=account).exists():
+        choices.append((SeatType.PARTNER, str(SEAT_RULES[SeatType.PARTNER].label)))
+    return choices

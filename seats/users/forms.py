@@ -1,0 +1,137 @@
+"""Forms of the Users tab and a user's page: the directory's filters, "Assign a seat",
+"Deactivate user", teams and "Bulk edit"."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+
+class SeatChangeForm(forms.Form):
+    seat_type = forms.ChoiceField(label=_("Assign a seat"))
+    # Set once the admin has seen which permissions the new seat takes away.
+    confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, seat_choices, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["seat_type"].choices = seat_choices
+
+
+class DirectoryForm(forms.Form):
+    """The Users tab's search, filters and sort (all optional; bad values are ignored)."""
+
+    q = forms.CharField(label=_("Search name or email"), required=False, max_length=200)
+    seat = forms.ChoiceField(label=_("Seat"), required=False)
+    team = forms.TypedChoiceField(label=_("Team"), required=False, coerce=int, empty_value=None)
+    status = forms.ChoiceField(label=_("Status"), required=False)
+    invitation = forms.ChoiceField(label=_("Invitation"), required=False)
+    access = forms.ChoiceField(label=_("Access"), required=False)
+    inactive_days = forms.IntegerField(
+        label=_("Last active more than (days ago)"), required=False, min_value=1, max_value=3650
+    )
+    sort = forms.ChoiceField(required=False, widget=forms.HiddenInput)
+    desc = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, teams, access_choices, **kwargs):
+        from accounts.models import InvitationState, MembershipStatus, SeatType
+        from seats.users.selectors import SORTS
+
+        super().__init__(*args, **kwargs)
+        self.fields["seat"].choices = [("", _("All seats")), *SeatType.choices]
+        self.fields["team"].choices = [("", _("All teams")), *[(t.pk, t.name) for t in teams]]
+        self.fields["status"].choices = [("", _("Any status")), *MembershipStatus.choices]
+        self.fields["invitation"].choices = [("", _("Any invitation")), *InvitationState.choices]
+        self.fields["access"].choices = [("", _("Any access")), *access_choices]
+        self.fields["sort"].choices = [(k, k) for k in SORTS]
+
+    def filters(self):
+        from seats.users.selectors import DirectoryFilters
+
+        # A value that is no longer valid (a deleted team, a mistyped number) is dropped alone;
+        # the other filters still apply, so a stale link never widens the list or the export.
+        self.is_valid()
+        data = getattr(self, "cleaned_data", {})
+        return DirectoryFilters(
+            q=data.get("q") or "",
+            seat_type=data.get("seat") or "",
+            team_id=data.get("team"),
+            status=data.get("status") or "",
+            invitation_state=data.get("invitation") or "",
+            access=data.get("access") or "",
+            inactive_days=data.get("inactive_days"),
+            sort=data.get("sort") or "name",
+            descending=bool(data.get("desc")),
+        )
+
+
+class DeactivateForm(forms.Form):
+    seat = forms.ChoiceField(
+        label=_("Their paid seat"),
+        choices=[
+            ("keep", _("Keep the seat for them")),
+            ("release", _("Release the seat (they move to a View-only seat)")),
+        ],
+        initial="keep",
+        widget=forms.RadioSelect,
+    )
+    note = forms.CharField(
+        label=_("Note"),
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Why, for the audit log (optional)."),
+    )
+
+
+class MemberTeamsForm(forms.Form):
+    main_team = forms.ModelChoiceField(
+        label=_("Main team"), queryset=None, required=False, empty_label=_("No main team")
+    )
+    extra_teams = forms.ModelMultipleChoiceField(
+        label=_("Extra teams"), queryset=None, required=False, widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(self, *args, account, **kwargs):
+        super().__init__(*args, **kwargs)
+        teams = account.teams.order_by("name")
+        self.fields["main_team"].queryset = teams
+        self.fields["extra_teams"].queryset = teams
+
+
+class BulkEditForm(forms.Form):
+    """Bulk edit on the Users list: what to do to the selected users."""
+
+    ACTIONS = [
+        ("seat", _("Change seat")),
+        ("team", _("Add to a team")),
+        ("permission_set", _("Apply a permission set")),
+        ("deactivate", _("Deactivate")),
+    ]
+    members = forms.TypedMultipleChoiceField(
+        coerce=int,
+        error_messages={
+            "required": _("Select at least one user."),
+        },
+    )
+    action = forms.ChoiceField(label=_("Bulk edit"), choices=ACTIONS)
+    seat_type = forms.ChoiceField(label=_("Seat"), required=False)
+    team = forms.ModelChoiceField(label=_("Team"), queryset=None, required=False)
+    permission_set = forms.ModelChoiceField(
+        label=_("Permission set"), queryset=None, required=False
+    )
+    release_seats = forms.BooleanField(
+        label=_("Release their paid seats (they move to View-only seats)"), required=False
+    )
+
+    def __init__(self, *args, account, member_ids, seat_choices, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["members"].choices = [(pk, pk) for pk in member_ids]
+        self.fields["seat_type"].choices = seat_choices
+        self.fields["team"].queryset = account.teams.order_by("name")
+        self.fields["permission_set"].queryset = account.permission_sets.order_by("name")
+
+    def clean(self):
+        cleaned = super().clean()
+        needs = {"seat": "seat_type", "team": "team", "permission_set": "permission_set"}
+        field = needs.get(cleaned.get("action"))
+        if field and not cleaned.get(field):
+            self.add_error(field, _("Choose one."))
+        return cleaned

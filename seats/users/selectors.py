@@ -1,0 +1,173 @@
+"""Reads of the Users tab and a user's page: the filtered, sorted directory in pages whose count
+stops at COUNT_CAP, the "Access" filter's choices and a member's permissions history."""
+
+from dataclasses import dataclass
+
+from django.db.models import F, Prefetch, Q, QuerySet
+from django.utils.translation import gettext as _
+
+from accounts.models import Access, Account, Membership, PermissionSet, Team
+from accounts.selectors import id_from, member_search
+from seats.permission_sets.builtin import BUILTIN_PERMISSION_SETS
+
+# Sort columns; ties go by name, then by id. Every one but "email" is a column of the
+# membership, so that the name order (the default) is an index read (Membership.sort_name).
+SORTS = {
+    "name": ("sort_name",),
+    "email": ("user__email",),
+    "seat": ("seat_type", "sort_name"),
+    "status": ("status", "sort_name"),
+    "last_active": ("last_active_at", "sort_name"),
+}
+
+
+NULLABLE = {"last_active_at"}
+
+
+# The list counts matching members up to this many; beyond it the pager says "more than".
+COUNT_CAP = 10_000
+
+
+@dataclass(frozen=True)
+class DirectoryFilters:
+    q: str = ""
+    seat_type: str = ""
+    team_id: int | None = None
+    status: str = ""
+    invitation_state: str = ""
+    access: str = ""
+    inactive_days: int | None = None
+    sort: str = "name"
+    descending: bool = False
+
+
+def access_filter(value: str) -> Q:
+    """Members whose "Access" column reads `value`: super_admin, seat_defaults, custom,
+    template:<code> or set:<id>."""
+    if value == "super_admin":
+        return Q(is_super_admin=True)
+    not_super = Q(is_super_admin=False)
+    if value.startswith("template:"):
+        return not_super & Q(access=Access.TEMPLATE, permission_template=value[9:])
+    if value.startswith("set:") and id_from(value[4:]):
+        return not_super & Q(access=Access.PERMISSION_SET, permission_set_id=id_from(value[4:]))
+    if value in (Access.SEAT_DEFAULTS, Access.CUSTOM):
+        return not_super & Q(access=value)
+    return Q(pk__in=[])
+
+
+def member_directory(*, account: Account, filters: DirectoryFilters, now) -> QuerySet[Membership]:
+    """The Users tab's rows: searched, filtered and sorted, with what a row shows joined in.
+
+    A page of it costs a constant number of queries: one for the rows (user, main team and
+    permission set joined), one for their extra teams.
+    """
+    members = member_search(
+        account=account,
+        now=now,
+        q=filters.q,
+        seat_type=filters.seat_type,
+        invitation_state=filters.invitation_state,
+        inactive_days=filters.inactive_days,
+    )
+    if filters.team_id:
+        members = members.filter(
+            Q(main_team_id=filters.team_id) | Q(extra_teams__id=filters.team_id)
+        ).distinct()
+    if filters.status:
+        members = members.filter(status=filters.status)
+    if filters.access:
+        members = members.filter(access_filter(filters.access))
+    columns = (*SORTS.get(filters.sort, SORTS["name"]), "id")
+    # All columns one way, so that an index on them serves either direction; a member never
+    # active sorts as the oldest (first ascending, last descending).
+    if filters.descending:
+        order = [F(c).desc(nulls_last=True) if c in NULLABLE else F(c).desc() for c in columns]
+    else:
+        order = [F(c).asc(nulls_first=True) if c in NULLABLE else F(c).asc() for c in columns]
+    return members.order_by(*order).prefetch_related(
+        Prefetch("extra_teams", queryset=Team.objects.order_by("name"))
+    )
+
+
+@dataclass(frozen=True)
+class DirectoryPage:
+    members: list[Membership]
+    number: int
+    per_page: int
+    count: int
+    count_is_capped: bool
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.count_is_capped or self.number * self.per_page < self.count
+
+    @property
+    def num_pages(self) -> int:
+        return max(1, -(-self.count // self.per_page))
+
+    @property
+    def start_index(self) -> int:
+        return (self.number - 1) * self.per_page + 1 if self.members else 0
+
+    @property
+    def end_index(self) -> int:
+        return self.start_index + len(self.members) - 1 if self.members else 0
+
+
+def directory_page(
+    members: QuerySet[Membership], *, number: int, per_page: int = 50
+) -> DirectoryPage:
+    """One page, with a count that stops at COUNT_CAP so that a page view never counts 100,000
+    rows. The pager stays truthful: past the cap it says "more than N" until a page shows the
+    end of the list, and pages past the cap still work."""
+    count = members.order_by()[: COUNT_CAP + 1].count()
+    capped = count > COUNT_CAP
+    number = max(1, number)
+    if not capped:
+        number = min(number, max(1, -(-count // per_page)))
+    offset = (number - 1) * per_page
+    # One row more than the page shows tells whether a next page exists.
+    rows = list(members[offset : offset + per_page + 1])
+    has_more = len(rows) > per_page
+    rows = rows[:per_page]
+    if capped:
+        seen = offset + len(rows)
+        if has_more:
+            count = max(COUNT_CAP, seen)
+        else:
+            count, capped = seen, False
+    return DirectoryPage(
+        members=rows, number=number, per_page=per_page, count=count, count_is_capped=capped
+    )
+
+
+def access_filter_choices(*, account: Account) -> list[tuple[str, str]]:
+    """The values of the Users tab's "Access" filter, the account's own sets included."""
+    return [
+        ("super_admin", _("Super admin")),
+        (Access.SEAT_DEFAULTS, _("Seat defaults")),
+        (Access.CUSTOM, _("Custom")),
+        *[(f"template:{s.code}", str(s.name)) for s in BUILTIN_PERMISSION_SETS],
+        *[
+            (f"set:{pk}", name)
+            for pk, name in PermissionSet.objects.filter(account=account)
+            .order_by("name")
+            .values_list("pk", "name")
+        ],
+    ]
+
+
+def member_history(*, membership: Membership) -> QuerySet:
+    """Everything recorded about one member, newest first, with who did it (one query a page)."""
+    from accounts.models import AuditEvent
+
+    return (
+        AuditEvent.objects.filter(target=membership)
+        .select_related("actor")
+        .order_by("-created_at", "-id")
+    )

@@ -1,0 +1,289 @@
+"""A member's life in an account after they join: deactivate, reactivate, remove, super admin.
+
+Rules that hold on every path: only super admins touch super admins; the account's last active
+super admin can't be demoted, deactivated or removed; a View-only seat never holds a super
+admin; every change is audited and the member is told.
+"""
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.locks import account_lock, member_lock, members_lock
+from accounts.models import Access, Account, AuditVerb, Membership, MembershipStatus, SeatType
+from accounts.notifications import NotificationKind
+from accounts.services import audit_record, notify
+from seats.catalogue import (
+    SEAT_RULES,
+    seat_allows_super_admin,
+    seat_default_permissions,
+    seat_is_paid,
+)
+from seats.errors import (
+    BulkRefused,
+    LastSuperAdmin,
+    MemberNotDeactivated,
+    NoUsersSelected,
+    SeatTypeUnavailable,
+    SuperAdminNeedsPaidSeat,
+    SuperAdminOnly,
+    SuperAdminsOnlyBySuperAdmins,
+)
+from seats.models import SeatPool
+from seats.pools.services import seat_pool_settle
+
+
+def super_admin_target_check(membership: Membership, actor_membership: Membership | None) -> None:
+    if (
+        membership.is_super_admin
+        and actor_membership is not None
+        and not actor_membership.is_super_admin
+    ):
+        raise SuperAdminsOnlyBySuperAdmins()
+
+
+def _guard_last_super_admin(membership: Membership) -> None:
+    """Refuse a change that would leave the account without an active super admin."""
+    if not (membership.is_super_admin and membership.status == MembershipStatus.ACTIVE):
+        return
+    others = Membership.objects.filter(
+        account_id=membership.account_id, is_super_admin=True, status=MembershipStatus.ACTIVE
+    ).exclude(pk=membership.pk)
+    if not others.exists():
+        raise LastSuperAdmin()
+
+
+def deactivate_check(*, membership: Membership, actor_membership: Membership | None) -> None:
+    """Raise the reason this member can't be deactivated by this actor."""
+    super_admin_target_check(membership, actor_membership)
+    _guard_last_super_admin(membership)
+
+
+def deactivate_apply(
+    *, membership: Membership, release_seat: bool, actor, note: str, now: datetime
+) -> str | None:
+    """Deactivate a locked member, in the caller's transaction after its checks. Returns the
+    paid seat type it released, for the caller to settle that pool."""
+    before = {"status": membership.status, "seat_type": membership.seat_type}
+    released = membership.seat_type if release_seat and seat_is_paid(membership.seat_type) else None
+    membership.status = MembershipStatus.DEACTIVATED
+    membership.deactivated_at = now
+    membership.deactivation_note = note.strip()[:500]
+    if released:
+        membership.seat_type = SeatType.VIEW_ONLY
+        membership.is_super_admin = False
+        membership.permissions = seat_default_permissions(SeatType.VIEW_ONLY)
+        membership.access = Access.SEAT_DEFAULTS
+        membership.permission_set = None
+        membership.permission_template = ""
+    membership.full_clean(exclude=["user", "account"])
+    membership.save()
+    audit_record(
+        account=membership.account,
+        actor=actor,
+        verb=AuditVerb.MEMBER_DEACTIVATED,
+        target=membership,
+        before=before,
+        after={"status": membership.status, "seat_type": membership.seat_type, "note": note},
+        now=now,
+    )
+    notify(
+        membership=membership,
+        kind=NotificationKind.STATUS_CHANGED,
+        text=_("Your access to %(account)s was deactivated.")
+        % {"account": membership.account.name},
+        now=now,
+    )
+    return released
+
+
+@transaction.atomic(durable=True)
+def member_deactivate(
+    *,
+    membership: Membership,
+    release_seat: bool,
+    actor: object | None,
+    actor_membership: Membership | None = None,
+    note: str = "",
+    now: datetime | None = None,
+) -> Membership:
+    """ "Deactivate user": they can't use the account from their next request on, keep their
+    history, and keep their paid seat or release it (then they are on a View-only seat)."""
+    now = now or timezone.now()
+    membership = member_lock(membership)
+    if membership.status == MembershipStatus.DEACTIVATED:
+        return membership
+    deactivate_check(membership=membership, actor_membership=actor_membership)
+    released = deactivate_apply(
+        membership=membership, release_seat=release_seat, actor=actor, note=note, now=now
+    )
+    if released:
+        seat_pool_settle(account=membership.account, seat_type=released, actor=actor, now=now)
+    return membership
+
+
+@transaction.atomic(durable=True)
+def member_reactivate(
+    *, membership: Membership, actor_membership: Membership, now: datetime | None = None
+) -> Membership:
+    """ "Reactivate user": back on the seat they kept (still available to the account)."""
+    now = now or timezone.now()
+    membership = member_lock(membership)
+    if membership.status != MembershipStatus.DEACTIVATED:
+        return membership
+    super_admin_target_check(membership, actor_membership)
+    if seat_is_paid(membership.seat_type):
+        # The seat they kept is still counted against the pool; the seat type itself must
+        # still be part of the subscription.
+        pool = SeatPool.objects.filter(
+            account=membership.account, seat_type=membership.seat_type, enabled=True
+        ).first()
+        if pool is None:
+            raise SeatTypeUnavailable(seat=SEAT_RULES[SeatType(membership.seat_type)].label)
+    # Someone deactivated before accepting their invitation goes back to invited: their links
+    # and "Resend invite" work again, and nobody is shown as having joined.
+    never_joined = membership.joined_at is None and membership.invite_expires_at is not None
+    membership.status = MembershipStatus.INVITED if never_joined else MembershipStatus.ACTIVE
+    membership.deactivated_at = None
+    membership.deactivation_note = ""
+    membership.full_clean(exclude=["user", "account"])
+    membership.save()
+    audit_record(
+        account=membership.account,
+        actor=actor_membership.user,
+        verb=AuditVerb.MEMBER_REACTIVATED,
+        target=membership,
+        before={"status": MembershipStatus.DEACTIVATED},
+        after={"status": membership.status, "seat_type": membership.seat_type},
+        now=now,
+    )
+    notify(
+        membership=membership,
+        kind=NotificationKind.STATUS_CHANGED,
+        text=_("Your access to %(account)s was reactivated.")
+        % {"account": membership.account.name},
+        now=now,
+    )
+    return membership
+
+
+@transaction.atomic(durable=True)
+def member_remove(
+    *, membership: Membership, actor_membership: Membership, now: datetime | None = None
+) -> None:
+    """ "Remove from account": only a deactivated member; their audit history stays."""
+    now = now or timezone.now()
+    membership = member_lock(membership)
+    if membership.status != MembershipStatus.DEACTIVATED:
+        raise MemberNotDeactivated()
+    super_admin_target_check(membership, actor_membership)
+    account, seat_type = membership.account, membership.seat_type
+    audit_record(
+        account=account,
+        actor=actor_membership.user,
+        verb=AuditVerb.MEMBER_REMOVED,
+        target=membership,
+        before={"seat_type": seat_type, "status": membership.status},
+        now=now,
+    )
+    membership.delete()
+    seat_pool_settle(account=account, seat_type=seat_type, actor=actor_membership.user, now=now)
+
+
+@transaction.atomic(durable=True)
+def member_super_admin_set(
+    *,
+    membership: Membership,
+    is_super_admin: bool,
+    actor_membership: Membership,
+    now: datetime | None = None,
+) -> Membership:
+    """ "Make super admin" / "Remove super admin": by super admins only."""
+    now = now or timezone.now()
+    if not actor_membership.is_super_admin:
+        raise SuperAdminOnly()
+    membership = member_lock(membership)
+    if membership.is_super_admin == is_super_admin:
+        return membership
+    if is_super_admin and not seat_allows_super_admin(membership.seat_type):
+        raise SuperAdminNeedsPaidSeat()
+    if not is_super_admin:
+        _guard_last_super_admin(membership)
+    membership.is_super_admin = is_super_admin
+    membership.full_clean(exclude=["user", "account"])
+    membership.save(update_fields=["is_super_admin", "updated_at"])
+    audit_record(
+        account=membership.account,
+        actor=actor_membership.user,
+        verb=AuditVerb.SUPER_ADMIN_CHANGED,
+        target=membership,
+        before={"is_super_admin": not is_super_admin},
+        after={"is_super_admin": is_super_admin},
+        now=now,
+    )
+    notify(
+        membership=membership,
+        kind=NotificationKind.ACCESS_CHANGED,
+        text=(
+            _("You are now a super admin of %(account)s.")
+            if is_super_admin
+            else _("You are no longer a super admin of %(account)s.")
+        )
+        % {"account": membership.account.name},
+        now=now,
+    )
+    return membership
+
+
+@transaction.atomic(durable=True)
+def members_bulk_deactivate(
+    *,
+    account: Account,
+    membership_ids: Iterable[int],
+    release_seats: bool,
+    actor_membership: Membership,
+    note: str = "",
+    now: datetime | None = None,
+) -> list[Membership]:
+    """Deactivate the selected members; never the account's last active super admins."""
+    now = now or timezone.now()
+    account = account_lock(account)
+    chosen = members_lock(account, membership_ids)
+    if not chosen:
+        raise NoUsersSelected()
+    members = [m for m in chosen if m.status != MembershipStatus.DEACTIVATED]
+    BulkRefused.check_each(
+        members, lambda m: deactivate_check(membership=m, actor_membership=actor_membership)
+    )
+    chosen = {m.pk for m in members}
+    other_super_admins = Membership.objects.filter(
+        account=account, is_super_admin=True, status=MembershipStatus.ACTIVE
+    ).exclude(pk__in=chosen)
+    if any(m.is_super_admin for m in members) and not other_super_admins.exists():
+        raise BulkRefused(
+            [
+                (
+                    m.user.email,
+                    str(_("This would leave the account without an active super admin.")),
+                )
+                for m in members
+                if m.is_super_admin
+            ]
+        )
+    released = set()
+    for membership in members:
+        seat = deactivate_apply(
+            membership=membership,
+            release_seat=release_seats,
+            actor=actor_membership.user,
+            note=note,
+            now=now,
+        )
+        if seat:
+            released.add(seat)
+    for seat_type in released:
+        seat_pool_settle(account=account, seat_type=seat_type, actor=actor_membership.user, now=now)
+    return members

@@ -1,0 +1,425 @@
+"""Users & Teams pages. Thin: check permission, read through a selector, render."""
+
+import json
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import ngettext
+
+from accounts.access import member_required
+from accounts.errors import PasswordResetUnavailable
+from accounts.exports import csv_lines
+from accounts.models import Access, Membership, MembershipStatus, SeatType
+from accounts.policy import AccountPermission
+from accounts.selectors import id_from
+from accounts.services import password_reset_send
+from accounts.teams.services import member_teams_set
+from seats.catalogue import SEAT_RULES
+from seats.errors import BulkRefused, SeatsError
+from seats.permission_sets.services import permission_set_apply
+from seats.permissions.choice import AccessMode, access_resolve, template_options
+from seats.permissions.forms import AccessChoiceForm, permission_grid, review_rows
+from seats.pools.selectors import seat_choices_for
+from seats.templatetags.seats_tags import membership_access_label
+from seats.users.forms import (
+    BulkEditForm,
+    DeactivateForm,
+    DirectoryForm,
+    MemberTeamsForm,
+    SeatChangeForm,
+)
+from seats.users.selectors import (
+    access_filter_choices,
+    directory_page,
+    member_directory,
+    member_history,
+)
+from seats.users.services.lifecycle import (
+    member_deactivate,
+    member_reactivate,
+    member_remove,
+    member_super_admin_set,
+    members_bulk_deactivate,
+)
+from seats.users.services.permissions import member_access_set
+from seats.users.services.seat import (
+    member_seat_change,
+    members_bulk_seat_change,
+    seat_change_preview,
+)
+from seats.users.services.teams import members_teams_add
+
+USERS_PER_PAGE = 50
+
+
+def _directory_form(request):
+    account = request.membership.account
+    return DirectoryForm(
+        request.GET or None,
+        teams=list(account.teams.order_by("name")),
+        access_choices=access_filter_choices(account=account),
+    )
+
+
+@member_required(AccountPermission.USERS)
+def users(request):
+    """The Users tab: search, filters, sortable columns, pages of 50, a CSV export."""
+    account = request.membership.account
+    form = _directory_form(request)
+    filters = form.filters()
+    members = member_directory(account=account, filters=filters, now=timezone.now())
+    try:
+        number = int(request.GET.get("page", 1))
+    except ValueError:
+        number = 1
+    page = directory_page(members, number=number, per_page=USERS_PER_PAGE)
+    if not page.members and page.number > 1:
+        # Past the end (an old link, a list that shrank): show the first page instead.
+        page = directory_page(members, number=1, per_page=USERS_PER_PAGE)
+    query = request.GET.copy()
+    for key in ("page", "sort", "desc"):
+        query.pop(key, None)
+    return render(
+        request,
+        "seats/users/users.html",
+        {
+            "page": page,
+            "form": form,
+            "filters": filters,
+            "query": query.urlencode(),
+        },
+    )
+
+
+@member_required(AccountPermission.USERS)
+def users_export(request):
+    """The filtered Users list as CSV, streamed."""
+    account = request.membership.account
+    filters = _directory_form(request).filters()
+    # The permission documents are the rows' heaviest columns and the file shows none of them:
+    # left out, a chunk of 2,000 rows holds about a third of the memory.
+    members = member_directory(account=account, filters=filters, now=timezone.now()).defer(
+        "permissions", "notification_settings", "permission_set__permissions"
+    )
+    now = timezone.now()
+    header = [
+        _("Name"),
+        _("Email"),
+        _("Seat"),
+        _("Access"),
+        _("Main team"),
+        _("Extra teams"),
+        _("Status"),
+        _("Invitation"),
+        _("Last active (UTC)"),
+    ]
+
+    def rows():
+        for m in members.iterator(chunk_size=2000):
+            state = m.invitation_state_at(now)
+            yield [
+                m.user.full_name,
+                m.user.email,
+                m.get_seat_type_display(),
+                membership_access_label(m),
+                m.main_team.name if m.main_team else "",
+                "; ".join(t.name for t in m.extra_teams.all()),
+                m.get_status_display(),
+                state.label if state else "",
+                m.last_active_at.strftime("%Y-%m-%d %H:%M") if m.last_active_at else "",
+            ]
+
+    response = StreamingHttpResponse(csv_lines(header, rows()), content_type="text/csv")
+    response["Content-Disposition"] = f'attachment; filename="users-{now:%Y%m%d}.csv"'
+    return response
+
+
+@member_required(AccountPermission.USERS)
+def user_detail(request, membership_id: int):
+    """A user's page: their seat ("Assign a seat"); more of the user's settings come here."""
+    account = request.membership.account
+    member = get_object_or_404(
+        Membership.objects.select_related("user", "main_team", "permission_set"),
+        pk=membership_id,
+        account=account,
+    )
+    choices = seat_choices_for(account=account)
+    if member.seat_type not in dict(choices):
+        choices.append((member.seat_type, str(SEAT_RULES[SeatType(member.seat_type)].label)))
+    form = SeatChangeForm(
+        request.POST or None, initial={"seat_type": member.seat_type}, seat_choices=choices
+    )
+    removed = []
+    if request.method == "POST" and form.is_valid():
+        seat_type = form.cleaned_data["seat_type"]
+        removed = seat_change_preview(membership=member, seat_type=seat_type)
+        if not removed or form.cleaned_data["confirmed"]:
+            try:
+                member_seat_change(
+                    membership=member, seat_type=seat_type, actor_membership=request.membership
+                )
+            except SeatsError as problem:
+                form.add_error("seat_type", str(problem))
+                removed = []
+            else:
+                messages.success(
+                    request,
+                    _("%(email)s is now on a %(seat)s.")
+                    % {"email": member.user.email, "seat": SEAT_RULES[SeatType(seat_type)].label},
+                )
+                return redirect("seats:user", membership_id=member.pk)
+    return render(
+        request,
+        "seats/users/user.html",
+        {"member": member, "form": form, "removed": removed},
+    )
+
+
+ACTIONS = {
+    "deactivate": _lazy("Deactivate user"),
+    "reactivate": _lazy("Reactivate user"),
+    "remove": _lazy("Remove from account"),
+    "make_super_admin": _lazy("Make super admin"),
+    "remove_super_admin": _lazy("Remove super admin"),
+    "reset_password": _lazy("Reset password"),
+}
+
+
+@member_required(AccountPermission.USERS)
+def user_action(request, membership_id: int, action: str):
+    """The "Actions" menu: each action asks for confirmation (GET), then acts (POST)."""
+    if action not in ACTIONS:
+        raise Http404
+    account = request.membership.account
+    member = get_object_or_404(
+        Membership.objects.select_related("user", "account"), pk=membership_id, account=account
+    )
+    form = DeactivateForm(request.POST or None) if action == "deactivate" else None
+    if request.method == "POST" and (form is None or form.is_valid()):
+        try:
+            message = _user_action_run(request, member, action, form)
+        except SeatsError as problem:
+            messages.error(request, str(problem))
+            return redirect("seats:user", membership_id=member.pk)
+        messages.success(request, message)
+        if action == "remove":
+            return redirect("seats:users")
+        return redirect("seats:user", membership_id=member.pk)
+    return render(
+        request,
+        "seats/users/user_action.html",
+        {"member": member, "action": action, "title": ACTIONS[action], "form": form},
+    )
+
+
+def _user_action_run(request, member, action: str, form) -> str:
+    actor = request.membership
+    email = member.user.email
+    if action == "deactivate":
+        member_deactivate(
+            membership=member,
+            release_seat=form.cleaned_data["seat"] == "release",
+            note=form.cleaned_data["note"],
+            actor=actor.user,
+            actor_membership=actor,
+        )
+        return _("%(email)s was deactivated.") % {"email": email}
+    if action == "reactivate":
+        member_reactivate(membership=member, actor_membership=actor)
+        return _("%(email)s was reactivated.") % {"email": email}
+    if action == "remove":
+        member_remove(membership=member, actor_membership=actor)
+        return _("%(email)s was removed from the account.") % {"email": email}
+    if action in ("make_super_admin", "remove_super_admin"):
+        member_super_admin_set(
+            membership=member,
+            is_super_admin=action == "make_super_admin",
+            actor_membership=actor,
+        )
+        return _("Saved.")
+    if not member.user.has_usable_password() or member.status != MembershipStatus.ACTIVE:
+        raise PasswordResetUnavailable(email=email)
+    password_reset_send(user=member.user)
+    return _("A password reset link is on its way to %(email)s.") % {"email": email}
+
+
+@member_required(AccountPermission.USERS)
+def user_history(request, membership_id: int):
+    """ "View permissions history": what changed for this user, before and after, by whom."""
+    account = request.membership.account
+    member = get_object_or_404(
+        Membership.objects.select_related("user"), pk=membership_id, account=account
+    )
+    events = member_history(membership=member)
+    if request.GET.get("format") == "csv":
+        header = [_("When (UTC)"), _("What"), _("By"), _("Before"), _("After")]
+        rows = (
+            [
+                e.created_at.strftime("%Y-%m-%d %H:%M:%S"),
+                e.get_verb_display(),
+                e.actor.email if e.actor else "",
+                json.dumps(e.before, ensure_ascii=False) if e.before is not None else "",
+                json.dumps(e.after, ensure_ascii=False) if e.after is not None else "",
+            ]
+            for e in events.iterator(chunk_size=1000)
+        )
+        response = StreamingHttpResponse(csv_lines(header, rows), content_type="text/csv")
+        response["Content-Disposition"] = (
+            f'attachment; filename="permissions-history-{member.pk}.csv"'
+        )
+        return response
+    page = Paginator(events, 25).get_page(request.GET.get("page"))
+    return render(request, "seats/users/user_history.html", {"member": member, "page": page})
+
+
+def _access_initial(member: Membership) -> dict:
+    if member.access == Access.TEMPLATE:
+        return {"mode": AccessMode.TEMPLATE, "template": f"builtin:{member.permission_template}"}
+    if member.access == Access.PERMISSION_SET and member.permission_set_id:
+        return {"mode": AccessMode.TEMPLATE, "template": f"set:{member.permission_set_id}"}
+    if member.access == Access.CUSTOM:
+        return {"mode": AccessMode.SCRATCH, "permissions": member.permissions, "adjusted": True}
+    return {"mode": AccessMode.DEFAULTS}
+
+
+@member_required(AccountPermission.USERS)
+def user_access(request, membership_id: int):
+    """Edit a user's permissions: the three modes, "Review access", then "Save permissions"."""
+    account = request.membership.account
+    member = get_object_or_404(
+        Membership.objects.select_related("user", "permission_set"),
+        pk=membership_id,
+        account=account,
+    )
+    options = template_options(account=account)
+    form = AccessChoiceForm(
+        request.POST or None,
+        initial={"permissions": member.permissions, **_access_initial(member)},
+        template_options=options,
+        allow_super_admin=request.membership.is_super_admin,
+    )
+    review = None
+    if request.method == "POST" and form.is_valid():
+        choice = form.access_choice()
+        try:
+            resolved = access_resolve(
+                account=account,
+                seat_type=member.seat_type,
+                choice=choice,
+                actor_membership=request.membership,
+            )
+            if request.POST.get("confirmed"):
+                member_access_set(
+                    membership=member, choice=choice, actor_membership=request.membership
+                )
+                messages.success(request, _("The permissions were saved."))
+                return redirect("seats:user", membership_id=member.pk)
+        except SeatsError as problem:
+            form.add_error(None, str(problem))
+        else:
+            review = review_rows(resolved.permissions)
+    return render(
+        request,
+        "seats/users/user_access.html",
+        {
+            "member": member,
+            "form": form,
+            "grid": permission_grid(form),
+            "templates_json": {o.value: dict(o.permissions) for o in options},
+            "review": review,
+        },
+    )
+
+
+@member_required(AccountPermission.USERS)
+def user_teams(request, membership_id: int):
+    account = request.membership.account
+    member = get_object_or_404(Membership, pk=membership_id, account=account)
+    form = MemberTeamsForm(
+        request.POST or None,
+        account=account,
+        initial={"main_team": member.main_team, "extra_teams": list(member.extra_teams.all())},
+    )
+    if request.method == "POST" and form.is_valid():
+        member_teams_set(
+            membership=member,
+            main_team=form.cleaned_data["main_team"],
+            extra_teams=list(form.cleaned_data["extra_teams"]),
+            actor=request.user,
+        )
+        messages.success(request, _("The teams were saved."))
+        return redirect("seats:user", membership_id=member.pk)
+    return render(request, "seats/users/user_teams.html", {"member": member, "form": form})
+
+
+@member_required(AccountPermission.USERS)
+def users_bulk(request):
+    """Bulk edit: review the selected users and the change, then apply it to all or none."""
+    account = request.membership.account
+    data = request.POST if request.method == "POST" else request.GET
+    ids = [pk for pk in map(id_from, data.getlist("members")) if pk]
+    members = list(
+        Membership.objects.filter(account=account, pk__in=ids)
+        .select_related("user")
+        .order_by("user__email")
+    )
+    if len(members) != len(set(ids)):
+        raise Http404
+    form = BulkEditForm(
+        data or None,
+        account=account,
+        member_ids=[m.pk for m in members],
+        seat_choices=seat_choices_for(account=account),
+    )
+    problems = []
+    if form.is_valid() and request.method == "POST":
+        try:
+            count = _bulk_apply(request, form.cleaned_data)
+        except BulkRefused as refused:
+            problems = refused.problems
+            form.add_error(None, str(refused))
+        except SeatsError as refused:
+            form.add_error(None, str(refused))
+        else:
+            messages.success(
+                request,
+                ngettext("%(count)s user was changed.", "%(count)s users were changed.", count)
+                % {"count": count},
+            )
+            return redirect("seats:users")
+    return render(
+        request,
+        "seats/users/users_bulk.html",
+        {"form": form, "members": members, "problems": problems},
+    )
+
+
+def _bulk_apply(request, data) -> int:
+    account, actor = request.membership.account, request.membership
+    ids = data["members"]
+    action = data["action"]
+    if action == "seat":
+        members_bulk_seat_change(
+            account=account, membership_ids=ids, seat_type=data["seat_type"], actor_membership=actor
+        )
+    elif action == "team":
+        members_teams_add(
+            account=account, membership_ids=ids, extra_teams=[data["team"]], actor_membership=actor
+        )
+    elif action == "permission_set":
+        permission_set_apply(
+            permission_set=data["permission_set"], membership_ids=ids, actor_membership=actor
+        )
+    else:
+        members_bulk_deactivate(
+            account=account,
+            membership_ids=ids,
+            release_seats=data["release_seats"],
+            actor_membership=actor,
+        )
+    return len(ids)
