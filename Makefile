@@ -28,9 +28,13 @@ test: install
 	TMPDIR=$(CURDIR)/var/tmp $(PY) -m pytest $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests" >&2; exit 1; fi; exit $$rc
 
+# Style, the floors (import-linter's contract) and dead code (vulture); both configured in
+# pyproject.toml. Import cycles inside an app are tests/test_architecture.py, run by `make test`.
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
+	$(VENV)/bin/vulture
 
 format: install
 	$(VENV)/bin/ruff check --fix .
