@@ -42,13 +42,7 @@ _.has_previous, _.has_next, _.num_pages, _.end_index  # the pagers (Django's Pag
 # TO DELETE (issue 12): dead code vulture found. Delete the code, then its line here; this
 # section must end up empty. (The unreachable tail of seats/services.py member_seat_change is
 # the "return" entry of ignore_names in pyproject.toml: vulture cannot allow-list it here.)
-_.MembershipInline  # accounts/admin.py:38, no ModelAdmin uses it
-_.membership_can_manage_users  # accounts/policy.py:60
-_.membership_can_manage_billing  # accounts/policy.py:64
-_.permission_get  # seats/catalogue.py:260
 _.period_bounds_at  # billing/periods.py:88, only tests call it
-_.csv_safe  # seats/organisation_selectors.py:498, alias of seats.exports.csv_cell for tests
-_.is_builtin  # seats/access.py:78, TemplateOption field never read
 _.unpaid  # billing/services/renewal_charges.py:147, ChargesOutcome field never read
 _.unit_monthly_cents  # billing/services/purchases.py:45, only a test reads it
 _.cls  # billing/forms.py:116, BundleForm.initial_from never uses cls: make it a staticmethod

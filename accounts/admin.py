@@ -35,17 +35,6 @@ class UserAdmin(DjangoUserAdmin):
     add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]})]
 
 
-class MembershipInline(admin.TabularInline):
-    model = Membership
-    fk_name = "account"
-    fields = ["user", "seat_type", "is_super_admin", "status", "last_active_at"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-    show_change_link = True
-    max_num = 0
-
-
 @admin.register(Account)
 class AccountAdmin(admin.ModelAdmin):
     list_display = ["name", "id", "created_at"]

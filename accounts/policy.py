@@ -55,11 +55,3 @@ def membership_is_super_admin(membership: Membership | None) -> bool:
         and membership.status == MembershipStatus.ACTIVE
         and membership.is_super_admin
     )
-
-
-def membership_can_manage_users(membership: Membership | None) -> bool:
-    return membership_can(membership, AccountPermission.USERS)
-
-
-def membership_can_manage_billing(membership: Membership | None) -> bool:
-    return membership_can(membership, AccountPermission.BILLING)

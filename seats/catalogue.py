@@ -252,13 +252,6 @@ def permissions_by_tab() -> list[tuple[Tab, list[Permission]]]:
     return [(tab, [p for p in PERMISSIONS if p.tab == tab]) for tab in Tab]
 
 
-def permission_get(code: str) -> Permission:
-    try:
-        return PERMISSIONS_BY_CODE[code]
-    except (KeyError, TypeError):
-        raise UnknownPermission(permission=code) from None
-
-
 def level_index(code: str, level: str) -> int:
     """The position of `level` among the permission's levels, 0 being the lowest."""
     indexes = _LEVEL_INDEX.get(code) if isinstance(code, str) else None

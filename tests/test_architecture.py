@@ -23,7 +23,6 @@ KNOWN_CYCLES: frozenset[frozenset[str]] = frozenset(
     {
         frozenset({"billing.services", "billing.services.sales", "billing.tasks"}),
         frozenset({"invitations.emails", "invitations.services", "invitations.tasks"}),
-        frozenset({"seats.builtin_sets", "seats.catalogue"}),
     }
 )
 

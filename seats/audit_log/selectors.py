@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accounts.exports import csv_cell, csv_lines
+from accounts.exports import csv_lines
 from accounts.models import (
     Access,
     Account,
@@ -217,7 +217,6 @@ def audit_rows(events: Iterable[AuditEvent]) -> list[AuditRow]:
 
 
 # The CSV-injection guard lives in seats.exports, shared by every export.
-csv_safe = csv_cell
 
 
 def _json(value: Any) -> str:

@@ -69,7 +69,6 @@ class TemplateOption:
     value: str
     name: str
     permissions: Mapping[str, str]
-    is_builtin: bool
 
 
 def template_options(*, account: Account) -> list[TemplateOption]:
@@ -79,7 +78,6 @@ def template_options(*, account: Account) -> list[TemplateOption]:
             value=BUILTIN_PREFIX + s.code,
             name=str(s.name),
             permissions=s.permissions,
-            is_builtin=True,
         )
         for s in BUILTIN_PERMISSION_SETS
     ]
@@ -88,7 +86,6 @@ def template_options(*, account: Account) -> list[TemplateOption]:
             value=f"{ACCOUNT_SET_PREFIX}{s.pk}",
             name=s.name,
             permissions=permissions_complete(s.permissions),
-            is_builtin=False,
         )
         for s in PermissionSet.objects.filter(account=account).order_by("name")
     ]

@@ -189,45 +189,6 @@ def member_seat_change(
     for affected in (old_seat, seat_type):
         seat_pool_settle(account=account, seat_type=affected, actor=actor_membership.user, now=now)
     return membership
-    if membership.is_super_admin and not seat_allows_super_admin(seat_type):
-        raise SuperAdminNeedsPaidSeat()
-    seat_eligibility_check(account=account, seat_type=seat_type, emails=[membership.user.email])
-    seat_pool_lock_for(account=account, seat_type=seat_type)
-    seat_capacity_check(account=account, seat_type=seat_type, needed=1)
-    clamped, changes = permissions_clamp(membership.permissions, seat_type)
-    membership.seat_type = seat_type
-    if changes and not membership.is_super_admin:
-        membership.permissions = clamped
-        if membership.access != Access.SEAT_DEFAULTS:
-            membership.access = Access.CUSTOM
-            membership.permission_set = None
-            membership.permission_template = ""
-    if membership.access == Access.SEAT_DEFAULTS and not membership.is_super_admin:
-        membership.permissions = seat_default_permissions(seat_type)
-    membership.full_clean(exclude=["user", "account"])
-    membership.save()
-    audit_record(
-        account=account,
-        actor=actor_membership.user,
-        verb=AuditVerb.SEAT_CHANGED,
-        target=membership,
-        before={"seat_type": old_seat},
-        after={
-            "seat_type": seat_type,
-            "permissions_removed": [f"{c.code}: {c.before} → {c.after}" for c in changes],
-        },
-        now=now,
-    )
-    for affected in (old_seat, seat_type):
-        seat_pool_settle(account=account, seat_type=affected, actor=actor_membership.user, now=now)
-    notify(
-        membership=membership,
-        kind=NotificationKind.ACCESS_CHANGED,
-        text=_("Your seat in %(account)s is now: %(seat)s.")
-        % {"account": account.name, "seat": SEAT_RULES[seat_type].label},
-        now=now,
-    )
-    return membership
 
 
 @transaction.atomic(durable=True)
