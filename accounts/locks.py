@@ -39,7 +39,7 @@ def member_lock(membership: Membership) -> Membership:
     account_lock(membership.account_id)
     return (
         Membership.objects.select_for_update(of=("self",))
-        .select_related("user", "account", "main_team")
+        .select_related("user", "account", "main_team", "permission_set")
         .get(pk=membership.pk)
     )
 
@@ -48,7 +48,7 @@ def members_lock(account: Account, membership_ids: Iterable[int]) -> list[Member
     """Lock these members of the account, in id order. The caller holds the account's lock."""
     return list(
         Membership.objects.select_for_update(of=("self",))
-        .select_related("user", "account")
+        .select_related("user", "account", "permission_set")
         .filter(account=account, pk__in=list(membership_ids))
         .order_by("pk")
     )

@@ -44,7 +44,8 @@ from seats.errors import (
     SuperAdminsOnlyBySuperAdmins,
 )
 from seats.permission_sets.builtin import BuiltinPermissionSet
-from seats.permissions.choice import permissions_grant_check
+from seats.permissions.choice import ResolvedAccess, permissions_grant_check
+from seats.permissions.services import members_access_write
 
 # At most this many addresses are named in a refusal; the rest are counted.
 NAMED_IN_ERRORS = 10
@@ -210,7 +211,7 @@ def permission_set_copy(
 def _members_on(permission_set: PermissionSet) -> list[Membership]:
     return list(
         Membership.objects.select_for_update(of=("self",))
-        .select_related("user")
+        .select_related("user", "permission_set")
         .filter(permission_set=permission_set, access=Access.PERMISSION_SET)
         .order_by("pk")
     )
@@ -251,29 +252,17 @@ def permission_set_update(
     permission_set.description = (description or "").strip()
     permission_set.permissions = permissions
     _set_save(permission_set)
-    changed = [m for m in members if m.permissions != permissions]
-    Membership.objects.filter(pk__in=[m.pk for m in changed]).update(
-        permissions=permissions, updated_at=now
+    changed = members_access_write(
+        memberships=members,
+        access=ResolvedAccess(
+            is_super_admin=False,
+            permissions=permissions,
+            access=Access.PERMISSION_SET,
+            permission_set=permission_set,
+        ),
+        actor=actor_of(actor_membership),
+        now=now,
     )
-    for membership in changed:
-        audit_record(
-            account=account,
-            actor=actor_of(actor_membership),
-            verb=AuditVerb.PERMISSIONS_CHANGED,
-            target=membership,
-            before={
-                "access": Access.PERMISSION_SET,
-                "permission_set": before["permission_set"],
-                "permissions": membership.permissions,
-            },
-            after={
-                "access": Access.PERMISSION_SET,
-                "permission_set": permission_set.name,
-                "permissions": permissions,
-            },
-            now=now,
-        )
-        membership.permissions = permissions
     after = _set_snapshot(permission_set)
     if after != before:
         audit_record(
@@ -299,19 +288,15 @@ def permission_set_delete(
         pk=permission_set.pk, account=account
     )
     members = _members_on(permission_set)
-    Membership.objects.filter(pk__in=[m.pk for m in members]).update(
-        access=Access.CUSTOM, permission_set=None, updated_at=now
+    # Its members keep their permissions, now as their own.
+    members_access_write(
+        memberships=members,
+        access=lambda m: ResolvedAccess(
+            is_super_admin=False, permissions=m.permissions, access=Access.CUSTOM
+        ),
+        actor=actor,
+        now=now,
     )
-    for membership in members:
-        audit_record(
-            account=account,
-            actor=actor,
-            verb=AuditVerb.PERMISSIONS_CHANGED,
-            target=membership,
-            before={"access": Access.PERMISSION_SET, "permission_set": permission_set.name},
-            after={"access": Access.CUSTOM, "permission_set": None},
-            now=now,
-        )
     presets = list(
         Preset.objects.select_for_update().filter(permission_set=permission_set).order_by("pk")
     )
@@ -362,42 +347,17 @@ def permission_set_apply(
         raise SuperAdminsOnlyBySuperAdmins()
     set_fit_check(permissions=permissions, memberships=members)
     set_grant_check(permissions=permissions, actor_membership=actor_membership)
-    for membership in members:
-        before = {
-            "access": membership.access,
-            "permission_set": None,
-            "permission_template": membership.permission_template,
-            "permissions": membership.permissions,
-        }
-        if membership.permission_set_id is not None:
-            before["permission_set"] = membership.permission_set.name
-        membership.permissions = permissions
-        membership.access = Access.PERMISSION_SET
-        membership.permission_set = permission_set
-        membership.permission_template = ""
-        membership.full_clean(exclude=["user", "account"])
-        membership.save(
-            update_fields=[
-                "permissions",
-                "access",
-                "permission_set",
-                "permission_template",
-                "updated_at",
-            ]
-        )
-        audit_record(
-            account=account,
-            actor=actor_membership.user,
-            verb=AuditVerb.PERMISSIONS_CHANGED,
-            target=membership,
-            before=before,
-            after={
-                "access": Access.PERMISSION_SET,
-                "permission_set": permission_set.name,
-                "permissions": permissions,
-            },
-            now=now,
-        )
+    members_access_write(
+        memberships=members,
+        access=ResolvedAccess(
+            is_super_admin=False,
+            permissions=permissions,
+            access=Access.PERMISSION_SET,
+            permission_set=permission_set,
+        ),
+        actor=actor_membership.user,
+        now=now,
+    )
     return members
 
 

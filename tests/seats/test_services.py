@@ -390,15 +390,20 @@ def test_each_permission_change_is_audited_with_before_and_after():
 
     event = AuditEvent.objects.get(verb=AuditVerb.PERMISSIONS_CHANGED, target=member)
     assert (event.actor, event.created_at) == (actor, NOW)
+    # The one audit shape of a permission change: the access fields, and the levels that moved.
     assert event.before == {
         "access": "seat_defaults",
+        "permission_set": None,
         "permission_template": "",
-        "permissions": CORE_DEFAULTS,
+        "is_super_admin": False,
+        "permissions": {AccountPermission.TEAMS: CORE_DEFAULTS[AccountPermission.TEAMS]},
     }
     assert event.after == {
         "access": "template",
+        "permission_set": None,
         "permission_template": "admin",
-        "permissions": wanted,
+        "is_super_admin": False,
+        "permissions": {AccountPermission.TEAMS: ON},
     }
 
 

@@ -33,6 +33,8 @@ from seats.errors import (
     SuperAdminsOnlyBySuperAdmins,
 )
 from seats.models import SeatPool
+from seats.permissions.choice import ResolvedAccess
+from seats.permissions.services import access_apply
 from seats.pools.services import seat_pool_settle
 
 
@@ -73,12 +75,17 @@ def deactivate_apply(
     membership.deactivated_at = now
     membership.deactivation_note = note.strip()[:500]
     if released:
+        # Released to a View-only seat, with its defaults: a super admin no longer is one.
         membership.seat_type = SeatType.VIEW_ONLY
         membership.is_super_admin = False
-        membership.permissions = seat_default_permissions(SeatType.VIEW_ONLY)
-        membership.access = Access.SEAT_DEFAULTS
-        membership.permission_set = None
-        membership.permission_template = ""
+        access_apply(
+            membership,
+            ResolvedAccess(
+                is_super_admin=False,
+                permissions=seat_default_permissions(SeatType.VIEW_ONLY),
+                access=Access.SEAT_DEFAULTS,
+            ),
+        )
     membership.full_clean(exclude=["user", "account"])
     membership.save()
     audit_record(

@@ -1,14 +1,14 @@
 """A member's seat: "Assign a seat" for one user or a bulk edit of several, with exactly which
 permissions the new seat takes away, checked under the pool's lock."""
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.locks import account_lock, members_lock
+from accounts.locks import account_lock, member_lock, members_lock
 from accounts.models import (
     Access,
     Account,
@@ -19,11 +19,10 @@ from accounts.models import (
     User,
 )
 from accounts.notifications import NotificationKind
-from accounts.services import audit_record, notify, user_get_or_create
+from accounts.services import Notice, audit_record, members_notify, user_get_or_create
 from seats.catalogue import (
     SEAT_RULES,
     PermissionChange,
-    permissions_clamp,
     seat_allows_super_admin,
     seat_default_permissions,
 )
@@ -34,6 +33,7 @@ from seats.errors import (
     SuperAdminNeedsPaidSeat,
     SuperAdminsOnlyBySuperAdmins,
 )
+from seats.permissions.services import access_on_seat, members_access_write
 from seats.pools.services import (
     seat_capacity_check,
     seat_eligibility_check,
@@ -98,9 +98,7 @@ def member_add(
 
 def seat_change_preview(*, membership: Membership, seat_type: str) -> list[PermissionChange]:
     """Exactly which permissions moving to `seat_type` would take away (nothing is saved)."""
-    if membership.is_super_admin:
-        return []
-    _clamped, changes = permissions_clamp(membership.permissions, SeatType(seat_type))
+    _access, changes = access_on_seat(membership, seat_type)
     return changes
 
 
@@ -117,44 +115,35 @@ def seat_change_check(
     )
 
 
-def seat_change_apply(
-    *, membership: Membership, seat_type: SeatType, actor: User, now: datetime
-) -> list[PermissionChange]:
-    """Move a locked member to `seat_type`, lowering permissions above its ceiling. In the
-    caller's transaction, after its checks; the caller settles the pools afterwards."""
-    old_seat = membership.seat_type
-    clamped, changes = permissions_clamp(membership.permissions, seat_type)
-    membership.seat_type = seat_type
-    if changes and not membership.is_super_admin:
-        membership.permissions = clamped
-        if membership.access != Access.SEAT_DEFAULTS:
-            membership.access = Access.CUSTOM
-            membership.permission_set = None
-            membership.permission_template = ""
-    if membership.access == Access.SEAT_DEFAULTS and not membership.is_super_admin:
-        membership.permissions = seat_default_permissions(seat_type)
-    membership.full_clean(exclude=["user", "account"])
-    membership.save()
-    audit_record(
-        account=membership.account,
+def members_seat_apply(
+    *, members: Sequence[Membership], seat_type: SeatType, actor: User, now: datetime
+) -> None:
+    """Move locked members to `seat_type`, lowering permissions above its ceiling, and tell
+    them. In the caller's transaction, after its checks; the caller settles the pools."""
+    seats_before = {m.pk: m.seat_type for m in members}
+    given = {m.pk: access_on_seat(m, seat_type)[0] for m in members}
+    for membership in members:
+        membership.seat_type = seat_type
+    members_access_write(
+        memberships=members,
+        access=lambda m: given[m.pk],
         actor=actor,
-        verb=AuditVerb.SEAT_CHANGED,
-        target=membership,
-        before={"seat_type": old_seat},
-        after={
-            "seat_type": seat_type,
-            "permissions_removed": [f"{c.code}: {c.before} → {c.after}" for c in changes],
-        },
+        now=now,
+        seats_before=seats_before,
+    )
+    label = SEAT_RULES[seat_type].label
+    members_notify(
+        notices=[
+            Notice(
+                membership=m,
+                kind=NotificationKind.ACCESS_CHANGED,
+                text=_("Your seat in %(account)s is now: %(seat)s.")
+                % {"account": m.account.name, "seat": label},
+            )
+            for m in members
+        ],
         now=now,
     )
-    notify(
-        membership=membership,
-        kind=NotificationKind.ACCESS_CHANGED,
-        text=_("Your seat in %(account)s is now: %(seat)s.")
-        % {"account": membership.account.name, "seat": SEAT_RULES[seat_type].label},
-        now=now,
-    )
-    return changes
 
 
 @transaction.atomic(durable=True)
@@ -172,19 +161,15 @@ def member_seat_change(
     now = now or timezone.now()
     seat_type = SeatType(seat_type)
     account = account_lock(membership.account)
-    membership = (
-        Membership.objects.select_for_update(of=("self",))
-        .select_related("user", "account")
-        .get(pk=membership.pk, account=account)
-    )
+    membership = member_lock(membership)
     old_seat = membership.seat_type
     if old_seat == seat_type:
         return membership
     seat_change_check(membership=membership, seat_type=seat_type, actor_membership=actor_membership)
     seat_pool_lock_for(account=account, seat_type=seat_type)
     seat_capacity_check(account=account, seat_type=seat_type, needed=1)
-    seat_change_apply(
-        membership=membership, seat_type=seat_type, actor=actor_membership.user, now=now
+    members_seat_apply(
+        members=[membership], seat_type=seat_type, actor=actor_membership.user, now=now
     )
     for affected in (old_seat, seat_type):
         seat_pool_settle(account=account, seat_type=affected, actor=actor_membership.user, now=now)
@@ -217,10 +202,7 @@ def members_bulk_seat_change(
     seat_pool_lock_for(account=account, seat_type=seat_type)
     seat_capacity_check(account=account, seat_type=seat_type, needed=len(movers))
     old_seats = {m.seat_type for m in movers}
-    for membership in movers:
-        seat_change_apply(
-            membership=membership, seat_type=seat_type, actor=actor_membership.user, now=now
-        )
+    members_seat_apply(members=movers, seat_type=seat_type, actor=actor_membership.user, now=now)
     for affected in old_seats | {seat_type}:
         seat_pool_settle(account=account, seat_type=affected, actor=actor_membership.user, now=now)
     return members

@@ -19,7 +19,8 @@ from accounts.services import audit_record
 from seats.catalogue import (
     permissions_complete,
 )
-from seats.permissions.choice import permissions_grant_check
+from seats.permissions.choice import ResolvedAccess, permissions_grant_check
+from seats.permissions.services import members_access_write
 
 
 def _team_names(membership: Membership) -> dict:
@@ -57,39 +58,35 @@ def members_teams_add(
     account_lock(account)
     memberships = list(
         Membership.objects.select_for_update(of=("self",))
-        .select_related("user", "main_team")
+        .select_related("user", "main_team", "permission_set")
         .filter(account=account, pk__in=membership_ids)
         .order_by("pk")
     )
     actor = actor_membership.user
-    for membership in memberships:
-        before = _team_names(membership)
-        if main_team is not None:
-            membership.main_team = main_team
-        membership.extra_teams.add(*[t for t in extra_teams if t != membership.main_team])
-        if preset is not None and preset.permission_set is not None:
-            permissions = permissions_complete(preset.permission_set.permissions)
+    if preset is not None and preset.permission_set is not None:
+        permissions = permissions_complete(preset.permission_set.permissions)
+        for membership in memberships:
             permissions_grant_check(
                 permissions=permissions,
                 seat_type=membership.seat_type,
                 actor_membership=actor_membership,
             )
-            audit_record(
-                account=account,
-                actor=actor,
-                verb=AuditVerb.PERMISSIONS_CHANGED,
-                target=membership,
-                before={"access": membership.access, "permissions": membership.permissions},
-                after={
-                    "access": Access.PERMISSION_SET,
-                    "permission_set": preset.permission_set.name,
-                },
-                now=now,
-            )
-            membership.permissions = permissions
-            membership.access = Access.PERMISSION_SET
-            membership.permission_set = preset.permission_set
-            membership.permission_template = ""
+        members_access_write(
+            memberships=memberships,
+            access=ResolvedAccess(
+                is_super_admin=False,
+                permissions=permissions,
+                access=Access.PERMISSION_SET,
+                permission_set=preset.permission_set,
+            ),
+            actor=actor,
+            now=now,
+        )
+    for membership in memberships:
+        before = _team_names(membership)
+        if main_team is not None:
+            membership.main_team = main_team
+        membership.extra_teams.add(*[t for t in extra_teams if t != membership.main_team])
         if preset is not None:
             membership.preset = preset
         membership.full_clean(exclude=["user", "account"])
