@@ -3,9 +3,11 @@
 from collections.abc import Iterable
 from datetime import timedelta
 
+from django.db import models
 from django.db.models import Count, IntegerField, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
+from accounts.errors import DomainError
 from accounts.models import (
     Account,
     InvitationState,
@@ -181,3 +183,29 @@ def members_matching(*, account_id: int, q: str = "") -> QuerySet[Membership]:
             | Q(user__last_name__icontains=word)
         )
     return members.order_by("user__email", "pk")
+
+
+def name_unique_check(
+    *,
+    rows: QuerySet,
+    name: str,
+    exclude: models.Model | None,
+    required: type[DomainError],
+    taken: type[DomainError],
+) -> str:
+    """The name without surrounding spaces, unless nothing is left (`required`) or another of
+    `rows` (the account's teams, permission sets or presets) has it in any case (`taken`).
+
+    The one check of "unique name in the account". The database's unique index on (account,
+    lower(name)) is the last word (`named_row_save`); this gives the message a person can act on
+    before it is reached.
+    """
+    name = (name or "").strip()
+    if not name:
+        raise required()
+    others = rows.filter(name__iexact=name)
+    if exclude is not None:
+        others = others.exclude(pk=exclude.pk)
+    if others.exists():
+        raise taken(name=name)
+    return name

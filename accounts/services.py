@@ -10,6 +10,7 @@ from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 
 from accounts.background import task_after_commit
+from accounts.errors import DomainError
 from accounts.models import (
     Account,
     AuditEvent,
@@ -370,3 +371,14 @@ def account_seat_warning_set(*, account: Account, threshold: int, actor: User) -
         after={"seat_warning_threshold": threshold},
     )
     return account
+
+
+def named_row_save(row: models.Model, *, taken: type[DomainError], **save_kwargs: Any) -> None:
+    """Save a team, permission set or preset whose name is unique in its account: when two
+    admins choose one name at the same moment, the unique index decides and the later one is
+    told `taken`. Inside the caller's transaction (a savepoint keeps it usable)."""
+    try:
+        with transaction.atomic():
+            row.save(**save_kwargs)
+    except IntegrityError:
+        raise taken(name=row.name) from None

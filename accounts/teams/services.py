@@ -11,7 +11,7 @@ a team is never both a member's main and one of their extra teams.
 from datetime import datetime
 from enum import StrEnum
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -19,7 +19,8 @@ from django.utils.translation import gettext_lazy as _
 from accounts.errors import TeamCycle, TeamMoveToItself, TeamNameRequired, TeamNameTaken
 from accounts.locks import account_lock, member_lock
 from accounts.models import Account, AuditVerb, Membership, Preset, Team, User
-from accounts.services import audit_record
+from accounts.selectors import name_unique_check
+from accounts.services import audit_record, named_row_save
 
 
 class TeamRole(StrEnum):
@@ -34,33 +35,18 @@ class TeamRole(StrEnum):
 
 
 def team_name_check(*, account: Account, name: str, team: Team | None = None) -> str:
-    """The name, trimmed, or TeamNameTaken when another team of the account has it in any case.
-
-    The database's unique index on (account, lower(name)) is the last word; this check gives the
-    message a person can act on before it is reached.
-    """
-    name = (name or "").strip()
-    if not name:
-        raise TeamNameRequired()
-    others = Team.objects.filter(account=account, name__iexact=name)
-    if team is not None:
-        others = others.exclude(pk=team.pk)
-    if others.exists():
-        raise TeamNameTaken(name=name)
-    return name
+    """The name, trimmed, unless another team of the account has it in any case."""
+    return name_unique_check(
+        rows=Team.objects.filter(account=account),
+        name=name,
+        exclude=team,
+        required=TeamNameRequired,
+        taken=TeamNameTaken,
+    )
 
 
 def _team_lock(team: Team) -> Team:
     return Team.objects.select_for_update(of=("self",)).select_related("account").get(pk=team.pk)
-
-
-def _save_name(team: Team, name: str) -> None:
-    try:
-        # Two admins giving two teams the same name at once: the unique index decides.
-        with transaction.atomic():
-            team.save(update_fields=["name"])
-    except IntegrityError:
-        raise TeamNameTaken(name=name) from None
 
 
 @transaction.atomic(durable=True)
@@ -71,7 +57,7 @@ def team_rename(*, team: Team, name: str, actor: User | None) -> Team:
     if team.name == old:
         return team
     team.full_clean(validate_constraints=False)
-    _save_name(team, team.name)
+    named_row_save(team, taken=TeamNameTaken, update_fields=["name"])
     audit_record(
         account=team.account,
         actor=actor,
@@ -279,11 +265,12 @@ def team_member_remove(*, team: Team, membership: Membership, actor: User | None
 def team_create(
     *, account: Account, name: str, actor: User | None, parent: Team | None = None
 ) -> Team:
+    """ "Create team": a name unique in the account, under `parent` or at the top."""
     if parent is not None and parent.account_id != account.pk:
         raise ValueError("a team's parent must be in the same account")
-    team = Team(account=account, name=name.strip(), parent=parent)
-    team.full_clean()
-    team.save()
+    team = Team(account=account, name=team_name_check(account=account, name=name), parent=parent)
+    team.full_clean(validate_constraints=False)
+    named_row_save(team, taken=TeamNameTaken)
     audit_record(
         account=account,
         actor=actor,

@@ -4,13 +4,12 @@ Thin: check permission, look the team up inside the current account, validate a 
 service (accounts.teams.services), render or redirect. A refused change shows at its field."""
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.access import member_required
-from accounts.errors import DomainError, TeamNameTaken
+from accounts.errors import DomainError, form_error_add
 from accounts.forms import SearchForm, posted
 from accounts.models import Team
 from accounts.pagination import page_of
@@ -34,7 +33,6 @@ from accounts.teams.services import (
     team_delete,
     team_member_add,
     team_member_remove,
-    team_name_check,
     team_parent_set,
     team_rename,
 )
@@ -54,17 +52,15 @@ def teams(request):
     account = request.membership.account
     form = TeamCreateForm(posted(request), account=account)
     if request.method == "POST" and form.is_valid():
-        name = form.cleaned_data["name"]
         try:
-            name = team_name_check(account=account, name=name)
             team = team_create(
-                account=account, name=name, parent=form.cleaned_data["parent"], actor=request.user
+                account=account,
+                name=form.cleaned_data["name"],
+                parent=form.cleaned_data["parent"],
+                actor=request.user,
             )
         except DomainError as problem:
-            form.add_error("name", str(problem))
-        except ValidationError:
-            # Someone else took the name between the check and the insert.
-            form.add_error("name", str(TeamNameTaken(name=name)))
+            form_error_add(form, problem)
         else:
             messages.success(request, _("Team “%(name)s” created.") % {"name": team.name})
             return redirect("accounts:teams")

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -28,7 +28,8 @@ from accounts.models import (
     SeatType,
     User,
 )
-from accounts.services import audit_record
+from accounts.selectors import name_unique_check
+from accounts.services import audit_record, named_row_save
 from seats.catalogue import (
     SEAT_RULES,
     permissions_complete,
@@ -85,32 +86,19 @@ def set_grant_check(*, permissions: Mapping[str, str], actor_membership: Members
     )
 
 
-def name_clean(name: str) -> str:
-    """The name without surrounding spaces; NameRequired when nothing is left."""
-    name = (name or "").strip()
-    if not name:
-        raise NameRequired()
-    return name
-
-
 def _set_name_check(*, account: Account, name: str, exclude: PermissionSet | None = None) -> str:
-    name = name_clean(name)
-    others = PermissionSet.objects.filter(account=account, name__iexact=name)
-    if exclude is not None:
-        others = others.exclude(pk=exclude.pk)
-    if others.exists():
-        raise PermissionSetNameTaken(name=name)
-    return name
+    return name_unique_check(
+        rows=PermissionSet.objects.filter(account=account),
+        name=name,
+        exclude=exclude,
+        required=NameRequired,
+        taken=PermissionSetNameTaken,
+    )
 
 
 def _set_save(permission_set: PermissionSet) -> None:
     permission_set.full_clean(exclude=["account"], validate_constraints=False)
-    try:
-        # Two admins choosing the same name at once: the unique index decides.
-        with transaction.atomic():
-            permission_set.save()
-    except IntegrityError:
-        raise PermissionSetNameTaken(name=permission_set.name) from None
+    named_row_save(permission_set, taken=PermissionSetNameTaken)
 
 
 def _set_snapshot(permission_set: PermissionSet) -> dict:

@@ -11,20 +11,22 @@ from datetime import datetime
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account, AuditVerb, Membership, PermissionSet, Preset, Team, User
-from accounts.services import audit_record
+from accounts.selectors import name_unique_check
+from accounts.services import audit_record, named_row_save
 from seats.catalogue import permissions_complete
 from seats.errors import (
     LandingPageUnknown,
+    NameRequired,
     NoUsersChosen,
     PresetNameTaken,
     SuperAdminsOnlyBySuperAdmins,
 )
-from seats.permission_sets.services import actor_of, name_clean, set_fit_check, set_grant_check
+from seats.permission_sets.services import actor_of, set_fit_check, set_grant_check
 from seats.users.services.teams import members_teams_add
 
 # Where a preset's users land after signing in; "" is the account's default.
@@ -60,13 +62,13 @@ def _preset_check(*, account: Account, fields: PresetFields, exclude: Preset | N
         raise LandingPageUnknown()
     if fields.default_language not in dict(settings.LANGUAGES):
         raise ValueError(f"unknown language {fields.default_language!r}")
-    name = name_clean(fields.name)
-    others = Preset.objects.filter(account=account, name__iexact=name)
-    if exclude is not None:
-        others = others.exclude(pk=exclude.pk)
-    if others.exists():
-        raise PresetNameTaken(name=name)
-    return name
+    return name_unique_check(
+        rows=Preset.objects.filter(account=account),
+        name=fields.name,
+        exclude=exclude,
+        required=NameRequired,
+        taken=PresetNameTaken,
+    )
 
 
 def _preset_snapshot(preset: Preset) -> dict:
@@ -94,11 +96,7 @@ def _preset_save(
     preset.default_language = fields.default_language
     preset.default_landing_page = fields.default_landing_page
     preset.full_clean(exclude=["account"], validate_constraints=False)
-    try:
-        with transaction.atomic():
-            preset.save()
-    except IntegrityError:
-        raise PresetNameTaken(name=name) from None
+    named_row_save(preset, taken=PresetNameTaken)
     preset.extra_teams.set([t for t in fields.extra_teams if t != fields.main_team])
 
 
