@@ -51,12 +51,12 @@ class DomainError(Exception):
         return str(self.message)
 
 
-def form_error_add(form: forms.Form, error: DomainError, *, field: str | None = None) -> None:
-    """Show `error` on `form`: at its field when the form has that field, else above the form.
-
-    `field` overrides the error's own (a page whose form names the field differently).
-    """
-    name = field or error.field
+def form_error_add(
+    form: forms.Form, error: DomainError, *, default_field: str | None = None
+) -> None:
+    """Show `error` on `form`: at the field it concerns (its own `field`, else `default_field`,
+    the field a page's errors are usually about) when the form has that field, else above it."""
+    name = error.field or default_field
     form.add_error(name if name in form.fields else None, str(error))
 
 
@@ -90,6 +90,7 @@ class TeamCycle(DomainError):
 
 class TeamMoveToItself(DomainError):
     code = "team_move_to_itself"
+    field = "move_to"
     message = _("Choose another team to move the members to: this one is being deleted.")
 
 

@@ -161,11 +161,13 @@ class NoUsersSelected(SeatsError):
 
 class TemplateRequired(SeatsError):
     code = "template_required"
+    field = "template"
     message = _("Choose a permission set to start from.")
 
 
 class NameRequired(SeatsError):
     code = "name_required"
+    field = "name"
     message = _("Give it a name.")
 
 
@@ -173,6 +175,7 @@ class PermissionSetNameTaken(SeatsError):
     """Context: `name`."""
 
     code = "permission_set_name_taken"
+    field = "name"
     message = _("There is already a permission set called “{name}”. Choose another name.")
 
 
@@ -196,9 +199,11 @@ class PresetNameTaken(SeatsError):
     """Context: `name`."""
 
     code = "preset_name_taken"
+    field = "name"
     message = _("There is already a preset called “{name}”. Choose another name.")
 
 
 class LandingPageUnknown(SeatsError):
     code = "landing_page_unknown"
+    field = "default_landing_page"
     message = _("Choose a landing page from the list.")

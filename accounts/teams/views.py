@@ -102,7 +102,7 @@ def team_rename_view(request, team_id: int):
         try:
             team = team_rename(team=team, name=form.cleaned_data["name"], actor=request.user)
         except DomainError as problem:
-            form.add_error("name", str(problem))
+            form_error_add(form, problem)
         else:
             messages.success(request, _("Team renamed to “%(name)s”.") % {"name": team.name})
             return redirect("accounts:team", team_id=team.pk)
@@ -121,7 +121,7 @@ def team_parent_view(request, team_id: int):
                 team=team, parent=form.cleaned_data["parent"], actor=request.user
             )
         except DomainError as problem:
-            form.add_error("parent", str(problem))
+            form_error_add(form, problem)
         else:
             messages.success(request, _("Parent team saved."))
             return redirect("accounts:team", team_id=team.pk)
@@ -173,7 +173,7 @@ def team_delete_view(request, team_id: int):
         try:
             team_delete(team=team, actor=request.user, move_members_to=form.cleaned_data["move_to"])
         except DomainError as problem:
-            form.add_error("move_to", str(problem))
+            form_error_add(form, problem)
         else:
             messages.success(request, _("Team “%(name)s” deleted.") % {"name": team.name})
             return redirect("accounts:teams")

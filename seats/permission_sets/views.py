@@ -11,11 +11,11 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from accounts.access import member_required
+from accounts.errors import DomainError, form_error_add
 from accounts.forms import SearchForm, posted
 from accounts.models import PermissionSet
 from accounts.pagination import page_of
 from accounts.policy import AccountPermission
-from seats.errors import NameRequired, PermissionSetNameTaken, SeatsError
 from seats.permission_sets.builtin import builtin_permission_set_get
 from seats.permission_sets.forms import MembersChooseForm, PermissionSetForm
 from seats.permission_sets.selectors import (
@@ -39,10 +39,8 @@ from seats.permissions.forms import permission_grid
 
 # --- Permission sets ---------------------------------------------------------------------------
 
+
 # Which field a service's refusal is about; the others are shown above the form.
-_NAME_ERRORS = (NameRequired, PermissionSetNameTaken)
-
-
 def _set_get(request, set_id: int) -> PermissionSet:
     return get_object_or_404(PermissionSet, pk=set_id, account=request.membership.account)
 
@@ -84,8 +82,8 @@ def permission_set_create_view(request):
                 permissions=form.permissions(),
                 actor_membership=request.membership,
             )
-        except SeatsError as problem:
-            form.add_error("name" if isinstance(problem, _NAME_ERRORS) else None, str(problem))
+        except DomainError as problem:
+            form_error_add(form, problem)
         else:
             messages.success(
                 request,
@@ -104,7 +102,7 @@ def permission_set_builtin(request, code: str):
     """A built-in set, read-only."""
     try:
         builtin = builtin_permission_set_get(code)
-    except SeatsError:
+    except DomainError:
         raise Http404 from None
     form = PermissionSetForm(
         initial={"name": builtin.name, "description": builtin.description},
@@ -128,13 +126,13 @@ def permission_set_copy_view(request, code: str):
     """ "Copy" a built-in set into a set of the account's own, ready to adjust."""
     try:
         builtin = builtin_permission_set_get(code)
-    except SeatsError:
+    except DomainError:
         raise Http404 from None
     try:
         permission_set = permission_set_copy(
             account=request.membership.account, source=builtin, actor_membership=request.membership
         )
-    except SeatsError as problem:
+    except DomainError as problem:
         messages.error(request, str(problem))
         return redirect("seats:permission_sets")
     messages.success(
@@ -177,8 +175,8 @@ def permission_set_edit(request, set_id: int):
                 permissions=permissions,
                 actor_membership=request.membership,
             )
-        except SeatsError as problem:
-            form.add_error("name" if isinstance(problem, _NAME_ERRORS) else None, str(problem))
+        except DomainError as problem:
+            form_error_add(form, problem)
         else:
             messages.success(
                 request,
@@ -209,8 +207,8 @@ def permission_set_users(request, set_id: int):
                 membership_ids=form.membership_ids(),
                 actor_membership=request.membership,
             )
-        except SeatsError as problem:
-            form.add_error("members", str(problem))
+        except DomainError as problem:
+            form_error_add(form, problem, default_field="members")
         else:
             messages.success(
                 request,

@@ -10,21 +10,18 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from accounts.access import member_required
+from accounts.errors import DomainError, form_error_add
 from accounts.forms import SearchForm, posted
 from accounts.models import Preset
 from accounts.pagination import page_of, query_without_page
 from accounts.policy import AccountPermission, membership_can
 from accounts.selectors import members_matching
-from seats.errors import LandingPageUnknown, NameRequired, PresetNameTaken, SeatsError
 from seats.permission_sets.forms import MembersChooseForm
 from seats.presets.forms import PresetForm
 from seats.presets.selectors import preset_list
 from seats.presets.services import preset_apply, preset_create, preset_delete, preset_update
 
 # Which field a service's refusal is about; the others are shown above the form.
-_NAME_ERRORS = (NameRequired, PresetNameTaken)
-
-
 # --- Presets -----------------------------------------------------------------------------------
 
 
@@ -34,14 +31,6 @@ def _preset_get(request, preset_id: int) -> Preset:
         pk=preset_id,
         account=request.membership.account,
     )
-
-
-def _preset_error_field(problem: SeatsError) -> str | None:
-    if isinstance(problem, _NAME_ERRORS):
-        return "name"
-    if isinstance(problem, LandingPageUnknown):
-        return "default_landing_page"
-    return "permission_set"
 
 
 @member_required(AccountPermission.PRESETS)
@@ -65,8 +54,8 @@ def preset_create_view(request):
             preset = preset_create(
                 account=account, fields=form.preset_fields(), actor_membership=request.membership
             )
-        except SeatsError as problem:
-            form.add_error(_preset_error_field(problem), str(problem))
+        except DomainError as problem:
+            form_error_add(form, problem, default_field="permission_set")
         else:
             messages.success(request, _("Preset “%(name)s” created.") % {"name": preset.name})
             return redirect("seats:presets")
@@ -90,8 +79,8 @@ def preset_edit(request, preset_id: int):
             preset = preset_update(
                 preset=preset, fields=form.preset_fields(), actor_membership=request.membership
             )
-        except SeatsError as problem:
-            form.add_error(_preset_error_field(problem), str(problem))
+        except DomainError as problem:
+            form_error_add(form, problem, default_field="permission_set")
         else:
             messages.success(request, _("Preset “%(name)s” saved.") % {"name": preset.name})
             return redirect("seats:presets")
@@ -126,8 +115,8 @@ def preset_apply_view(request, preset_id: int):
                 membership_ids=form.membership_ids(),
                 actor_membership=request.membership,
             )
-        except SeatsError as problem:
-            form.add_error("members", str(problem))
+        except DomainError as problem:
+            form_error_add(form, problem, default_field="members")
         else:
             messages.success(
                 request,

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.utils.translation import ngettext
 
 from accounts.access import member_required
-from accounts.errors import PasswordResetUnavailable
+from accounts.errors import DomainError, PasswordResetUnavailable, form_error_add
 from accounts.exports import csv_lines
 from accounts.models import Access, Membership, MembershipStatus, SeatType
 from accounts.policy import AccountPermission
@@ -20,7 +20,7 @@ from accounts.selectors import id_from
 from accounts.services import password_reset_send
 from accounts.teams.services import member_teams_set
 from seats.catalogue import SEAT_RULES
-from seats.errors import BulkRefused, SeatsError
+from seats.errors import BulkRefused
 from seats.permission_sets.services import permission_set_apply
 from seats.permissions.choice import AccessMode, access_resolve, template_options
 from seats.permissions.forms import AccessChoiceForm, permission_grid, review_rows
@@ -163,8 +163,8 @@ def user_detail(request, membership_id: int):
                 member_seat_change(
                     membership=member, seat_type=seat_type, actor_membership=request.membership
                 )
-            except SeatsError as problem:
-                form.add_error("seat_type", str(problem))
+            except DomainError as problem:
+                form_error_add(form, problem, default_field="seat_type")
                 removed = []
             else:
                 messages.success(
@@ -203,7 +203,7 @@ def user_action(request, membership_id: int, action: str):
     if request.method == "POST" and (form is None or form.is_valid()):
         try:
             message = _user_action_run(request, member, action, form)
-        except SeatsError as problem:
+        except DomainError as problem:
             messages.error(request, str(problem))
             return redirect("seats:user", membership_id=member.pk)
         messages.success(request, message)
@@ -319,8 +319,8 @@ def user_access(request, membership_id: int):
                 )
                 messages.success(request, _("The permissions were saved."))
                 return redirect("seats:user", membership_id=member.pk)
-        except SeatsError as problem:
-            form.add_error(None, str(problem))
+        except DomainError as problem:
+            form_error_add(form, problem)
         else:
             review = review_rows(resolved.permissions)
     return render(
@@ -383,7 +383,7 @@ def users_bulk(request):
         except BulkRefused as refused:
             problems = refused.problems
             form.add_error(None, str(refused))
-        except SeatsError as refused:
+        except DomainError as refused:
             form.add_error(None, str(refused))
         else:
             messages.success(
