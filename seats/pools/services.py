@@ -10,6 +10,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 
 from django.db.models import F
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -128,8 +129,6 @@ def billing_admins_notify_many(*, notices: Sequence[tuple[int, str]], now: datet
 
 
 def _seats_url() -> str:
-    from django.urls import reverse
-
     return reverse("billing:seats")
 
 

@@ -4,6 +4,9 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import InvitationState, MembershipStatus, SeatType
+from seats.users.selectors import SORTS, DirectoryFilters
+
 
 class SeatChangeForm(forms.Form):
     seat_type = forms.ChoiceField(label=_("Assign a seat"))
@@ -31,9 +34,6 @@ class DirectoryForm(forms.Form):
     desc = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, teams, access_choices, **kwargs):
-        from accounts.models import InvitationState, MembershipStatus, SeatType
-        from seats.users.selectors import SORTS
-
         super().__init__(*args, **kwargs)
         self.fields["seat"].choices = [("", _("All seats")), *SeatType.choices]
         self.fields["team"].choices = [("", _("All teams")), *[(t.pk, t.name) for t in teams]]
@@ -43,8 +43,6 @@ class DirectoryForm(forms.Form):
         self.fields["sort"].choices = [(k, k) for k in SORTS]
 
     def filters(self):
-        from seats.users.selectors import DirectoryFilters
-
         # A value that is no longer valid (a deleted team, a mistyped number) is dropped alone;
         # the other filters still apply, so a stale link never widens the list or the export.
         self.is_valid()

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from django.db.models import F, Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 
-from accounts.models import Access, Account, Membership, PermissionSet, Team
+from accounts.models import Access, Account, AuditEvent, Membership, PermissionSet, Team
 from accounts.selectors import id_from, member_search
 from seats.permission_sets.builtin import BUILTIN_PERMISSION_SETS
 
@@ -164,8 +164,6 @@ def access_filter_choices(*, account: Account) -> list[tuple[str, str]]:
 
 def member_history(*, membership: Membership) -> QuerySet:
     """Everything recorded about one member, newest first, with who did it (one query a page)."""
-    from accounts.models import AuditEvent
-
     return (
         AuditEvent.objects.filter(target=membership)
         .select_related("actor")
