@@ -613,7 +613,7 @@ def claim_is_truthful(text: str, actual: int) -> bool:
 def capped(admin, monkeypatch):
     """12 members, counted only up to 5, 5 to a page."""
     monkeypatch.setattr("seats.users.selectors.COUNT_CAP", 5)
-    monkeypatch.setattr("seats.users.views.USERS_PER_PAGE", 5)
+    monkeypatch.setattr("seats.users.views.directory.USERS_PER_PAGE", 5)
     MembershipFactory.create_batch(11, account=admin.account)
 
 

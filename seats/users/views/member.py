@@ -1,4 +1,9 @@
-"""Users & Teams pages. Thin: check permission, read through a selector, render."""
+"""A user's page: "Assign a seat", "Edit permissions", teams, the "Actions" menu and
+"View permissions history".
+
+Thin: check permission, look the member up inside the current account, validate a form, call
+one service, render or redirect.
+"""
 
 import json
 
@@ -6,37 +11,26 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
-from django.utils.translation import ngettext
 
 from accounts.access import member_required
 from accounts.errors import DomainError, PasswordResetUnavailable, form_error_add
 from accounts.exports import csv_lines
 from accounts.models import Access, Membership, MembershipStatus, SeatType
 from accounts.policy import AccountPermission
-from accounts.selectors import id_from
 from accounts.services import password_reset_send
 from accounts.teams.services import member_teams_set
 from seats.catalogue import SEAT_RULES
-from seats.errors import BulkRefused
-from seats.permission_sets.services import permission_set_apply
 from seats.permissions.choice import AccessMode, access_resolve, template_options
 from seats.permissions.forms import AccessChoiceForm, permission_grid, review_rows
 from seats.pools.selectors import seat_choices_for
-from seats.templatetags.seats_tags import membership_access_label
 from seats.users.forms import (
-    BulkEditForm,
     DeactivateForm,
-    DirectoryForm,
     MemberTeamsForm,
     SeatChangeForm,
 )
 from seats.users.selectors import (
-    access_filter_choices,
-    directory_page,
-    member_directory,
     member_history,
 )
 from seats.users.services.lifecycle import (
@@ -44,99 +38,12 @@ from seats.users.services.lifecycle import (
     member_reactivate,
     member_remove,
     member_super_admin_set,
-    members_bulk_deactivate,
 )
 from seats.users.services.permissions import member_access_set
 from seats.users.services.seat import (
     member_seat_change,
-    members_bulk_seat_change,
     seat_change_preview,
 )
-from seats.users.services.teams import members_teams_add
-
-USERS_PER_PAGE = 50
-
-
-def _directory_form(request):
-    account = request.membership.account
-    return DirectoryForm(
-        request.GET or None,
-        teams=list(account.teams.order_by("name")),
-        access_choices=access_filter_choices(account=account),
-    )
-
-
-@member_required(AccountPermission.USERS)
-def users(request):
-    """The Users tab: search, filters, sortable columns, pages of 50, a CSV export."""
-    account = request.membership.account
-    form = _directory_form(request)
-    filters = form.filters()
-    members = member_directory(account=account, filters=filters, now=timezone.now())
-    try:
-        number = int(request.GET.get("page", 1))
-    except ValueError:
-        number = 1
-    page = directory_page(members, number=number, per_page=USERS_PER_PAGE)
-    if not page.members and page.number > 1:
-        # Past the end (an old link, a list that shrank): show the first page instead.
-        page = directory_page(members, number=1, per_page=USERS_PER_PAGE)
-    query = request.GET.copy()
-    for key in ("page", "sort", "desc"):
-        query.pop(key, None)
-    return render(
-        request,
-        "seats/users/users.html",
-        {
-            "page": page,
-            "form": form,
-            "filters": filters,
-            "query": query.urlencode(),
-        },
-    )
-
-
-@member_required(AccountPermission.USERS)
-def users_export(request):
-    """The filtered Users list as CSV, streamed."""
-    account = request.membership.account
-    filters = _directory_form(request).filters()
-    # The permission documents are the rows' heaviest columns and the file shows none of them:
-    # left out, a chunk of 2,000 rows holds about a third of the memory.
-    members = member_directory(account=account, filters=filters, now=timezone.now()).defer(
-        "permissions", "notification_settings", "permission_set__permissions"
-    )
-    now = timezone.now()
-    header = [
-        _("Name"),
-        _("Email"),
-        _("Seat"),
-        _("Access"),
-        _("Main team"),
-        _("Extra teams"),
-        _("Status"),
-        _("Invitation"),
-        _("Last active (UTC)"),
-    ]
-
-    def rows():
-        for m in members.iterator(chunk_size=2000):
-            state = m.invitation_state_at(now)
-            yield [
-                m.user.full_name,
-                m.user.email,
-                m.get_seat_type_display(),
-                membership_access_label(m),
-                m.main_team.name if m.main_team else "",
-                "; ".join(t.name for t in m.extra_teams.all()),
-                m.get_status_display(),
-                state.label if state else "",
-                m.last_active_at.strftime("%Y-%m-%d %H:%M") if m.last_active_at else "",
-            ]
-
-    response = StreamingHttpResponse(csv_lines(header, rows()), content_type="text/csv")
-    response["Content-Disposition"] = f'attachment; filename="users-{now:%Y%m%d}.csv"'
-    return response
 
 
 @member_required(AccountPermission.USERS)
@@ -355,71 +262,3 @@ def user_teams(request, membership_id: int):
         messages.success(request, _("The teams were saved."))
         return redirect("seats:user", membership_id=member.pk)
     return render(request, "seats/users/user_teams.html", {"member": member, "form": form})
-
-
-@member_required(AccountPermission.USERS)
-def users_bulk(request):
-    """Bulk edit: review the selected users and the change, then apply it to all or none."""
-    account = request.membership.account
-    data = request.POST if request.method == "POST" else request.GET
-    ids = [pk for pk in map(id_from, data.getlist("members")) if pk]
-    members = list(
-        Membership.objects.filter(account=account, pk__in=ids)
-        .select_related("user")
-        .order_by("user__email")
-    )
-    if len(members) != len(set(ids)):
-        raise Http404
-    form = BulkEditForm(
-        data or None,
-        account=account,
-        member_ids=[m.pk for m in members],
-        seat_choices=seat_choices_for(account=account),
-    )
-    problems = []
-    if form.is_valid() and request.method == "POST":
-        try:
-            count = _bulk_apply(request, form.cleaned_data)
-        except BulkRefused as refused:
-            problems = refused.problems
-            form.add_error(None, str(refused))
-        except DomainError as refused:
-            form.add_error(None, str(refused))
-        else:
-            messages.success(
-                request,
-                ngettext("%(count)s user was changed.", "%(count)s users were changed.", count)
-                % {"count": count},
-            )
-            return redirect("seats:users")
-    return render(
-        request,
-        "seats/users/users_bulk.html",
-        {"form": form, "members": members, "problems": problems},
-    )
-
-
-def _bulk_apply(request, data) -> int:
-    account, actor = request.membership.account, request.membership
-    ids = data["members"]
-    action = data["action"]
-    if action == "seat":
-        members_bulk_seat_change(
-            account=account, membership_ids=ids, seat_type=data["seat_type"], actor_membership=actor
-        )
-    elif action == "team":
-        members_teams_add(
-            account=account, membership_ids=ids, extra_teams=[data["team"]], actor_membership=actor
-        )
-    elif action == "permission_set":
-        permission_set_apply(
-            permission_set=data["permission_set"], membership_ids=ids, actor_membership=actor
-        )
-    else:
-        members_bulk_deactivate(
-            account=account,
-            membership_ids=ids,
-            release_seats=data["release_seats"],
-            actor_membership=actor,
-        )
-    return len(ids)
