@@ -1,0 +1,228 @@
+"""The one permission write (seats.permissions.services): every path that changes what a member
+may do saves it the same way and leaves the same audit trail (issue 12, DOMAIN.md section 3)."""
+
+from datetime import UTC, datetime
+
+import pytest
+
+from accounts.models import Access, AuditEvent, AuditVerb, Membership, SeatType
+from accounts.policy import ON, AccountPermission
+from billing.catalogue import HubCode, TierCode
+from billing.periods import BillingInterval
+from billing.services.subscriptions import subscription_start
+from seats.catalogue import seat_default_permissions
+from seats.errors import PermissionsAboveSeat
+from seats.permission_sets.services import (
+    permission_set_apply,
+    permission_set_delete,
+    permission_set_update,
+)
+from seats.permissions.choice import AccessChoice, AccessMode, ResolvedAccess
+from seats.permissions.services import members_access_write
+from seats.presets.services import preset_apply
+from seats.users.services.permissions import member_access_set
+from seats.users.services.seat import member_seat_change
+from tests.factories import (
+    AccountFactory,
+    MembershipFactory,
+    PermissionSetFactory,
+    PresetFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+NOW = datetime(2027, 3, 15, 9, 0, tzinfo=UTC)
+CORE_DEFAULTS = seat_default_permissions(SeatType.CORE)
+# A set one step above the Core defaults: "Teams" on.
+WITH_TEAMS = {**CORE_DEFAULTS, AccountPermission.TEAMS: ON}
+ACCESS_KEYS = {"access", "permission_set", "permission_template", "is_super_admin", "permissions"}
+
+
+@pytest.fixture
+def account():
+    account = AccountFactory(name="Acme")
+    subscription_start(
+        account=account,
+        hubs={HubCode.MARKETING: TierCode.PROFESSIONAL},
+        interval=BillingInterval.MONTHLY,
+        now=NOW,
+        actor=None,
+    )
+    return account
+
+
+@pytest.fixture
+def admin(account):
+    return MembershipFactory(account=account, super_admin=True, user__email="ada@acme.example")
+
+
+@pytest.fixture
+def member(account):
+    return MembershipFactory(account=account, user__email="bo@acme.example")
+
+
+def edit_permissions(account, admin, member):
+    member_access_set(
+        membership=member,
+        choice=AccessChoice(mode=AccessMode.SCRATCH, permissions=WITH_TEAMS),
+        actor_membership=admin,
+        now=NOW,
+    )
+
+
+def apply_a_set(account, admin, member):
+    permission_set = PermissionSetFactory(
+        account=account, name="Team leads", permissions=WITH_TEAMS
+    )
+    permission_set_apply(
+        permission_set=permission_set, membership_ids=[member.pk], actor_membership=admin, now=NOW
+    )
+
+
+def apply_a_preset(account, admin, member):
+    permission_set = PermissionSetFactory(
+        account=account, name="Team leads", permissions=WITH_TEAMS
+    )
+    preset = PresetFactory(account=account, name="Leads", permission_set=permission_set)
+    preset_apply(preset=preset, membership_ids=[member.pk], actor_membership=admin, now=NOW)
+
+
+def edit_the_members_set(account, admin, member):
+    permission_set = PermissionSetFactory(
+        account=account, name="Team leads", permissions=CORE_DEFAULTS
+    )
+    permission_set_apply(
+        permission_set=permission_set, membership_ids=[member.pk], actor_membership=admin, now=NOW
+    )
+    AuditEvent.objects.all().delete()
+    permission_set_update(
+        permission_set=permission_set,
+        name="Team leads",
+        description="",
+        permissions=WITH_TEAMS,
+        actor_membership=admin,
+        now=NOW,
+    )
+
+
+def delete_the_members_set(account, admin, member):
+    permission_set = PermissionSetFactory(
+        account=account, name="Team leads", permissions=WITH_TEAMS
+    )
+    permission_set_apply(
+        permission_set=permission_set, membership_ids=[member.pk], actor_membership=admin, now=NOW
+    )
+    AuditEvent.objects.all().delete()
+    permission_set_delete(permission_set=permission_set, actor=admin.user, now=NOW)
+
+
+def move_to_a_view_only_seat(account, admin, member):
+    member_seat_change(
+        membership=member, seat_type=SeatType.VIEW_ONLY, actor_membership=admin, now=NOW
+    )
+
+
+PATHS = [
+    edit_permissions,
+    apply_a_set,
+    apply_a_preset,
+    edit_the_members_set,
+    delete_the_members_set,
+    move_to_a_view_only_seat,
+]
+
+
+@pytest.mark.parametrize("change", PATHS, ids=[path.__name__ for path in PATHS])
+def test_every_path_that_changes_a_members_access_leaves_one_audit_shape(
+    change, account, admin, member
+):
+    change(account, admin, member)
+
+    [event] = AuditEvent.objects.filter(
+        target=member, verb__in=[AuditVerb.PERMISSIONS_CHANGED, AuditVerb.SEAT_CHANGED]
+    )
+    assert set(event.before) >= ACCESS_KEYS and set(event.after) >= ACCESS_KEYS
+    assert (event.actor, event.created_at) == (admin.user, NOW)
+    # Only the levels that moved are recorded, on both sides, for the same codes.
+    assert event.before["permissions"].keys() == event.after["permissions"].keys()
+    member.refresh_from_db()
+    for code, level in event.after["permissions"].items():
+        assert member.permissions[code] == level
+    for code, level in event.before["permissions"].items():
+        assert level != event.after["permissions"][code]
+
+
+def test_a_set_edit_names_the_set_before_and_after_on_each_member(account, admin, member):
+    edit_the_members_set(account, admin, member)
+
+    [event] = AuditEvent.objects.filter(target=member, verb=AuditVerb.PERMISSIONS_CHANGED)
+    assert event.before["permission_set"] == event.after["permission_set"] == "Team leads"
+    assert event.before["permissions"] == {AccountPermission.TEAMS: "off"}
+    assert event.after["permissions"] == {AccountPermission.TEAMS: ON}
+
+
+def test_renaming_a_set_is_no_change_of_its_members_access(account, admin, member):
+    permission_set = PermissionSetFactory(
+        account=account, name="Team leads", permissions=WITH_TEAMS
+    )
+    permission_set_apply(
+        permission_set=permission_set, membership_ids=[member.pk], actor_membership=admin, now=NOW
+    )
+
+    update = permission_set_update(
+        permission_set=permission_set,
+        name="Leads",
+        description="",
+        permissions=WITH_TEAMS,
+        actor_membership=admin,
+        now=NOW,
+    )
+
+    assert update.users_updated == 0
+    assert AuditEvent.objects.filter(target=member).count() == 1  # the apply, not the rename
+
+
+def test_a_seat_change_is_audited_even_when_no_permission_moves(account, admin, member):
+    member_seat_change(
+        membership=member, seat_type=SeatType.VIEW_ONLY, actor_membership=admin, now=NOW
+    )
+    AuditEvent.objects.all().delete()
+
+    # Back to a Core seat on its defaults, then from a View-only seat with the same levels.
+    member_seat_change(membership=member, seat_type=SeatType.CORE, actor_membership=admin, now=NOW)
+
+    [event] = AuditEvent.objects.filter(target=member, verb=AuditVerb.SEAT_CHANGED)
+    assert (event.before["seat_type"], event.after["seat_type"]) == ("view_only", "core")
+
+
+def test_no_path_can_save_permissions_the_seat_cannot_hold(account, member):
+    viewer = MembershipFactory(account=account, view_only=True, user__email="vi@acme.example")
+    above = ResolvedAccess(is_super_admin=False, permissions=WITH_TEAMS, access=Access.CUSTOM)
+
+    with pytest.raises(PermissionsAboveSeat):
+        members_access_write(memberships=[viewer], access=above, actor=None, now=NOW)
+
+    viewer.refresh_from_db()
+    assert viewer.permissions == seat_default_permissions(SeatType.VIEW_ONLY)
+    assert not AuditEvent.objects.filter(target=viewer).exists()
+
+
+def test_many_members_are_written_in_a_constant_number_of_queries(
+    account, admin, django_assert_max_num_queries
+):
+    members = [
+        MembershipFactory(account=account, user__email=f"m{i}@acme.example") for i in range(20)
+    ]
+    given = ResolvedAccess(is_super_admin=False, permissions=WITH_TEAMS, access=Access.CUSTOM)
+    locked = list(
+        Membership.objects.select_related("user", "permission_set").filter(
+            pk__in=[m.pk for m in members]
+        )
+    )
+
+    # One UPDATE of the members and one INSERT of their events, whatever their number.
+    with django_assert_max_num_queries(2):
+        changed = members_access_write(memberships=locked, access=given, actor=None, now=NOW)
+
+    assert len(changed) == 20
+    assert AuditEvent.objects.filter(verb=AuditVerb.PERMISSIONS_CHANGED).count() == 20
