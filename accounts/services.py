@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from accounts.background import task_after_commit
 from accounts.errors import DomainError
+from accounts.locks import account_lock
 from accounts.models import (
     Account,
     AuditEvent,
@@ -358,7 +359,7 @@ def password_reset_send(*, user: User) -> None:
 @transaction.atomic(durable=True)
 def account_seat_warning_set(*, account: Account, threshold: int, actor: User) -> Account:
     """When a paid seat type has this many seats available or fewer, billing admins are told."""
-    account = Account.objects.select_for_update().get(pk=account.pk)
+    account = account_lock(account)
     before = account.seat_warning_threshold
     account.seat_warning_threshold = threshold
     account.full_clean()

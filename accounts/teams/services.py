@@ -292,7 +292,7 @@ def member_teams_set(
     teams = [main_team, *extra_teams] if main_team else list(extra_teams)
     if any(team.account_id != membership.account_id for team in teams):
         raise ValueError("teams must belong to the member's account")
-    membership = Membership.objects.select_for_update().get(pk=membership.pk)
+    membership = member_lock(membership)
     before = {
         "main_team": membership.main_team.name if membership.main_team else None,
         "extra_teams": sorted(t.name for t in membership.extra_teams.all()),

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.locks import account_lock
 from accounts.models import Account, AuditVerb, Membership, PermissionSet, Preset, Team, User
 from accounts.selectors import name_unique_check
 from accounts.services import audit_record, named_row_save
@@ -131,6 +132,7 @@ def preset_update(
     now: datetime | None = None,
 ) -> Preset:
     """Change what a preset bundles. Users it was applied to keep what they were given."""
+    account_lock(preset.account_id)
     preset = Preset.objects.select_for_update().select_related("account").get(pk=preset.pk)
     name = _preset_check(account=preset.account, fields=fields, exclude=preset)
     before = _preset_snapshot(preset)
@@ -151,6 +153,7 @@ def preset_update(
 @transaction.atomic(durable=True)
 def preset_delete(*, preset: Preset, actor: User | None, now: datetime | None = None) -> None:
     """Delete a preset. Users it was applied to keep their teams and permissions."""
+    account_lock(preset.account_id)
     preset = Preset.objects.select_for_update().select_related("account").get(pk=preset.pk)
     audit_record(
         account=preset.account,
