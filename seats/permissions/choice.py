@@ -10,7 +10,13 @@ from dataclasses import dataclass, field
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Access, Account, Membership, PermissionSet, SeatType
+from accounts.models import (
+    Access,
+    Account,
+    Membership,
+    PermissionSet,
+    SeatType,
+)
 from accounts.selectors import id_from
 from seats.catalogue import (
     PERMISSIONS_BY_CODE,
@@ -27,6 +33,7 @@ from seats.errors import (
     PermissionsNotHeld,
     SuperAdminNeedsPaidSeat,
     SuperAdminOnly,
+    SuperAdminsOnlyBySuperAdmins,
     TemplateRequired,
     UnknownPermissionSet,
 )
@@ -192,3 +199,12 @@ def access_resolve(
         permission_set=permission_set,
         permission_template=template,
     )
+
+
+def super_admin_target_check(membership: Membership, actor_membership: Membership | None) -> None:
+    if (
+        membership.is_super_admin
+        and actor_membership is not None
+        and not actor_membership.is_super_admin
+    ):
+        raise SuperAdminsOnlyBySuperAdmins()

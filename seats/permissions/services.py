@@ -5,7 +5,9 @@ Every path that changes what a member may do goes through here: "Create user" (`
 on the new rows before their one INSERT), "Edit permissions", "Assign a seat" for one user or a
 bulk edit, a released seat on deactivation, a preset, a permission set's edit, apply and
 deletion, and the JSON API and SCIM to come (`members_access_write`). So the rules of what moves
-together and the audit shape are written once.
+together and the audit shape are written once. "Edit permissions" on a user's page
+(`member_access_set`) and setting a member's permissions directly (`member_permissions_set`) are
+its two one-member services.
 
 The audit shape (PERMISSIONS_CHANGED, and the access part of SEAT_CHANGED): `before` and `after`
 each hold "access", "permission_set" (its name, or None), "permission_template",
@@ -16,10 +18,27 @@ repeat some sixty unchanged levels per member and per event); a seat change adds
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 
-from accounts.models import Access, AuditEvent, AuditVerb, Membership, SeatType, User
-from accounts.services import audit_events_record
-from seats.catalogue import PermissionChange, permissions_clamp, seat_default_permissions
-from seats.permissions.choice import ResolvedAccess, permissions_grant_check
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.locks import member_lock
+from accounts.models import Access, AuditEvent, AuditVerb, Membership, PermissionSet, SeatType, User
+from accounts.notifications import NotificationKind
+from accounts.services import audit_events_record, notify
+from seats.catalogue import (
+    PermissionChange,
+    permissions_clamp,
+    permissions_validate,
+    seat_default_permissions,
+)
+from seats.permissions.choice import (
+    AccessChoice,
+    ResolvedAccess,
+    access_resolve,
+    permissions_grant_check,
+    super_admin_target_check,
+)
 
 # What a member's access is made of, as saved by `members_access_write`.
 ACCESS_FIELDS = ("permissions", "access", "permission_set", "permission_template", "is_super_admin")
@@ -171,3 +190,75 @@ def members_access_write(
         Membership.objects.bulk_update(changed, fields)
         audit_events_record(events=events)
     return changed
+
+
+@transaction.atomic(durable=True)
+def member_permissions_set(
+    *,
+    membership: Membership,
+    permissions: Mapping[str, str],
+    access: Access,
+    actor: User | None,
+    actor_membership: Membership | None = None,
+    permission_template: str = "",
+    permission_set: PermissionSet | None = None,
+    now: datetime | None = None,
+) -> Membership:
+    """Give a member these permissions, as they came from `access` (seat defaults, a template...).
+
+    Refused when a permission is above the seat's ceiling, or above what the acting member
+    holds themselves unless they are a super admin (`actor_membership`; None for system work).
+    """
+    now = now or timezone.now()
+    permissions = permissions_validate(dict(permissions))
+    membership = member_lock(membership)
+    permissions_grant_check(
+        permissions=permissions,
+        seat_type=membership.seat_type,
+        actor_membership=actor_membership,
+    )
+    members_access_write(
+        memberships=[membership],
+        access=ResolvedAccess(
+            is_super_admin=False,
+            permissions=permissions,
+            access=Access(access),
+            permission_set=permission_set,
+            permission_template=permission_template,
+        ),
+        actor=actor,
+        now=now,
+    )
+    return membership
+
+
+@transaction.atomic(durable=True)
+def member_access_set(
+    *,
+    membership: Membership,
+    choice: AccessChoice,
+    actor_membership: Membership,
+    now: datetime | None = None,
+) -> Membership:
+    """Edit a member's permissions with the same three modes as "Create user" (or "Make super
+    admin"). The seat's ceiling and the actor's own permissions bound what can be given."""
+    now = now or timezone.now()
+    membership = member_lock(membership)
+    super_admin_target_check(membership, actor_membership)
+    resolved = access_resolve(
+        account=membership.account,
+        seat_type=membership.seat_type,
+        choice=choice,
+        actor_membership=actor_membership,
+    )
+    members_access_write(
+        memberships=[membership], access=resolved, actor=actor_membership.user, now=now
+    )
+    notify(
+        membership=membership,
+        kind=NotificationKind.ACCESS_CHANGED,
+        text=_("Your permissions in %(account)s were changed.")
+        % {"account": membership.account.name},
+        now=now,
+    )
+    return membership

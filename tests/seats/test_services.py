@@ -33,9 +33,9 @@ from seats.errors import (
     SuperAdminNeedsPaidSeat,
 )
 from seats.models import LedgerReason, SeatLedgerEntry, SeatPool
+from seats.permissions.services import member_permissions_set
 from seats.pools.services import seat_pool_add_purchased, seat_pools_sync
 from seats.users.services.lifecycle import member_deactivate
-from seats.users.services.permissions import member_permissions_set
 from seats.users.services.seat import member_add
 from tests.factories import (
     AccountFactory,

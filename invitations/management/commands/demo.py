@@ -32,8 +32,8 @@ from billing.services import subscription_start
 from invitations.services import invitation_issue
 from seats.catalogue import seat_default_permissions
 from seats.permission_sets.builtin import builtin_permission_set_get
+from seats.permissions.services import member_permissions_set
 from seats.users.services.lifecycle import member_deactivate
-from seats.users.services.permissions import member_permissions_set
 from seats.users.services.seat import member_add
 
 ACCOUNT_NAME = "Demo Co."

@@ -30,21 +30,11 @@ from seats.errors import (
     SeatTypeUnavailable,
     SuperAdminNeedsPaidSeat,
     SuperAdminOnly,
-    SuperAdminsOnlyBySuperAdmins,
 )
 from seats.models import SeatPool
-from seats.permissions.choice import ResolvedAccess
+from seats.permissions.choice import ResolvedAccess, super_admin_target_check
 from seats.permissions.services import access_apply
 from seats.pools.services import seat_pool_settle
-
-
-def super_admin_target_check(membership: Membership, actor_membership: Membership | None) -> None:
-    if (
-        membership.is_super_admin
-        and actor_membership is not None
-        and not actor_membership.is_super_admin
-    ):
-        raise SuperAdminsOnlyBySuperAdmins()
 
 
 def _guard_last_super_admin(membership: Membership) -> None:

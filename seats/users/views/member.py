@@ -24,6 +24,7 @@ from accounts.teams.services import member_teams_set
 from seats.catalogue import SEAT_RULES
 from seats.permissions.choice import AccessMode, access_resolve, template_options
 from seats.permissions.forms import AccessChoiceForm, permission_grid, review_rows
+from seats.permissions.services import member_access_set
 from seats.pools.selectors import seat_choices_for
 from seats.users.forms import (
     DeactivateForm,
@@ -39,7 +40,6 @@ from seats.users.services.lifecycle import (
     member_remove,
     member_super_admin_set,
 )
-from seats.users.services.permissions import member_access_set
 from seats.users.services.seat import (
     member_seat_change,
     seat_change_preview,

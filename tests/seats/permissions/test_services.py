@@ -18,9 +18,8 @@ from seats.permission_sets.services import (
     permission_set_update,
 )
 from seats.permissions.choice import AccessChoice, AccessMode, ResolvedAccess
-from seats.permissions.services import members_access_write
+from seats.permissions.services import member_access_set, members_access_write
 from seats.presets.services import preset_apply
-from seats.users.services.permissions import member_access_set
 from seats.users.services.seat import member_seat_change
 from tests.factories import (
     AccountFactory,
