@@ -1,7 +1,5 @@
 from django import template
 
-from accounts.models import SeatType
-
 register = template.Library()
 
 
@@ -12,9 +10,3 @@ def cents(value: int, currency: str = "usd") -> str:
     units, rest = divmod(int(value), 100)
     text = f"{units:,}" if rest == 0 else f"{units:,}.{rest:02d}"
     return f"{symbol}{text}"
-
-
-@register.filter
-def seat_label(seat_type: str | None) -> str:
-    """A seat type code as the product names it: "sales" → "Sales seat"."""
-    return str(SeatType(seat_type).label) if seat_type else ""
