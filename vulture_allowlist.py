@@ -10,11 +10,12 @@ _ = object  # a stand-in: vulture only looks at the attribute names read below
 
 # Dotted strings in seatmgr/settings.py (INSTALLED_APPS finds the AppConfigs in apps.py;
 # AUTHENTICATION_BACKENDS, AXES_USERNAME_CALLABLE, TEMPLATES' context_processors, MIDDLEWARE,
-# PAYMENT_GATEWAY / billing.gateway.DEFAULT_GATEWAY).
+# PAYMENT_GATEWAY / billing.gateway.DEFAULT_GATEWAY, FORM_RENDERER).
 _.AccountsConfig, _.SeatsConfig, _.BillingConfig, _.InvitationsConfig
 _.EmailBackend, _.axes_username, _.settings_shell
 _.CurrentAccountMiddleware, _.DenyByDefaultMiddleware
 _.TestGateway
+_.FormRenderer, _.field_template_name  # FORM_RENDERER; Django reads the attribute
 
 # Model fields that only the ORM, the admin or a template reads (written as attributes,
 # filtered on by string, or just stored for the record).
