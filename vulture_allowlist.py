@@ -10,11 +10,12 @@ _ = object  # a stand-in: vulture only looks at the attribute names read below
 
 # Dotted strings in seatmgr/settings.py (INSTALLED_APPS finds the AppConfigs in apps.py;
 # AUTHENTICATION_BACKENDS, AXES_USERNAME_CALLABLE, TEMPLATES' context_processors, MIDDLEWARE,
-# PAYMENT_GATEWAY / billing.gateway.DEFAULT_GATEWAY).
+# PAYMENT_GATEWAY / billing.gateway.DEFAULT_GATEWAY, FORM_RENDERER).
 _.AccountsConfig, _.SeatsConfig, _.BillingConfig, _.InvitationsConfig
 _.EmailBackend, _.axes_username, _.settings_shell
 _.CurrentAccountMiddleware, _.DenyByDefaultMiddleware
 _.TestGateway
+_.FormRenderer, _.field_template_name  # FORM_RENDERER; Django reads the attribute
 
 # Model fields that only the ORM, the admin or a template reads (written as attributes,
 # filtered on by string, or just stored for the record).
@@ -37,6 +38,7 @@ _.why_not  # invitations/create_user.html, salesforce_connect.html
 _.depth_class  # seats/teams.html
 _.fits  # seats/permission_set_users.html
 _.has_previous, _.has_next, _.num_pages, _.end_index  # the pagers (Django's Page interface)
+_.has_other_pages, _.previous_page_number, _.next_page_number, _.paginator  # DirectoryPage
 
 # ---------------------------------------------------------------------------------------------
 # TO DELETE (issue 12): dead code vulture found. Delete the code, then its line here; this

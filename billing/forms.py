@@ -148,15 +148,38 @@ class BundleForm(forms.Form):
             interval=data["interval"],
         )
 
+    def row_prices(self) -> dict[str, dict[str, int]]:
+        """The page's "Price per month" column in cents, {"hubs": {code: …}, "addons": {code: …}}:
+        each hub at the tier its row shows, each add-on times the quantity its row shows, checked
+        or not, so that a row says what checking it costs. Read from what the rows show (the
+        data as typed, or the initial values), so a form with errors has prices too; a tier
+        or a quantity that means nothing costs 0."""
+        hubs = {}
+        for hub in self.catalogue.hubs.values():
+            tier = hub.tiers.get(self[f"tier_{hub.code}"].value())
+            hubs[str(hub.code)] = tier.price_cents if tier else 0
+        addons = {}
+        for addon in self.catalogue.addons.values():
+            try:
+                quantity = max(0, int(self[f"qty_{addon.code}"].value()))
+            except (TypeError, ValueError):
+                quantity = 0
+            addons[addon.code] = addon.price_cents * quantity
+        return {"hubs": hubs, "addons": addons}
+
     def hub_rows(self):
+        """(hub, its checkbox, its tier, the row's price in cents) for each hub."""
+        prices = self.row_prices()["hubs"]
         return [
-            (hub, self[f"hub_{hub.code}"], self[f"tier_{hub.code}"])
+            (hub, self[f"hub_{hub.code}"], self[f"tier_{hub.code}"], prices[str(hub.code)])
             for hub in self.catalogue.hubs.values()
         ]
 
     def addon_rows(self):
+        """(add-on, its checkbox, its quantity, the row's price in cents) for each add-on."""
+        prices = self.row_prices()["addons"]
         return [
-            (addon, self[f"addon_{addon.code}"], self[f"qty_{addon.code}"])
+            (addon, self[f"addon_{addon.code}"], self[f"qty_{addon.code}"], prices[addon.code])
             for addon in self.catalogue.addons.values()
         ]
 

@@ -21,6 +21,7 @@ from billing.catalogue import catalogue_get
 from billing.forms import BundleForm, CheckoutForm, IntervalForm, TalkToSalesForm
 from billing.gateway import TEST_CARDS, CardInvalid
 from billing.models import LIVE_SUBSCRIPTION_STATUSES, CardOnFile, SubscriptionItem
+from billing.money import money_format
 from billing.selectors import subscription_live_get
 from billing.services import (
     auto_renewal_cancel,
@@ -34,7 +35,6 @@ from billing.services import (
     subscription_interval_switch,
 )
 from billing.services.changes import paid_seat_holders
-from billing.templatetags.money import cents
 from seats.errors import SeatsError
 
 BILLING = AccountPermission.BILLING
@@ -62,16 +62,12 @@ def _quote_or_error(request, form: BundleForm):
         return None
 
 
-def _catalogue_json() -> dict:
-    catalogue = catalogue_get()
+def _row_prices_json(form: BundleForm) -> dict:
+    """The bundle page's "Price per month" column as the page shows it (BundleForm.row_prices)."""
+    currency = form.catalogue.currency
     return {
-        "currency": catalogue.currency,
-        "annualMonths": catalogue.annual_months,
-        "hubs": {
-            str(hub.code): {str(t.tier): t.price_cents for t in hub.tiers.values()}
-            for hub in catalogue.hubs.values()
-        },
-        "addons": {a.code: a.price_cents for a in catalogue.addons.values()},
+        kind: {code: money_format(amount, currency) for code, amount in prices.items()}
+        for kind, prices in form.row_prices().items()
     }
 
 
@@ -89,31 +85,33 @@ def bundle(request):
             "quote": quote,
             "subscription": subscription_live_get(account=account),
             "catalogue": catalogue_get(),
-            "prices": _catalogue_json(),
         },
     )
 
 
 @member_required(BILLING)
 def bundle_total(request):
-    """The running total for the bundle page's script: per period and due today."""
+    """The bundle page's script asks this on every change: the running total (per period and
+    due today) and each row's price, all formatted as the page shows them. A refused bundle
+    still gets its row prices, with the reason instead of a total."""
     form = BundleForm(request.GET, catalogue=catalogue_get())
     if not form.is_valid():
         errors = [str(e) for field_errors in form.errors.values() for e in field_errors]
-        return JsonResponse({"error": " ".join(errors)}, status=400)
+        return JsonResponse({"error": " ".join(errors), "rows": _row_prices_json(form)}, status=400)
     try:
         quote = bundle_quote(
             account=request.membership.account, bundle=form.bundle(), now=timezone.now()
         )
     except SeatsError as problem:
-        return JsonResponse({"error": str(problem)}, status=400)
+        return JsonResponse({"error": str(problem), "rows": _row_prices_json(form)}, status=400)
     return JsonResponse(
         {
             "period_cents": quote.period_cents,
             "today_cents": quote.today_cents,
-            "period": cents(quote.period_cents, quote.currency),
-            "today": cents(quote.today_cents, quote.currency),
+            "period": money_format(quote.period_cents, quote.currency),
+            "today": money_format(quote.today_cents, quote.currency),
             "interval": quote.interval,
+            "rows": _row_prices_json(form),
         }
     )
 
@@ -204,7 +202,6 @@ def _bundle_page_with_errors(request, form: BundleForm):
             "quote": None,
             "subscription": subscription_live_get(account=request.membership.account),
             "catalogue": catalogue_get(),
-            "prices": _catalogue_json(),
         },
         status=200,
     )

@@ -31,6 +31,7 @@ from billing.forms import (
 )
 from billing.gateway import TEST_CARDS, CardInvalid
 from billing.models import BillingContact, CardOnFile, Invoice
+from billing.money import money_format
 from billing.selectors import (
     subscription_hub_tiers,
     subscription_live_get,
@@ -183,6 +184,9 @@ def seats_quote(request, seat_type: str):
             "amount_cents": quote.amount_cents,
             "period_cents": quote.period_cents,
             "currency": quote.currency,
+            # What the page shows: it writes these as they are (money is formatted here only).
+            "amount": money_format(quote.amount_cents, quote.currency),
+            "period": money_format(quote.period_cents, quote.currency),
         }
     )
 

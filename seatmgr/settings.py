@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.forms",  # Django's widget templates, for FORM_RENDERER (it reads TEMPLATES)
     "csp",
     "axes",
     "accounts",
@@ -76,6 +77,9 @@ TEMPLATES = [
         },
     },
 ]
+
+# {{ form.x.as_field_group }} draws a field with templates/forms/field.html.
+FORM_RENDERER = "seatmgr.form_renderer.FormRenderer"
 
 if not env.str("DATABASE_URL", default=""):
     # The embedded default keeps its SQLite file in var/, which a fresh clone does not have yet.

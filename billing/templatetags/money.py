@@ -1,20 +1,11 @@
 from django import template
 
-from accounts.models import SeatType
+from billing.money import money_format
 
 register = template.Library()
 
 
 @register.filter
 def cents(value: int, currency: str = "usd") -> str:
-    """Integer cents as money for display: 123456 → "$1,234.56"; whole amounts lose the cents."""
-    symbol = {"usd": "$", "eur": "€", "gbp": "£"}.get(currency.lower(), currency.upper() + " ")
-    units, rest = divmod(int(value), 100)
-    text = f"{units:,}" if rest == 0 else f"{units:,}.{rest:02d}"
-    return f"{symbol}{text}"
-
-
-@register.filter
-def seat_label(seat_type: str | None) -> str:
-    """A seat type code as the product names it: "sales" → "Sales seat"."""
-    return str(SeatType(seat_type).label) if seat_type else ""
+    """Integer cents as money for display: {{ 123456|cents:"usd" }} → "$1,234.56"."""
+    return money_format(int(value), currency)

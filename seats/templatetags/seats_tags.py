@@ -2,15 +2,13 @@ from datetime import datetime, timedelta
 
 from django import template
 from django.contrib.humanize.templatetags.humanize import naturaltime
-from django.db import models
 from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 from django.utils.html import conditional_escape, format_html
 from django.utils.timesince import timesince
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from accounts.models import Access, Membership, MembershipStatus, SeatType
+from accounts.models import Access, Membership
 from seats.errors import UnknownPermissionSet
 from seats.permission_sets.builtin import builtin_permission_set_get
 
@@ -62,32 +60,11 @@ def ago(moment: datetime | None) -> str:
     return _("%(time)s ago") % {"time": timesince(moment, now, depth=1)}
 
 
-# The Users list renders these for each of its 50 rows. Django's get_FOO_display and {% url %}
-# cost tens of microseconds a call (a lazy translation resolved, a URL pattern reversed): below,
-# once per language and per URL prefix.
-_LABELS: dict[tuple[type, str | None], dict[str, str]] = {}
+# The Users list renders this for each of its 50 rows. Django's {% url %} costs tens of
+# microseconds a call (a URL pattern reversed): below, once per URL prefix. (Its seat and status
+# labels are accounts' `labels` library.)
 _MEMBER_URLS: dict[str, tuple[str, str]] = {}
 _MEMBER_URL_KEY = 987654321
-
-
-def _choice_label(choices: type[models.TextChoices], value: str) -> str:
-    key = (choices, get_language())
-    labels = _LABELS.get(key)
-    if labels is None:
-        labels = _LABELS[key] = {code: str(label) for code, label in choices.choices}
-    return labels.get(value, value)
-
-
-@register.filter
-def seat_label(seat_type: str) -> str:
-    """A seat type's label ("View-only seat"), as get_seat_type_display gives it."""
-    return _choice_label(SeatType, seat_type)
-
-
-@register.filter
-def status_label(status: str) -> str:
-    """A membership status's label ("Invited"), as get_status_display gives it."""
-    return _choice_label(MembershipStatus, status)
 
 
 @register.filter

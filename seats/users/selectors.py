@@ -92,6 +92,10 @@ def member_directory(*, account: Account, filters: DirectoryFilters, now) -> Que
 
 @dataclass(frozen=True)
 class DirectoryPage:
+    """One page of the Users tab. It answers what templates/partials/pager.html asks of Django's
+    Page (has_other_pages, has_previous, previous_page_number, ..., paginator.num_pages); while
+    `count_is_capped`, the number of pages is not known and the pager says "Page N" only."""
+
     members: list[Membership]
     number: int
     per_page: int
@@ -105,6 +109,24 @@ class DirectoryPage:
     @property
     def has_next(self) -> bool:
         return self.count_is_capped or self.number * self.per_page < self.count
+
+    @property
+    def has_other_pages(self) -> bool:
+        return self.has_previous or self.has_next
+
+    @property
+    def previous_page_number(self) -> int:
+        return self.number - 1
+
+    @property
+    def next_page_number(self) -> int:
+        return self.number + 1
+
+    @property
+    def paginator(self) -> "DirectoryPage":
+        """Django's Page counts its pages on its paginator (page.paginator.num_pages); this
+        page counts them itself."""
+        return self
 
     @property
     def num_pages(self) -> int:

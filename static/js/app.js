@@ -1,4 +1,5 @@
-// seatmgr's small script: progressive enhancement only; every form works without it.
+// seatmgr's shared script, for the pages that load it: progressive enhancement only; every form
+// works without it. What one page alone needs is that page's script (add-seats.js, create-bundle.js).
 (function () {
   "use strict";
 
@@ -119,49 +120,6 @@
   showParts();
   var template = form.querySelector("[name=template]");
   if (template && template.value && adjusted.value !== "True") loadTemplate(template.value);
-})();
-
-// "Add seats": up/down arrows and the price for the quantity, asked from the server.
-(function () {
-  "use strict";
-  var form = document.querySelector("[data-add-seats]");
-  if (!form) return;
-  var input = form.querySelector("input[name=quantity]");
-  var amount = form.querySelector("[data-amount]");
-  var period = form.querySelector("[data-period]");
-  var timer = null;
-
-  function money(cents, currency) {
-    // As the server writes it (billing's `cents` filter): whole amounts without the cents.
-    var whole = cents % 100 === 0;
-    return new Intl.NumberFormat(document.documentElement.lang || "en", {
-      style: "currency", currency: currency.toUpperCase(),
-      minimumFractionDigits: whole ? 0 : 2, maximumFractionDigits: whole ? 0 : 2,
-    }).format(cents / 100);
-  }
-  function refresh() {
-    clearTimeout(timer);
-    timer = setTimeout(function () {
-      fetch(form.getAttribute("data-quote-url") + "?quantity=" + encodeURIComponent(input.value), {
-        headers: { "Accept": "application/json" }, credentials: "same-origin",
-      })
-        .then(function (r) { return r.json().then(function (b) { return { ok: r.ok, body: b }; }); })
-        .then(function (result) {
-          if (!amount) return;
-          if (!result.ok) { amount.textContent = result.body.error; period.textContent = ""; return; }
-          amount.textContent = money(result.body.amount_cents, result.body.currency);
-          period.textContent = money(result.body.period_cents, result.body.currency);
-        });
-    }, 150);
-  }
-  form.addEventListener("click", function (event) {
-    var step = event.target.closest("[data-step]");
-    if (!step) return;
-    var next = (parseInt(input.value, 10) || 0) + parseInt(step.getAttribute("data-step"), 10);
-    input.value = Math.max(1, Math.min(1000, next));
-    refresh();
-  });
-  input.addEventListener("input", refresh);
 })();
 
 // "Remove unassigned seats": open as a dialog; the counts and the button follow the quantity.

@@ -5,6 +5,7 @@ Marketing Hub Professional and Sales Hub Professional, monthly, April 2027; the 
 half-way through the period.
 """
 
+import re
 from datetime import UTC, datetime
 from urllib.parse import parse_qs, urlsplit
 
@@ -185,11 +186,38 @@ def test_a_member_without_edit_billing_changes_nothing(account, users_admin, car
 # --- Create a bundle and checkout ----------------------------------------------------------------
 
 
+def row_prices(response) -> dict[str, str]:
+    """The bundle page's "Price per month" column: {"hub marketing": "$800", ...}."""
+    rows = re.findall(
+        r'<tr data-(hub|addon)="([^"]+)">.*?<td class="num" data-row-price>([^<]*)</td>',
+        response.content.decode(),
+        re.S,
+    )
+    return {f"{kind} {code}": price for kind, code, price in rows}
+
+
 def test_the_bundle_starts_from_the_current_plan(billing_admin):
     response = signed_in(billing_admin).get(BUNDLE)
     form = response.context["form"]
     assert form.initial["hub_marketing"] and form.initial["tier_sales"] == "professional"
-    assert b'id="bundle-prices"' in response.content
+    # Each row says what it costs a month at the tier or quantity it shows, checked or not.
+    assert row_prices(response) == {
+        "hub marketing": "$800",
+        "hub sales": "$0",
+        "hub service": "$0",
+        "hub cms": "$450",
+        "hub operations": "$800",
+        "addon marketing_contacts": "$10",
+        "addon transactional_email": "$600",
+        "addon custom_objects": "$200",
+    }
+
+
+def test_the_bundle_page_prices_each_row_as_asked(billing_admin):
+    data = {**OWNED, "tier_cms": "starter", "addon_custom_objects": "on"}
+    response = signed_in(billing_admin).get(BUNDLE, data | {"qty_custom_objects": "3"})
+    prices = row_prices(response)
+    assert (prices["hub cms"], prices["addon custom_objects"]) == ("$25", "$600")
 
 
 def test_the_running_total_is_per_period_and_today(billing_admin):
@@ -200,10 +228,31 @@ def test_the_running_total_is_per_period_and_today(billing_admin):
     assert body["period_cents"] == 80000 + 45000 + 2 * 5000
 
 
+def test_the_running_total_carries_the_amounts_as_the_page_shows_them(billing_admin):
+    data = {**OWNED, "hub_cms": "on", "tier_cms": "professional"}
+    data |= {"addon_marketing_contacts": "on", "qty_marketing_contacts": "150"}
+    body = signed_in(billing_admin).get(reverse("billing:bundle_total"), data).json()
+    # The page script writes these strings as they are: it never formats money itself.
+    assert (body["today"], body["period"]) == ("$975", "$2,850")
+    hubs = body["rows"]["hubs"]
+    assert (hubs["marketing"], hubs["sales"], hubs["cms"]) == ("$800", "$0", "$450")
+    assert body["rows"]["addons"]["marketing_contacts"] == "$1,500"
+
+
 def test_the_running_total_says_what_is_wrong(billing_admin):
     response = signed_in(billing_admin).get(reverse("billing:bundle_total"), {"interval": "x"})
     assert response.status_code == 400
     assert response.json()["error"]
+
+
+def test_a_refused_running_total_still_prices_the_rows(billing_admin):
+    data = {**OWNED, "addon_custom_objects": "on", "qty_custom_objects": "abc"}
+    response = signed_in(billing_admin).get(reverse("billing:bundle_total"), data)
+    assert response.status_code == 400
+    assert response.json()["error"]
+    # A quantity that is not a number costs nothing; the other rows keep their prices.
+    assert response.json()["rows"]["addons"]["custom_objects"] == "$0"
+    assert response.json()["rows"]["hubs"]["marketing"] == "$800"
 
 
 def test_buying_an_upgrade_charges_and_shows_the_invoice(account, billing_admin, card):

@@ -242,6 +242,8 @@ def test_the_quote_returns_the_prorated_amount_as_json(billing_admin):
         "amount_cents": 7500,
         "period_cents": 15000,
         "currency": "usd",
+        "amount": "$75",
+        "period": "$150",
     }
 
 

@@ -557,6 +557,14 @@ def test_a_column_heading_sorts_by_it_and_then_the_other_way(client, admin):
     assert re.search(r'href="\?sort=seat"\s+class="sort"', page)
 
 
+def test_a_column_heading_keeps_the_search_and_filters_and_starts_at_page_1(client, admin):
+    MembershipFactory.create_batch(60, account=admin.account, seat_type=SeatType.VIEW_ONLY)
+
+    page = users(client, q="example", seat=SeatType.VIEW_ONLY, page=2).content.decode()
+
+    assert re.search(r'href="\?q=example&amp;seat=view_only&amp;sort=email"\s+class="sort"', page)
+
+
 # --- Pages ---------------------------------------------------------------------------------------
 
 
@@ -624,6 +632,7 @@ def test_past_the_count_cap_the_page_says_more_than_the_cap(client, capped):
     assert result_count(response) == "1–5 of more than 5 users"
     assert next_link(response) is not None
     assert "Page 1 of" not in response.content.decode()  # the number of pages is not known
+    assert "<span>Page 1</span>" in response.content.decode()
 
 
 def test_past_the_count_cap_a_page_that_shows_the_end_gives_the_exact_count(

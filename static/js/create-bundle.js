@@ -1,11 +1,11 @@
-// "Create a bundle": row prices and the running total (per period and due today, prorated).
-// Progressive enhancement: without it, "Update total" asks the server for the same numbers.
+// "Create a bundle": row prices and the running total (per period and due today, prorated), as
+// the server writes them: on every change the page asks billing:bundle_total and shows its
+// strings. Progressive enhancement: without it, "Update total" asks the server for the same page.
 (function () {
   "use strict";
 
   var form = document.querySelector("[data-bundle]");
   if (!form) return;
-  var prices = JSON.parse(document.getElementById("bundle-prices").textContent);
   var period = form.querySelector("[data-total-period]");
   var today = form.querySelector("[data-total-today]");
   var problem = form.querySelector("[data-total-error]");
@@ -14,24 +14,15 @@
   var pending = null;
   var asked = 0;
 
-  function money(value) {
-    var units = Math.floor(value / 100);
-    var rest = value % 100;
-    var text = units.toLocaleString("en-US") + (rest ? "." + String(rest).padStart(2, "0") : "");
-    return (prices.currency === "usd" ? "$" : prices.currency.toUpperCase() + " ") + text;
-  }
-
-  function rowPrices() {
-    form.querySelectorAll("tr[data-hub]").forEach(function (row) {
-      var hub = row.getAttribute("data-hub");
-      var tier = row.querySelector("select").value;
-      var cell = row.querySelector("[data-row-price]");
-      cell.textContent = money(prices.hubs[hub][tier] || 0);
+  function rowPrices(rows) {
+    if (!rows) return;
+    Object.keys(rows.hubs).forEach(function (code) {
+      var row = form.querySelector('tr[data-hub="' + code + '"] [data-row-price]');
+      if (row) row.textContent = rows.hubs[code];
     });
-    form.querySelectorAll("tr[data-addon]").forEach(function (row) {
-      var addon = row.getAttribute("data-addon");
-      var quantity = parseInt(row.querySelector("input[type=number]").value, 10) || 0;
-      row.querySelector("[data-row-price]").textContent = money(prices.addons[addon] * quantity);
+    Object.keys(rows.addons).forEach(function (code) {
+      var row = form.querySelector('tr[data-addon="' + code + '"] [data-row-price]');
+      if (row) row.textContent = rows.addons[code];
     });
   }
 
@@ -45,6 +36,7 @@
       .then(function (response) { return response.json(); })
       .then(function (body) {
         if (mine !== asked) return;
+        rowPrices(body.rows);
         if (body.error) {
           period.textContent = "—";
           today.textContent = "—";
@@ -59,13 +51,11 @@
   }
 
   function changed() {
-    rowPrices();
     clearTimeout(pending);
     pending = setTimeout(total, 150);
   }
 
   form.addEventListener("change", changed);
   form.addEventListener("input", changed);
-  rowPrices();
   total();
 })();

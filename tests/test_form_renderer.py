@@ -1,0 +1,98 @@
+"""{{ form.x.as_field_group }} through seatmgr.form_renderer (templates/forms/field.html): the
+label, the help text and the errors, tied to the widget for assistive technology."""
+
+from html.parser import HTMLParser
+
+from django import forms
+
+
+class Profile(forms.Form):
+    nickname = forms.CharField(label="Nickname", max_length=5, help_text="What colleagues see.")
+    city = forms.CharField(label="City", required=False)
+    billing = forms.ChoiceField(
+        label="Billing",
+        choices=[("monthly", "Monthly"), ("annual", "Annual")],
+        widget=forms.RadioSelect,
+        help_text="From the renewal date.",
+    )
+
+
+class Elements(HTMLParser):
+    """Every element's attributes and text, in order; `by_id` finds one."""
+
+    def __init__(self, html: str):
+        super().__init__()
+        self.elements: list[dict] = []
+        self.open: list[dict] = []
+        self.feed(html)
+
+    def handle_starttag(self, tag, attrs):
+        element = {"tag": tag, **dict(attrs), "text": ""}
+        self.elements.append(element)
+        if tag not in {"input", "br", "wbr"}:
+            self.open.append(element)
+
+    def handle_endtag(self, tag):
+        while self.open and self.open.pop()["tag"] != tag:
+            pass
+
+    def handle_data(self, data):
+        for element in self.open:
+            element["text"] += data
+
+    def by_id(self, element_id: str) -> dict:
+        (found,) = [e for e in self.elements if e.get("id") == element_id]
+        return found
+
+    def first(self, tag: str) -> dict:
+        return next(e for e in self.elements if e["tag"] == tag)
+
+
+def test_a_field_with_an_error_is_marked_invalid_and_described_by_its_help_and_error():
+    form = Profile(data={"nickname": "far too long", "billing": "monthly"})
+    html = Elements(form["nickname"].as_field_group())
+
+    group, label, field = html.first("div"), html.first("label"), html.by_id("id_nickname")
+    assert group["class"] == "field has-error"
+    assert (label["for"], label["text"]) == ("id_nickname", "Nickname")
+    assert field["aria-invalid"] == "true"
+    assert field["aria-describedby"] == "id_nickname_helptext id_nickname_error"
+    help_text = html.by_id("id_nickname_helptext")
+    assert (help_text["class"], help_text["text"]) == ("help", "What colleagues see.")
+    error = html.by_id("id_nickname_error")
+    assert "Ensure this value has at most 5 characters (it has 12)." in error["text"]
+    (message,) = [e for e in html.elements if e.get("class") == "field-error"]
+    assert message["role"] == "alert"
+
+
+def test_a_valid_field_is_neither_invalid_nor_described_by_an_error():
+    form = Profile(data={"nickname": "Ada", "billing": "monthly"})
+    html = Elements(form["nickname"].as_field_group())
+
+    assert html.first("div")["class"] == "field"
+    field = html.by_id("id_nickname")
+    assert "aria-invalid" not in field
+    assert field["aria-describedby"] == "id_nickname_helptext"
+    assert not [e for e in html.elements if e.get("class") == "field-error"]
+
+
+def test_a_field_without_help_text_is_described_by_its_error_only():
+    form = Profile(data={"nickname": "Ada", "city": "x" * 200})
+    form.add_error("city", "Choose a city we know.")
+    html = Elements(form["city"].as_field_group())
+
+    assert html.by_id("id_city")["aria-describedby"] == "id_city_error"
+    assert html.by_id("id_city_error")["text"] == "Choose a city we know."
+    assert not [e for e in html.elements if e.get("class") == "help"]
+
+
+def test_a_group_of_radios_is_a_fieldset_named_by_its_legend():
+    form = Profile(data={"nickname": "Ada"})
+    html = Elements(form["billing"].as_field_group())
+
+    fieldset, legend = html.first("fieldset"), html.first("legend")
+    assert fieldset["class"] == "field has-error"
+    assert legend["text"] == "Billing"
+    assert fieldset["aria-describedby"] == "id_billing_helptext id_billing_error"
+    assert html.by_id("id_billing_error")["text"] == "This field is required."
+    assert not [e for e in html.elements if e["tag"] == "label" and e.get("for") == ""]
