@@ -16,8 +16,9 @@ from django.views.decorators.http import require_POST
 from accounts.access import public
 from accounts.ratelimit import client_ip, rate_limit_exceeded
 from accounts.services import current_account_set
+from invitations.errors import InvitationInvalid
 from invitations.forms import JoinExistingUserForm, JoinNewUserForm
-from invitations.services import InvitationInvalid, invitation_accept, invitation_find
+from invitations.services import invitation_accept, invitation_find
 
 logger = logging.getLogger(__name__)
 

@@ -29,7 +29,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
 from accounts.models import email_normalise
-from seats.errors import SeatsError
+from invitations.errors import FileRefused
 
 MAX_FILE_BYTES = 1_000_000
 MAX_FILE_PEOPLE = 100
@@ -66,17 +66,6 @@ class ParseResult:
     @property
     def ok(self) -> bool:
         return not self.problems and bool(self.people)
-
-
-class FileRefused(SeatsError):
-    """The uploaded file is refused whole; nobody in it is read. `code` says why, stably:
-    too_large, too_many_rows, not_utf8, empty, no_email_column, binary, unreadable."""
-
-    code = "file_refused"
-
-    def __init__(self, *, code: str, message, **context) -> None:
-        super().__init__(message, **context)
-        self.code = code
 
 
 # --- Addresses -----------------------------------------------------------------------------------

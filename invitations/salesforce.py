@@ -1,8 +1,8 @@
 """Reading an account's people from Salesforce, for "Create user" → "Import from Salesforce".
 
 Only the REST query endpoint is used, with a saved access token (no OAuth dance here). Whatever goes
-wrong is raised as one of the `SalesforceError` subclasses below, whose message tells the super
-admin what to do; the precise reason goes to the log. The token is never logged.
+wrong is raised as one of the `SalesforceError` subclasses of invitations.errors, whose message
+tells the super admin what to do; the precise reason goes to the log. The token is never logged.
 """
 
 import logging
@@ -20,8 +20,14 @@ from simple_salesforce import exceptions as sf_exceptions
 
 from accounts.models import email_normalise
 from invitations.crypto import SecretUnreadable, secret_decrypt
+from invitations.errors import (
+    SalesforceApiError,
+    SalesforceNotConnected,
+    SalesforceSessionExpired,
+    SalesforceTokenUnreadable,
+    SalesforceUnreachable,
+)
 from invitations.models import SalesforceConnection
-from seats.errors import SeatsError
 
 logger = logging.getLogger(__name__)
 
@@ -45,61 +51,6 @@ class SalesforcePerson:
     email: str
     first_name: str
     last_name: str
-
-
-class SalesforceError(SeatsError):
-    """Salesforce could not give us its users.
-
-    Part of the seats error hierarchy, so views already turn it into a message, never a 500.
-    """
-
-    code = "salesforce_error"
-    message = _("Salesforce could not be used. Try again later.")
-
-
-class SalesforceSessionExpired(SalesforceError):
-    code = "salesforce_session_expired"
-    message = _(
-        "Your Salesforce session has expired. Save the connection again with a fresh access token."
-    )
-
-
-class SalesforceApiError(SalesforceError):
-    """Salesforce answered with an error. Context: `detail` (its errorCode and message)."""
-
-    code = "salesforce_api_error"
-    message = _("Salesforce refused the request: {detail}")
-
-    def __init__(self, *, detail: str) -> None:
-        super().__init__(detail=detail)
-
-
-class SalesforceUnreachable(SalesforceError):
-    """No answer: refused connection, unknown host, TLS failure, timeout.
-
-    Context: `instance_url`.
-    """
-
-    code = "salesforce_unreachable"
-    message = _("Salesforce could not be reached at {instance_url}. Check the instance URL.")
-
-    def __init__(self, *, instance_url: str) -> None:
-        super().__init__(instance_url=instance_url)
-
-
-class SalesforceNotConnected(SalesforceError):
-    code = "salesforce_not_connected"
-    message = _("Connect Salesforce first: save its instance URL and an access token.")
-
-
-class SalesforceTokenUnreadable(SalesforceError):
-    """The saved token cannot be decrypted, typically after SECRET_KEY was rotated."""
-
-    code = "salesforce_token_unreadable"
-    message = _(
-        "The saved Salesforce access token can no longer be read. "
-        "Save the connection again with a fresh access token."
-    )
 
 
 class _InstanceAdapter(HTTPAdapter):

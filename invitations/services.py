@@ -16,7 +16,6 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from accounts.background import task_after_commit
 from accounts.models import (
@@ -38,11 +37,11 @@ from accounts.services import (
     users_get_or_create,
 )
 from invitations.crypto import secret_encrypt
+from invitations.errors import BatchRefused, InvitationForSomeoneElse, InvitationInvalid
 from invitations.models import Delivery, Invitation, SalesforceConnection
 from invitations.parsing import ParsedPerson
 from invitations.salesforce import salesforce_connection_users
 from invitations.tokens import token_hash, token_new
-from seats.errors import SeatsError
 from seats.permissions.choice import AccessChoice, access_resolve
 from seats.pools.services import (
     seat_capacity_check,
@@ -50,33 +49,6 @@ from seats.pools.services import (
     seat_pool_lock_for,
     seat_pool_settle,
 )
-
-
-class BatchRefused(SeatsError):
-    """Some addresses of the batch can't be added; nothing was. `problems`: [(email, why)]."""
-
-    code = "batch_refused"
-    message = gettext_lazy("Nobody was added. Fix the addresses below and try again.")
-
-    def __init__(self, problems: Sequence[tuple[str, str]]) -> None:
-        super().__init__()
-        self.problems = list(problems)
-
-
-class InvitationInvalid(SeatsError):
-    """The one neutral answer for every link that can't be used; the reason goes to the log."""
-
-    code = "invitation_invalid"
-    message = gettext_lazy(
-        "This invitation link can't be used. It may have expired, been used already or been "
-        "revoked. Ask the person who invited you to send a new one."
-    )
-
-
-class InvitationForSomeoneElse(SeatsError):
-    code = "invitation_for_someone_else"
-    message = gettext_lazy("This invitation is for another email address.")
-
 
 # Foreign keys are left to the database (each would be checked with a query of its own).
 _MEMBERSHIP_RELATIONS = ["user", "account", "permission_set", "main_team", "preset", "created_by"]

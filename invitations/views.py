@@ -13,8 +13,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.access import SUPER_ADMIN, member_required
+from accounts.errors import DomainError, form_error_add
 from accounts.models import Membership, MembershipStatus, SeatType
 from accounts.policy import AccountPermission, membership_can
+from invitations.errors import BatchRefused, FileRefused, InvitationInvalid
 from invitations.forms import (
     AccessForm,
     CsvUploadForm,
@@ -22,12 +24,10 @@ from invitations.forms import (
     SalesforcePickForm,
     TypedEmailsForm,
 )
-from invitations.parsing import FileRefused, ParsedPerson, csv_parse, emails_parse
-from invitations.salesforce import SalesforceError, SalesforcePerson
+from invitations.parsing import ParsedPerson, csv_parse, emails_parse
+from invitations.salesforce import SalesforcePerson
 from invitations.selectors import created_members, salesforce_import_available
 from invitations.services import (
-    BatchRefused,
-    InvitationInvalid,
     invitation_link_copy,
     invitation_resend,
     invitation_revoke,
@@ -36,7 +36,7 @@ from invitations.services import (
     salesforce_people_fetch,
 )
 from seats.catalogue import SEAT_RULES
-from seats.errors import NotEnoughSeats, SeatsError
+from seats.errors import NotEnoughSeats
 from seats.permissions.choice import AccessChoice, AccessMode, access_resolve, template_options
 from seats.permissions.forms import permission_grid, review_rows
 from seats.pools.selectors import seat_choices_for
@@ -94,7 +94,7 @@ def create_user(request):
         try:
             result = csv_parse(upload.cleaned_data["csv_file"].read(1_000_001))
         except FileRefused as refused:
-            upload.add_error("csv_file", str(refused.message))
+            form_error_add(upload, refused)
         else:
             if result.ok:
                 return _people_chosen(request, result.people)
@@ -126,7 +126,7 @@ def create_user_salesforce(request):
     else:
         try:
             people = salesforce_people_fetch(account=account)
-        except SalesforceError as failure:
+        except DomainError as failure:  # the Salesforce errors: what went wrong, what to do
             error = failure
         _save_state(request, salesforce=[[p.email, p.first_name, p.last_name] for p in people])
     form = SalesforcePickForm(request.POST or None, people=people)
@@ -206,8 +206,8 @@ def create_user_access(request):
             seat_capacity_check(account=account, seat_type=seat_type, needed=len(people))
         except NotEnoughSeats as short:
             missing = short
-        except SeatsError as refused:
-            form.add_error(None, str(refused))
+        except DomainError as refused:
+            form_error_add(form, refused)
         else:
             _save_state(
                 request,
@@ -261,7 +261,7 @@ def create_user_review(request):
         resolved = access_resolve(
             account=account, seat_type=seat_type, choice=choice, actor_membership=request.membership
         )
-    except SeatsError as problem:
+    except DomainError as problem:
         messages.error(request, str(problem))
         return redirect("invitations:create_user_access")
     if request.method == "POST":
@@ -278,7 +278,7 @@ def create_user_review(request):
             error, refused = batch, batch.problems
         except NotEnoughSeats as short:
             missing = short
-        except SeatsError as problem:
+        except DomainError as problem:
             error = problem
         else:
             request.session.pop(WIZARD_KEY, None)
@@ -324,8 +324,8 @@ def created_users(request):
                 preset=form.cleaned_data["preset"],
                 actor_membership=request.membership,
             )
-        except SeatsError as problem:
-            form.add_error(None, str(problem))
+        except DomainError as problem:
+            form_error_add(form, problem)
         else:
             messages.success(request, _("Teams and preset were applied to the new users."))
             return redirect("invitations:created_users")

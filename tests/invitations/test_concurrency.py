@@ -29,10 +29,10 @@ from billing.periods import BillingInterval
 from billing.services import subscription_start
 from invitations import services as invitation_services
 from invitations.emails import invitation_emails_send
+from invitations.errors import InvitationInvalid
 from invitations.models import Invitation
 from invitations.parsing import ParsedPerson
 from invitations.services import (
-    InvitationInvalid,
     invitation_accept,
     invitation_link_copy,
     members_invite,

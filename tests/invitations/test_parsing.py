@@ -8,10 +8,10 @@ from django.core.validators import validate_email
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from invitations.errors import FileRefused
 from invitations.parsing import (
     MAX_FILE_BYTES,
     MAX_FILE_PEOPLE,
-    FileRefused,
     ParsedPerson,
     ParseProblem,
     ParseResult,

@@ -6,15 +6,17 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from invitations.crypto import SecretUnreadable, secret_decrypt, secret_encrypt
-from invitations.models import SalesforceConnection
-from invitations.salesforce import (
-    SALESFORCE_API_VERSION,
+from invitations.errors import (
     SalesforceApiError,
     SalesforceNotConnected,
-    SalesforcePerson,
     SalesforceSessionExpired,
     SalesforceTokenUnreadable,
     SalesforceUnreachable,
+)
+from invitations.models import SalesforceConnection
+from invitations.salesforce import (
+    SALESFORCE_API_VERSION,
+    SalesforcePerson,
     salesforce_connection_users,
     salesforce_instance_url_clean,
     salesforce_users_fetch,

@@ -32,12 +32,10 @@ from accounts.policy import ON, AccountPermission
 from billing.catalogue import HubCode, TierCode
 from billing.periods import BillingInterval
 from billing.services import subscription_start
+from invitations.errors import BatchRefused, InvitationForSomeoneElse, InvitationInvalid
 from invitations.models import Delivery, Invitation
 from invitations.parsing import ParsedPerson
 from invitations.services import (
-    BatchRefused,
-    InvitationForSomeoneElse,
-    InvitationInvalid,
     invitation_accept,
     invitation_link_copy,
     invitation_resend,
