@@ -23,6 +23,11 @@ from accounts.models import (
 )
 from accounts.notifications import notification_preferences
 from accounts.selectors import SESSION_ACCOUNT_KEY
+from accounts.tasks import (
+    notification_email_task,
+    notification_emails_task,
+    password_reset_email_task,
+)
 
 
 def audit_record(
@@ -293,8 +298,6 @@ def notify(
 
     Runs inside the caller's transaction; the email leaves after commit.
     """
-    from accounts.tasks import notification_email_task
-
     choice = _channels(membership, kind)
     notification = None
     if choice["in_app"]:
@@ -321,8 +324,6 @@ def members_notify(*, notices: Sequence[Notice], now: datetime) -> list[Notifica
     notifications in one INSERT, and every email in one background task after commit (one
     message on the broker instead of one per email). Runs inside the caller's transaction.
     """
-    from accounts.tasks import notification_emails_task
-
     in_app, emails = [], []
     for notice in notices:
         choice = _channels(notice.membership, notice.kind)
@@ -351,8 +352,6 @@ def notifications_mark_read(*, membership: Membership, now: datetime) -> int:
 
 def password_reset_send(*, user: User) -> None:
     """Email a reset link in the background ("Reset password"; nobody sets another's password)."""
-    from accounts.tasks import password_reset_email_task
-
     task_after_commit(password_reset_email_task, user.pk)
 
 

@@ -1,7 +1,7 @@
 """5. Invitation emails through a real Celery worker against a bare smtplib loop.
 
 The product: N invitations created as members_invite leaves them (emailed, not sent yet),
-queued by the product's own dispatch (invitations.services.invitation_emails_dispatch: one
+queued by the product's own dispatch (invitations.tasks.invitation_emails_dispatch: one
 invitations_send_task per chunk of EMAILS_PER_TASK ids) to Redis, a Celery worker as
 docker-compose runs it (prefork, --concurrency=2, log level info) taking them: read the chunk's
 invitations once, then for each make the token, mark it sent with one UPDATE that locks and
@@ -116,7 +116,7 @@ def _breakdown(ids: list[int], smtp_port: int, reset) -> dict[str, float]:
         invitation_emails_send,
     )
     from invitations.models import Invitation
-    from invitations.services import EMAILS_PER_TASK
+    from invitations.tasks import EMAILS_PER_TASK
     from invitations.tokens import token_new
 
     sample = ids[:EMAILS_PER_TASK]
@@ -173,7 +173,7 @@ def run(ctx: Context) -> Result:
     from bench.data import invited_members, small_account
     from bench.db import sql
     from invitations.models import Invitation
-    from invitations.services import EMAILS_PER_TASK, invitation_emails_dispatch
+    from invitations.tasks import EMAILS_PER_TASK, invitation_emails_dispatch
 
     count = ctx.sizes.emails
     data = small_account(name="Bench Mail Co.", domain="mail.example", seats=count + 10)

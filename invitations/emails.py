@@ -26,8 +26,7 @@ from accounts.emails import email_message, email_render
 from accounts.models import MembershipStatus
 from accounts.tasks import MAIL_RETRY
 from invitations.models import Invitation
-from invitations.services import invitation_url
-from invitations.tokens import token_hash, token_new
+from invitations.tokens import invitation_url, token_hash, token_new
 
 logger = logging.getLogger(__name__)
 
@@ -91,9 +90,10 @@ def invitation_emails_send(*, invitation_ids: Sequence[int]) -> EmailsOutcome:
     return outcome
 
 
-# Marks one invitation sent if it still may be: invitations_unsent_q as SQL, on one row. Sent
-# once per email, this is the email worker's hottest statement: the ORM took twice as long to
-# build it as PostgreSQL to run it. tests/invitations/test_tasks.py holds it to the Q object.
+# Marks one invitation sent if it still may be: invitations.selectors.invitations_unsent_q as
+# SQL, on one row. Sent once per email, this is the email worker's hottest statement: the ORM
+# took twice as long to build it as PostgreSQL to run it. tests/invitations/test_tasks.py holds
+# it to the Q object.
 MARK_SENT_SQL = (
     "UPDATE invitations_invitation SET token_hash = %(hash)s, sent_at = %(now)s "
     "WHERE id = %(id)s AND sent_at IS NULL AND accepted_at IS NULL AND revoked_at IS NULL "
@@ -103,7 +103,8 @@ MARK_SENT_SQL = (
 
 def invitation_mark_sent(*, invitation_id: int, token_hash: str, now) -> bool:
     """Mark the invitation sent with this token's hash, if it is still unsent and usable
-    (invitations_unsent_q); True when it was. Locks the row until the transaction ends."""
+    (invitations.selectors.invitations_unsent_q); True when it was. Locks the row until the
+    transaction ends."""
     with db_connection.cursor() as cursor:
         cursor.execute(MARK_SENT_SQL, {"hash": token_hash, "now": now, "id": invitation_id})
         return cursor.rowcount == 1

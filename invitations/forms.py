@@ -2,6 +2,7 @@ from django import forms
 from django.contrib.auth import password_validation
 from django.utils.translation import gettext_lazy as _
 
+from invitations.salesforce import salesforce_instance_url_clean
 from seats.permissions.forms import AccessChoiceForm
 
 
@@ -86,8 +87,6 @@ class SalesforceConnectionForm(forms.Form):
     )
 
     def clean_instance_url(self) -> str:
-        from invitations.salesforce import salesforce_instance_url_clean
-
         return salesforce_instance_url_clean(self.cleaned_data["instance_url"])
 
 

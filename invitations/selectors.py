@@ -1,14 +1,15 @@
-"""Reads for the "Create user" pages."""
+"""Reads for the "Create user" pages and the invitation emails' sweep."""
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
-from accounts.models import Account, Membership
+from accounts.models import Account, Membership, MembershipStatus
 from billing.catalogue import TierCode, tier_rank
 from billing.selectors import subscription_hub_tiers, subscription_live_get
-from invitations.models import SalesforceConnection
+from invitations.models import Delivery, Invitation, SalesforceConnection
 
 
 @dataclass(frozen=True)
@@ -39,4 +40,30 @@ def created_members(*, account: Account, ids: list[int]) -> QuerySet[Membership]
         Membership.objects.filter(account=account, pk__in=ids)
         .select_related("user", "main_team")
         .order_by("user__email")
+    )
+
+
+def invitations_unsent_q(*, now: datetime) -> Q:
+    """Invitations not sent yet whose link could still be accepted, judged on their own row
+    (invitation_usable as a filter, but for the membership's status): a filter of one table,
+    so that an UPDATE filtered by it is checked again by PostgreSQL on the row as it is once
+    locked."""
+    return Q(
+        sent_at__isnull=True,
+        accepted_at__isnull=True,
+        revoked_at__isnull=True,
+        expires_at__gt=now,
+    )
+
+
+def invitations_unsent(*, now: datetime, older_than_seconds: int = 120) -> list[int]:
+    """Emailed invitations whose email never went out (the broker was down at commit)."""
+    cutoff = now - timedelta(seconds=older_than_seconds)
+    return list(
+        Invitation.objects.filter(
+            invitations_unsent_q(now=now),
+            delivery=Delivery.EMAIL,
+            created_at__lt=cutoff,
+            membership__status=MembershipStatus.INVITED,
+        ).values_list("pk", flat=True)
     )

@@ -6,18 +6,16 @@ is written, and any refusal raises before anything is saved.
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
-from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.background import task_after_commit
 from accounts.models import (
     Account,
     AuditVerb,
@@ -41,7 +39,8 @@ from invitations.errors import BatchRefused, InvitationForSomeoneElse, Invitatio
 from invitations.models import Delivery, Invitation, SalesforceConnection
 from invitations.parsing import ParsedPerson
 from invitations.salesforce import salesforce_connection_users
-from invitations.tokens import token_hash, token_new
+from invitations.tasks import invitation_emails_dispatch
+from invitations.tokens import invitation_url, token_hash, token_new
 from seats.permissions.choice import AccessChoice, access_resolve
 from seats.pools.services import (
     seat_capacity_check,
@@ -212,29 +211,6 @@ def _invitation_create(
     return invitation
 
 
-# Invitation emails go out this many to a task: Celery's dispatch and the SMTP session are paid
-# once per chunk rather than once per email, and a chunk is still short enough (a few seconds on
-# a working mail server) that a task holds a worker only briefly.
-EMAILS_PER_TASK = 50
-
-
-def invitation_emails_dispatch(*, invitation_ids: Sequence[int]) -> None:
-    """Queue the emails of these invitations, EMAILS_PER_TASK to a task, once the current
-    transaction commits (at once outside a transaction)."""
-    from invitations.tasks import invitations_send_task
-
-    for chunk in invitation_id_chunks(invitation_ids):
-        task_after_commit(invitations_send_task, chunk)
-
-
-def invitation_id_chunks(invitation_ids: Sequence[int]) -> list[list[int]]:
-    """The ids in the chunks that one send task each takes."""
-    return [
-        list(invitation_ids[start : start + EMAILS_PER_TASK])
-        for start in range(0, len(invitation_ids), EMAILS_PER_TASK)
-    ]
-
-
 def invitation_issue(
     *, membership: Membership, created_by: User | None, now: datetime
 ) -> tuple[Invitation, str]:
@@ -247,10 +223,6 @@ def invitation_issue(
         membership=membership, created_by=created_by, now=now, delivery=Delivery.LINK, token=token
     )
     return invitation, token
-
-
-def invitation_url(token: str) -> str:
-    return settings.SITE_URL + reverse("invitations:open", kwargs={"token": token})
 
 
 def _invited_membership_lock(*, account: Account, membership_id: int) -> Membership:
@@ -418,32 +390,6 @@ def invitation_accept(
             now=now,
         )
     return membership
-
-
-def invitations_unsent_q(*, now: datetime) -> Q:
-    """Invitations not sent yet whose link could still be accepted, judged on their own row
-    (invitation_usable as a filter, but for the membership's status): a filter of one table,
-    so that an UPDATE filtered by it is checked again by PostgreSQL on the row as it is once
-    locked."""
-    return Q(
-        sent_at__isnull=True,
-        accepted_at__isnull=True,
-        revoked_at__isnull=True,
-        expires_at__gt=now,
-    )
-
-
-def invitations_unsent(*, now: datetime, older_than_seconds: int = 120) -> list[int]:
-    """Emailed invitations whose email never went out (the broker was down at commit)."""
-    cutoff = now - timedelta(seconds=older_than_seconds)
-    return list(
-        Invitation.objects.filter(
-            invitations_unsent_q(now=now),
-            delivery=Delivery.EMAIL,
-            created_at__lt=cutoff,
-            membership__status=MembershipStatus.INVITED,
-        ).values_list("pk", flat=True)
-    )
 
 
 @transaction.atomic(durable=True)

@@ -1,12 +1,34 @@
-"""Background work for invitations. Tasks take ids, re-read and re-check, then act."""
+"""Background work for invitations, and how it is queued. Tasks take ids, re-read and re-check,
+then act.
+
+Imports run one way: services queue work through this module (invitation_emails_dispatch),
+the tasks call the sender (invitations.emails) and the reads (invitations.selectors); neither
+imports the services back.
+"""
+
+from collections.abc import Sequence
 
 from celery import shared_task
 from celery.utils.time import get_exponential_backoff_interval
 from django.utils import timezone
 
+from accounts.background import task_after_commit
 from accounts.tasks import MAIL_RETRY
 from invitations.emails import invitation_emails_send
-from invitations.services import invitation_id_chunks, invitations_unsent
+from invitations.selectors import invitations_unsent
+
+# Invitation emails go out this many to a task: Celery's dispatch and the SMTP session are paid
+# once per chunk rather than once per email, and a chunk is still short enough (a few seconds on
+# a working mail server) that a task holds a worker only briefly.
+EMAILS_PER_TASK = 50
+
+
+def invitation_id_chunks(invitation_ids: Sequence[int]) -> list[list[int]]:
+    """The ids in the chunks that one send task each takes."""
+    return [
+        list(invitation_ids[start : start + EMAILS_PER_TASK])
+        for start in range(0, len(invitation_ids), EMAILS_PER_TASK)
+    ]
 
 
 @shared_task(bind=True, acks_late=True, max_retries=MAIL_RETRY["max_retries"])
@@ -28,12 +50,19 @@ def invitations_send_task(self, invitation_ids: list[int]) -> int:
     return len(outcome.sent)
 
 
+def invitation_emails_dispatch(*, invitation_ids: Sequence[int]) -> None:
+    """Queue the emails of these invitations, EMAILS_PER_TASK to a task, once the current
+    transaction commits (at once outside a transaction)."""
+    for chunk in invitation_id_chunks(invitation_ids):
+        task_after_commit(invitations_send_task, chunk)
+
+
 @shared_task(acks_late=True, **MAIL_RETRY)
 def invitation_send_task(invitation_id: int) -> bool:
     """Email one invitation, once; retried with backoff if the mail server fails.
 
     Kept for messages queued one invitation each (before chunks existed) and for single
-    sends; new work goes through invitations.services.invitation_emails_dispatch.
+    sends; new work goes through invitation_emails_dispatch.
     """
     outcome = invitation_emails_send(invitation_ids=[invitation_id])
     if outcome.error is not None:

@@ -1,7 +1,10 @@
-"""Invitation tokens: random, shown once, stored only as a hash."""
+"""Invitation tokens: random, shown once, stored only as a hash; and the link that carries one."""
 
 import hashlib
 import secrets
+
+from django.conf import settings
+from django.urls import reverse
 
 
 def token_new() -> str:
@@ -13,3 +16,8 @@ def token_hash(token: str) -> str:
     """SHA-256 of the token. A lookup by hash needs no constant-time compare: the hash of an
     attacker's guess reveals nothing about stored tokens (cf. Django's own token lookups)."""
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+def invitation_url(token: str) -> str:
+    """The link that opens the invitation with this token, on the configured site."""
+    return settings.SITE_URL + reverse("invitations:open", kwargs={"token": token})

@@ -19,6 +19,7 @@ from accounts.policy import AccountPermission, membership_can
 from invitations.errors import BatchRefused, FileRefused, InvitationInvalid
 from invitations.forms import (
     AccessForm,
+    BatchTeamsForm,
     CsvUploadForm,
     SalesforceConnectionForm,
     SalesforcePickForm,
@@ -41,6 +42,7 @@ from seats.permissions.choice import AccessChoice, AccessMode, access_resolve, t
 from seats.permissions.forms import permission_grid, review_rows
 from seats.pools.selectors import seat_choices_for
 from seats.pools.services import seat_capacity_check
+from seats.users.services.teams import members_teams_add
 
 WIZARD_KEY = "seatmgr_create_user"
 CREATED_KEY = "seatmgr_created_members"
@@ -306,9 +308,6 @@ def create_user_review(request):
 @member_required(AccountPermission.USERS)
 def created_users(request):
     """After "Create user": copy each invite link, put the batch in teams, apply a preset."""
-    from invitations.forms import BatchTeamsForm
-    from seats.users.services.teams import members_teams_add
-
     account = request.membership.account
     members = created_members(account=account, ids=request.session.get(CREATED_KEY, []))
     if not members:

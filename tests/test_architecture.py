@@ -22,7 +22,6 @@ ROOT = Path(__file__).resolve().parent.parent
 KNOWN_CYCLES: frozenset[frozenset[str]] = frozenset(
     {
         frozenset({"billing.services", "billing.services.sales", "billing.tasks"}),
-        frozenset({"invitations.emails", "invitations.services", "invitations.tasks"}),
     }
 )
 

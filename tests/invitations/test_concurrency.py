@@ -27,7 +27,7 @@ from accounts.models import (
 from billing.catalogue import HubCode, TierCode
 from billing.periods import BillingInterval
 from billing.services import subscription_start
-from invitations import services as invitation_services
+from invitations import tasks as invitation_tasks
 from invitations.emails import invitation_emails_send
 from invitations.errors import InvitationInvalid
 from invitations.models import Invitation
@@ -173,7 +173,7 @@ def test_two_accounts_adding_the_same_new_people_at_once_share_one_user_each():
 def test_two_workers_sending_one_chunk_at_once_send_each_email_once(monkeypatch):
     # While one sender holds an invitation's row (its email on the way), the other's UPDATE
     # waits for it, then finds the row sent and skips it: each email leaves once.
-    monkeypatch.setattr(invitation_services, "task_after_commit", lambda task, *args: None)
+    monkeypatch.setattr(invitation_tasks, "task_after_commit", lambda task, *args: None)
     _account, admin = account_with_three_free_core_seats()
     batch(admin, ["a@example.com", "b@example.com", "c@example.com"])()
     ids = list(Invitation.objects.order_by("email").values_list("pk", flat=True))

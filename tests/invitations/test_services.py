@@ -35,12 +35,12 @@ from billing.services import subscription_start
 from invitations.errors import BatchRefused, InvitationForSomeoneElse, InvitationInvalid
 from invitations.models import Delivery, Invitation
 from invitations.parsing import ParsedPerson
+from invitations.selectors import invitations_unsent
 from invitations.services import (
     invitation_accept,
     invitation_link_copy,
     invitation_resend,
     invitation_revoke,
-    invitations_unsent,
     members_invite,
 )
 from seats.catalogue import seat_ceiling, seat_default_permissions

@@ -13,30 +13,32 @@ import pytest
 from celery.exceptions import Retry
 from django.core import mail
 from django.core.mail.backends.locmem import EmailBackend
+from django.db import transaction
 
 from accounts.models import Account, Membership, MembershipStatus, SeatType
 from billing.catalogue import HubCode, TierCode
 from billing.periods import BillingInterval
 from billing.services import subscription_start
 from invitations import emails as sending
+from invitations.emails import invitation_mark_sent
 from invitations.models import Invitation
 from invitations.parsing import ParsedPerson
+from invitations.selectors import invitations_unsent, invitations_unsent_q
 from invitations.services import (
     invitation_accept,
-    invitation_id_chunks,
     invitation_link_copy,
     invitation_revoke,
-    invitations_unsent,
     members_invite,
 )
 from invitations.tasks import (
+    invitation_id_chunks,
     invitation_send_task,
     invitations_send_task,
     invitations_unsent_sweep_task,
 )
 from seats.permissions.choice import AccessChoice, AccessMode
 from seats.users.services.lifecycle import member_deactivate
-from tests.factories import AccountFactory, MembershipFactory
+from tests.factories import AccountFactory, InvitationFactory, MembershipFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -519,12 +521,6 @@ def test_a_swept_email_carries_a_link_that_works(admin, clock, django_capture_on
 def test_marking_sent_takes_exactly_the_invitations_that_may_still_be_sent():
     """invitations.emails.MARK_SENT_SQL is invitations_unsent_q written out for speed: the two
     must agree on every state an invitation can be in."""
-    from django.db import transaction
-
-    from invitations.emails import invitation_mark_sent
-    from invitations.services import invitations_unsent_q
-    from tests.factories import InvitationFactory
-
     day = timedelta(days=1)
     states = {
         "fresh": InvitationFactory(token_hash=None),
