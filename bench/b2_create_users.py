@@ -1,7 +1,7 @@
 """2. "Create user" from a CSV file of 100 people against a bare bulk_create of them.
 
 The product: invitations.parsing.csv_parse on the file's bytes, then
-invitations.services.members_invite on Core seats with the seat's default access and the
+invitations.services.members.members_invite on Core seats with the seat's default access and the
 invitation email on: the account and pool locks, the per-address checks, the seat checks, the
 users, memberships, audit events and invitation rows, and after commit one send task per
 chunk of 50 invitations published to the Redis broker (a Redis db of the benchmark's own; no
@@ -64,7 +64,7 @@ def run(ctx: Context) -> Result:
     from bench.data import small_account
     from invitations.models import Invitation
     from invitations.parsing import csv_parse
-    from invitations.services import members_invite
+    from invitations.services.members import members_invite
     from seats.catalogue import seat_default_permissions
     from seats.permissions.choice import AccessChoice, AccessMode
 

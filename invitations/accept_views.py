@@ -18,7 +18,7 @@ from accounts.ratelimit import client_ip, rate_limit_exceeded
 from accounts.services import current_account_set
 from invitations.errors import InvitationInvalid
 from invitations.forms import JoinExistingUserForm, JoinNewUserForm
-from invitations.services import invitation_accept, invitation_find
+from invitations.services.links import invitation_accept, invitation_find
 
 logger = logging.getLogger(__name__)
 

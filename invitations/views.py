@@ -28,14 +28,9 @@ from invitations.forms import (
 from invitations.parsing import ParsedPerson, csv_parse, emails_parse
 from invitations.salesforce import SalesforcePerson
 from invitations.selectors import created_members, salesforce_import_available
-from invitations.services import (
-    invitation_link_copy,
-    invitation_resend,
-    invitation_revoke,
-    members_invite,
-    salesforce_connection_save,
-    salesforce_people_fetch,
-)
+from invitations.services.links import invitation_link_copy, invitation_resend, invitation_revoke
+from invitations.services.members import members_invite
+from invitations.services.salesforce import salesforce_connection_save, salesforce_people_fetch
 from seats.catalogue import SEAT_RULES
 from seats.errors import NotEnoughSeats
 from seats.permissions.choice import AccessChoice, AccessMode, access_resolve, template_options

@@ -121,7 +121,7 @@ def test_resetting_a_password_ends_the_persons_other_sessions(
 
 
 def test_setting_a_password_from_an_invitation_gives_a_new_session_key(client):
-    from invitations.services import invitation_link_copy
+    from invitations.services.links import invitation_link_copy
 
     admin = MembershipFactory(super_admin=True)
     invited = MembershipFactory(account=admin.account, invited=True, user__email="new@example.com")

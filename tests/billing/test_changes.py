@@ -488,7 +488,7 @@ def test_seat_removal_errors_still_work(account, admin):
 
 def test_no_paid_seat_can_be_assigned_once_auto_renewal_is_cancelled_until_it_is_resumed():
     from invitations.parsing import ParsedPerson
-    from invitations.services import members_invite
+    from invitations.services.members import members_invite
     from seats.errors import SubscriptionEnding
     from seats.permissions.choice import AccessChoice, AccessMode
 

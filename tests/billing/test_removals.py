@@ -26,7 +26,8 @@ from billing.errors import InvalidQuantity, NoPendingRemoval, NoSubscription, Re
 from billing.periods import BillingInterval
 from billing.services import seat_removal_cancel, seat_removal_schedule, subscription_start
 from invitations.parsing import ParsedPerson
-from invitations.services import invitation_accept, invitation_link_copy, members_invite
+from invitations.services.links import invitation_accept, invitation_link_copy
+from invitations.services.members import members_invite
 from seats.catalogue import seat_default_permissions
 from seats.models import LedgerReason, SeatLedgerEntry, SeatPool
 from seats.permissions.choice import AccessChoice, AccessMode

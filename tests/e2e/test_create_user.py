@@ -17,7 +17,8 @@ from playwright.sync_api import expect
 from accounts.models import Membership, MembershipStatus, SeatType
 from billing.services import subscription_start
 from invitations.parsing import ParsedPerson
-from invitations.services import members_invite, salesforce_connection_save
+from invitations.services.members import members_invite
+from invitations.services.salesforce import salesforce_connection_save
 from seats.permissions.choice import AccessChoice, AccessMode
 from tests.factories import AccountFactory, MembershipFactory
 from tests.invitations.fake_salesforce import FAKE_SALESFORCE_USERS, FakeSalesforce

@@ -20,7 +20,7 @@ from accounts.models import Membership, MembershipStatus, SeatType
 from accounts.teams.services import member_teams_set
 from billing.services import subscription_start
 from invitations.parsing import ParsedPerson
-from invitations.services import members_invite
+from invitations.services.members import members_invite
 from seats.permissions.choice import AccessChoice, AccessMode
 from tests.factories import AccountFactory, MembershipFactory, TeamFactory
 

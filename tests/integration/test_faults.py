@@ -36,10 +36,10 @@ from billing.gateway import TestGateway
 from billing.models import Invoice, InvoiceKind, InvoiceStatus, Subscription
 from billing.periods import BillingInterval
 from billing.services import seat_removal_schedule, subscription_start
-from invitations import services as invitation_services
 from invitations.models import Invitation
 from invitations.parsing import ParsedPerson
-from invitations.services import members_invite
+from invitations.services import members as invitation_members
+from invitations.services.members import members_invite
 from invitations.tasks import invitations_unsent_sweep_task
 from invitations.tokens import token_hash
 from seats.models import LedgerReason, SeatLedgerEntry, SeatPool
@@ -566,7 +566,7 @@ def test_a_database_connection_dropped_mid_request_shows_the_error_page_and_save
     client = Client(raise_request_exception=False)
     client.force_login(admin.user)
     before = row_counts()
-    seat_pool_settle, settled = invitation_services.seat_pool_settle, []
+    seat_pool_settle, settled = invitation_members.seat_pool_settle, []
 
     def seat_pool_settle_after_the_connection_dropped(**kwargs):
         # Every user, membership, audit event and invitation of the batch is written by now.
@@ -575,7 +575,7 @@ def test_a_database_connection_dropped_mid_request_shows_the_error_page_and_save
         return seat_pool_settle(**kwargs)
 
     monkeypatch.setattr(
-        invitation_services, "seat_pool_settle", seat_pool_settle_after_the_connection_dropped
+        invitation_members, "seat_pool_settle", seat_pool_settle_after_the_connection_dropped
     )
     response = create_users_through_the_pages(client, TEAM[:3])
 

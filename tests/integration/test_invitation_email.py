@@ -13,7 +13,7 @@ from billing.periods import BillingInterval
 from billing.services import subscription_start
 from invitations.models import Invitation
 from invitations.parsing import ParsedPerson
-from invitations.services import members_invite
+from invitations.services.members import members_invite
 from invitations.tasks import EMAILS_PER_TASK
 from seats.permissions.choice import AccessChoice, AccessMode
 from tests.factories import AccountFactory, MembershipFactory

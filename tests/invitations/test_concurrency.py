@@ -32,11 +32,8 @@ from invitations.emails import invitation_emails_send
 from invitations.errors import InvitationInvalid
 from invitations.models import Invitation
 from invitations.parsing import ParsedPerson
-from invitations.services import (
-    invitation_accept,
-    invitation_link_copy,
-    members_invite,
-)
+from invitations.services.links import invitation_accept, invitation_link_copy
+from invitations.services.members import members_invite
 from seats.errors import NotEnoughSeats
 from seats.models import SeatPool
 from seats.permissions.choice import AccessChoice, AccessMode

@@ -18,7 +18,7 @@ from billing.periods import BillingInterval
 from billing.services import subscription_start
 from invitations.emails import invitation_email_context, invitation_emails_send
 from invitations.models import Invitation
-from invitations.services import invitation_accept
+from invitations.services.links import invitation_accept
 from tests.factories import AccountFactory, MembershipFactory
 from tests.invitations.test_tasks import invite_without_sending
 

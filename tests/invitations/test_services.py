@@ -36,13 +36,13 @@ from invitations.errors import BatchRefused, InvitationForSomeoneElse, Invitatio
 from invitations.models import Delivery, Invitation
 from invitations.parsing import ParsedPerson
 from invitations.selectors import invitations_unsent
-from invitations.services import (
+from invitations.services.links import (
     invitation_accept,
     invitation_link_copy,
     invitation_resend,
     invitation_revoke,
-    members_invite,
 )
+from invitations.services.members import members_invite
 from seats.catalogue import seat_ceiling, seat_default_permissions
 from seats.errors import (
     NotEnoughSeats,

@@ -24,12 +24,8 @@ from invitations.emails import invitation_mark_sent
 from invitations.models import Invitation
 from invitations.parsing import ParsedPerson
 from invitations.selectors import invitations_unsent, invitations_unsent_q
-from invitations.services import (
-    invitation_accept,
-    invitation_link_copy,
-    invitation_revoke,
-    members_invite,
-)
+from invitations.services.links import invitation_accept, invitation_link_copy, invitation_revoke
+from invitations.services.members import members_invite
 from invitations.tasks import (
     invitation_id_chunks,
     invitation_send_task,

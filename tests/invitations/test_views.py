@@ -31,12 +31,8 @@ from billing.periods import BillingInterval
 from billing.services import subscription_start
 from invitations.models import Invitation, SalesforceConnection
 from invitations.parsing import ParsedPerson
-from invitations.services import (
-    invitation_accept,
-    invitation_link_copy,
-    invitation_revoke,
-    members_invite,
-)
+from invitations.services.links import invitation_accept, invitation_link_copy, invitation_revoke
+from invitations.services.members import members_invite
 from invitations.tokens import token_new
 from seats.catalogue import seat_default_permissions
 from seats.permissions.choice import AccessChoice, AccessMode

@@ -40,7 +40,7 @@ from billing.models import (
 from billing.periods import BillingInterval
 from billing.services import subscription_start
 from invitations.models import Invitation, SalesforceConnection
-from invitations.services import invitation_link_copy
+from invitations.services.links import invitation_link_copy
 from seats.catalogue import seat_default_permissions
 from seats.models import SeatLedgerEntry, SeatPool
 from tests.factories import (

@@ -29,7 +29,7 @@ from accounts.teams.services import member_teams_set, team_create
 from billing.catalogue import HubCode, TierCode
 from billing.periods import BillingInterval
 from billing.services import subscription_start
-from invitations.services import invitation_issue
+from invitations.services.links import invitation_issue
 from seats.catalogue import seat_default_permissions
 from seats.permission_sets.builtin import builtin_permission_set_get
 from seats.permissions.services import member_permissions_set
