@@ -1,0 +1,350 @@
+"""Creating users in a batch ("Create user", invitations.services.members), at the service level.
+
+DOMAIN.md section 4. The world is tests/invitations/helpers.py's: 3 free Core seats.
+"""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from accounts.models import (
+    Access,
+    AuditEvent,
+    AuditVerb,
+    Membership,
+    MembershipStatus,
+    SeatType,
+    User,
+)
+from accounts.policy import ON, AccountPermission
+from billing.periods import BillingInterval
+from billing.services import subscription_start
+from invitations.errors import BatchRefused
+from invitations.models import Invitation
+from seats.catalogue import seat_ceiling
+from seats.errors import (
+    NotEnoughSeats,
+    PermissionsNotHeld,
+    SeatTypeUnavailable,
+    SuperAdminNeedsPaidSeat,
+    SuperAdminOnly,
+)
+from seats.permission_sets.builtin import builtin_permission_set_get
+from seats.permissions.choice import AccessChoice, AccessMode
+from tests.factories import (
+    PASSWORD,
+    AccountFactory,
+    MembershipFactory,
+    PartnerDomainFactory,
+    PermissionSetFactory,
+    UserFactory,
+)
+from tests.invitations.helpers import (
+    CORE_DEFAULTS,
+    MARKETING_PRO,
+    NOW,
+    invite,
+    invite_one,
+    rows,
+    subscribed_account,
+)
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock")]
+
+
+# --- A batch is created whole --------------------------------------------------------------------
+
+
+def test_a_batch_creates_invited_members_on_the_chosen_seat(admin):
+    result = invite(admin, "bob@example.com", "carol@example.com")
+
+    created = Membership.objects.filter(account=admin.account, status=MembershipStatus.INVITED)
+    assert sorted(created.values_list("user__email", "seat_type")) == [
+        ("bob@example.com", SeatType.CORE),
+        ("carol@example.com", SeatType.CORE),
+    ]
+    assert result.created_users == 2
+    assert {m.created_by for m in created} == {admin.user}
+
+
+def test_new_people_have_no_usable_password_until_they_accept(admin):
+    membership = invite_one(admin, "bob@example.com")
+
+    assert not membership.user.has_usable_password()
+
+
+def test_every_member_created_writes_an_audit_event(admin):
+    result = invite(admin, "bob@example.com", "carol@example.com")
+
+    events = AuditEvent.objects.filter(account=admin.account, verb=AuditVerb.MEMBER_ADDED)
+    assert sorted(events.values_list("target_email", "actor__email")) == [
+        ("bob@example.com", "admin@example.com"),
+        ("carol@example.com", "admin@example.com"),
+    ]
+    assert {e.target_id for e in events} == {m.pk for m in result.memberships}
+    assert all(e.after["seat_type"] == SeatType.CORE for e in events)
+
+
+def test_a_batch_costs_as_many_queries_for_30_people_as_for_3():
+    account = AccountFactory()
+    subscription_start(
+        account=account,
+        hubs=MARKETING_PRO,
+        interval=BillingInterval.MONTHLY,
+        now=NOW,
+        actor=None,
+        extra_seats={"core": 40},
+    )
+    admin = MembershipFactory(account=account, super_admin=True)
+    UserFactory(email="known.3@example.com")
+    UserFactory(email="known.30@example.com")
+
+    def queries_to_invite(size: int) -> list[str]:
+        people = [
+            f"known.{size}@example.com",
+            *(f"p{i}.{size}@example.com" for i in range(1, size)),
+        ]
+        with CaptureQueriesContext(connection) as captured:
+            invite(admin, *people)
+        return [query["sql"] for query in captured.captured_queries]
+
+    few, many = queries_to_invite(3), queries_to_invite(30)
+
+    assert len(many) == len(few), "\n".join(many)
+    assert Membership.objects.filter(account=account, status=MembershipStatus.INVITED).count() == 33
+    assert Invitation.objects.filter(membership__account=account).count() == 33
+
+
+def test_a_person_who_already_has_a_password_joins_without_a_new_user(admin):
+    existing = UserFactory(email="known@example.com")
+    users_before = User.objects.count()
+
+    result = invite(admin, "known@example.com", "new@example.com")
+
+    assert result.created_users == 1
+    assert User.objects.count() == users_before + 1
+    assert Membership.objects.get(account=admin.account, user=existing).status == "invited"
+    existing.refresh_from_db()
+    assert existing.check_password(PASSWORD)
+
+
+def test_an_address_already_in_the_account_refuses_the_whole_batch(admin):
+    MembershipFactory(account=admin.account, user__email="member@example.com")
+    before = rows()
+
+    with pytest.raises(BatchRefused) as refused:
+        invite(admin, "new@example.com", "member@example.com")
+
+    assert refused.value.problems == [("member@example.com", "Already a user in this account.")]
+    assert rows() == before
+
+
+def test_an_invited_member_invited_again_refuses_the_whole_batch(admin):
+    invite_one(admin, "bob@example.com")
+    before = rows()
+
+    with pytest.raises(BatchRefused) as refused:
+        invite(admin, "bob@example.com", "carol@example.com")
+
+    assert [email for email, _why in refused.value.problems] == ["bob@example.com"]
+    assert rows() == before
+
+
+def test_an_invalid_address_refuses_the_whole_batch_with_a_report_for_it(admin):
+    # People normally come through invitations.parsing, which rejects such an address; the
+    # service must still refuse it (Salesforce imports, for one, only normalise addresses).
+    before = rows()
+
+    with pytest.raises(BatchRefused) as refused:
+        invite(admin, "good@example.com", "not-an-address")
+
+    assert [email for email, _why in refused.value.problems] == ["not-an-address"]
+    assert rows() == before
+
+
+def test_an_address_twice_in_one_batch_refuses_the_whole_batch_with_a_report_for_it(admin):
+    before = rows()
+
+    with pytest.raises(BatchRefused) as refused:
+        invite(admin, "bob@example.com", "carol@example.com", "bob@example.com")
+
+    assert [email for email, _why in refused.value.problems] == ["bob@example.com"]
+    assert rows() == before
+
+
+def test_a_members_address_in_other_letter_case_is_reported_as_already_a_user(admin):
+    MembershipFactory(account=admin.account, user__email="member@example.com")
+    before = rows()
+
+    with pytest.raises(BatchRefused) as refused:
+        invite(admin, "new@example.com", "Member@Example.com")
+
+    [(_email, why)] = refused.value.problems
+    assert why == "Already a user in this account."
+    assert rows() == before
+
+
+def test_a_partner_seat_for_an_address_off_the_partners_domains_refuses_the_whole_batch(admin):
+    domain = PartnerDomainFactory(domain="agency.example")
+    domain.partner.accounts.add(admin.account)
+    before = rows()
+
+    with pytest.raises(BatchRefused) as refused:
+        invite(admin, "eve@agency.example", "mallory@elsewhere.example", seat_type=SeatType.PARTNER)
+
+    assert [email for email, _why in refused.value.problems] == ["mallory@elsewhere.example"]
+    assert "Partner seat" in refused.value.problems[0][1]
+    assert rows() == before
+
+
+def test_partner_seats_go_to_addresses_on_a_linked_partners_domain(admin):
+    domain = PartnerDomainFactory(domain="agency.example")
+    domain.partner.accounts.add(admin.account)
+
+    membership = invite_one(admin, "eve@agency.example", seat_type=SeatType.PARTNER)
+
+    assert membership.seat_type == SeatType.PARTNER
+
+
+def test_a_batch_needing_more_seats_than_are_free_is_refused_saying_how_many_are_missing(admin):
+    before = rows()
+
+    with pytest.raises(NotEnoughSeats) as short:
+        invite(admin, *(f"person{i}@example.com" for i in range(5)))
+
+    assert str(short.value) == "You need 2 more Core seats."
+    assert rows() == before
+
+
+def test_one_missing_seat_is_said_in_the_singular(admin):
+    with pytest.raises(NotEnoughSeats) as short:
+        invite(admin, *(f"person{i}@example.com" for i in range(4)))
+
+    assert str(short.value) == "You need 1 more Core seat."
+
+
+def test_a_batch_taking_exactly_the_free_seats_is_created(admin):
+    result = invite(admin, *(f"person{i}@example.com" for i in range(3)))
+
+    assert len(result.memberships) == 3
+
+
+def test_view_only_seats_need_no_free_paid_seat(admin):
+    result = invite(admin, *(f"person{i}@example.com" for i in range(5)), seat_type="view_only")
+
+    assert {m.seat_type for m in result.memberships} == {SeatType.VIEW_ONLY}
+
+
+def test_a_sales_seat_without_sales_hub_professional_is_refused():
+    admin = MembershipFactory(account=subscribed_account(MARKETING_PRO), super_admin=True)
+    before = rows()
+
+    with pytest.raises(SeatTypeUnavailable):
+        invite(admin, "rep@example.com", seat_type=SeatType.SALES)
+
+    assert rows() == before
+
+
+def test_a_view_only_seat_never_comes_with_super_admin(admin):
+    before = rows()
+
+    with pytest.raises(SuperAdminNeedsPaidSeat):
+        invite(
+            admin,
+            "viewer@example.com",
+            seat_type=SeatType.VIEW_ONLY,
+            access=AccessChoice(mode=AccessMode.SUPER_ADMIN),
+        )
+
+    assert rows() == before
+
+
+def test_a_super_admin_can_make_a_new_user_super_admin(admin):
+    membership = invite_one(admin, access=AccessChoice(mode=AccessMode.SUPER_ADMIN))
+
+    assert membership.is_super_admin
+    assert membership.permissions == seat_ceiling(SeatType.CORE)
+
+
+def test_only_a_super_admin_can_make_someone_a_super_admin(users_admin):
+    before = rows()
+
+    with pytest.raises(SuperAdminOnly):
+        invite(users_admin, "boss@example.com", access=AccessChoice(mode=AccessMode.SUPER_ADMIN))
+
+    assert rows() == before
+
+
+def test_a_users_admin_cannot_grant_a_permission_they_lack(users_admin):
+    billing = {**CORE_DEFAULTS, AccountPermission.BILLING.value: ON}
+    before = rows()
+
+    with pytest.raises(PermissionsNotHeld) as refused:
+        invite(
+            users_admin,
+            "new@example.com",
+            access=AccessChoice(mode=AccessMode.SCRATCH, permissions=billing),
+        )
+
+    assert (
+        str(refused.value) == "You can't grant permissions you don't have yourself: Edit billing."
+    )
+    assert rows() == before
+
+
+def test_a_users_admin_can_grant_the_permissions_they_hold(users_admin):
+    held = {**CORE_DEFAULTS, AccountPermission.USERS.value: ON}
+
+    membership = invite_one(
+        users_admin, access=AccessChoice(mode=AccessMode.SCRATCH, permissions=held)
+    )
+
+    assert membership.permissions == held
+    assert membership.access == Access.CUSTOM
+
+
+def test_seat_defaults_give_the_seats_default_permissions(admin):
+    membership = invite_one(admin)
+
+    assert membership.permissions == CORE_DEFAULTS
+    assert membership.access == Access.SEAT_DEFAULTS
+
+
+def test_a_built_in_template_kept_as_is_gives_template_access(admin):
+    marketer = builtin_permission_set_get("marketer")
+
+    membership = invite_one(
+        admin, access=AccessChoice(mode=AccessMode.TEMPLATE, template="builtin:marketer")
+    )
+
+    assert membership.access == Access.TEMPLATE
+    assert membership.permission_template == "marketer"
+    assert membership.permissions == dict(marketer.permissions)
+
+
+def test_an_account_permission_set_kept_as_is_gives_permission_set_access(admin):
+    permission_set = PermissionSetFactory(account=admin.account)
+
+    membership = invite_one(
+        admin,
+        access=AccessChoice(mode=AccessMode.TEMPLATE, template=f"set:{permission_set.pk}"),
+    )
+
+    assert membership.access == Access.PERMISSION_SET
+    assert membership.permission_set == permission_set
+
+
+def test_a_template_adjusted_before_creating_gives_custom_access(admin):
+    adjusted = {**builtin_permission_set_get("marketer").permissions, "crm.import": "off"}
+    assert adjusted != dict(builtin_permission_set_get("marketer").permissions)
+
+    membership = invite_one(
+        admin,
+        access=AccessChoice(
+            mode=AccessMode.TEMPLATE, template="builtin:marketer", permissions=adjusted
+        ),
+    )
+
+    assert membership.access == Access.CUSTOM
+    assert membership.permission_template == ""
+    assert membership.permissions == adjusted
