@@ -1,12 +1,10 @@
 from django import forms
 from django.conf import settings
-from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
-from accounts.background import task_after_commit
 from accounts.models import email_normalise
 from accounts.notifications import Channel, NotificationKind
-from accounts.tasks import password_reset_email_task
 
 
 class SignInForm(AuthenticationForm):
@@ -25,16 +23,16 @@ class SignInForm(AuthenticationForm):
         return email_normalise(self.cleaned_data["username"])
 
 
-class PasswordResetRequestForm(PasswordResetForm):
-    """Django's reset form, sending in the background: the page answers the same either way."""
+class PasswordResetRequestForm(forms.Form):
+    """ "Forgot password": the address to send a reset link to (accounts.services
+    password_reset_request decides whether one is sent; the page answers the same either way)."""
 
     email = forms.EmailField(
         label=_("Email"), max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"})
     )
 
-    def save(self, **kwargs) -> None:
-        for user in self.get_users(email_normalise(self.cleaned_data["email"])):
-            task_after_commit(password_reset_email_task, user.pk)
+    def clean_email(self) -> str:
+        return email_normalise(self.cleaned_data["email"])
 
 
 class ProfileForm(forms.Form):

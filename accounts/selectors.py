@@ -27,6 +27,16 @@ def id_from(value: str) -> int | None:
     return int(value) if value.isascii() and value.isdigit() and len(value) < 19 else None
 
 
+def password_reset_allowed(user: User) -> bool:
+    """Whether a password-reset link may be emailed to this person: their sign-in is active and
+    they have set a password. Someone who never set one joins through their invitation instead.
+
+    The one rule for "Forgot password", a member's "Reset password" action and the email task
+    (which checks it again when it runs).
+    """
+    return user.is_active and user.has_usable_password()
+
+
 # Statuses that can be "the current account": an invited membership is not usable until its
 # invitation is accepted; a deactivated one is, so that its member is told they have no access.
 SELECTABLE_STATUSES = (MembershipStatus.ACTIVE, MembershipStatus.DEACTIVATED)

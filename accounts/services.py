@@ -10,19 +10,20 @@ from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 
 from accounts.background import task_after_commit
-from accounts.errors import DomainError
+from accounts.errors import DomainError, PasswordResetUnavailable
 from accounts.locks import account_lock
 from accounts.models import (
     Account,
     AuditEvent,
     AuditVerb,
     Membership,
+    MembershipStatus,
     Notification,
     User,
     email_normalise,
 )
 from accounts.notifications import notification_preferences
-from accounts.selectors import SESSION_ACCOUNT_KEY
+from accounts.selectors import SESSION_ACCOUNT_KEY, password_reset_allowed
 from accounts.tasks import (
     notification_email_task,
     notification_emails_task,
@@ -350,9 +351,22 @@ def notifications_mark_read(*, membership: Membership, now: datetime) -> int:
     )
 
 
-def password_reset_send(*, user: User) -> None:
-    """Email a reset link in the background ("Reset password"; nobody sets another's password)."""
-    task_after_commit(password_reset_email_task, user.pk)
+def password_reset_request(*, email: str) -> None:
+    """ "Forgot password": email a reset link to the person with this address, if they may reset
+    (password_reset_allowed); otherwise do nothing. The caller answers the same either way, so
+    the page never tells whether an address has an account. The link leaves after commit."""
+    for user in User.objects.filter(email=email_normalise(email)):
+        if password_reset_allowed(user):
+            task_after_commit(password_reset_email_task, user.pk)
+
+
+def member_password_reset(*, membership: Membership) -> None:
+    """ "Reset password" on a member's page: email them a reset link after commit (nobody sets
+    another person's password). Refused with PasswordResetUnavailable unless the member is
+    active in the account and may reset (password_reset_allowed)."""
+    if membership.status != MembershipStatus.ACTIVE or not password_reset_allowed(membership.user):
+        raise PasswordResetUnavailable(email=membership.user.email)
+    task_after_commit(password_reset_email_task, membership.user_id)
 
 
 @transaction.atomic(durable=True)

@@ -11,6 +11,7 @@ from django.utils.http import urlsafe_base64_encode
 
 from accounts.emails import email_send
 from accounts.models import Membership, MembershipStatus, User
+from accounts.selectors import password_reset_allowed
 
 logger = logging.getLogger(__name__)
 
@@ -27,8 +28,8 @@ MAIL_RETRY = {
 @shared_task(**MAIL_RETRY)
 def password_reset_email_task(user_id: int) -> bool:
     """Email a password-reset link. The token is made here, from the row as it is now."""
-    user = User.objects.filter(pk=user_id, is_active=True).first()
-    if user is None or not user.has_usable_password():
+    user = User.objects.filter(pk=user_id).first()
+    if user is None or not password_reset_allowed(user):
         logger.info("password reset for user %s skipped: inactive or no password", user_id)
         return False
     path = reverse(

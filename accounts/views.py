@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.access import member_required, no_access_response, public, signed_in
 from accounts.forms import NotificationsForm, PasswordResetRequestForm, ProfileForm, SignInForm
-from accounts.models import MembershipStatus, email_normalise
+from accounts.models import MembershipStatus
 from accounts.notifications import Channel, notification_preferences
 from accounts.policy import AccountPermission, membership_can
 from accounts.ratelimit import client_ip, rate_limit_exceeded
@@ -24,6 +24,7 @@ from accounts.services import (
     current_account_set,
     notification_settings_update,
     notifications_mark_read,
+    password_reset_request,
     user_profile_update,
 )
 
@@ -46,7 +47,7 @@ class PasswordResetView(auth_views.PasswordResetView):
     PER_ADDRESS, PER_CLIENT, WINDOW = 5, 20, 3600
 
     def form_valid(self, form):
-        address = email_normalise(form.cleaned_data["email"])
+        address = form.cleaned_data["email"]
         limited = rate_limit_exceeded(
             scope="reset-address", key=address, limit=self.PER_ADDRESS, window_seconds=self.WINDOW
         ) | rate_limit_exceeded(
@@ -55,9 +56,10 @@ class PasswordResetView(auth_views.PasswordResetView):
             limit=self.PER_CLIENT,
             window_seconds=self.WINDOW,
         )
-        if limited:
-            return redirect(self.success_url)
-        return super().form_valid(form)
+        if not limited:
+            password_reset_request(email=address)
+        # The one answer, whether the address has an account, may reset, or was limited.
+        return redirect(self.success_url)
 
 
 class PasswordResetDoneView(auth_views.PasswordResetDoneView):

@@ -7,6 +7,7 @@ password field, refusals shown as messages).
 """
 
 import csv
+import html
 import io
 import re
 from datetime import UTC, datetime, timedelta
@@ -491,6 +492,30 @@ def test_reset_password_emails_the_user_one_reset_link(
     assert email.subject == "Choose a new seatmgr password"
     assert "/password-reset/" in email.body
     assert reload(member).user.check_password(PASSWORD)
+
+
+@pytest.mark.parametrize("who", ["invited", "deactivated", "without a password"])
+def test_reset_password_is_refused_with_a_message_for_a_member_who_cannot_use_it(
+    client, account, owner, who, django_capture_on_commit_callbacks
+):
+    traits = {"invited": {"invited": True}, "deactivated": {"deactivated": True}}.get(who, {})
+    member = MembershipFactory(account=account, user__email="nia@acme.example", **traits)
+    if who == "without a password":
+        member.user.set_unusable_password()
+        member.user.save()
+    client.force_login(owner.user)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("seats:user_action", args=[member.pk, "reset_password"]), follow=True
+        )
+
+    assert response.redirect_chain[-1][0] == reverse("seats:user", args=[member.pk])
+    assert (
+        "nia@acme.example hasn't set a password yet or can't use the account: resend their "
+        "invite instead." in html.unescape(response.content.decode())
+    )
+    assert emails_to(member) == []
 
 
 def test_no_admin_can_set_a_users_password(client, owner, member):

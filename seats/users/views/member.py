@@ -15,11 +15,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
 from accounts.access import member_required
-from accounts.errors import DomainError, PasswordResetUnavailable, form_error_add
+from accounts.errors import DomainError, form_error_add
 from accounts.exports import csv_lines
-from accounts.models import Access, Membership, MembershipStatus, SeatType
+from accounts.models import Access, Membership, SeatType
 from accounts.policy import AccountPermission
-from accounts.services import password_reset_send
+from accounts.services import member_password_reset
 from accounts.teams.services import member_teams_set
 from seats.catalogue import SEAT_RULES
 from seats.permissions.choice import AccessMode, access_resolve, template_options
@@ -149,9 +149,7 @@ def _user_action_run(request, member, action: str, form) -> str:
             actor_membership=actor,
         )
         return _("Saved.")
-    if not member.user.has_usable_password() or member.status != MembershipStatus.ACTIVE:
-        raise PasswordResetUnavailable(email=email)
-    password_reset_send(user=member.user)
+    member_password_reset(membership=member)
     return _("A password reset link is on its way to %(email)s.") % {"email": email}
 
 
