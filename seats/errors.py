@@ -78,13 +78,6 @@ class SuperAdminNeedsPaidSeat(SeatsError):
     message = _("A super admin can't be on a View-only seat. Choose a paid seat first.")
 
 
-class AlreadyMember(SeatsError):
-    """Context: `email`."""
-
-    code = "already_member"
-    message = _("{email} is already a user in this account.")
-
-
 class PermissionsAboveSeat(SeatsError):
     """Context: `seat` (label), `permissions` (labels, comma-separated)."""
 

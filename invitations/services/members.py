@@ -71,7 +71,7 @@ def _partner_problems(*, account: Account, emails: list[str]) -> list[tuple[str,
 def members_invite(
     *,
     account: Account,
-    actor_membership: Membership,
+    actor_membership: Membership | None,
     people: Sequence[ParsedPerson],
     seat_type: SeatType | str,
     access: AccessChoice,
@@ -82,13 +82,16 @@ def members_invite(
 
     Refused whole with BatchRefused (per-address report) for addresses already in the account
     or not allowed the seat; with NotEnoughSeats when the pool lacks seats for the batch; with
-    the access errors of seats.access. A constant number of queries whatever the batch's size:
-    the rows are written with one INSERT per table. Emails leave after commit, a task for each
-    chunk of invitations (invitations.tasks.invitation_emails_dispatch).
+    the access errors of seats.permissions.choice. A constant number of queries whatever the
+    batch's size: the rows are written with one INSERT per table. Emails leave after commit, a
+    task for each chunk of invitations (invitations.tasks.invitation_emails_dispatch).
+
+    `actor_membership` is the admin on the "Create user" page; None only for system work (the
+    demo's first super admin, whom nobody in the account can have added).
     """
     now = now or timezone.now()
     seat_type = SeatType(seat_type)
-    actor = actor_membership.user
+    actor = actor_membership.user if actor_membership is not None else None
     # Serialises every change of who is in the account and who holds a seat (Account first).
     account = account_lock(account)
     people = [ParsedPerson(email_normalise(p.email), p.first_name, p.last_name) for p in people]

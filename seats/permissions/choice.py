@@ -150,16 +150,18 @@ def access_resolve(
     account: Account,
     seat_type: SeatType | str,
     choice: AccessChoice,
-    actor_membership: Membership,
+    actor_membership: Membership | None,
 ) -> ResolvedAccess:
     """The permissions `choice` gives on `seat_type`, or the domain error that refuses it.
 
     A seat's ceiling is never exceeded; an actor who is not a super admin cannot make anyone a
-    super admin nor grant a permission above their own level.
+    super admin nor grant a permission above their own level. `actor_membership` None means
+    system work (the demo's first super admin), bound by the seat only, as in
+    permissions_grant_check.
     """
     seat_type = SeatType(seat_type)
     if choice.mode == AccessMode.SUPER_ADMIN:
-        if not actor_membership.is_super_admin:
+        if actor_membership is not None and not actor_membership.is_super_admin:
             raise SuperAdminOnly()
         if not seat_allows_super_admin(seat_type):
             raise SuperAdminNeedsPaidSeat()

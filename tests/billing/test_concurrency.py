@@ -4,7 +4,10 @@ Real threads, each with its own database connection, released together by a barr
 order matters it is forced: the first call pauses inside its transaction, after taking its
 locks, and the second starts only then, so it really queues on those locks. The invariant is
 that the next period never has fewer seats than are assigned (assigned <= total at renewal).
-Only PostgreSQL takes the row locks this is about; on SQLite the module skips.
+People are added through the path every "Create user" takes (invitations.services.members
+.members_invite, a batch of one each), by super admins on Partner seats, which come from no
+pool: the Core pool holds the people added and nobody else. Only PostgreSQL takes the row locks
+this is about; on SQLite the module skips.
 """
 
 import threading
@@ -28,11 +31,14 @@ from billing.services import (
     subscription_renew,
     subscription_start,
 )
+from invitations.parsing import ParsedPerson
+from invitations.services import members as members_services
+from invitations.services.members import members_invite
 from seats.errors import NotEnoughSeats
 from seats.models import LedgerReason, SeatLedgerEntry, SeatPool
-from seats.users.services import seat as seats_services
-from seats.users.services.seat import member_add
+from seats.permissions.choice import AccessChoice, AccessMode
 from tests.factories import AccountFactory
+from tests.invitations.helpers import partner_super_admins
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -43,7 +49,8 @@ HOLD_SECONDS = 0.5  # how long the first call keeps its locks while the second o
 
 
 def subscribed_account(*, core_bought: int) -> tuple[Account, Subscription]:
-    """Marketing Hub Professional (3 Core seats included) and `core_bought` more Core seats."""
+    """Marketing Hub Professional (3 Core seats included) and `core_bought` more Core seats;
+    its super admin is on a Partner seat (admin_of)."""
     account = AccountFactory(name="Initech")
     subscription = subscription_start(
         account=account,
@@ -53,7 +60,12 @@ def subscribed_account(*, core_bought: int) -> tuple[Account, Subscription]:
         actor=None,
         extra_seats={SeatType.CORE: core_bought},
     )
+    partner_super_admins(account, 1)
     return account, subscription
+
+
+def admin_of(account: Account) -> Membership:
+    return Membership.objects.filter(account=account, is_super_admin=True).order_by("pk").first()
 
 
 def run_together(calls: list[Callable[[], object]]) -> list[object]:
@@ -122,10 +134,24 @@ def reasons(account: Account) -> list[str]:
     )
 
 
-def add(account: Account, email: str) -> Callable[[], Membership]:
-    return lambda: member_add(
-        account=account, email=email, seat_type=SeatType.CORE, actor=None, now=LATER
-    )
+def add(account: Account, email: str, *, by: Membership | None = None) -> Callable[[], object]:
+    """An admin (`by`, else the account's) adding one person on a Core seat, as "Create user"
+    does; the call returns the new member."""
+    admin = by or admin_of(account)
+
+    def adding() -> Membership:
+        [membership] = members_invite(
+            account=account,
+            actor_membership=admin,
+            people=[ParsedPerson(email)],
+            seat_type=SeatType.CORE,
+            access=AccessChoice(mode=AccessMode.DEFAULTS),
+            send_email=True,
+            now=LATER,
+        ).memberships
+        return membership
+
+    return adding
 
 
 def kinds(outcomes: list[object]) -> list[str]:
@@ -137,8 +163,11 @@ def kinds(outcomes: list[object]) -> list[str]:
 
 def test_twenty_admins_adding_twenty_people_to_seven_free_seats_give_out_exactly_seven():
     account, _subscription = subscribed_account(core_bought=4)  # 3 + 4 = 7 seats, none assigned
+    admins = [admin_of(account), *partner_super_admins(account, 19)]
 
-    outcomes = run_together([add(account, f"person{i}@example.com") for i in range(20)])
+    outcomes = run_together(
+        [add(account, f"person{i}@example.com", by=admin) for i, admin in enumerate(admins)]
+    )
 
     assert kinds(outcomes) == ["Membership"] * 7 + ["NotEnoughSeats"] * 13
     assert assigned(account) == core_pool(account).total == 7
@@ -193,7 +222,7 @@ def test_a_removal_scheduled_first_is_reduced_by_the_assignment_that_waited(monk
 
 def test_a_removal_that_waited_for_an_assignment_is_refused(monkeypatch):
     account, remover = removal_and_assignment_setup()
-    holding = hold_inside(monkeypatch, seats_services, "seat_capacity_check")
+    holding = hold_inside(monkeypatch, members_services, "seat_capacity_check")
 
     assignment, removal = run_together(
         [add(account, "d@example.com"), once(holding, remove_two(account, remover))]

@@ -29,8 +29,9 @@ from billing.services import card_save, seats_purchase, seats_purchase_quote, su
 from seats.catalogue import seat_default_permissions
 from seats.models import LedgerReason, SeatLedgerEntry, SeatPool
 from seats.users.services.lifecycle import member_deactivate
-from seats.users.services.seat import member_add, member_seat_change
+from seats.users.services.seat import member_seat_change
 from tests.factories import AccountFactory, MembershipFactory
+from tests.invitations.helpers import invite_each
 
 pytestmark = pytest.mark.django_db
 
@@ -446,11 +447,10 @@ WARNING_ONE_LEFT = "Initech has only 1 Core seat left."
 WARNING_NONE_LEFT = "Initech has no Core seats left."
 
 
-def add(account: Account, *emails: str) -> list[Membership]:
-    return [
-        member_add(account=account, email=email, seat_type=SeatType.CORE, actor=None, now=NOW)
-        for email in emails
-    ]
+def add(account: Account, *emails: str, seat_type: SeatType = SeatType.CORE) -> list[Membership]:
+    """Each person added through "Create user" by the account's super admin, one at a time."""
+    admin = Membership.objects.get(account=account, is_super_admin=True)
+    return invite_each(admin, *emails, seat_type=seat_type, send_email=False, now=NOW)
 
 
 def warnings(admin: Membership) -> list[str]:
@@ -547,8 +547,6 @@ def test_a_seat_freed_by_deactivation_and_taken_again_warns_again(account, admin
 def test_each_seat_type_is_warned_about_on_its_own(account, admin, card):
     buy(account, admin, 2, seat_type=SeatType.SALES)  # 2 Sales seats, none assigned
 
-    member_add(
-        account=account, email="s@example.com", seat_type=SeatType.SALES, actor=None, now=NOW
-    )
+    add(account, "s@example.com", seat_type=SeatType.SALES)
 
     assert warnings(admin) == ["Initech has only 1 Sales seat left."]

@@ -31,8 +31,9 @@ from invitations.services.members import members_invite
 from seats.catalogue import seat_default_permissions
 from seats.models import LedgerReason, SeatLedgerEntry, SeatPool
 from seats.permissions.choice import AccessChoice, AccessMode
-from seats.users.services.seat import member_add, member_seat_change
+from seats.users.services.seat import member_seat_change
 from tests.factories import AccountFactory, MembershipFactory
+from tests.invitations.helpers import invite_each
 
 pytestmark = pytest.mark.django_db
 
@@ -86,10 +87,10 @@ def both_bought_seats_scheduled(account, admin, included_seats_full) -> SeatPool
 
 
 def add(account: Account, *emails: str) -> list[Membership]:
-    return [
-        member_add(account=account, email=email, seat_type=SeatType.CORE, actor=None, now=LATER)
-        for email in emails
-    ]
+    """Each person added on a Core seat through "Create user" by the account's super admin, one
+    at a time."""
+    admin = Membership.objects.get(account=account, is_super_admin=True)
+    return invite_each(admin, *emails, send_email=False, now=LATER)
 
 
 def schedule(account: Account, actor: Membership, quantity: int) -> SeatPool:

@@ -22,7 +22,7 @@ from invitations.services.links import invitation_link_copy
 from invitations.services.members import members_invite
 from seats.catalogue import seat_default_permissions
 from seats.permissions.choice import AccessChoice, AccessMode
-from tests.factories import AccountFactory
+from tests.factories import AccountFactory, MembershipFactory, PartnerDomainFactory
 
 NOW = datetime(2027, 3, 15, 9, 0, tzinfo=UTC)
 MARKETING_AND_SALES_PRO = {
@@ -68,6 +68,30 @@ def invite(actor: Membership, *emails: str, **kwargs):
 def invite_one(actor: Membership, email: str = "new@example.com", **kwargs) -> Membership:
     [membership] = invite(actor, email, **kwargs).memberships
     return membership
+
+
+def partner_super_admins(account: Account, count: int) -> list[Membership]:
+    """`count` super admins of the account on Partner seats: consultants of a solutions partner
+    linked to it. A Partner seat comes from no pool, so when they race to add people to a paid
+    pool, the pool holds the people they add and nobody else (its counts read as they would
+    without them)."""
+    domain = PartnerDomainFactory()
+    domain.partner.accounts.add(account)
+    return [
+        MembershipFactory(
+            account=account,
+            seat_type=SeatType.PARTNER,
+            super_admin=True,
+            user__email=f"admin{i}@{domain.domain}",
+        )
+        for i in range(count)
+    ]
+
+
+def invite_each(actor: Membership, *emails: str, **kwargs) -> list[Membership]:
+    """Invite each person in a batch of their own, one after the other, as that many "Create
+    user" runs would (for tests about what each addition does to the pools)."""
+    return [invite_one(actor, email, **kwargs) for email in emails]
 
 
 def rows() -> dict[str, int]:

@@ -21,7 +21,9 @@ from billing.periods import BillingInterval
 from billing.services import subscription_start
 from invitations.errors import BatchRefused
 from invitations.models import Invitation
-from seats.catalogue import seat_ceiling
+from invitations.parsing import ParsedPerson
+from invitations.services.members import members_invite
+from seats.catalogue import seat_ceiling, seat_default_permissions
 from seats.errors import (
     NotEnoughSeats,
     PermissionsNotHeld,
@@ -31,6 +33,8 @@ from seats.errors import (
 )
 from seats.permission_sets.builtin import builtin_permission_set_get
 from seats.permissions.choice import AccessChoice, AccessMode
+from seats.pools.services import seat_pools_sync
+from seats.users.services.lifecycle import member_deactivate
 from tests.factories import (
     PASSWORD,
     AccountFactory,
@@ -41,6 +45,8 @@ from tests.factories import (
 )
 from tests.invitations.helpers import (
     CORE_DEFAULTS,
+    DEFAULTS,
+    MARKETING_AND_SALES_PRO,
     MARKETING_PRO,
     NOW,
     invite,
@@ -243,6 +249,169 @@ def test_a_sales_seat_without_sales_hub_professional_is_refused():
         invite(admin, "rep@example.com", seat_type=SeatType.SALES)
 
     assert rows() == before
+
+
+# --- Who can be added: the seat pools' rules (moved from tests/seats/test_services.py, which ran
+# them through seats' member_add, a path no page used) --------------------------------------------
+
+
+def fill_core_pool(admin: Membership) -> list[Membership]:
+    """Invite people onto every free Core seat (3 in this world)."""
+    return invite(admin, *(f"member{i}@example.com" for i in range(3))).memberships
+
+
+def test_a_new_person_is_created_under_their_normalised_address_with_their_name_and_no_password(
+    admin,
+):
+    [membership] = members_invite(
+        account=admin.account,
+        actor_membership=admin,
+        people=[ParsedPerson("New.Person@Example.com", "Nia", "Park")],
+        seat_type=SeatType.CORE,
+        access=DEFAULTS,
+        send_email=False,
+        now=NOW,
+    ).memberships
+
+    user = User.objects.get(email="new.person@example.com")
+    assert membership.user == user
+    assert (user.first_name, user.last_name) == ("Nia", "Park")
+    assert not user.has_usable_password()
+
+
+def test_a_person_from_another_account_keeps_the_name_they_set(admin):
+    user = UserFactory(email="known@example.com", first_name="Kim", last_name="Lee")
+    MembershipFactory(user=user)
+
+    [membership] = members_invite(
+        account=admin.account,
+        actor_membership=admin,
+        people=[ParsedPerson("KNOWN@example.com", "Other", "Name")],
+        seat_type=SeatType.CORE,
+        access=DEFAULTS,
+        send_email=False,
+        now=NOW,
+    ).memberships
+
+    assert membership.user == user
+    user.refresh_from_db()
+    assert (user.first_name, user.last_name) == ("Kim", "Lee")
+    assert user.has_usable_password()
+
+
+def test_a_new_member_on_a_sales_seat_gets_the_sales_seats_default_permissions():
+    account = AccountFactory()
+    subscription_start(
+        account=account,
+        hubs=MARKETING_AND_SALES_PRO,
+        interval=BillingInterval.MONTHLY,
+        now=NOW,
+        actor=None,
+        extra_seats={SeatType.CORE: 1, SeatType.SALES: 1},
+    )
+    admin = MembershipFactory(account=account, super_admin=True)
+
+    membership = invite_one(admin, "rep@example.com", seat_type=SeatType.SALES)
+
+    membership.refresh_from_db()
+    assert membership.seat_type == SeatType.SALES
+    assert membership.permissions == seat_default_permissions(SeatType.SALES)
+    assert membership.access == Access.SEAT_DEFAULTS
+    assert membership.status == MembershipStatus.INVITED
+
+
+def test_adding_a_member_is_audited_with_who_when_and_what_they_were_given(admin):
+    membership = invite_one(admin, "new@example.com")
+
+    event = AuditEvent.objects.get(verb=AuditVerb.MEMBER_ADDED, target=membership)
+    assert (event.actor, event.target_email, event.created_at) == (
+        admin.user,
+        "new@example.com",
+        NOW,
+    )
+    assert event.after == {
+        "seat_type": "core",
+        "is_super_admin": False,
+        "access": "seat_defaults",
+        "permission_set": None,
+        "permission_template": "",
+        "invite_email": True,
+    }
+
+
+def test_adding_beyond_the_pool_says_how_many_seats_are_missing_with_a_stable_code(admin):
+    fill_core_pool(admin)
+
+    with pytest.raises(NotEnoughSeats) as refused:
+        invite(admin, "fourth@example.com")
+
+    assert str(refused.value) == "You need 1 more Core seat."
+    assert refused.value.code == "not_enough_seats"
+
+
+def test_a_sales_seat_is_refused_when_the_sales_pool_is_no_longer_enabled(admin):
+    seat_pools_sync(account=admin.account, included={"core": 3}, enabled={"core"}, actor=None)
+
+    with pytest.raises(SeatTypeUnavailable):
+        invite(admin, "rep@example.com", seat_type=SeatType.SALES)
+
+
+def test_a_partner_seat_is_refused_on_the_domain_of_a_partner_not_linked_to_the_account(admin):
+    PartnerDomainFactory(domain="agency.example").partner.accounts.add(admin.account)
+    PartnerDomainFactory(domain="stranger.example")
+    before = rows()
+
+    with pytest.raises(BatchRefused) as refused:
+        invite(admin, "pat@stranger.example", seat_type=SeatType.PARTNER)
+
+    assert [email for email, _why in refused.value.problems] == ["pat@stranger.example"]
+    assert rows() == before
+
+
+def test_a_partner_seat_is_given_on_a_linked_partners_domain_in_any_letter_case(admin):
+    PartnerDomainFactory(domain="agency.example").partner.accounts.add(admin.account)
+
+    membership = invite_one(admin, "Pat@Agency.example", seat_type=SeatType.PARTNER)
+
+    assert (membership.user.email, membership.seat_type) == ("pat@agency.example", "partner")
+
+
+def test_an_existing_member_is_reported_as_already_a_user_even_when_the_pool_is_full(admin):
+    # Adding someone who is already there needs no seat: "You need 1 more Core seat" would
+    # send the admin off to buy a seat for nothing (DOMAIN.md 4: existing members are reported).
+    fill_core_pool(admin)
+
+    with pytest.raises(BatchRefused) as refused:
+        invite(admin, "member0@example.com")
+
+    assert refused.value.problems == [("member0@example.com", "Already a user in this account.")]
+
+
+def test_view_only_seats_are_unlimited_even_with_every_paid_seat_taken(admin):
+    fill_core_pool(admin)
+
+    for i in range(10):
+        invite(admin, f"viewer{i}@example.com", seat_type=SeatType.VIEW_ONLY)
+
+    assert (
+        Membership.objects.filter(account=admin.account, seat_type=SeatType.VIEW_ONLY).count() == 10
+    )
+
+
+def test_a_deactivated_member_keeping_a_core_seat_still_takes_it_from_the_pool(admin):
+    first, *_others = fill_core_pool(admin)
+    member_deactivate(membership=first, release_seat=False, actor=None)
+
+    with pytest.raises(NotEnoughSeats):
+        invite(admin, "fourth@example.com")
+
+
+def test_releasing_a_seat_frees_it_for_someone_else(admin):
+    first, *_others = fill_core_pool(admin)
+
+    member_deactivate(membership=first, release_seat=True, actor=None)
+
+    assert invite_one(admin, "fourth@example.com").seat_type == SeatType.CORE
 
 
 def test_a_view_only_seat_never_comes_with_super_admin(admin):

@@ -1,7 +1,9 @@
-"""Adding members on a seat, their permissions, deactivation, and the seat pools' ledger.
+"""A member's permissions, deactivation, and the seat pools' ledger.
 
 DOMAIN.md sections 2 and 3. Pools are set up the way production sets them up: by starting a
 subscription (Marketing Hub Professional includes 3 Core seats) or by syncing the pools.
+Adding members, and the pool rules it obeys (a released seat frees one, a kept one does not),
+are tested through the path "Create user" takes, in tests/invitations/test_members.py.
 """
 
 from datetime import UTC, datetime, timedelta
@@ -16,7 +18,6 @@ from accounts.models import (
     Membership,
     MembershipStatus,
     SeatType,
-    User,
 )
 from accounts.policy import ON, AccountPermission
 from billing.catalogue import HubCode, TierCode
@@ -24,23 +25,16 @@ from billing.periods import BillingInterval
 from billing.services import subscription_start
 from seats.catalogue import seat_default_permissions
 from seats.errors import (
-    AlreadyMember,
-    NotEnoughSeats,
-    PartnerDomainRequired,
     PermissionsAboveSeat,
     PermissionsNotHeld,
-    SeatTypeUnavailable,
-    SuperAdminNeedsPaidSeat,
 )
 from seats.models import LedgerReason, SeatLedgerEntry, SeatPool
 from seats.permissions.services import member_permissions_set
 from seats.pools.services import seat_pool_add_purchased, seat_pools_sync
 from seats.users.services.lifecycle import member_deactivate
-from seats.users.services.seat import member_add
 from tests.factories import (
     AccountFactory,
     MembershipFactory,
-    PartnerDomainFactory,
     PermissionSetFactory,
     UserFactory,
 )
@@ -66,205 +60,28 @@ def subscribed_account(hubs=MARKETING_PRO, *, extra_seats=None) -> Account:
     return account
 
 
-def add(account: Account, email: str, seat_type=SeatType.CORE, **kwargs) -> Membership:
-    return member_add(account=account, email=email, seat_type=seat_type, actor=None, **kwargs)
-
-
-def fill_core_pool(account: Account) -> list[Membership]:
-    """Assign every Core seat of a Marketing Pro account (3 included) to a new member."""
-    return [add(account, f"member{i}@example.com") for i in range(3)]
+def add(
+    account: Account,
+    email: str,
+    seat_type=SeatType.CORE,
+    *,
+    is_super_admin: bool = False,
+    status: MembershipStatus = MembershipStatus.INVITED,
+) -> Membership:
+    """A member as "Create user" leaves one: invited (unless `status` says otherwise), with the
+    seat's default permissions. Made by the factory: the rules for adding people are
+    members_invite's (tests/invitations/test_members.py), not what these tests are about."""
+    return MembershipFactory(
+        account=account,
+        user__email=email,
+        seat_type=seat_type,
+        is_super_admin=is_super_admin,
+        status=status,
+    )
 
 
 def core_pool(account: Account) -> SeatPool:
     return SeatPool.objects.get(account=account, seat_type=SeatType.CORE)
-
-
-# --- member_add ----------------------------------------------------------------------------------
-
-
-def test_adding_a_new_person_creates_a_user_without_a_usable_password():
-    account = subscribed_account()
-
-    membership = add(account, "New.Person@Example.com", first_name="Nia", last_name="Park")
-
-    user = User.objects.get(email="new.person@example.com")
-    assert membership.user == user
-    assert (user.first_name, user.last_name) == ("Nia", "Park")
-    assert not user.has_usable_password()
-
-
-def test_a_new_member_gets_the_seats_default_permissions():
-    account = subscribed_account(MARKETING_AND_SALES_PRO, extra_seats={SeatType.SALES: 1})
-
-    membership = add(account, "rep@example.com", SeatType.SALES)
-
-    membership.refresh_from_db()
-    assert membership.permissions == seat_default_permissions(SeatType.SALES)
-    assert membership.access == Access.SEAT_DEFAULTS
-    assert membership.status == MembershipStatus.INVITED
-
-
-def test_adding_a_member_is_audited():
-    account = subscribed_account()
-    admin = add(account, "admin@example.com", is_super_admin=True)
-
-    membership = member_add(
-        account=account, email="new@example.com", seat_type=SeatType.CORE, actor=admin.user, now=NOW
-    )
-
-    event = AuditEvent.objects.get(verb=AuditVerb.MEMBER_ADDED, target=membership)
-    assert (event.actor, event.target_email, event.created_at) == (
-        admin.user,
-        "new@example.com",
-        NOW,
-    )
-    assert event.after == {"seat_type": "core", "is_super_admin": False, "status": "invited"}
-
-
-def test_a_person_from_another_account_joins_without_a_new_user():
-    user = UserFactory(email="known@example.com", first_name="Kim", last_name="Lee")
-    MembershipFactory(user=user)
-    account = subscribed_account()
-    users_before = User.objects.count()
-
-    membership = add(account, "KNOWN@example.com", first_name="Other", last_name="Name")
-
-    assert membership.user == user
-    assert User.objects.count() == users_before
-    user.refresh_from_db()
-    assert (user.first_name, user.last_name) == ("Kim", "Lee")
-    assert user.has_usable_password()
-
-
-def test_adding_beyond_the_pool_says_how_many_seats_are_missing():
-    account = subscribed_account()
-    fill_core_pool(account)
-
-    with pytest.raises(NotEnoughSeats) as refused:
-        add(account, "fourth@example.com")
-
-    assert str(refused.value) == "You need 1 more Core seat."
-    assert refused.value.code == "not_enough_seats"
-
-
-def test_a_member_refused_for_lack_of_seats_leaves_nothing_written():
-    account = subscribed_account()
-    fill_core_pool(account)
-    memberships, events = Membership.objects.count(), AuditEvent.objects.count()
-
-    with pytest.raises(NotEnoughSeats):
-        add(account, "fourth@example.com")
-
-    assert not User.objects.filter(email="fourth@example.com").exists()
-    assert Membership.objects.count() == memberships
-    assert AuditEvent.objects.count() == events
-
-
-def test_a_sales_seat_is_refused_when_the_account_has_no_sales_pool():
-    account = subscribed_account(MARKETING_PRO)
-
-    with pytest.raises(SeatTypeUnavailable):
-        add(account, "rep@example.com", SeatType.SALES)
-
-    assert not User.objects.filter(email="rep@example.com").exists()
-
-
-def test_a_sales_seat_is_refused_when_the_sales_pool_is_no_longer_enabled():
-    account = subscribed_account(MARKETING_AND_SALES_PRO)
-    seat_pools_sync(account=account, included={"core": 3}, enabled={"core"}, actor=None)
-
-    with pytest.raises(SeatTypeUnavailable):
-        add(account, "rep@example.com", SeatType.SALES)
-
-
-def test_a_sales_seat_is_given_while_the_account_owns_sales_hub_professional():
-    account = subscribed_account(MARKETING_AND_SALES_PRO, extra_seats={SeatType.SALES: 1})
-
-    membership = add(account, "rep@example.com", SeatType.SALES)
-
-    assert membership.seat_type == SeatType.SALES
-
-
-def _account_with_partner(domain: str) -> Account:
-    account = AccountFactory()
-    partner_domain = PartnerDomainFactory(domain=domain)
-    partner_domain.partner.accounts.add(account)
-    return account
-
-
-def test_a_partner_seat_is_refused_outside_the_linked_partners_domains():
-    account = _account_with_partner("agency.example")
-
-    with pytest.raises(PartnerDomainRequired) as refused:
-        add(account, "pat@elsewhere.example", SeatType.PARTNER)
-
-    assert "pat@elsewhere.example" in str(refused.value)
-    assert not Membership.objects.filter(account=account).exists()
-
-
-def test_a_partner_seat_is_refused_on_the_domain_of_a_partner_not_linked_to_the_account():
-    account = _account_with_partner("agency.example")
-    PartnerDomainFactory(domain="stranger.example")
-
-    with pytest.raises(PartnerDomainRequired):
-        add(account, "pat@stranger.example", SeatType.PARTNER)
-
-
-def test_a_partner_seat_is_given_on_a_linked_partners_domain():
-    account = _account_with_partner("agency.example")
-
-    membership = add(account, "Pat@Agency.example", SeatType.PARTNER)
-
-    assert (membership.user.email, membership.seat_type) == ("pat@agency.example", "partner")
-
-
-def test_a_super_admin_on_a_view_only_seat_is_refused():
-    account = subscribed_account()
-
-    with pytest.raises(SuperAdminNeedsPaidSeat):
-        add(account, "boss@example.com", SeatType.VIEW_ONLY, is_super_admin=True)
-
-    assert not User.objects.filter(email="boss@example.com").exists()
-
-
-def test_an_existing_member_is_refused_as_already_a_member():
-    account = subscribed_account()
-    add(account, "member@example.com")
-
-    with pytest.raises(AlreadyMember) as refused:
-        add(account, "Member@Example.com", SeatType.VIEW_ONLY)
-
-    assert str(refused.value) == "member@example.com is already a user in this account."
-    assert Membership.objects.filter(account=account).count() == 1
-
-
-def test_an_existing_member_is_refused_as_already_a_member_even_when_the_pool_is_full():
-    # Adding someone who is already there needs no seat: "You need 1 more Core seat" would
-    # send the admin off to buy a seat for nothing (DOMAIN.md 4: existing members are reported).
-    account = subscribed_account()
-    fill_core_pool(account)
-
-    with pytest.raises(AlreadyMember):
-        add(account, "member0@example.com")
-
-
-def test_view_only_seats_are_unlimited():
-    account = subscribed_account()
-    fill_core_pool(account)
-
-    for i in range(10):
-        add(account, f"viewer{i}@example.com", SeatType.VIEW_ONLY)
-
-    assert Membership.objects.filter(account=account, seat_type=SeatType.VIEW_ONLY).count() == 10
-
-
-def test_a_deactivated_member_keeping_a_core_seat_still_takes_it_from_the_pool():
-    account = subscribed_account()
-    first, *_others = fill_core_pool(account)
-    member_deactivate(membership=first, release_seat=False, actor=None)
-
-    with pytest.raises(NotEnoughSeats):
-        add(account, "fourth@example.com")
 
 
 # --- member_permissions_set ----------------------------------------------------------------------
@@ -461,15 +278,6 @@ def test_deactivating_and_releasing_the_seat_leaves_the_member_on_view_only():
     )
     assert (boss.seat_type, boss.is_super_admin) == (SeatType.VIEW_ONLY, False)
     assert boss.permissions == seat_default_permissions(SeatType.VIEW_ONLY)
-
-
-def test_releasing_a_seat_frees_it_for_someone_else():
-    account = subscribed_account()
-    first, *_others = fill_core_pool(account)
-
-    member_deactivate(membership=first, release_seat=True, actor=None)
-
-    assert add(account, "fourth@example.com").seat_type == SeatType.CORE
 
 
 def test_deactivating_and_keeping_the_seat_holds_it_for_the_member():

@@ -17,7 +17,6 @@ from accounts.models import (
     Access,
     Account,
     Membership,
-    MembershipStatus,
     PartnerDomain,
     SeatType,
     SolutionsPartner,
@@ -29,12 +28,14 @@ from accounts.teams.services import member_teams_set, team_create
 from billing.catalogue import HubCode, TierCode
 from billing.periods import BillingInterval
 from billing.services import subscription_start
-from invitations.services.links import invitation_issue
+from invitations.parsing import ParsedPerson
+from invitations.services.links import invitation_accept, invitation_issue
+from invitations.services.members import members_invite
 from seats.catalogue import seat_default_permissions
 from seats.permission_sets.builtin import builtin_permission_set_get
+from seats.permissions.choice import AccessChoice, AccessMode
 from seats.permissions.services import member_permissions_set
 from seats.users.services.lifecycle import member_deactivate
-from seats.users.services.seat import member_add
 
 ACCOUNT_NAME = "Demo Co."
 # A published demo password, for a local first run only (never a production account).
@@ -128,16 +129,22 @@ class Command(BaseCommand):
 
         admin = None
         for index, (email, first, last, seat, status, extra) in enumerate(PEOPLE):
-            membership = member_add(
+            # Everyone joins as in the product: added by "Create user" (the first, the super
+            # admin, by the system: nobody in the account could have added them), then, unless
+            # still invited, through an invitation link of their own.
+            [membership] = members_invite(
                 account=account,
-                email=email,
-                first_name=first,
-                last_name=last,
+                actor_membership=admin,
+                people=[ParsedPerson(email, first, last)],
                 seat_type=seat,
-                is_super_admin=extra == "super_admin",
-                status=MembershipStatus.INVITED if status == "invited" else MembershipStatus.ACTIVE,
-                actor=admin.user if admin else None,
-            )
+                access=AccessChoice(
+                    mode=AccessMode.SUPER_ADMIN if extra == "super_admin" else AccessMode.DEFAULTS
+                ),
+                send_email=False,
+                now=now,
+            ).memberships
+            if status != "invited":
+                membership = self._join(membership, now=now)
             admin = admin or membership
             self._access(membership, extra, actor=admin.user)
             if seat in team_for:
@@ -162,6 +169,13 @@ class Command(BaseCommand):
                 Membership.objects.filter(pk=membership.pk).update(
                     last_active_at=now - timedelta(hours=5 * index * index + 1)
                 )
+
+    def _join(self, membership: Membership, *, now) -> Membership:
+        """The member accepts a link of their own (made by nobody, so that nobody is notified;
+        their password is set afterwards, with every demo sign-in's)."""
+        with transaction.atomic():
+            _invitation, token = invitation_issue(membership=membership, created_by=None, now=now)
+        return invitation_accept(token=token, user=membership.user, now=now)
 
     def _access(self, membership: Membership, extra: str, *, actor: User) -> None:
         if extra in ("billing", "users"):

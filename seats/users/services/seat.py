@@ -10,24 +10,19 @@ from django.utils.translation import gettext as _
 
 from accounts.locks import account_lock, member_lock, members_lock
 from accounts.models import (
-    Access,
     Account,
-    AuditVerb,
     Membership,
-    MembershipStatus,
     SeatType,
     User,
 )
 from accounts.notifications import NotificationKind
-from accounts.services import Notice, audit_record, members_notify, user_get_or_create
+from accounts.services import Notice, members_notify
 from seats.catalogue import (
     SEAT_RULES,
     PermissionChange,
     seat_allows_super_admin,
-    seat_default_permissions,
 )
 from seats.errors import (
-    AlreadyMember,
     BulkRefused,
     NoUsersSelected,
     SuperAdminNeedsPaidSeat,
@@ -40,60 +35,6 @@ from seats.pools.services import (
     seat_pool_lock_for,
     seat_pool_settle,
 )
-
-
-@transaction.atomic(durable=True)
-def member_add(
-    *,
-    account: Account,
-    email: str,
-    seat_type: str,
-    actor: User | None,
-    first_name: str = "",
-    last_name: str = "",
-    is_super_admin: bool = False,
-    status: MembershipStatus = MembershipStatus.INVITED,
-    now: datetime | None = None,
-) -> Membership:
-    """Add one person to the account on a seat, with the seat's default permissions.
-
-    Refused whole (nothing written) when the seat is not available to them, none is free, or
-    they are already a member.
-    """
-    now = now or timezone.now()
-    account = account_lock(account)
-    if is_super_admin and not seat_allows_super_admin(seat_type):
-        raise SuperAdminNeedsPaidSeat()
-    user, _created = user_get_or_create(email=email, first_name=first_name, last_name=last_name)
-    if Membership.objects.filter(account=account, user=user).exists():
-        raise AlreadyMember(email=user.email)
-    seat_eligibility_check(account=account, seat_type=seat_type, emails=[user.email])
-    seat_pool_lock_for(account=account, seat_type=seat_type)
-    seat_capacity_check(account=account, seat_type=seat_type, needed=1)
-    membership = Membership(
-        user=user,
-        account=account,
-        seat_type=seat_type,
-        is_super_admin=is_super_admin,
-        permissions=seat_default_permissions(SeatType(seat_type)),
-        access=Access.SEAT_DEFAULTS,
-        status=status,
-        joined_at=now if status == MembershipStatus.ACTIVE else None,
-        created_by=actor,
-        created_at=now,
-    )
-    membership.full_clean(exclude=["user", "account"])
-    membership.save()
-    audit_record(
-        account=account,
-        actor=actor,
-        verb=AuditVerb.MEMBER_ADDED,
-        target=membership,
-        after={"seat_type": seat_type, "is_super_admin": is_super_admin, "status": status},
-        now=now,
-    )
-    seat_pool_settle(account=account, seat_type=seat_type, actor=actor, now=now)
-    return membership
 
 
 def seat_change_preview(*, membership: Membership, seat_type: str) -> list[PermissionChange]:
