@@ -5,7 +5,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 from django.test import Client
 from django.urls import reverse
 
-from invitations.views import CREATED_KEY, WIZARD_KEY
+from invitations.views.create_user import CREATED_KEY, WIZARD_KEY
 from tests.security.authorization_matrix import (
     ALLOWED,
     ANONYMOUS,

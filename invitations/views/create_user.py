@@ -1,4 +1,4 @@
-""" "Create user" (Users & Teams → Create user) and the invitation actions on the Users list.
+""" "Create user" (Users & Teams → Create user), and the Salesforce connection it imports from.
 
 Three steps keep their state in the session: who (typed, CSV or Salesforce), the seat and
 access for the whole batch, then "Review access" and "Create user". Nothing is written before
@@ -6,17 +6,16 @@ the last step, and that step is all-or-nothing.
 """
 
 from django.contrib import messages
-from django.http import Http404, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import Http404
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
 
 from accounts.access import SUPER_ADMIN, member_required
 from accounts.errors import DomainError, form_error_add
-from accounts.models import Membership, MembershipStatus, SeatType
+from accounts.models import SeatType
 from accounts.policy import AccountPermission, membership_can
-from invitations.errors import BatchRefused, FileRefused, InvitationInvalid
+from invitations.errors import BatchRefused, FileRefused
 from invitations.forms import (
     AccessForm,
     BatchTeamsForm,
@@ -28,7 +27,6 @@ from invitations.forms import (
 from invitations.parsing import ParsedPerson, csv_parse, emails_parse
 from invitations.salesforce import SalesforcePerson
 from invitations.selectors import created_members, salesforce_import_available
-from invitations.services.links import invitation_link_copy, invitation_resend, invitation_revoke
 from invitations.services.members import members_invite
 from invitations.services.salesforce import salesforce_connection_save, salesforce_people_fetch
 from seats.catalogue import SEAT_RULES
@@ -324,61 +322,3 @@ def created_users(request):
             messages.success(request, _("Teams and preset were applied to the new users."))
             return redirect("invitations:created_users")
     return render(request, "invitations/created_users.html", {"members": members, "form": form})
-
-
-def _member_or_404(request, membership_id: int) -> Membership:
-    return get_object_or_404(Membership, pk=membership_id, account=request.membership.account)
-
-
-@member_required(AccountPermission.USERS)
-@require_POST
-def invite_link_copy(request, membership_id: int):
-    membership = _member_or_404(request, membership_id)
-    try:
-        url = invitation_link_copy(
-            account=request.membership.account, membership_id=membership.pk, actor=request.user
-        )
-    except InvitationInvalid:
-        return JsonResponse({"error": _("This user has already joined.")}, status=409)
-    return JsonResponse({"url": url})
-
-
-@member_required(AccountPermission.USERS)
-@require_POST
-def invite_resend(request, membership_id: int):
-    membership = _member_or_404(request, membership_id)
-    try:
-        invitation_resend(
-            account=request.membership.account, membership_id=membership.pk, actor=request.user
-        )
-    except InvitationInvalid:
-        messages.error(
-            request, _("%(email)s has already joined.") % {"email": membership.user.email}
-        )
-    else:
-        messages.success(
-            request,
-            _("A new invitation is on its way to %(email)s.") % {"email": membership.user.email},
-        )
-    return redirect("seats:users")
-
-
-@member_required(AccountPermission.USERS)
-def invite_revoke(request, membership_id: int):
-    membership = _member_or_404(request, membership_id)
-    if membership.status != MembershipStatus.INVITED:
-        messages.error(
-            request, _("%(email)s has already joined.") % {"email": membership.user.email}
-        )
-        return redirect("seats:users")
-    if request.method == "POST":
-        invitation_revoke(
-            account=request.membership.account, membership_id=membership.pk, actor=request.user
-        )
-        messages.success(
-            request,
-            _("Every invitation link for %(email)s has stopped working.")
-            % {"email": membership.user.email},
-        )
-        return redirect("seats:users")
-    return render(request, "invitations/revoke_confirm.html", {"member": membership})

@@ -1,0 +1,72 @@
+"""An admin's actions on an invited member's links, from the Users list: "Copy invite link",
+"Resend invite", "Revoke invite". (The invitee's side is invitations.views.accept.)"""
+
+from django.contrib import messages
+from django.http import JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.access import member_required
+from accounts.models import Membership, MembershipStatus
+from accounts.policy import AccountPermission
+from invitations.errors import InvitationInvalid
+from invitations.services.links import invitation_link_copy, invitation_resend, invitation_revoke
+
+
+def _member_or_404(request, membership_id: int) -> Membership:
+    return get_object_or_404(Membership, pk=membership_id, account=request.membership.account)
+
+
+@member_required(AccountPermission.USERS)
+@require_POST
+def invite_link_copy(request, membership_id: int):
+    membership = _member_or_404(request, membership_id)
+    try:
+        url = invitation_link_copy(
+            account=request.membership.account, membership_id=membership.pk, actor=request.user
+        )
+    except InvitationInvalid:
+        return JsonResponse({"error": _("This user has already joined.")}, status=409)
+    return JsonResponse({"url": url})
+
+
+@member_required(AccountPermission.USERS)
+@require_POST
+def invite_resend(request, membership_id: int):
+    membership = _member_or_404(request, membership_id)
+    try:
+        invitation_resend(
+            account=request.membership.account, membership_id=membership.pk, actor=request.user
+        )
+    except InvitationInvalid:
+        messages.error(
+            request, _("%(email)s has already joined.") % {"email": membership.user.email}
+        )
+    else:
+        messages.success(
+            request,
+            _("A new invitation is on its way to %(email)s.") % {"email": membership.user.email},
+        )
+    return redirect("seats:users")
+
+
+@member_required(AccountPermission.USERS)
+def invite_revoke(request, membership_id: int):
+    membership = _member_or_404(request, membership_id)
+    if membership.status != MembershipStatus.INVITED:
+        messages.error(
+            request, _("%(email)s has already joined.") % {"email": membership.user.email}
+        )
+        return redirect("seats:users")
+    if request.method == "POST":
+        invitation_revoke(
+            account=request.membership.account, membership_id=membership.pk, actor=request.user
+        )
+        messages.success(
+            request,
+            _("Every invitation link for %(email)s has stopped working.")
+            % {"email": membership.user.email},
+        )
+        return redirect("seats:users")
+    return render(request, "invitations/revoke_confirm.html", {"member": membership})
