@@ -15,7 +15,7 @@ from django.core import mail
 from accounts.models import Account, AuditEvent, Membership, SeatType, User
 from billing.catalogue import HubCode, TierCode
 from billing.periods import BillingInterval
-from billing.services import subscription_start
+from billing.services.subscriptions import subscription_start
 from invitations.models import Invitation
 from invitations.parsing import ParsedPerson
 from invitations.services.links import invitation_link_copy

@@ -26,7 +26,7 @@ from accounts.models import (
 )
 from billing.catalogue import HubCode, TierCode
 from billing.periods import BillingInterval
-from billing.services import subscription_start
+from billing.services.subscriptions import subscription_start
 from invitations import tasks as invitation_tasks
 from invitations.emails import invitation_emails_send
 from invitations.errors import InvitationInvalid

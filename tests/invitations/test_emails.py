@@ -15,7 +15,7 @@ from accounts.emails import email_render
 from accounts.models import Account, Membership
 from billing.catalogue import HubCode, TierCode
 from billing.periods import BillingInterval
-from billing.services import subscription_start
+from billing.services.subscriptions import subscription_start
 from invitations.emails import invitation_email_context, invitation_emails_send
 from invitations.models import Invitation
 from invitations.services.links import invitation_accept

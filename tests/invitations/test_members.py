@@ -18,7 +18,7 @@ from accounts.models import (
 )
 from accounts.policy import ON, AccountPermission
 from billing.periods import BillingInterval
-from billing.services import subscription_start
+from billing.services.subscriptions import subscription_start
 from invitations.errors import BatchRefused
 from invitations.models import Invitation
 from invitations.parsing import ParsedPerson

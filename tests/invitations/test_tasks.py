@@ -18,7 +18,7 @@ from django.db import transaction
 from accounts.models import Account, Membership, MembershipStatus, SeatType
 from billing.catalogue import HubCode, TierCode
 from billing.periods import BillingInterval
-from billing.services import subscription_start
+from billing.services.subscriptions import subscription_start
 from invitations import emails as sending
 from invitations.emails import invitation_mark_sent
 from invitations.models import Invitation

@@ -28,7 +28,7 @@ from accounts.policy import ON, AccountPermission
 from accounts.selectors import SESSION_ACCOUNT_KEY
 from billing.catalogue import HubCode, TierCode
 from billing.periods import BillingInterval
-from billing.services import subscription_start
+from billing.services.subscriptions import subscription_start
 from invitations.models import Invitation, SalesforceConnection
 from invitations.parsing import ParsedPerson
 from invitations.services.links import invitation_accept, invitation_link_copy, invitation_revoke

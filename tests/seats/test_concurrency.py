@@ -17,7 +17,7 @@ from django.db import connection
 from accounts.models import Account, Membership, SeatType, User
 from billing.catalogue import HubCode, TierCode
 from billing.periods import BillingInterval
-from billing.services import subscription_start
+from billing.services.subscriptions import subscription_start
 from invitations.errors import BatchRefused
 from invitations.parsing import ParsedPerson
 from invitations.services import members as members_services
