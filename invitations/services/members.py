@@ -31,6 +31,7 @@ from invitations.models import Delivery, Invitation
 from invitations.parsing import ParsedPerson
 from invitations.tasks import invitation_emails_dispatch
 from seats.permissions.choice import AccessChoice, access_resolve
+from seats.permissions.services import access_apply
 from seats.pools.services import (
     seat_capacity_check,
     seat_eligibility_check,
@@ -121,23 +122,20 @@ def members_invite(
     got = users_get_or_create(people=[(p.email, p.first_name, p.last_name) for p in people])
     # The invitation columns are set now, so no UPDATE follows the invitations' insert.
     expires_at = now + settings.INVITATION_EXPIRY if send_email else None
-    memberships = [
-        Membership(
+    memberships = []
+    for user, _created in got:
+        membership = Membership(
             user=user,
             account=account,
             seat_type=seat_type,
-            is_super_admin=resolved.is_super_admin,
-            permissions=resolved.permissions,
-            access=resolved.access,
-            permission_set=resolved.permission_set,
-            permission_template=resolved.permission_template,
             status=MembershipStatus.INVITED,
             invite_expires_at=expires_at,
             created_by=actor,
             created_at=now,
         )
-        for user, _created in got
-    ]
+        # Their access is set the one way every path sets it (saved by the INSERT below).
+        access_apply(membership, resolved)
+        memberships.append(membership)
     # Every validated field is the batch's, the same in each row, so validating one validates
     # them all; field validation only, without the foreign keys and the constraints, which
     # would cost a query each per person: the database enforces them on insert.
