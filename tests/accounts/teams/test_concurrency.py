@@ -9,7 +9,7 @@ import pytest
 from accounts.models import Team
 from accounts.teams.services import team_ancestor_ids, team_parent_set, team_rename
 from tests.factories import AccountFactory, MembershipFactory, TeamFactory
-from tests.seats.test_concurrency import kinds, run_together
+from tests.seats.users.test_concurrency import kinds, run_together
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
