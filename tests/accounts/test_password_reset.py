@@ -2,8 +2,9 @@
 for "Forgot password", a member's "Reset password" action and the email task.
 
 An active sign-in with a password set may reset; someone who never set a password joins through
-their invitation instead. "Forgot password" answers the same whatever the address (tests/accounts
-/test_views.py); the action on a member's page says why it can't (tests/seats/test_lifecycle.py).
+their invitation instead. "Forgot password" answers the same whatever the address
+(tests/accounts/test_views.py); the action on a member's page says why it can't
+(tests/seats/users/test_lifecycle.py).
 """
 
 import pytest

@@ -1,24 +1,38 @@
-"""The one permission write (seats.permissions.services): every path that changes what a member
-may do saves it the same way and leaves the same audit trail (issue 12, DOMAIN.md section 3)."""
+"""Permissions room (seats/permissions/services.py), DOMAIN.md section 3: the one permission write
+(every path that changes what a member may do saves it the same way and leaves the same audit
+trail, issue 12), and member_permissions_set's rules (the seat's ceiling, granting only what the
+actor holds)."""
 
 from datetime import UTC, datetime
 
 import pytest
 
-from accounts.models import Access, AuditEvent, AuditVerb, Membership, SeatType
+from accounts.models import (
+    Access,
+    Account,
+    AuditEvent,
+    AuditVerb,
+    Membership,
+    MembershipStatus,
+    SeatType,
+)
 from accounts.policy import ON, AccountPermission
 from billing.catalogue import HubCode, TierCode
 from billing.periods import BillingInterval
 from billing.services.subscriptions import subscription_start
 from seats.catalogue import seat_default_permissions
-from seats.errors import PermissionsAboveSeat
+from seats.errors import PermissionsAboveSeat, PermissionsNotHeld
 from seats.permission_sets.services import (
     permission_set_apply,
     permission_set_delete,
     permission_set_update,
 )
 from seats.permissions.choice import AccessChoice, AccessMode, ResolvedAccess
-from seats.permissions.services import member_access_set, members_access_write
+from seats.permissions.services import (
+    member_access_set,
+    member_permissions_set,
+    members_access_write,
+)
 from seats.presets.services import preset_apply
 from seats.users.services.seat import member_seat_change
 from tests.factories import (
@@ -26,11 +40,13 @@ from tests.factories import (
     MembershipFactory,
     PermissionSetFactory,
     PresetFactory,
+    UserFactory,
 )
 
 pytestmark = pytest.mark.django_db
 
 NOW = datetime(2027, 3, 15, 9, 0, tzinfo=UTC)
+MARKETING_PRO = {HubCode.MARKETING: TierCode.PROFESSIONAL}
 CORE_DEFAULTS = seat_default_permissions(SeatType.CORE)
 # A set one step above the Core defaults: "Teams" on.
 WITH_TEAMS = {**CORE_DEFAULTS, AccountPermission.TEAMS: ON}
@@ -225,3 +241,212 @@ def test_many_members_are_written_in_a_constant_number_of_queries(
 
     assert len(changed) == 20
     assert AuditEvent.objects.filter(verb=AuditVerb.PERMISSIONS_CHANGED).count() == 20
+
+
+# --- member_permissions_set ----------------------------------------------------------------------
+
+
+def subscribed_account() -> Account:
+    """An account on Marketing Hub Professional: 3 Core seats included."""
+    account = AccountFactory()
+    subscription_start(
+        account=account,
+        hubs=MARKETING_PRO,
+        interval=BillingInterval.MONTHLY,
+        now=NOW,
+        actor=None,
+    )
+    return account
+
+
+def add(
+    account: Account,
+    email: str,
+    seat_type=SeatType.CORE,
+    *,
+    is_super_admin: bool = False,
+    status: MembershipStatus = MembershipStatus.INVITED,
+) -> Membership:
+    """A member as "Create user" leaves one: invited (unless `status` says otherwise), with the
+    seat's default permissions. Made by the factory: the rules for adding people are
+    members_invite's (tests/invitations/test_members.py), not what these tests are about."""
+    return MembershipFactory(
+        account=account,
+        user__email=email,
+        seat_type=seat_type,
+        is_super_admin=is_super_admin,
+        status=status,
+    )
+
+
+def test_permissions_above_the_seat_are_refused_naming_them():
+    account = subscribed_account()
+    viewer = add(account, "viewer@example.com", SeatType.VIEW_ONLY)
+    wanted = {
+        **seat_default_permissions(SeatType.VIEW_ONLY),
+        "crm.contacts.edit": "everything",
+        "crm.deals.delete": "owned",
+    }
+
+    with pytest.raises(PermissionsAboveSeat) as refused:
+        member_permissions_set(
+            membership=viewer, permissions=wanted, access=Access.CUSTOM, actor=None
+        )
+
+    assert str(refused.value) == (
+        "A View-only seat can't hold these permissions: Contacts: Edit, Deals: Delete."
+    )
+    viewer.refresh_from_db()
+    assert viewer.permissions == seat_default_permissions(SeatType.VIEW_ONLY)
+
+
+def test_sales_tools_on_a_core_seat_are_refused():
+    account = subscribed_account()
+    member = add(account, "member@example.com")
+
+    with pytest.raises(PermissionsAboveSeat) as refused:
+        member_permissions_set(
+            membership=member,
+            permissions={**CORE_DEFAULTS, "sales.sequences": ON},
+            access=Access.CUSTOM,
+            actor=None,
+        )
+
+    assert str(refused.value) == "A Core seat can't hold these permissions: Sequences."
+
+
+def _user_admin(account: Account) -> Membership:
+    """An active member holding "Add and edit users" but not super admin."""
+    admin = add(account, "useradmin@example.com", status=MembershipStatus.ACTIVE)
+    return member_permissions_set(
+        membership=admin,
+        permissions={**CORE_DEFAULTS, AccountPermission.USERS: ON},
+        access=Access.CUSTOM,
+        actor=None,
+    )
+
+
+def test_a_member_who_is_not_super_admin_cannot_grant_what_they_lack():
+    account = subscribed_account()
+    admin = _user_admin(account)
+    member = add(account, "member@example.com")
+
+    with pytest.raises(PermissionsNotHeld) as refused:
+        member_permissions_set(
+            membership=member,
+            permissions={**CORE_DEFAULTS, AccountPermission.BILLING: ON},
+            access=Access.CUSTOM,
+            actor=admin.user,
+            actor_membership=admin,
+        )
+
+    assert str(refused.value) == (
+        "You can't grant permissions you don't have yourself: Edit billing."
+    )
+    member.refresh_from_db()
+    assert member.permissions == CORE_DEFAULTS
+
+
+def test_a_member_who_is_not_super_admin_can_grant_what_they_hold():
+    account = subscribed_account()
+    admin = _user_admin(account)
+    member = add(account, "member@example.com")
+
+    member_permissions_set(
+        membership=member,
+        permissions={**CORE_DEFAULTS, AccountPermission.USERS: ON},
+        access=Access.CUSTOM,
+        actor=admin.user,
+        actor_membership=admin,
+    )
+
+    member.refresh_from_db()
+    assert member.permissions[AccountPermission.USERS] == ON
+
+
+def test_a_super_admin_can_grant_what_their_own_permissions_do_not_list():
+    account = subscribed_account()
+    boss = add(account, "boss@example.com", is_super_admin=True, status=MembershipStatus.ACTIVE)
+    assert boss.permissions[AccountPermission.BILLING] != ON
+    member = add(account, "member@example.com")
+
+    member_permissions_set(
+        membership=member,
+        permissions={**CORE_DEFAULTS, AccountPermission.BILLING: ON},
+        access=Access.CUSTOM,
+        actor=boss.user,
+        actor_membership=boss,
+    )
+
+    member.refresh_from_db()
+    assert member.permissions[AccountPermission.BILLING] == ON
+
+
+def test_each_permission_change_is_audited_with_before_and_after():
+    account = subscribed_account()
+    member = add(account, "member@example.com")
+    actor = UserFactory()
+    wanted = {**CORE_DEFAULTS, AccountPermission.TEAMS: ON}
+
+    member_permissions_set(
+        membership=member,
+        permissions=wanted,
+        access=Access.TEMPLATE,
+        permission_template="admin",
+        actor=actor,
+        now=NOW,
+    )
+
+    event = AuditEvent.objects.get(verb=AuditVerb.PERMISSIONS_CHANGED, target=member)
+    assert (event.actor, event.created_at) == (actor, NOW)
+    # The one audit shape of a permission change: the access fields, and the levels that moved.
+    assert event.before == {
+        "access": "seat_defaults",
+        "permission_set": None,
+        "permission_template": "",
+        "is_super_admin": False,
+        "permissions": {AccountPermission.TEAMS: CORE_DEFAULTS[AccountPermission.TEAMS]},
+    }
+    assert event.after == {
+        "access": "template",
+        "permission_set": None,
+        "permission_template": "admin",
+        "is_super_admin": False,
+        "permissions": {AccountPermission.TEAMS: ON},
+    }
+
+
+def test_a_refused_permission_change_is_not_audited():
+    account = subscribed_account()
+    member = add(account, "member@example.com")
+
+    with pytest.raises(PermissionsAboveSeat):
+        member_permissions_set(
+            membership=member,
+            permissions={"sales.sequences": ON},
+            access=Access.CUSTOM,
+            actor=None,
+        )
+
+    assert not AuditEvent.objects.filter(verb=AuditVerb.PERMISSIONS_CHANGED).exists()
+
+
+def test_a_member_on_a_permission_set_can_be_given_custom_permissions():
+    # "Start with a template ... then adjust it": adjusting leaves the set behind, and the
+    # database allows a permission set only while access is "permission_set".
+    account = subscribed_account()
+    permission_set = PermissionSetFactory(account=account)
+    member = MembershipFactory(
+        account=account, access=Access.PERMISSION_SET, permission_set=permission_set
+    )
+
+    member_permissions_set(
+        membership=member,
+        permissions={**CORE_DEFAULTS, "crm.contacts.delete": "none"},
+        access=Access.CUSTOM,
+        actor=None,
+    )
+
+    member.refresh_from_db()
+    assert (member.access, member.permission_set) == (Access.CUSTOM, None)
+    assert member.permissions["crm.contacts.delete"] == "none"

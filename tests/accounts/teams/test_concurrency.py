@@ -1,4 +1,5 @@
-"""Two admins changing the team tree or team names at the same moment (STYLE.md item 3).
+"""Teams room (accounts.teams): two admins changing the team tree or team names at the same moment
+(DOMAIN.md section 6, STYLE.md item 3).
 
 Real threads with their own connections, released together. Only PostgreSQL takes the row locks
 this is about; on SQLite the module skips.
@@ -8,8 +9,8 @@ import pytest
 
 from accounts.models import Team
 from accounts.teams.services import team_ancestor_ids, team_parent_set, team_rename
+from tests.concurrency import kinds, run_together
 from tests.factories import AccountFactory, MembershipFactory, TeamFactory
-from tests.seats.test_concurrency import kinds, run_together
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 

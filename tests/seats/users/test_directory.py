@@ -1,5 +1,6 @@
-"""The "Users" tab over HTTP: its columns, search, filters, sorting, pages, CSV export, and who
-may open it and a user's pages (DOMAIN.md sections 3 and 6).
+"""Users room, the Users tab (seats/users/views/directory.py, seats/users/selectors.py) over
+HTTP: its columns, search, filters, sorting, pages, CSV export, and who may open it and a user's
+pages (DOMAIN.md sections 3 and 6). The CSV cell rule itself is tests/accounts/test_exports.py's.
 
 A super admin of Acme ("Ada Admin", admin@acme.example) is signed in with force_login; time is
 frozen at NOW, so "last active" and invitation expiry read the same on every run. The signed-in
@@ -18,10 +19,7 @@ import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from hypothesis import given
-from hypothesis import strategies as st
 
-from accounts.exports import csv_cell
 from accounts.models import Access, Membership, MembershipStatus, SeatType
 from accounts.policy import ON, AccountPermission
 from accounts.selectors import SESSION_ACCOUNT_KEY
@@ -51,8 +49,6 @@ COLUMNS = (
     "Last active",
     "Actions",
 )
-# What a spreadsheet reads as the start of a formula (CSV injection).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 ACTION_NAMES = (
     "deactivate",
     "reactivate",
@@ -824,33 +820,6 @@ def test_a_team_name_starting_with_a_tab_or_carriage_return_is_neutralised(clien
     (row,) = [row for row in export(client) if row[1] == "sly@acme.example"]
 
     assert (row[4], row[5]) == ("'" + name, "'=1+1" + name)
-
-
-def formula_like_or_any_text():
-    return st.one_of(
-        st.text(),
-        st.builds(lambda start, rest: start + rest, st.sampled_from(FORMULA_STARTS), st.text()),
-    )
-
-
-@given(formula_like_or_any_text())
-def test_a_csv_cell_never_starts_like_a_formula(text):
-    assert not csv_cell(text).startswith(FORMULA_STARTS)
-
-
-@given(formula_like_or_any_text())
-def test_removing_one_leading_apostrophe_from_a_neutralised_cell_gives_the_original(text):
-    cell = csv_cell(text)
-
-    if text.startswith(FORMULA_STARTS):
-        assert cell == "'" + text
-        assert cell.removeprefix("'") == text
-    else:
-        assert cell == text
-
-
-def test_a_missing_value_is_an_empty_cell():
-    assert (csv_cell(None), csv_cell(42), csv_cell(-3)) == ("", "42", "'-3")
 
 
 # --- Who may open it -----------------------------------------------------------------------------

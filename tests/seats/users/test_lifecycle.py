@@ -1,4 +1,5 @@
-"""A member's life after joining: deactivate, reactivate, remove, super admin, reset password.
+"""Users room, seats/users/services/lifecycle.py and its actions on a user's page: a member's life
+after joining: deactivate, reactivate, remove, super admin, reset password.
 
 DOMAIN.md sections 3 and 6. Acme is on Marketing Hub Professional (3 Core seats included); its
 owner is its only super admin unless a test adds another. The services are called directly;
@@ -29,7 +30,7 @@ from accounts.models import (
 from accounts.policy import ON, AccountPermission
 from billing.catalogue import HubCode, TierCode
 from billing.periods import BillingInterval
-from billing.services import subscription_start
+from billing.services.subscriptions import subscription_start
 from seats.catalogue import seat_default_permissions
 from seats.errors import (
     LastSuperAdmin,
@@ -48,7 +49,7 @@ from seats.users.services.lifecycle import (
     member_super_admin_set,
 )
 from seats.users.services.seat import member_seat_change
-from tests.factories import PASSWORD, AccountFactory, MembershipFactory
+from tests.factories import PASSWORD, AccountFactory, MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -118,6 +119,26 @@ def deactivate(membership: Membership, by: Membership, *, release=False, note=""
         actor=by.user,
         actor_membership=by,
         now=NOW,
+    )
+
+
+def add(
+    account: Account,
+    email: str,
+    seat_type=SeatType.CORE,
+    *,
+    is_super_admin: bool = False,
+    status: MembershipStatus = MembershipStatus.INVITED,
+) -> Membership:
+    """A member as "Create user" leaves one: invited (unless `status` says otherwise), with the
+    seat's default permissions. Made by the factory: the rules for adding people are
+    members_invite's (tests/invitations/test_members.py), not what these tests are about."""
+    return MembershipFactory(
+        account=account,
+        user__email=email,
+        seat_type=seat_type,
+        is_super_admin=is_super_admin,
+        status=status,
     )
 
 
@@ -202,6 +223,51 @@ def test_deactivating_over_http_keeps_the_seat_and_shows_the_note(client, accoun
     assert "Deactivated — Parental leave" in response.content.decode()
     assert (reload(member).status, reload(member).seat_type) == ("deactivated", SeatType.CORE)
     assert available(account) == 1
+
+
+# The service with no acting membership: what it leaves on the member's row and in the audit log.
+
+
+def test_deactivating_and_releasing_the_seat_leaves_the_member_on_view_only():
+    account = subscribed_account()
+    boss = add(account, "boss@example.com", is_super_admin=True, status=MembershipStatus.ACTIVE)
+    add(account, "deputy@example.com", is_super_admin=True, status=MembershipStatus.ACTIVE)
+
+    member_deactivate(membership=boss, release_seat=True, actor=None, note=" Left ", now=NOW)
+
+    boss.refresh_from_db()
+    assert (boss.status, boss.deactivated_at, boss.deactivation_note) == (
+        MembershipStatus.DEACTIVATED,
+        NOW,
+        "Left",
+    )
+    assert (boss.seat_type, boss.is_super_admin) == (SeatType.VIEW_ONLY, False)
+    assert boss.permissions == seat_default_permissions(SeatType.VIEW_ONLY)
+
+
+def test_deactivating_and_keeping_the_seat_holds_it_for_the_member():
+    account = subscribed_account()
+    boss = add(account, "boss@example.com", is_super_admin=True, status=MembershipStatus.ACTIVE)
+    add(account, "deputy@example.com", is_super_admin=True, status=MembershipStatus.ACTIVE)
+
+    member_deactivate(membership=boss, release_seat=False, actor=None, now=NOW)
+
+    boss.refresh_from_db()
+    assert (boss.status, boss.deactivated_at) == (MembershipStatus.DEACTIVATED, NOW)
+    assert (boss.seat_type, boss.is_super_admin) == (SeatType.CORE, True)
+
+
+def test_deactivating_is_audited_with_before_and_after():
+    account = subscribed_account()
+    member = add(account, "member@example.com", status=MembershipStatus.ACTIVE)
+    actor = UserFactory()
+
+    member_deactivate(membership=member, release_seat=True, actor=actor, note="Left", now=NOW)
+
+    event = AuditEvent.objects.get(verb=AuditVerb.MEMBER_DEACTIVATED, target=member)
+    assert (event.actor, event.created_at) == (actor, NOW)
+    assert event.before == {"status": "active", "seat_type": "core"}
+    assert event.after == {"status": "deactivated", "seat_type": "view_only", "note": "Left"}
 
 
 # --- The last active super admin -----------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""Admins adding members at the same moment (DOMAIN.md section 2, STYLE.md item 3).
+"""Users room: admins adding members at the same moment never give out more seats than the pool
+holds, nor two users for one address (DOMAIN.md section 2, STYLE.md item 3).
 
 Through the path every "Create user" takes (invitations.services.members.members_invite, a batch
 of one here), so the proof is about the code users run. Real threads, each with its own database
@@ -6,13 +7,11 @@ connection, released together by a barrier. Only PostgreSQL takes the row locks 
 on SQLite the module skips.
 """
 
-import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
 import pytest
-from django.db import connection
 
 from accounts.models import Account, Membership, SeatType, User
 from billing.catalogue import HubCode, TierCode
@@ -25,6 +24,7 @@ from invitations.services.members import BatchResult, members_invite
 from seats.errors import NotEnoughSeats
 from seats.models import SeatPool
 from seats.permissions.choice import AccessChoice, AccessMode
+from tests.concurrency import kinds, run_together
 from tests.factories import AccountFactory
 from tests.invitations.helpers import partner_super_admins
 
@@ -47,29 +47,6 @@ def marketing_pro_account(*, admins: int) -> tuple[Account, list[Membership]]:
     return account, partner_super_admins(account, admins)
 
 
-def run_together(calls: list[Callable[[], object]]) -> list[object]:
-    """Run each call in its own thread, all released at once; return each result or exception."""
-    barrier = threading.Barrier(len(calls))
-    outcomes: list[object] = [None] * len(calls)
-
-    def run(index: int, call: Callable[[], object]) -> None:
-        try:
-            barrier.wait(timeout=10)
-            outcomes[index] = call()
-        except Exception as exc:  # every outcome is inspected by the test
-            outcomes[index] = exc
-        finally:
-            connection.close()  # this thread's own connection
-
-    threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    assert not any(thread.is_alive() for thread in threads), "a thread is still waiting"
-    return outcomes
-
-
 def adding(admin: Membership, email: str) -> Callable[[], BatchResult]:
     """`admin` adding one person on a Core seat with the seat's defaults, as "Create user" does."""
     return lambda: members_invite(
@@ -81,10 +58,6 @@ def adding(admin: Membership, email: str) -> Callable[[], BatchResult]:
         send_email=True,
         now=NOW,
     )
-
-
-def kinds(outcomes: list[object]) -> list[str]:
-    return sorted(type(outcome).__name__ for outcome in outcomes)
 
 
 def test_ten_admins_adding_ten_people_to_three_free_seats_give_out_exactly_three():

@@ -1,0 +1,264 @@
+"""Presets room (seats/presets/views.py, forms.py), the Presets tab over HTTP (DOMAIN.md section
+6): each page is refused to whoever lacks "Presets" (applying one also needs "Add and edit users"),
+an id from another account is a 404; bad input is a message at the field, with nothing written.
+"""
+
+import pytest
+from django.urls import reverse
+
+from accounts.models import Preset, SeatType
+from accounts.policy import ON, AccountPermission
+from seats.catalogue import seat_default_permissions
+from tests.factories import MembershipFactory
+from tests.pages_world import (
+    Action,
+    action_id,
+    field_errors,
+    holder_of_everything_but,
+    login,
+    many_sets_and_presets,
+    request,
+    snapshot,
+)
+
+# Fixtures, imported by name for pytest to find here (`as`: re-exported, not unused).
+from tests.pages_world import admin_client as admin_client
+from tests.pages_world import world as world
+
+pytestmark = pytest.mark.django_db
+
+CORE_DEFAULTS = seat_default_permissions(SeatType.CORE)
+SIGN_IN = reverse("accounts:login")
+PRESETS = AccountPermission.PRESETS.value
+
+ACTIONS = [
+    Action("seats:presets", "get", PRESETS),
+    Action("seats:preset_create", "get", PRESETS),
+    Action(
+        "seats:preset_create",
+        "post",
+        PRESETS,
+        data=lambda w: {"name": "New", "default_language": "en"},
+    ),
+    Action(
+        "seats:preset",
+        "get",
+        PRESETS,
+        ids=lambda w: {"preset_id": w.preset.pk},
+        other_ids=lambda w: {"preset_id": w.other_preset.pk},
+    ),
+    Action(
+        "seats:preset",
+        "post",
+        PRESETS,
+        ids=lambda w: {"preset_id": w.preset.pk},
+        data=lambda w: {"name": "Renamed", "default_language": "en"},
+        other_ids=lambda w: {"preset_id": w.other_preset.pk},
+    ),
+    Action(
+        "seats:preset_delete",
+        "get",
+        PRESETS,
+        ids=lambda w: {"preset_id": w.preset.pk},
+        other_ids=lambda w: {"preset_id": w.other_preset.pk},
+    ),
+    Action(
+        "seats:preset_delete",
+        "post",
+        PRESETS,
+        ids=lambda w: {"preset_id": w.preset.pk},
+        other_ids=lambda w: {"preset_id": w.other_preset.pk},
+    ),
+    Action(
+        "seats:preset_apply",
+        "get",
+        PRESETS,
+        ids=lambda w: {"preset_id": w.preset.pk},
+        other_ids=lambda w: {"preset_id": w.other_preset.pk},
+    ),
+    Action(
+        "seats:preset_apply",
+        "post",
+        PRESETS,
+        ids=lambda w: {"preset_id": w.preset.pk},
+        data=lambda w: {"members": [w.bo.pk]},
+        other_ids=lambda w: {"preset_id": w.other_preset.pk},
+    ),
+]
+WITH_IDS = [a for a in ACTIONS if a.other_ids is not None]
+
+
+# --- Who may open what -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("action", ACTIONS, ids=action_id)
+def test_anonymous_visitors_are_sent_to_sign_in(client, world, action):
+    before = snapshot()
+    response = request(client, action, world)
+    assert response.status_code == 302
+    assert response.url.startswith(SIGN_IN)
+    assert snapshot() == before
+
+
+@pytest.mark.parametrize("action", ACTIONS, ids=action_id)
+def test_a_member_without_the_gating_permission_is_refused_and_nothing_changes(
+    client, world, action
+):
+    login(client, holder_of_everything_but(world, action.gate))
+    before = snapshot()
+    assert request(client, action, world).status_code == 403
+    assert snapshot() == before
+
+
+@pytest.mark.parametrize("action", ACTIONS, ids=action_id)
+def test_a_view_only_member_is_refused_and_nothing_changes(client, world, action):
+    login(client, MembershipFactory(account=world.admin.account, view_only=True))
+    before = snapshot()
+    assert request(client, action, world).status_code == 403
+    assert snapshot() == before
+
+
+@pytest.mark.parametrize("action", WITH_IDS, ids=action_id)
+def test_another_accounts_ids_are_not_found(client, world, action):
+    login(client, world.admin)
+    before = snapshot()
+    assert request(client, action, world, ids=action.other_ids).status_code == 404
+    assert snapshot() == before
+
+
+@pytest.mark.parametrize("action", ACTIONS, ids=action_id)
+def test_the_super_admin_may_use_every_page_and_action(client, world, action):
+    login(client, world.admin)
+    assert request(client, action, world).status_code in (200, 302)
+
+
+@pytest.mark.parametrize(
+    ("name", "gate"),
+    [
+        ("seats:presets", AccountPermission.PRESETS),
+    ],
+)
+def test_the_gating_permission_alone_opens_its_tab(client, world, name, gate):
+    member = MembershipFactory(
+        account=world.admin.account, permissions={**CORE_DEFAULTS, gate.value: ON}
+    )
+    login(client, member)
+    assert client.get(reverse(name)).status_code == 200
+
+
+def test_applying_a_preset_also_needs_add_and_edit_users(client, world):
+    presets_only = MembershipFactory(
+        account=world.admin.account,
+        permissions={**CORE_DEFAULTS, AccountPermission.PRESETS.value: ON},
+    )
+    login(client, presets_only)
+    url = reverse("seats:preset_apply", kwargs={"preset_id": world.preset.pk})
+    assert client.get(url).status_code == 403
+    assert client.post(url, {"members": [world.bo.pk]}).status_code == 403
+    world.bo.refresh_from_db()
+    assert world.bo.preset is None
+
+
+# --- Presets -----------------------------------------------------------------------------------
+
+
+def test_creating_a_preset(admin_client, world):
+    admin_client.post(
+        reverse("seats:preset_create"),
+        {
+            "name": "New rep",
+            "permission_set": world.permission_set.pk,
+            "main_team": world.sales.pk,
+            "extra_teams": [world.support.pk],
+            "default_language": "en",
+            "default_landing_page": "deals",
+        },
+    )
+    preset = Preset.objects.get(name="New rep")
+    assert (preset.permission_set, preset.main_team) == (world.permission_set, world.sales)
+    assert list(preset.extra_teams.all()) == [world.support]
+
+
+def test_a_preset_name_taken_in_another_case_is_refused_at_the_field(admin_client, world):
+    before = snapshot()
+    response = admin_client.post(
+        reverse("seats:preset_create"), {"name": "STARTER", "default_language": "en"}
+    )
+    assert "There is already a preset called" in field_errors(response)["name"][0]
+    assert snapshot() == before
+
+
+def test_a_preset_cannot_bundle_another_accounts_set_or_team(admin_client, world):
+    before = snapshot()
+    response = admin_client.post(
+        reverse("seats:preset_create"),
+        {
+            "name": "Sneaky",
+            "permission_set": world.other_set.pk,
+            "main_team": world.other_team.pk,
+            "extra_teams": [world.other_team.pk],
+            "default_language": "en",
+        },
+    )
+    assert {"permission_set", "main_team", "extra_teams"} <= set(field_errors(response))
+    assert snapshot() == before
+
+
+def test_applying_a_preset_to_users_in_bulk(admin_client, world):
+    cy = MembershipFactory(account=world.admin.account)
+    url = reverse("seats:preset_apply", kwargs={"preset_id": world.preset.pk})
+    admin_client.post(url, {"members": [world.bo.pk, cy.pk]})
+    for member in (world.bo, cy):
+        member.refresh_from_db()
+        assert (member.preset, member.main_team) == (world.preset, world.support)
+
+
+def test_the_apply_page_searches_users(admin_client, world):
+    url = reverse("seats:preset_apply", kwargs={"preset_id": world.preset.pk})
+    response = admin_client.get(url, {"q": "bo@"})
+    assert [m.user.email for m in response.context["page"].object_list] == ["bo@acme.example"]
+
+
+def test_applying_a_preset_whose_set_a_seat_cannot_hold_names_the_user(admin_client, world):
+    world.preset.permission_set = world.permission_set
+    world.preset.save()
+    viewer = MembershipFactory(
+        account=world.admin.account, view_only=True, user__email="vi@acme.example"
+    )
+    before = snapshot()
+    response = admin_client.post(
+        reverse("seats:preset_apply", kwargs={"preset_id": world.preset.pk}),
+        {"members": [viewer.pk]},
+    )
+    assert "vi@acme.example" in field_errors(response)["members"][0]
+    assert snapshot() == before
+
+
+def test_deleting_a_preset_asks_first(admin_client, world):
+    url = reverse("seats:preset_delete", kwargs={"preset_id": world.preset.pk})
+    assert "Delete “Starter”?" in admin_client.get(url).content.decode()
+    admin_client.post(url)
+    assert not Preset.objects.filter(pk=world.preset.pk).exists()
+
+
+# --- Query counts: constant whatever the length ------------------------------------------------
+
+
+# Each page's budget: 8 queries of every signed-in page (session, user, membership, last
+# active, notifications, switcher, session save) plus the page's own reads.
+PAGES = [
+    ("seats:presets", many_sets_and_presets, 11),
+]
+
+
+@pytest.mark.parametrize(("name", "make", "budget"), PAGES)
+def test_a_list_costs_the_same_queries_with_5_and_with_40_rows(
+    admin_client, world, django_assert_max_num_queries, name, make, budget
+):
+    make(world, 5, start=0)
+    with django_assert_max_num_queries(budget) as with_five:
+        assert admin_client.get(reverse(name)).status_code == 200
+    make(world, 35, start=5)
+    with django_assert_max_num_queries(len(with_five)):
+        response = admin_client.get(reverse(name))
+    assert response.status_code == 200
