@@ -34,12 +34,22 @@ CORE_SEAT_TYPE = "core"
 PAID_SEAT_TYPES = frozenset({"core", "sales", "service"})
 
 
+# Neither error below is a domain error (billing.errors): no customer ever sees one.
+
+
 class CatalogueError(ValueError):
-    """The catalogue file is malformed; the message names the offending key."""
+    """The catalogue file is malformed; the message names the offending key.
+
+    A configuration error, raised at start-up for an operator to fix the file.
+    """
 
 
 class SeatNotForSaleError(LookupError):
-    """None of the hubs and tiers owned sells extra seats of the asked type."""
+    """None of the hubs and tiers owned sells extra seats of the asked type.
+
+    A lookup miss of `seat_price_cents`: its callers turn it into billing.errors.SeatsNotForSale
+    (buying seats) or leave those seats unpriced (quotes and renewal invoices).
+    """
 
 
 class HubCode(TextChoices):

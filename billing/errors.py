@@ -1,13 +1,28 @@
-"""Billing's domain errors, in the one hierarchy views turn into messages (seats.errors)."""
+"""Every error of the billing floor, under the one tree rooted at accounts.errors.DomainError.
+
+Views turn them into messages at the field they concern (accounts.errors.form_error_add), never a
+500. Subscriptions, bundles and checkout, seat purchases and removals, auto-renewal and the payment
+gateway (a real provider's class raises these too) all raise from here.
+
+Not here: billing.catalogue.CatalogueError, a ValueError for a broken catalogue file found at
+start-up (a configuration error an operator fixes, never shown to a customer), and
+billing.catalogue.SeatNotForSaleError, a lookup miss of a pure catalogue function that its
+callers turn into SeatsNotForSale or a price of 0.
+"""
 
 from django.utils.translation import gettext_lazy as _
 
-from seats.errors import SeatsError
+from accounts.errors import DomainError
 
 
-class BillingError(SeatsError):
+class BillingError(DomainError):
+    """Something a user asked for that the billing rules (or the payment provider) refuse."""
+
     code = "billing_error"
     message = _("This billing change is not allowed.")
+
+
+# --- Subscriptions, bundles and auto-renewal -----------------------------------------------------
 
 
 class SubscriptionExists(BillingError):
@@ -20,9 +35,46 @@ class NoSubscription(BillingError):
     message = _("This account has no subscription yet. Choose one in Pricing & Features first.")
 
 
-class NoCardOnFile(BillingError):
-    code = "no_card_on_file"
-    message = _("Add a card before buying seats.")
+class InvalidBundle(BillingError):
+    code = "invalid_bundle"
+    message = _("Choose at least one hub or add-on, each from the catalogue.")
+
+
+class SeatsStillAssigned(BillingError):
+    """Context: `count`, `people` (names, comma-separated), `names` (a list), `seat`."""
+
+    code = "seats_still_assigned"
+    message = _(
+        "Reassign these {count} users first: {people}. The new plan doesn't include {seat}s."
+    )
+
+
+class NotEnoughCoreSeatsAtRenewal(BillingError):
+    """Context: `total`, `assigned`."""
+
+    code = "not_enough_core_seats_at_renewal"
+    message = _(
+        "After this change your plan has {total} Core seats, but {assigned} are assigned. "
+        "Unassign Core seats or buy more first."
+    )
+
+
+class PaidSeatsAssigned(BillingError):
+    """Context: `count`, `people`, `names`."""
+
+    code = "paid_seats_assigned"
+    message = _(
+        "Auto-renewal can be cancelled only when no paid seats are assigned. "
+        "Move these {count} users to a View-only seat first: {people}."
+    )
+
+
+class NoPendingChange(BillingError):
+    code = "no_pending_change"
+    message = _("There is no pending change to cancel.")
+
+
+# --- Seats bought and removed --------------------------------------------------------------------
 
 
 class SeatsNotForSale(BillingError):
@@ -52,3 +104,37 @@ class RemovalTooLarge(BillingError):
 class NoPendingRemoval(BillingError):
     code = "no_pending_removal"
     message = _("There is no removal to cancel.")
+
+
+# --- The card and the payment gateway ------------------------------------------------------------
+
+
+class NoCardOnFile(BillingError):
+    code = "no_card_on_file"
+    message = _("Add a card before buying seats.")
+
+
+class CardInvalid(BillingError):
+    """The card was refused before any charge. `field`: "number", "expiry" or "cvc" (or "token":
+    a charge named a token this provider did not issue; the card must be entered again)."""
+
+    code = "card_invalid"
+    message = _("Check the card number, expiry date and security code.")
+
+
+class CardDeclined(BillingError):
+    """The bank refused the charge; nothing was taken."""
+
+    code = "card_declined"
+    message = _(
+        "Your card was declined. Nothing was charged. Use another card or contact your bank."
+    )
+
+
+class GatewayUnavailable(BillingError):
+    """The provider could not be reached or answered with an error; nothing was taken."""
+
+    code = "gateway_unavailable"
+    message = _(
+        "The payment provider could not be reached. Nothing was charged; try again in a moment."
+    )

@@ -1,6 +1,9 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from accounts.errors import form_error_add
+from billing.errors import CardInvalid
+
 
 class AddSeatsForm(forms.Form):
     quantity = forms.IntegerField(
@@ -37,6 +40,15 @@ class CardForm(forms.Form):
         min_length=3,
         widget=forms.PasswordInput(attrs={"autocomplete": "cc-csc", "inputmode": "numeric"}),
     )
+
+
+def card_invalid_add(form: forms.Form, invalid: CardInvalid) -> None:
+    """Show a refused card at its field. The gateway's "expiry" is two fields on the card forms;
+    the message goes to the first, `exp_month`."""
+    if invalid.field == "expiry":
+        form.add_error("exp_month", str(invalid))
+    else:
+        form_error_add(form, invalid)
 
 
 class RemoveSeatsForm(forms.Form):

@@ -7,7 +7,8 @@ names the token, never the card.
 `gateway_get()` returns the gateway that `settings.PAYMENT_GATEWAY` names. The default is
 `TestGateway`, the built-in test mode: it validates cards as a provider would and charges nothing
 real, and `TEST_CARDS` lists the numbers it knows. A real provider is another class with the
-methods of `PaymentGateway`, named in that setting.
+methods of `PaymentGateway`, named in that setting, raising the refusals of billing.errors
+(CardInvalid, CardDeclined, GatewayUnavailable).
 """
 
 import functools
@@ -22,7 +23,7 @@ from django.conf import settings
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 
-from billing.errors import BillingError
+from billing.errors import CardDeclined, CardInvalid, GatewayUnavailable
 
 DEFAULT_GATEWAY = "billing.gateway.TestGateway"
 
@@ -48,31 +49,6 @@ class Charge:
     id: str
     amount_cents: int
     currency: str
-
-
-class CardInvalid(BillingError):
-    """The card was refused before any charge. Context: `field` ("number", "expiry" or "cvc")."""
-
-    code = "card_invalid"
-    message = _("Check the card number, expiry date and security code.")
-
-
-class CardDeclined(BillingError):
-    """The bank refused the charge; nothing was taken."""
-
-    code = "card_declined"
-    message = _(
-        "Your card was declined. Nothing was charged. Use another card or contact your bank."
-    )
-
-
-class GatewayUnavailable(BillingError):
-    """The provider could not be reached or answered with an error; nothing was taken."""
-
-    code = "gateway_unavailable"
-    message = _(
-        "The payment provider could not be reached. Nothing was charged; try again in a moment."
-    )
 
 
 class PaymentGateway(Protocol):

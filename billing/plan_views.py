@@ -16,10 +16,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.access import member_required
+from accounts.errors import DomainError, form_error_add
 from accounts.policy import AccountPermission
 from billing.catalogue import catalogue_get
-from billing.forms import BundleForm, CheckoutForm, IntervalForm, TalkToSalesForm
-from billing.gateway import TEST_CARDS, CardInvalid
+from billing.errors import CardInvalid
+from billing.forms import BundleForm, CheckoutForm, IntervalForm, TalkToSalesForm, card_invalid_add
+from billing.gateway import TEST_CARDS
 from billing.models import LIVE_SUBSCRIPTION_STATUSES, CardOnFile, SubscriptionItem
 from billing.money import money_format
 from billing.selectors import subscription_live_get
@@ -35,7 +37,6 @@ from billing.services import (
     subscription_interval_switch,
 )
 from billing.services.changes import paid_seat_holders
-from seats.errors import SeatsError
 
 BILLING = AccountPermission.BILLING
 
@@ -57,8 +58,8 @@ def _quote_or_error(request, form: BundleForm):
         return bundle_quote(
             account=request.membership.account, bundle=form.bundle(), now=timezone.now()
         )
-    except SeatsError as problem:
-        form.add_error(None, str(problem))
+    except DomainError as problem:
+        form_error_add(form, problem)
         return None
 
 
@@ -102,7 +103,7 @@ def bundle_total(request):
         quote = bundle_quote(
             account=request.membership.account, bundle=form.bundle(), now=timezone.now()
         )
-    except SeatsError as problem:
+    except DomainError as problem:
         return JsonResponse({"error": str(problem), "rows": _row_prices_json(form)}, status=400)
     return JsonResponse(
         {
@@ -166,8 +167,7 @@ def _checkout_submit(request, form: BundleForm, pay: CheckoutForm, card):
         try:
             card_save(account=account, actor=request.user, **pay.card_fields())
         except CardInvalid as invalid:
-            field = {"expiry": "exp_month"}.get(invalid.field, "number")
-            pay.add_error(field if field in pay.fields else None, str(invalid))
+            card_invalid_add(pay, invalid)
             return None
     try:
         result = bundle_checkout(
@@ -176,8 +176,8 @@ def _checkout_submit(request, form: BundleForm, pay: CheckoutForm, card):
             idempotency_key=pay.cleaned_data["idempotency_key"],
             actor=request.user,
         )
-    except SeatsError as problem:
-        pay.add_error(None, str(problem))
+    except DomainError as problem:
+        form_error_add(pay, problem)
         # Another attempt (another card) is another payment: a fresh key for the provider.
         pay.data = pay.data.copy()
         pay.data["idempotency_key"] = uuid.uuid4().hex
@@ -251,7 +251,7 @@ def change_cancel(request, item_id: int):
         subscription_change_cancel(
             account=request.membership.account, item_id=item_id, actor=request.user
         )
-    except SeatsError as problem:
+    except DomainError as problem:
         messages.error(request, str(problem))
     else:
         messages.success(request, _("The change was cancelled."))
@@ -272,7 +272,7 @@ def interval(request):
             interval=form.cleaned_data["interval"],
             actor=request.user,
         )
-    except SeatsError as problem:
+    except DomainError as problem:
         messages.error(request, str(problem))
     else:
         messages.success(request, _("Billing from the renewal date is saved."))
@@ -297,7 +297,7 @@ def auto_renewal(request):
                 messages.success(request, _("Auto-renewal is back on."))
                 return redirect("billing:plan")
             error = _("Choose to cancel or resume auto-renewal.")
-        except SeatsError as problem:
+        except DomainError as problem:
             error = problem
     return render(
         request,

@@ -15,12 +15,13 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
 from accounts.access import member_required
+from accounts.errors import DomainError, form_error_add
 from accounts.models import SeatType
 from accounts.policy import AccountPermission
 from accounts.selectors import member_search
 from accounts.services import account_seat_warning_set
 from billing.catalogue import HubCode, catalogue_get
-from billing.errors import NoCardOnFile
+from billing.errors import CardInvalid, NoCardOnFile
 from billing.forms import (
     AddSeatsForm,
     BillingContactForm,
@@ -28,8 +29,9 @@ from billing.forms import (
     RemoveSeatsForm,
     SeatsFilterForm,
     SeatWarningForm,
+    card_invalid_add,
 )
-from billing.gateway import TEST_CARDS, CardInvalid
+from billing.gateway import TEST_CARDS
 from billing.models import BillingContact, CardOnFile, Invoice
 from billing.money import money_format
 from billing.selectors import (
@@ -47,7 +49,6 @@ from billing.services import (
 )
 from billing.services.removals import removable_seats
 from seats.catalogue import PAID_SEAT_TYPES
-from seats.errors import SeatsError
 from seats.pools.selectors import seat_pool_summaries
 
 BILLING = AccountPermission.BILLING
@@ -121,7 +122,7 @@ def seats_add(request, seat_type: str):
         )
     except (TypeError, ValueError):
         pass
-    except SeatsError as problem:
+    except DomainError as problem:
         error = problem
     if request.method == "POST" and form.is_valid():
         try:
@@ -134,8 +135,8 @@ def seats_add(request, seat_type: str):
             )
         except NoCardOnFile:
             return redirect(f"{reverse('billing:card')}?next={request.path}")
-        except SeatsError as problem:
-            form.add_error(None, str(problem))
+        except DomainError as problem:
+            form_error_add(form, problem)
             # A new attempt (another card, another quantity) is a new purchase: a fresh key, so
             # the provider never sees one key with two different requests.
             form.data = form.data.copy()
@@ -176,7 +177,7 @@ def seats_quote(request, seat_type: str):
         )
     except ValueError:
         return JsonResponse({"error": _("Enter a whole number of seats.")}, status=400)
-    except SeatsError as problem:
+    except DomainError as problem:
         return JsonResponse({"error": str(problem)}, status=400)
     return JsonResponse(
         {
@@ -234,8 +235,8 @@ def seats_remove(request, seat_type: str):
                 quantity=form.cleaned_data["quantity"],
                 actor=request.user,
             )
-        except SeatsError as problem:
-            form.add_error("quantity", str(problem))
+        except DomainError as problem:
+            form_error_add(form, problem, default_field="quantity")
         else:
             messages.success(request, _("The removal is scheduled for the renewal date."))
             return redirect("billing:account")
@@ -272,7 +273,7 @@ def seats_remove_cancel(request, seat_type: str):
     if request.method == "POST":
         try:
             seat_removal_cancel(account=account, seat_type=seat_type, actor=request.user)
-        except SeatsError as problem:
+        except DomainError as problem:
             messages.error(request, str(problem))
         else:
             messages.success(request, _("The removal was cancelled."))
@@ -293,8 +294,7 @@ def card(request):
         try:
             card_save(account=account, actor=request.user, **form.cleaned_data)
         except CardInvalid as invalid:
-            field = {"expiry": "exp_month"}.get(invalid.field, invalid.field)
-            form.add_error(field if field in form.fields else None, str(invalid))
+            card_invalid_add(form, invalid)
         else:
             messages.success(request, _("The card was saved."))
             return redirect(_safe_next(request, reverse("billing:card")))

@@ -18,7 +18,6 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from accounts.models import Account, Membership, SeatType
 from billing.catalogue import (
@@ -33,7 +32,7 @@ from billing.catalogue import (
     tier_offer_get,
     tier_rank,
 )
-from billing.errors import BillingError
+from billing.errors import InvalidBundle, NotEnoughCoreSeatsAtRenewal, SeatsStillAssigned
 from billing.models import (
     ItemKind,
     Subscription,
@@ -45,33 +44,6 @@ from seats.models import SeatPool
 
 MAX_ADDON_QUANTITY = 1000
 PAID_SEATS = (SeatType.CORE, SeatType.SALES, SeatType.SERVICE)
-
-
-# --- Errors (part of the one hierarchy: billing.errors.BillingError) -----------------------------
-
-
-class InvalidBundle(BillingError):
-    code = "invalid_bundle"
-    message = gettext_lazy("Choose at least one hub or add-on, each from the catalogue.")
-
-
-class SeatsStillAssigned(BillingError):
-    """Context: `count`, `people` (names, comma-separated), `names` (a list), `seat`."""
-
-    code = "seats_still_assigned"
-    message = gettext_lazy(
-        "Reassign these {count} users first: {people}. The new plan doesn't include {seat}s."
-    )
-
-
-class NotEnoughCoreSeatsAtRenewal(BillingError):
-    """Context: `total`, `assigned`."""
-
-    code = "not_enough_core_seats_at_renewal"
-    message = gettext_lazy(
-        "After this change your plan has {total} Core seats, but {assigned} are assigned. "
-        "Unassign Core seats or buy more first."
-    )
 
 
 # --- Bundles and quotes --------------------------------------------------------------------------

@@ -10,11 +10,10 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from accounts.models import Account, AuditVerb, Membership, User
 from accounts.services import audit_record
-from billing.errors import BillingError, NoSubscription
+from billing.errors import NoPendingChange, NoSubscription, PaidSeatsAssigned
 from billing.models import (
     Subscription,
     SubscriptionItem,
@@ -23,22 +22,6 @@ from billing.periods import BillingInterval
 from billing.selectors import subscription_live_get
 from billing.services.bundles import PAID_SEATS, member_names
 from seats.pools.services import billing_admins_notify, seat_pools_ending_set
-
-
-class PaidSeatsAssigned(BillingError):
-    """Context: `count`, `people`, `names`."""
-
-    code = "paid_seats_assigned"
-    message = gettext_lazy(
-        "Auto-renewal can be cancelled only when no paid seats are assigned. "
-        "Move these {count} users to a View-only seat first: {people}."
-    )
-
-
-class NoPendingChange(BillingError):
-    code = "no_pending_change"
-    message = gettext_lazy("There is no pending change to cancel.")
-
 
 # --- Pending changes, auto-renewal and the billing interval ---------------------------------------
 

@@ -13,8 +13,18 @@ from django.utils import timezone
 
 from accounts.models import Account, AuditEvent, AuditVerb, Membership, SeatType
 from billing.catalogue import HubCode, TierCode
-from billing.errors import NoCardOnFile, NoPendingRemoval, NoSubscription
-from billing.gateway import CardDeclined, TestGateway, gateway_get
+from billing.errors import (
+    CardDeclined,
+    InvalidBundle,
+    NoCardOnFile,
+    NoPendingChange,
+    NoPendingRemoval,
+    NoSubscription,
+    NotEnoughCoreSeatsAtRenewal,
+    PaidSeatsAssigned,
+    SeatsStillAssigned,
+)
+from billing.gateway import TestGateway, gateway_get
 from billing.models import (
     Invoice,
     InvoiceKind,
@@ -39,8 +49,6 @@ from billing.services import (
     subscription_interval_switch,
     subscription_start,
 )
-from billing.services.bundles import InvalidBundle, NotEnoughCoreSeatsAtRenewal, SeatsStillAssigned
-from billing.services.changes import NoPendingChange, PaidSeatsAssigned
 from seats.models import SeatPool
 from tests.factories import AccountFactory, MembershipFactory
 

@@ -6,13 +6,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from accounts.errors import DomainError
+from billing.errors import BillingError, CardDeclined, CardInvalid, GatewayUnavailable
 from billing.gateway import (
     TEST_CARDS,
-    CardDeclined,
     CardDetails,
-    CardInvalid,
     Charge,
-    GatewayUnavailable,
     TestGateway,
     gateway_get,
 )
@@ -156,7 +155,9 @@ def test_the_decline_card_tokenizes_but_its_charges_are_declined():
         "Your card was declined. Nothing was charged. Use another card or contact your bank."
     )
     assert excinfo.value.code == "card_declined"
-    assert isinstance(excinfo.value, SeatsError)
+    assert isinstance(excinfo.value, BillingError)
+    assert isinstance(excinfo.value, DomainError)
+    assert not isinstance(excinfo.value, SeatsError)
 
 
 def test_the_outage_card_tokenizes_but_its_charges_find_the_provider_unreachable():

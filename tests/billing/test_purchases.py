@@ -21,8 +21,16 @@ from accounts.models import (
 from accounts.notifications import NotificationKind
 from accounts.policy import ON, AccountPermission
 from billing.catalogue import HubCode, TierCode
-from billing.errors import InvalidQuantity, NoCardOnFile, NoSubscription, SeatsNotForSale
-from billing.gateway import CardDeclined, CardInvalid, GatewayUnavailable, TestGateway, gateway_get
+from billing.errors import (
+    CardDeclined,
+    CardInvalid,
+    GatewayUnavailable,
+    InvalidQuantity,
+    NoCardOnFile,
+    NoSubscription,
+    SeatsNotForSale,
+)
+from billing.gateway import TestGateway, gateway_get
 from billing.models import CardOnFile, Invoice, InvoiceKind, InvoiceLine, InvoiceStatus
 from billing.periods import BillingInterval
 from billing.services import card_save, seats_purchase, seats_purchase_quote, subscription_start
