@@ -1,8 +1,8 @@
 """3. The renewal job on N due subscriptions against a hand-written bulk SQL floor.
 
-The product: billing.services.renewals_run (batches of due subscriptions, two transactions
-each: the first locks the accounts, applies the scheduled seat removals with ledger rows,
-writes the invoices, untried, and their lines and moves the periods; then each card is
+The product: billing.services.renewal_batches.renewals_run (batches of due subscriptions, two
+transactions each: the first locks the accounts, applies the scheduled seat removals with ledger
+rows, writes the invoices, untried, and their lines and moves the periods; then each card is
 charged through the test-mode gateway with no lock held; the second records the charges on
 the invoices, the audit events and the billing admins' notifications in the app and, after
 commit, publishes one email task per batch to the broker).
@@ -254,7 +254,7 @@ def run(ctx: Context) -> Result:
     from django.test.utils import CaptureQueriesContext
 
     from bench.data import renewal_accounts
-    from billing.services import renewals_run
+    from billing.services.renewal_batches import renewals_run
 
     count = ctx.sizes.subscriptions
     start = time.perf_counter()

@@ -2,7 +2,11 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.errors import form_error_add
+from accounts.models import InvitationState, SeatType
+from billing.catalogue import TierCode
 from billing.errors import CardInvalid
+from billing.periods import BillingInterval
+from billing.services.bundles import Bundle
 
 
 class AddSeatsForm(forms.Form):
@@ -69,8 +73,6 @@ class SeatsFilterForm(forms.Form):
     )
 
     def __init__(self, *args, **kwargs):
-        from accounts.models import InvitationState, SeatType
-
         super().__init__(*args, **kwargs)
         self.fields["seat"].choices = [("", _("All seats")), *SeatType.choices]
         self.fields["invitation"].choices = [("", _("Any")), *InvitationState.choices]
@@ -97,9 +99,6 @@ class BundleForm(forms.Form):
     )
 
     def __init__(self, *args, catalogue, **kwargs):
-        from billing.catalogue import TierCode
-        from billing.periods import BillingInterval
-
         super().__init__(*args, **kwargs)
         self.catalogue = catalogue
         self.fields["interval"].choices = BillingInterval.choices
@@ -150,9 +149,7 @@ class BundleForm(forms.Form):
             raise forms.ValidationError(_("Choose at least one hub or add-on."))
         return data
 
-    def bundle(self):
-        from billing.services import Bundle
-
+    def bundle(self) -> Bundle:
         data = self.cleaned_data
         return Bundle(
             hubs={str(h): data[f"tier_{h}"] for h in self.catalogue.hubs if data.get(f"hub_{h}")},
@@ -258,7 +255,5 @@ class IntervalForm(forms.Form):
     interval = forms.ChoiceField(label=_("Billing from the renewal date"), choices=())
 
     def __init__(self, *args, **kwargs):
-        from billing.periods import BillingInterval
-
         super().__init__(*args, **kwargs)
         self.fields["interval"].choices = BillingInterval.choices

@@ -25,18 +25,17 @@ from billing.gateway import TEST_CARDS
 from billing.models import LIVE_SUBSCRIPTION_STATUSES, CardOnFile, SubscriptionItem
 from billing.money import money_format
 from billing.selectors import subscription_live_get
-from billing.services import (
+from billing.services.bundles import bundle_quote, bundle_renewal_state
+from billing.services.cards import card_save
+from billing.services.changes import (
     auto_renewal_cancel,
     auto_renewal_resume,
-    bundle_checkout,
-    bundle_quote,
-    bundle_renewal_state,
-    card_save,
-    sales_request_create,
+    paid_seat_holders,
     subscription_change_cancel,
     subscription_interval_switch,
 )
-from billing.services.changes import paid_seat_holders
+from billing.services.checkout import bundle_checkout
+from billing.services.sales import sales_request_create
 
 BILLING = AccountPermission.BILLING
 

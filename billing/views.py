@@ -39,15 +39,9 @@ from billing.selectors import (
     subscription_live_get,
     subscription_owned_hubs,
 )
-from billing.services import (
-    billing_contact_save,
-    card_save,
-    seat_removal_cancel,
-    seat_removal_schedule,
-    seats_purchase,
-    seats_purchase_quote,
-)
-from billing.services.removals import removable_seats
+from billing.services.cards import billing_contact_save, card_save
+from billing.services.purchases import seats_purchase, seats_purchase_quote
+from billing.services.removals import removable_seats, seat_removal_cancel, seat_removal_schedule
 from seats.catalogue import PAID_SEAT_TYPES
 from seats.pools.selectors import seat_pool_summaries
 

@@ -8,6 +8,7 @@ from django.utils import timezone
 from accounts.background import task_after_commit
 from accounts.models import Account, User
 from billing.models import SalesRequest
+from billing.tasks import sales_request_email_task
 
 
 @transaction.atomic(durable=True)
@@ -21,8 +22,6 @@ def sales_request_create(
     now: datetime | None = None,
 ) -> SalesRequest:
     """Store the request; the email to settings.SALES_EMAIL leaves once it is committed."""
-    from billing.tasks import sales_request_email_task
-
     request = SalesRequest(
         account=account,
         requested_by=actor,

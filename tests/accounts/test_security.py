@@ -8,7 +8,7 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
-from billing.services import subscription_start
+from billing.services.subscriptions import subscription_start
 from tests.factories import PASSWORD, MembershipFactory
 
 pytestmark = pytest.mark.django_db

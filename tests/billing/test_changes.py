@@ -12,7 +12,7 @@ import pytest
 from django.utils import timezone
 
 from accounts.models import Account, AuditEvent, AuditVerb, Membership, SeatType
-from billing.catalogue import HubCode, TierCode
+from billing.catalogue import HubCode, TierCode, period_price_cents, tier_offer_get
 from billing.errors import (
     CardDeclined,
     InvalidBundle,
@@ -36,20 +36,23 @@ from billing.models import (
 )
 from billing.periods import BillingInterval
 from billing.selectors import subscription_live_get
-from billing.services import (
-    Bundle,
+from billing.services.bundles import Bundle, bundle_quote, bundle_renewal_state
+from billing.services.cards import card_save
+from billing.services.changes import (
     auto_renewal_cancel,
     auto_renewal_resume,
-    bundle_checkout,
-    bundle_quote,
-    bundle_renewal_state,
-    card_save,
-    renewals_run,
     subscription_change_cancel,
     subscription_interval_switch,
-    subscription_start,
 )
+from billing.services.checkout import bundle_checkout
+from billing.services.removals import seat_removal_cancel
+from billing.services.renewal_batches import renewals_run
+from billing.services.subscriptions import subscription_start
+from invitations.parsing import ParsedPerson
+from invitations.services.members import members_invite
+from seats.errors import SubscriptionEnding
 from seats.models import SeatPool
+from seats.permissions.choice import AccessChoice, AccessMode
 from tests.factories import AccountFactory, MembershipFactory
 
 pytestmark = pytest.mark.django_db
@@ -488,18 +491,11 @@ def test_auto_renewal_can_be_resumed_until_the_period_end(account, admin, card):
 
 def test_seat_removal_errors_still_work(account, admin):
     # The pending-change fields live beside seat removals, not instead of them.
-    from billing.services import seat_removal_cancel
-
     with pytest.raises(NoPendingRemoval):
         seat_removal_cancel(account=account, seat_type=SeatType.CORE, actor=admin.user)
 
 
 def test_no_paid_seat_can_be_assigned_once_auto_renewal_is_cancelled_until_it_is_resumed():
-    from invitations.parsing import ParsedPerson
-    from invitations.services.members import members_invite
-    from seats.errors import SubscriptionEnding
-    from seats.permissions.choice import AccessChoice, AccessMode
-
     account = AccountFactory()
     subscription_start(
         account=account,
@@ -528,8 +524,6 @@ def test_no_paid_seat_can_be_assigned_once_auto_renewal_is_cancelled_until_it_is
 
 
 def test_a_quote_switching_to_annual_prices_every_line_per_annual_period(account, admin):
-    from billing.catalogue import period_price_cents, tier_offer_get
-
     quote = bundle_quote(
         account=account, bundle=bundle(interval=BillingInterval.ANNUAL), now=HALF_WAY
     )

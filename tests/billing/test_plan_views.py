@@ -26,7 +26,7 @@ from billing.models import (
 )
 from billing.periods import BillingInterval
 from billing.selectors import subscription_live_get
-from billing.services import subscription_start
+from billing.services.subscriptions import subscription_start
 from seats.catalogue import seat_default_permissions
 from seats.models import SeatPool
 from tests.factories import AccountFactory, CardOnFileFactory, MembershipFactory

@@ -33,7 +33,9 @@ from billing.errors import (
 from billing.gateway import TestGateway, gateway_get
 from billing.models import CardOnFile, Invoice, InvoiceKind, InvoiceLine, InvoiceStatus
 from billing.periods import BillingInterval
-from billing.services import card_save, seats_purchase, seats_purchase_quote, subscription_start
+from billing.services.cards import card_save
+from billing.services.purchases import seats_purchase, seats_purchase_quote
+from billing.services.subscriptions import subscription_start
 from seats.catalogue import seat_default_permissions
 from seats.models import LedgerReason, SeatLedgerEntry, SeatPool
 from seats.users.services.lifecycle import member_deactivate

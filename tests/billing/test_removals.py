@@ -24,7 +24,8 @@ from accounts.policy import ON, AccountPermission
 from billing.catalogue import HubCode, TierCode
 from billing.errors import InvalidQuantity, NoPendingRemoval, NoSubscription, RemovalTooLarge
 from billing.periods import BillingInterval
-from billing.services import seat_removal_cancel, seat_removal_schedule, subscription_start
+from billing.services.removals import seat_removal_cancel, seat_removal_schedule
+from billing.services.subscriptions import subscription_start
 from invitations.parsing import ParsedPerson
 from invitations.services.links import invitation_accept, invitation_link_copy
 from invitations.services.members import members_invite

@@ -20,16 +20,11 @@ from accounts.models import Account, AuditEvent, AuditVerb, Notification, SeatTy
 from accounts.notifications import NotificationKind
 from billing.gateway import gateway_get
 from billing.models import CardOnFile, InvoiceStatus, Subscription, SubscriptionStatus
-from billing.services import (
-    renewal_batches,
-    renewal_charges,
-    renewals,
-    renewals_run,
-    seat_removal_schedule,
-    subscription_renew,
-)
-from billing.services.renewal_batches import renewal_batch_run
+from billing.services import renewal_batches, renewal_charges, renewals
+from billing.services.removals import seat_removal_schedule
+from billing.services.renewal_batches import renewal_batch_run, renewals_run
 from billing.services.renewal_charges import ChargesOutcome
+from billing.services.renewals import subscription_renew
 from seats.models import LedgerReason, SeatLedgerEntry
 from tests.billing.test_concurrency import run_together
 from tests.billing.test_renewals import (

@@ -36,16 +36,12 @@ from billing.models import (
     SubscriptionStatus,
 )
 from billing.periods import BillingInterval
-from billing.services import (
-    card_save,
-    invoice_retry,
-    renewal_batches,
-    renewals,
-    renewals_run,
-    seat_removal_schedule,
-    subscription_renew,
-    subscription_start,
-)
+from billing.services import renewal_batches, renewals
+from billing.services.cards import card_save
+from billing.services.removals import seat_removal_schedule
+from billing.services.renewal_batches import renewals_run
+from billing.services.renewals import invoice_retry, subscription_renew
+from billing.services.subscriptions import subscription_start
 from billing.tasks import renewals_run_task
 from seats.models import LedgerReason, SeatLedgerEntry, SeatPool
 from tests.factories import AccountFactory, InvoiceFactory, MembershipFactory

@@ -4,7 +4,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from billing.models import SalesRequest
-from billing.services import sales_request_create
+from billing.services.sales import sales_request_create
 from billing.tasks import sales_request_email_task
 from tests.factories import MembershipFactory
 

@@ -12,7 +12,7 @@ from billing.catalogue import HubCode, TierCode
 from billing.errors import SubscriptionExists
 from billing.models import ItemKind, Subscription, SubscriptionItem, SubscriptionStatus
 from billing.periods import BillingInterval
-from billing.services import subscription_start
+from billing.services.subscriptions import subscription_start
 from seats.models import LedgerReason, SeatLedgerEntry, SeatPool
 from tests.factories import AccountFactory, UserFactory
 

@@ -18,7 +18,8 @@ from accounts.policy import ON, AccountPermission
 from billing.catalogue import HubCode, TierCode
 from billing.models import BillingContact, CardOnFile, Invoice, InvoiceKind, InvoiceStatus
 from billing.periods import BillingInterval
-from billing.services import seat_removal_schedule, subscription_start
+from billing.services.removals import seat_removal_schedule
+from billing.services.subscriptions import subscription_start
 from seats.catalogue import seat_default_permissions
 from seats.models import SeatLedgerEntry, SeatPool
 from tests.factories import (

@@ -15,7 +15,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from accounts.models import Membership, MembershipStatus, SeatType
-from billing.services import subscription_start
+from billing.services.subscriptions import subscription_start
 from invitations.parsing import ParsedPerson
 from invitations.services.members import members_invite
 from invitations.services.salesforce import salesforce_connection_save

@@ -18,7 +18,7 @@ from playwright.sync_api import expect
 
 from accounts.models import Membership, MembershipStatus, SeatType
 from accounts.teams.services import member_teams_set
-from billing.services import subscription_start
+from billing.services.subscriptions import subscription_start
 from invitations.parsing import ParsedPerson
 from invitations.services.members import members_invite
 from seats.permissions.choice import AccessChoice, AccessMode

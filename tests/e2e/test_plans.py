@@ -14,7 +14,8 @@ from playwright.sync_api import expect
 from accounts.models import SeatType
 from billing.models import Invoice, InvoiceKind, SalesRequest
 from billing.selectors import subscription_live_get
-from billing.services import card_save, subscription_start
+from billing.services.cards import card_save
+from billing.services.subscriptions import subscription_start
 from seats.catalogue import seat_default_permissions
 from seats.models import SeatPool
 from tests.factories import AccountFactory, MembershipFactory

@@ -16,7 +16,9 @@ from playwright.sync_api import expect
 from accounts.models import Membership, Notification, SeatType
 from billing.models import Invoice, InvoiceKind, InvoiceStatus
 from billing.selectors import subscription_live_get
-from billing.services import card_save, seat_removal_schedule, subscription_start
+from billing.services.cards import card_save
+from billing.services.removals import seat_removal_schedule
+from billing.services.subscriptions import subscription_start
 from seats.catalogue import seat_default_permissions
 from seats.models import SeatPool
 from seats.users.services.seat import seat_change_preview

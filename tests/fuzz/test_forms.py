@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from accounts.models import AuditEvent, Membership, PermissionSet, Preset, Team, User
 from billing.models import BillingContact, CardOnFile, Invoice
-from billing.services import subscription_start
+from billing.services.subscriptions import subscription_start
 from invitations.models import Invitation, SalesforceConnection
 from seats.models import SeatLedgerEntry
 from tests.factories import AccountFactory, MembershipFactory

@@ -35,7 +35,8 @@ from billing.catalogue import HubCode, TierCode
 from billing.gateway import TestGateway
 from billing.models import Invoice, InvoiceKind, InvoiceStatus, Subscription
 from billing.periods import BillingInterval
-from billing.services import seat_removal_schedule, subscription_start
+from billing.services.removals import seat_removal_schedule
+from billing.services.subscriptions import subscription_start
 from invitations.models import Invitation
 from invitations.parsing import ParsedPerson
 from invitations.services import members as invitation_members

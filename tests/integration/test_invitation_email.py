@@ -10,7 +10,7 @@ from django.urls import reverse
 from accounts.models import Membership, MembershipStatus, SeatType
 from billing.catalogue import HubCode, TierCode
 from billing.periods import BillingInterval
-from billing.services import subscription_start
+from billing.services.subscriptions import subscription_start
 from invitations.models import Invitation
 from invitations.parsing import ParsedPerson
 from invitations.services.members import members_invite

@@ -38,7 +38,7 @@ from billing.models import (
     SubscriptionItem,
 )
 from billing.periods import BillingInterval
-from billing.services import subscription_start
+from billing.services.subscriptions import subscription_start
 from invitations.models import Invitation, SalesforceConnection
 from invitations.services.links import invitation_link_copy
 from seats.catalogue import seat_default_permissions

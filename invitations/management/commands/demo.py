@@ -27,7 +27,7 @@ from accounts.services import account_create
 from accounts.teams.services import member_teams_set, team_create
 from billing.catalogue import HubCode, TierCode
 from billing.periods import BillingInterval
-from billing.services import subscription_start
+from billing.services.subscriptions import subscription_start
 from invitations.parsing import ParsedPerson
 from invitations.services.links import invitation_accept, invitation_issue
 from invitations.services.members import members_invite
