@@ -7,9 +7,9 @@ message names the offending key, e.g. `hubs[marketing].tiers[professional].price
 All prices are integer cents per month in `Catalogue.currency`; `period_price_cents` turns a
 monthly price into the price of a billing period.
 
-Paid seat types are the plain strings "core", "sales" and "service": the values of
-accounts.models.SeatType (a test keeps them in step). They stay strings here so the catalogue can
-be read without the app registry, e.g. by billing.models at import time.
+The seat types a tier may sell or enable are the paid ones of the seat catalogue
+(seats.catalogue.PAID_SEAT_TYPES: Core, Sales and Service); the file names them by their values,
+"core", "sales" and "service", and the offers keep those plain strings.
 """
 
 import functools
@@ -25,13 +25,12 @@ from django.db.models import TextChoices
 from django.utils.translation import gettext_lazy as _
 
 from billing.periods import BillingInterval
+from seats.catalogue import PAID_SEAT_TYPES
 
 CATALOGUE_PATH = Path(__file__).resolve().parent / "data" / "catalogue.toml"
 
+# "core" is always assignable; "sales" and "service" only while a tier that enables them is owned.
 CORE_SEAT_TYPE = "core"
-# The seat types a tier may sell or enable. "core" is always assignable; "sales" and "service"
-# only while a tier that enables them is owned.
-PAID_SEAT_TYPES = frozenset({"core", "sales", "service"})
 
 
 # Neither error below is a domain error (billing.errors): no customer ever sees one.

@@ -43,7 +43,6 @@ from seats.catalogue import SEAT_RULES
 from seats.models import SeatPool
 
 MAX_ADDON_QUANTITY = 1000
-PAID_SEATS = (SeatType.CORE, SeatType.SALES, SeatType.SERVICE)
 
 
 # --- Bundles and quotes --------------------------------------------------------------------------

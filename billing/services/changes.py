@@ -20,7 +20,8 @@ from billing.models import (
 )
 from billing.periods import BillingInterval
 from billing.selectors import subscription_live_get
-from billing.services.bundles import PAID_SEATS, member_names
+from billing.services.bundles import member_names
+from seats.catalogue import PAID_SEAT_TYPES
 from seats.pools.services import billing_admins_notify, seat_pools_ending_set
 
 # --- Pending changes, auto-renewal and the billing interval ---------------------------------------
@@ -87,7 +88,7 @@ def subscription_interval_switch(
 
 def paid_seat_holders(*, account: Account) -> list[str]:
     """Who holds a paid seat (Core, Sales or Service), by name: they block cancelling."""
-    return member_names(Membership.objects.filter(account=account, seat_type__in=PAID_SEATS))
+    return member_names(Membership.objects.filter(account=account, seat_type__in=PAID_SEAT_TYPES))
 
 
 @transaction.atomic(durable=True)

@@ -12,7 +12,6 @@ import pytest
 
 from billing.catalogue import (
     CATALOGUE_PATH,
-    PAID_SEAT_TYPES,
     Catalogue,
     CatalogueError,
     HubCode,
@@ -27,6 +26,7 @@ from billing.catalogue import (
     tier_offer_get,
     tier_rank,
 )
+from seats.catalogue import PAID_SEAT_TYPES
 
 
 def _toml(data: dict[str, Any], prefix: str = "") -> str:
@@ -147,10 +147,12 @@ def test_add_ons_are_priced_per_unit():
     assert all(addon.price_cents > 0 for addon in addons.values())
 
 
-def test_paid_seat_types_are_membership_seat_types():
-    from accounts.models import SeatType
+def test_a_tier_may_enable_every_paid_seat_type_of_the_seat_catalogue(tmp_path, raw):
+    _set(*SALES_PRO, "enables_seat_types", value=[str(s) for s in PAID_SEAT_TYPES])(raw)
 
-    assert set(PAID_SEAT_TYPES) <= set(SeatType.values)
+    offer = _load(tmp_path, raw).hubs[HubCode.SALES].tiers[TierCode.PROFESSIONAL]
+
+    assert offer.enables_seat_types == {"core", "sales", "service"}
 
 
 def test_tiers_rank_from_free_to_enterprise():
@@ -356,7 +358,10 @@ def test_an_unknown_seat_type_is_refused(tmp_path, raw):
 
     with pytest.raises(
         CatalogueError,
-        match=re.escape("hubs[marketing].tiers[professional].seat_type: unknown seat type"),
+        match=re.escape(
+            "hubs[marketing].tiers[professional].seat_type: unknown seat type 'premium', "
+            "expected one of core, sales, service"
+        ),
     ):
         _load(tmp_path, raw)
 
@@ -367,7 +372,10 @@ def test_enabling_an_unknown_seat_type_is_refused(tmp_path, raw, seat_type):
 
     with pytest.raises(
         CatalogueError,
-        match=re.escape("hubs[sales].tiers[professional].enables_seat_types: unknown seat type"),
+        match=re.escape(
+            f"hubs[sales].tiers[professional].enables_seat_types: unknown seat type "
+            f"{seat_type!r}, expected some of core, sales, service"
+        ),
     ):
         _load(tmp_path, raw)
 
