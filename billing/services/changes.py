@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.locks import account_lock
 from accounts.models import Account, AuditVerb, Membership, User
 from accounts.services import audit_record
 from billing.errors import NoPendingChange, NoSubscription, PaidSeatsAssigned
@@ -29,7 +30,7 @@ from seats.pools.services import billing_admins_notify, seat_pools_ending_set
 
 def _live_locked(account: Account) -> tuple[Account, Subscription]:
     # The account lock first, as every billing write: then the subscription row.
-    account = Account.objects.select_for_update().get(pk=account.pk)
+    account = account_lock(account)
     subscription = subscription_live_get(account=account)
     if subscription is None:
         raise NoSubscription()

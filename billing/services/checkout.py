@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.locks import account_lock
 from accounts.models import Account, AuditVerb, SeatType, User
 from accounts.services import audit_record
 from billing.catalogue import (
@@ -140,7 +141,7 @@ def bundle_checkout(
     """
     now = now or timezone.now()
     # The account lock orders checkouts, purchases, removals, renewals and seat assignments.
-    account = Account.objects.select_for_update().get(pk=account.pk)
+    account = account_lock(account)
     done = Invoice.objects.filter(account=account, idempotency_key=idempotency_key).first()
     if done is not None:
         return CheckoutResult(subscription=done.subscription, invoice=done, quote=None)

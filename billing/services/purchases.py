@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.locks import account_lock
 from accounts.models import Account, AuditVerb, SeatType, User
 from accounts.services import audit_record
 from billing.catalogue import (
@@ -29,8 +30,12 @@ from billing.periods import proration_cents
 from billing.selectors import subscription_hub_tiers, subscription_live_get
 from seats.catalogue import SEAT_RULES
 from seats.errors import SeatTypeUnavailable
-from seats.models import SeatPool
-from seats.pools.services import billing_admins_notify, seat_pool_add_purchased, seat_pool_settle
+from seats.pools.services import (
+    billing_admins_notify,
+    seat_pool_add_purchased,
+    seat_pool_lock_for,
+    seat_pool_settle,
+)
 
 MAX_SEATS_PER_PURCHASE = 1000
 
@@ -114,7 +119,7 @@ def seats_purchase(
     """
     now = now or timezone.now()
     # The account lock orders purchases, removals, renewals and seat assignments.
-    account = Account.objects.select_for_update().get(pk=account.pk)
+    account = account_lock(account)
     done = Invoice.objects.filter(account=account, idempotency_key=idempotency_key).first()
     if done is not None:
         return done
@@ -122,7 +127,7 @@ def seats_purchase(
     if subscription is None:
         raise NoSubscription()
     quote = _quote(subscription=subscription, seat_type=seat_type, quantity=quantity, now=now)
-    pool = SeatPool.objects.select_for_update().filter(account=account, seat_type=seat_type).first()
+    pool = seat_pool_lock_for(account=account, seat_type=seat_type)
     if pool is None or not pool.enabled:
         raise SeatTypeUnavailable(seat=quote.seat_label)
     card = CardOnFile.objects.filter(account=account).first()

@@ -6,13 +6,19 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.locks import account_lock
 from accounts.models import Account, AuditVerb, SeatType, User
 from accounts.services import audit_record
 from billing.errors import InvalidQuantity, NoPendingRemoval, NoSubscription, RemovalTooLarge
 from billing.selectors import subscription_live_get
 from seats.catalogue import SEAT_RULES
 from seats.models import LedgerReason, SeatPool
-from seats.pools.services import billing_admins_notify, seat_ledger_append, seats_assigned_count
+from seats.pools.services import (
+    billing_admins_notify,
+    seat_ledger_append,
+    seat_pool_lock_for,
+    seats_assigned_count,
+)
 
 
 def removable_seats(*, included: int, purchased_at_renewal: int, assigned: int) -> int:
@@ -25,7 +31,7 @@ def removable_seats(*, included: int, purchased_at_renewal: int, assigned: int) 
 
 
 def _pool_locked(account: Account, seat_type: str) -> SeatPool:
-    pool = SeatPool.objects.select_for_update().filter(account=account, seat_type=seat_type).first()
+    pool = seat_pool_lock_for(account=account, seat_type=seat_type)
     if pool is None:
         raise RemovalTooLarge(
             maximum=0, seat=SEAT_RULES[SeatType(seat_type)].label, assigned=0, included=0
@@ -46,7 +52,7 @@ def seat_removal_schedule(
     now = now or timezone.now()
     # Account first, then the pool: the same order as every seat assignment, so an assignment
     # and a removal never both see the same free seat.
-    account = Account.objects.select_for_update().get(pk=account.pk)
+    account = account_lock(account)
     subscription = subscription_live_get(account=account)
     if subscription is None:
         raise NoSubscription()
@@ -98,7 +104,8 @@ def seat_removal_cancel(
 ) -> SeatPool:
     """ "Cancel this removal": the next period keeps every seat of this type."""
     now = now or timezone.now()
-    account = Account.objects.select_for_update().get(pk=account.pk)
+    # Account, then pool, as for scheduling: a cancel and an assignment queue on one row.
+    account = account_lock(account)
     pool = _pool_locked(account, seat_type)
     if pool.pending_removal == 0:
         raise NoPendingRemoval()

@@ -24,7 +24,7 @@ from datetime import datetime
 from django.conf import settings
 from django.db import connection, transaction
 
-from accounts.models import Account
+from accounts.locks import accounts_lock
 from accounts.services import rows_update
 from billing.catalogue import catalogue_get
 from billing.models import (
@@ -49,7 +49,7 @@ from billing.services.renewals import (
     subscriptions_due,
 )
 from seats.models import SeatPool
-from seats.pools.services import seat_pools_renew
+from seats.pools.services import seat_pools_lock, seat_pools_renew
 
 logger = logging.getLogger(__name__)
 
@@ -100,12 +100,12 @@ def renewal_batch_run(*, subscription_ids: Sequence[int], now: datetime) -> Batc
         # pools read below stay true until it commits. SKIP LOCKED: an account busy elsewhere
         # (an admin's request, another run's batch) is left to the next run rather than making
         # this batch wait; two concurrent runs thereby split the work.
-        account_ids = list(
-            Account.objects.select_for_update(skip_locked=True)
-            .filter(pk__in=Subscription.objects.filter(pk__in=subscription_ids).values("account"))
-            .order_by("pk")
-            .values_list("pk", flat=True)
+        due_accounts = Subscription.objects.filter(pk__in=subscription_ids).values_list(
+            "account_id", flat=True
         )
+        account_ids = [
+            account.pk for account in accounts_lock(list(set(due_accounts)), skip_locked=True)
+        ]
         # Due re-checked under the lock: another run may have renewed some since the due list
         # was read. Every writer of a subscription holds its account's lock first, so this
         # lock never waits (SKIP LOCKED all the same: a batch never waits).
@@ -125,11 +125,7 @@ def renewal_batch_run(*, subscription_ids: Sequence[int], now: datetime) -> Batc
             items[item.subscription_id].append(item)
         # Pools are locked after their account, as the seat services lock them.
         pools: dict[int, list[SeatPool]] = defaultdict(list)
-        for pool in (
-            SeatPool.objects.select_for_update()
-            .filter(account__in=[s.account_id for s in subscriptions])
-            .order_by("pk")
-        ):
+        for pool in seat_pools_lock(account_ids=[s.account_id for s in subscriptions]):
             pools[pool.account_id].append(pool)
 
         batch, one_by_one, ends = [], [], {}

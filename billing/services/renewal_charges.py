@@ -24,7 +24,8 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from accounts.models import Account, AuditEvent, AuditVerb
+from accounts.locks import accounts_lock
+from accounts.models import AuditEvent, AuditVerb
 from accounts.services import audit_events_record, rows_update
 from billing.errors import BillingError
 from billing.gateway import gateway_get
@@ -207,12 +208,7 @@ def _charges_record(
         # The accounts first, as every billing service locks them: two runs that charged the
         # same invoice (with the same key: the provider took the money once) record it one
         # after the other, and the second finds it tried already.
-        list(
-            Account.objects.select_for_update()
-            .filter(pk__in={i.account_id for i in invoices})
-            .order_by("pk")
-            .values_list("pk", flat=True)
-        )
+        accounts_lock(list({invoice.account_id for invoice in invoices}))
         for invoice in invoices:
             charge_id = charges[invoice.pk]
             invoice.attempts = 1

@@ -22,6 +22,7 @@ from datetime import datetime
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from accounts.locks import account_lock
 from accounts.models import Account, AuditVerb
 from accounts.services import audit_record
 from billing.catalogue import catalogue_get, enabled_seat_types, included_core_seats
@@ -45,8 +46,13 @@ from billing.services.renewal_charges import (
     retry_delay,
 )
 from billing.services.renewal_prices import renewal_lines
-from seats.models import LedgerReason, SeatPool
-from seats.pools.services import billing_admins_notify, seat_ledger_append, seat_pools_sync
+from seats.models import LedgerReason
+from seats.pools.services import (
+    billing_admins_notify,
+    seat_ledger_append,
+    seat_pools_lock,
+    seat_pools_sync,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -56,7 +62,9 @@ def _renew_one_period(*, subscription_id: int, now: datetime) -> Invoice | None:
     written untried, when it did; None otherwise."""
     with transaction.atomic(durable=True):
         subscription = Subscription.objects.select_related("account").get(pk=subscription_id)
-        account = Account.objects.select_for_update().get(pk=subscription.account_id)
+        # The account lock orders this renewal after any purchase, removal, plan change or
+        # assignment in flight, and keeps them out until the new period is written.
+        account = account_lock(subscription.account_id)
         subscription = (
             Subscription.objects.select_for_update()
             .filter(pk=subscription_id, status__in=LIVE_SUBSCRIPTION_STATUSES)
@@ -70,7 +78,8 @@ def _renew_one_period(*, subscription_id: int, now: datetime) -> Invoice | None:
             return None
         _pending_changes_apply(subscription=subscription, account=account, start=start, now=now)
         end = period_end(subscription.anchor, start, subscription.interval)
-        pools = list(SeatPool.objects.select_for_update().filter(account=account).order_by("id"))
+        # Pools after their account and subscription, as the seat services lock them.
+        pools = seat_pools_lock(account_ids=[account.pk])
         for pool in pools:
             # Seats of a type the plan no longer enables (a downgrade) are not renewed.
             if not pool.enabled and pool.purchased_at_renewal:
@@ -175,7 +184,7 @@ def _subscription_end(*, subscription: Subscription, account: Account, now: date
     subscription.status = SubscriptionStatus.CANCELED
     subscription.save(update_fields=["status"])
     seat_pools_sync(account=account, included={}, enabled=(), actor=None, now=now)
-    for pool in SeatPool.objects.select_for_update().filter(account=account).order_by("id"):
+    for pool in seat_pools_lock(account_ids=[account.pk]):
         if pool.purchased or pool.purchased_at_renewal:
             pool.purchased = pool.purchased_at_renewal = 0
             pool.save(update_fields=["purchased", "purchased_at_renewal", "updated_at"])
@@ -250,7 +259,9 @@ def invoice_retry(*, invoice_id: int, now: datetime) -> bool:
         period_end=invoice.period_end,
     )
     with transaction.atomic(durable=True):
-        account = Account.objects.select_for_update().get(pk=invoice.account_id)
+        # The account first, as every billing write: a retry recorded by another run meanwhile
+        # is seen below, and the subscription's status changes under the same lock.
+        account = account_lock(invoice.account_id)
         invoice = Invoice.objects.select_for_update().get(pk=invoice_id)
         if invoice.status != InvoiceStatus.OPEN or invoice.attempts != attempt - 1:
             return False  # another run recorded this attempt (with the same key: one charge)

@@ -5,6 +5,7 @@ from datetime import datetime
 
 from django.db import transaction
 
+from accounts.locks import account_lock
 from accounts.models import Account, AuditVerb, User
 from accounts.services import audit_record
 from billing.catalogue import AddOn, catalogue_get, enabled_seat_types, included_core_seats
@@ -18,8 +19,7 @@ from billing.models import (
 from billing.periods import BillingInterval, nth_period_bounds
 from seats.catalogue import SEAT_RULES
 from seats.errors import SeatTypeUnavailable
-from seats.models import SeatPool
-from seats.pools.services import seat_pool_add_purchased, seat_pools_sync
+from seats.pools.services import seat_pool_add_purchased, seat_pool_lock_for, seat_pools_sync
 
 
 @transaction.atomic(durable=True)
@@ -45,7 +45,8 @@ def subscription_create(
     type: seats bought beyond the included ones}. The first period starts now. Charging the card
     for it belongs to checkout (billing's payment gateway), which calls this once paid.
     """
-    account = Account.objects.select_for_update().get(pk=account.pk)
+    # The account lock makes "no live subscription yet" hold until this one is written.
+    account = account_lock(account)
     if Subscription.objects.filter(account=account, status__in=LIVE_SUBSCRIPTION_STATUSES).exists():
         raise SubscriptionExists()
     catalogue = catalogue_get()
@@ -87,12 +88,8 @@ def subscription_create(
     )
     for seat_type, quantity in (extra_seats or {}).items():
         if quantity > 0:
-            pool = (
-                SeatPool.objects.select_for_update()
-                .filter(account=account, seat_type=seat_type, enabled=True)
-                .first()
-            )
-            if pool is None:
+            pool = seat_pool_lock_for(account=account, seat_type=seat_type)
+            if pool is None or not pool.enabled:
                 raise SeatTypeUnavailable(seat=SEAT_RULES[seat_type].label)
             seat_pool_add_purchased(pool=pool, quantity=quantity, actor=actor, now=now)
     audit_record(

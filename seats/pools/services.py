@@ -105,6 +105,16 @@ def seat_pool_lock_for(*, account: Account, seat_type: str) -> SeatPool | None:
     return _pool_lock(account, seat_type)
 
 
+def seat_pools_lock(*, account_ids: Iterable[int]) -> list[SeatPool]:
+    """Lock every pool of these accounts, in id order, and return them (billing's renewals).
+
+    The caller already holds the accounts' locks (Account, then SeatPool).
+    """
+    return list(
+        SeatPool.objects.select_for_update().filter(account__in=list(account_ids)).order_by("pk")
+    )
+
+
 def billing_admins_notify(*, account: Account, text: str, now: datetime | None = None) -> None:
     """Tell every billing admin of the account, as their preferences say."""
     for admin in billing_admins(account=account):
