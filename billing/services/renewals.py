@@ -46,11 +46,10 @@ from billing.services.renewal_charges import (
     retry_delay,
 )
 from billing.services.renewal_prices import renewal_lines
-from seats.models import LedgerReason
 from seats.pools.services import (
     billing_admins_notify,
-    seat_ledger_append,
     seat_pools_lock,
+    seat_pools_renew,
     seat_pools_sync,
 )
 
@@ -80,15 +79,9 @@ def _renew_one_period(*, subscription_id: int, now: datetime) -> Invoice | None:
         end = period_end(subscription.anchor, start, subscription.interval)
         # Pools after their account and subscription, as the seat services lock them.
         pools = seat_pools_lock(account_ids=[account.pk])
-        for pool in pools:
-            # Seats of a type the plan no longer enables (a downgrade) are not renewed.
-            if not pool.enabled and pool.purchased_at_renewal:
-                pool.purchased_at_renewal = 0
-        for pool in pools:
-            if pool.purchased != pool.purchased_at_renewal:
-                pool.purchased = pool.purchased_at_renewal
-                pool.save(update_fields=["purchased", "purchased_at_renewal", "updated_at"])
-                seat_ledger_append(pool=pool, reason=LedgerReason.RENEWAL, actor=None, now=now)
+        # The scheduled removals take effect; seats of a type the plan no longer enables (a
+        # downgrade) are not renewed.
+        seat_pools_renew(pools=pools, now=now)
         lines = renewal_lines(subscription=subscription, pools=pools)
         invoice = renewal_invoice_untried(
             invoice=Invoice(
@@ -184,11 +177,7 @@ def _subscription_end(*, subscription: Subscription, account: Account, now: date
     subscription.status = SubscriptionStatus.CANCELED
     subscription.save(update_fields=["status"])
     seat_pools_sync(account=account, included={}, enabled=(), actor=None, now=now)
-    for pool in seat_pools_lock(account_ids=[account.pk]):
-        if pool.purchased or pool.purchased_at_renewal:
-            pool.purchased = pool.purchased_at_renewal = 0
-            pool.save(update_fields=["purchased", "purchased_at_renewal", "updated_at"])
-            seat_ledger_append(pool=pool, reason=LedgerReason.RENEWAL, actor=None, now=now)
+    seat_pools_renew(pools=seat_pools_lock(account_ids=[account.pk]), now=now, ending=True)
     audit_record(
         account=account,
         actor=None,

@@ -58,23 +58,45 @@ def seat_ledger_append(
     return entry
 
 
-def seat_pools_renew(*, pools: Sequence[SeatPool], now: datetime) -> list[SeatPool]:
+def seat_pools_renew(
+    *, pools: Sequence[SeatPool], now: datetime, ending: bool = False
+) -> list[SeatPool]:
     """At renewal, each pool's next-period count becomes its count (purchased =
     purchased_at_renewal: the scheduled removals take effect), set-wise for many accounts.
 
-    One UPDATE for the pools whose counts differ and one INSERT of their RENEWAL ledger rows;
-    a pool without a scheduled removal is left alone. The objects are updated in memory too.
-    Returns the pools that changed. Runs inside the caller's transaction, which holds the
-    accounts' and the pools' locks (billing's renewal batch).
+    A pool whose seat type the plan no longer enables renews with no bought seats (its tier was
+    downgraded or removed), and so does every pool when the subscription ends (`ending`):
+    purchased and purchased_at_renewal both become 0.
+
+    One UPDATE per kind of change (renewed, emptied) and one INSERT of the changed pools' RENEWAL
+    ledger rows; a pool that keeps its counts is left alone. The objects are updated in memory
+    too. Returns the pools that changed. The one renewal path of billing, its batch and its one
+    by one: runs inside the caller's transaction, which holds the accounts' and the pools' locks
+    (seat_pools_lock).
     """
-    changed = [pool for pool in pools if pool.purchased != pool.purchased_at_renewal]
+    changed, renewed, emptied = [], [], []
+    for pool in pools:
+        if ending or not pool.enabled:
+            if pool.purchased or pool.purchased_at_renewal:
+                changed.append(pool)
+                emptied.append(pool.pk)
+        elif pool.purchased != pool.purchased_at_renewal:
+            changed.append(pool)
+            renewed.append(pool.pk)
     if not changed:
         return []
     updated_at = timezone.now()  # what `auto_now` would have written
-    SeatPool.objects.filter(pk__in=[pool.pk for pool in changed]).update(
-        purchased=F("purchased_at_renewal"), updated_at=updated_at
-    )
+    if renewed:
+        SeatPool.objects.filter(pk__in=renewed).update(
+            purchased=F("purchased_at_renewal"), updated_at=updated_at
+        )
+    if emptied:
+        SeatPool.objects.filter(pk__in=emptied).update(
+            purchased=0, purchased_at_renewal=0, updated_at=updated_at
+        )
     for pool in changed:
+        if ending or not pool.enabled:
+            pool.purchased_at_renewal = 0
         pool.purchased, pool.updated_at = pool.purchased_at_renewal, updated_at
     SeatLedgerEntry.objects.bulk_create(
         SeatLedgerEntry(

@@ -10,13 +10,20 @@ takes, in tests/invitations/test_members.py.
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.db import transaction
 
+from accounts.locks import account_lock
 from accounts.models import Account, SeatType
 from billing.catalogue import HubCode, TierCode
 from billing.periods import BillingInterval
 from billing.services.subscriptions import subscription_start
 from seats.models import LedgerReason, SeatLedgerEntry, SeatPool
-from seats.pools.services import seat_pool_add_purchased, seat_pools_sync
+from seats.pools.services import (
+    seat_pool_add_purchased,
+    seat_pools_lock,
+    seat_pools_renew,
+    seat_pools_sync,
+)
 from tests.factories import AccountFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -136,3 +143,90 @@ def test_the_ledger_records_who_changed_the_pool_and_when():
         (LedgerReason.CREATED, actor, NOW),
         (LedgerReason.PURCHASE, actor, later),
     ]
+
+
+# --- seat_pools_renew: billing's one pool-renewal path -------------------------------------------
+# At renewal the scheduled removals take effect; a seat type the plan no longer enables, and every
+# seat type of a subscription that ends, renews with no bought seats. Each change appends a
+# RENEWAL ledger row.
+
+RENEWAL = datetime(2027, 5, 1, tzinfo=UTC)
+
+
+def account_with(*, core: tuple[int, int], sales: tuple[int, int], sales_enabled: bool = True):
+    """An account whose Core and Sales pools hold (purchased, purchased at renewal) seats."""
+    account = AccountFactory()
+    seat_pools_sync(account=account, included={"core": 3}, enabled={"core", "sales"}, actor=None)
+    for seat_type, (purchased, at_renewal) in ((SeatType.CORE, core), (SeatType.SALES, sales)):
+        pool = SeatPool.objects.get(account=account, seat_type=seat_type)
+        if purchased:
+            seat_pool_add_purchased(pool=pool, quantity=purchased, actor=None)
+        SeatPool.objects.filter(pk=pool.pk).update(purchased_at_renewal=at_renewal)
+    if not sales_enabled:
+        seat_pools_sync(account=account, included={"core": 3}, enabled={"core"}, actor=None)
+    return account
+
+
+def renew(account, *, ending: bool = False) -> list[SeatPool]:
+    with transaction.atomic():
+        account_lock(account)
+        pools = seat_pools_lock(account_ids=[account.pk])
+        return seat_pools_renew(pools=pools, now=RENEWAL, ending=ending)
+
+
+def counts(account) -> dict[str, tuple[int, int]]:
+    return {
+        pool.seat_type: (pool.purchased, pool.purchased_at_renewal)
+        for pool in SeatPool.objects.filter(account=account)
+    }
+
+
+def renewal_rows(account) -> list[tuple[str, int, int, int]]:
+    return list(
+        SeatLedgerEntry.objects.filter(pool__account=account, reason=LedgerReason.RENEWAL)
+        .order_by("id")
+        .values_list("pool__seat_type", "included", "purchased", "purchased_at_renewal")
+    )
+
+
+def test_a_scheduled_removal_takes_effect_with_a_renewal_row():
+    account = account_with(core=(3, 1), sales=(2, 2))
+
+    changed = renew(account)
+
+    assert counts(account) == {"core": (1, 1), "sales": (2, 2)}
+    assert [(p.seat_type, p.purchased, p.purchased_at_renewal) for p in changed] == [("core", 1, 1)]
+    assert renewal_rows(account) == [("core", 3, 1, 1)]
+
+
+def test_a_pool_without_a_scheduled_removal_is_left_alone():
+    account = account_with(core=(2, 2), sales=(0, 0))
+
+    assert renew(account) == []
+    assert renewal_rows(account) == []
+
+
+def test_seats_of_a_type_the_plan_no_longer_enables_are_not_renewed():
+    account = account_with(core=(2, 2), sales=(2, 2), sales_enabled=False)
+
+    renew(account)
+
+    assert counts(account) == {"core": (2, 2), "sales": (0, 0)}
+    assert renewal_rows(account) == [("sales", 0, 0, 0)]
+
+
+def test_an_ending_subscription_renews_no_bought_seat():
+    account = account_with(core=(3, 1), sales=(2, 2))
+
+    renew(account, ending=True)
+
+    assert counts(account) == {"core": (0, 0), "sales": (0, 0)}
+    assert renewal_rows(account) == [("core", 3, 0, 0), ("sales", 0, 0, 0)]
+
+
+def test_renewing_twice_changes_nothing_the_second_time():
+    account = account_with(core=(3, 1), sales=(2, 2), sales_enabled=False)
+    renew(account)
+
+    assert renew(account) == []
+    assert len(renewal_rows(account)) == 2
