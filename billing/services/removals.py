@@ -12,11 +12,12 @@ from accounts.services import audit_record
 from billing.errors import InvalidQuantity, NoPendingRemoval, NoSubscription, RemovalTooLarge
 from billing.selectors import subscription_live_get
 from seats.catalogue import SEAT_RULES
-from seats.models import LedgerReason, SeatPool
+from seats.models import SeatPool
 from seats.pools.services import (
     billing_admins_notify,
-    seat_ledger_append,
     seat_pool_lock_for,
+    seat_pool_removal_cancel,
+    seat_pool_removal_schedule,
     seats_assigned_count,
 )
 
@@ -69,9 +70,7 @@ def seat_removal_schedule(
             maximum=maximum, seat=label, assigned=assigned, included=pool.included
         )
     before = pool.purchased_at_renewal
-    pool.purchased_at_renewal -= quantity
-    pool.save(update_fields=["purchased_at_renewal", "updated_at"])
-    seat_ledger_append(pool=pool, reason=LedgerReason.REMOVAL_SCHEDULED, actor=actor, now=now)
+    seat_pool_removal_schedule(pool=pool, quantity=quantity, actor=actor, now=now)
     audit_record(
         account=account,
         actor=actor,
@@ -110,9 +109,7 @@ def seat_removal_cancel(
     if pool.pending_removal == 0:
         raise NoPendingRemoval()
     before = pool.purchased_at_renewal
-    pool.purchased_at_renewal = pool.purchased
-    pool.save(update_fields=["purchased_at_renewal", "updated_at"])
-    seat_ledger_append(pool=pool, reason=LedgerReason.REMOVAL_CANCELLED, actor=actor, now=now)
+    seat_pool_removal_cancel(pool=pool, actor=actor, now=now)
     audit_record(
         account=account,
         actor=actor,

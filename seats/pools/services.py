@@ -303,6 +303,34 @@ def seat_pool_add_purchased(
     return pool
 
 
+def seat_pool_removal_schedule(
+    *, pool: SeatPool, quantity: int, actor: User | None, now: datetime | None = None
+) -> SeatPool:
+    """Take `quantity` bought seats away from the pool's next period (billing's "Remove unassigned
+    seats"). Inside the caller's transaction.
+
+    The caller holds the pool's lock and has checked that the next period keeps a seat for
+    everyone assigned one.
+    """
+    if not 0 < quantity <= pool.purchased_at_renewal:
+        raise ValueError(f"quantity must be 1 to {pool.purchased_at_renewal}, got {quantity}")
+    pool.purchased_at_renewal -= quantity
+    pool.save(update_fields=["purchased_at_renewal", "updated_at"])
+    seat_ledger_append(pool=pool, reason=LedgerReason.REMOVAL_SCHEDULED, actor=actor, now=now)
+    return pool
+
+
+def seat_pool_removal_cancel(
+    *, pool: SeatPool, actor: User | None, now: datetime | None = None
+) -> SeatPool:
+    """The pool's next period keeps every seat bought: its scheduled removal is cancelled.
+    Inside the caller's transaction, which holds the pool's lock."""
+    pool.purchased_at_renewal = pool.purchased
+    pool.save(update_fields=["purchased_at_renewal", "updated_at"])
+    seat_ledger_append(pool=pool, reason=LedgerReason.REMOVAL_CANCELLED, actor=actor, now=now)
+    return pool
+
+
 def seat_eligibility_check(*, account: Account, seat_type: str, emails: Iterable[str]) -> None:
     """Raise if these addresses may not hold this seat type in this account.
 

@@ -314,7 +314,7 @@ def test_a_cancel_that_waited_for_the_renewal_finds_no_removal(monkeypatch):
 
 def test_a_renewal_that_waited_for_the_cancel_keeps_every_seat(monkeypatch):
     account, subscription, admin = cancel_and_renewal_setup()
-    holding = hold_inside(monkeypatch, removals_module, "seat_ledger_append")
+    holding = hold_inside(monkeypatch, removals_module, "seat_pool_removal_cancel")
 
     cancel, renewed = run_together(
         [cancelling(account, admin), once(holding, renewing(subscription))]

@@ -20,6 +20,8 @@ from billing.services.subscriptions import subscription_start
 from seats.models import LedgerReason, SeatLedgerEntry, SeatPool
 from seats.pools.services import (
     seat_pool_add_purchased,
+    seat_pool_removal_cancel,
+    seat_pool_removal_schedule,
     seat_pools_lock,
     seat_pools_renew,
     seat_pools_sync,
@@ -230,3 +232,44 @@ def test_renewing_twice_changes_nothing_the_second_time():
 
     assert renew(account) == []
     assert len(renewal_rows(account)) == 2
+
+
+# --- A removal scheduled for the renewal, and cancelled (billing's "Remove unassigned seats") ----
+
+
+def last_ledger_row(account) -> tuple[str, int, int, int]:
+    return (
+        SeatLedgerEntry.objects.filter(pool=core_pool(account))
+        .order_by("id")
+        .values_list("reason", "included", "purchased", "purchased_at_renewal")
+        .last()
+    )
+
+
+def test_a_scheduled_removal_lowers_only_the_next_period_with_a_ledger_row():
+    account = account_with(core=(3, 3), sales=(0, 0))
+
+    seat_pool_removal_schedule(pool=core_pool(account), quantity=2, actor=None)
+
+    assert counts(account)["core"] == (3, 1)
+    assert last_ledger_row(account) == (LedgerReason.REMOVAL_SCHEDULED, 3, 3, 1)
+
+
+@pytest.mark.parametrize("quantity", [0, 4])
+def test_a_removal_of_no_seat_or_more_than_the_next_period_has_is_a_bug(quantity):
+    account = account_with(core=(3, 3), sales=(0, 0))
+
+    with pytest.raises(ValueError, match="quantity must be 1 to 3"):
+        seat_pool_removal_schedule(pool=core_pool(account), quantity=quantity, actor=None)
+
+    assert counts(account)["core"] == (3, 3)
+
+
+def test_cancelling_a_removal_keeps_every_seat_bought_with_a_ledger_row():
+    account = account_with(core=(3, 3), sales=(0, 0))
+    seat_pool_removal_schedule(pool=core_pool(account), quantity=2, actor=None)
+
+    seat_pool_removal_cancel(pool=core_pool(account), actor=None)
+
+    assert counts(account)["core"] == (3, 3)
+    assert last_ledger_row(account) == (LedgerReason.REMOVAL_CANCELLED, 3, 3, 3)
