@@ -4,7 +4,12 @@ from dataclasses import dataclass
 
 from accounts.models import Account
 from billing.catalogue import TierOffer, catalogue_get, tier_offer_get
-from billing.models import LIVE_SUBSCRIPTION_STATUSES, ItemKind, Subscription
+from billing.models import LIVE_SUBSCRIPTION_STATUSES, CardOnFile, ItemKind, Subscription
+
+
+def card_on_file_get(*, account: Account) -> CardOnFile | None:
+    """The account's card on file (there is at most one), or None."""
+    return CardOnFile.objects.filter(account=account).first()
 
 
 def subscription_live_get(*, account: Account) -> Subscription | None:

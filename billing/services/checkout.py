@@ -20,19 +20,16 @@ from billing.catalogue import (
     included_core_seats,
 )
 from billing.errors import NoCardOnFile
-from billing.gateway import gateway_get
 from billing.models import (
-    CardOnFile,
     Invoice,
     InvoiceKind,
     InvoiceLine,
-    InvoiceStatus,
     ItemKind,
     Subscription,
     SubscriptionItem,
 )
 from billing.periods import BillingInterval
-from billing.selectors import subscription_live_get
+from billing.selectors import card_on_file_get, subscription_live_get
 from billing.services.bundles import (
     Bundle,
     BundleQuote,
@@ -41,6 +38,7 @@ from billing.services.bundles import (
     quote_build,
     renewal_seats_check,
 )
+from billing.services.charges import invoice_paid_charge
 from billing.services.subscriptions import subscription_create
 from seats.pools.services import billing_admins_notify, seat_pools_sync
 
@@ -54,7 +52,7 @@ class CheckoutResult:
     quote: BundleQuote | None
 
 
-def _charge_and_invoice(
+def _invoice_paid(
     *,
     account: Account,
     subscription: Subscription,
@@ -64,54 +62,31 @@ def _charge_and_invoice(
     actor: User,
     now: datetime,
 ) -> Invoice:
-    charge_id = ""
-    if quote.today_cents > 0:
-        card = CardOnFile.objects.filter(account=account).first()
-        if card is None:
-            raise NoCardOnFile()
-        charge_id = (
-            gateway_get()
-            .charge(
-                card_token=card.gateway_token,
-                amount_cents=quote.today_cents,
-                currency=quote.currency,
-                idempotency_key=f"checkout:{account.pk}:{idempotency_key}",
-                description=", ".join(line.description for line in lines)[:200],
-            )
-            .id
-        )
-    invoice = Invoice.objects.create(
+    """Charge today's part of these quote lines and write the paid checkout invoice."""
+    end = subscription.current_period_end.date().isoformat()
+    return invoice_paid_charge(
         account=account,
         subscription=subscription,
         kind=InvoiceKind.CHECKOUT,
-        status=InvoiceStatus.PAID,
+        lines=[
+            InvoiceLine(
+                description=(
+                    line.description
+                    if quote.starts_subscription
+                    else _("%(what)s, prorated to %(end)s") % {"what": line.description, "end": end}
+                ),
+                quantity=1,
+                unit_cents=line.period_cents,
+                amount_cents=line.today_cents,
+            )
+            for line in lines
+        ],
         currency=quote.currency,
-        total_cents=quote.today_cents,
-        period_start=now,
-        period_end=subscription.current_period_end,
         idempotency_key=idempotency_key,
-        charge_id=charge_id,
-        attempts=1,
-        created_by=actor,
-        created_at=now,
-        paid_at=now,
+        description=", ".join(line.description for line in lines)[:200],
+        actor=actor,
+        now=now,
     )
-    end = subscription.current_period_end.date().isoformat()
-    InvoiceLine.objects.bulk_create(
-        InvoiceLine(
-            invoice=invoice,
-            description=(
-                line.description
-                if quote.starts_subscription
-                else _("%(what)s, prorated to %(end)s") % {"what": line.description, "end": end}
-            ),
-            quantity=1,
-            unit_cents=line.period_cents,
-            amount_cents=line.today_cents,
-        )
-        for line in lines
-    )
-    return invoice
 
 
 def _pools_sync(*, account: Account, hubs: Mapping[str, str], actor: User | None, now: datetime):
@@ -157,7 +132,7 @@ def bundle_checkout(
     before = bundle_renewal_state(subscription)
     invoice = None
     if quote.changes_now:
-        invoice = _charge_and_invoice(
+        invoice = _invoice_paid(
             account=account,
             subscription=subscription,
             quote=quote,
@@ -204,7 +179,7 @@ def _subscription_checkout(
     *, account: Account, bundle: Bundle, idempotency_key: str, actor: User, now: datetime
 ) -> CheckoutResult:
     quote = quote_build(account=account, subscription=None, bundle=bundle, now=now)
-    if not CardOnFile.objects.filter(account=account).exists():
+    if card_on_file_get(account=account) is None:
         raise NoCardOnFile()
     # In this checkout's transaction: the charge, the subscription and the invoice commit (or
     # roll back) together.
@@ -216,7 +191,7 @@ def _subscription_checkout(
         now=now,
         actor=actor,
     )
-    invoice = _charge_and_invoice(
+    invoice = _invoice_paid(
         account=account,
         subscription=subscription,
         quote=quote,

@@ -17,17 +17,10 @@ from billing.catalogue import (
     seat_price_cents,
 )
 from billing.errors import InvalidQuantity, NoCardOnFile, NoSubscription, SeatsNotForSale
-from billing.gateway import gateway_get
-from billing.models import (
-    CardOnFile,
-    Invoice,
-    InvoiceKind,
-    InvoiceLine,
-    InvoiceStatus,
-    Subscription,
-)
+from billing.models import Invoice, InvoiceKind, InvoiceLine, Subscription
 from billing.periods import proration_cents
-from billing.selectors import subscription_hub_tiers, subscription_live_get
+from billing.selectors import card_on_file_get, subscription_hub_tiers, subscription_live_get
+from billing.services.charges import invoice_paid_charge
 from seats.catalogue import SEAT_RULES
 from seats.errors import SeatTypeUnavailable
 from seats.pools.services import (
@@ -130,47 +123,30 @@ def seats_purchase(
     pool = seat_pool_lock_for(account=account, seat_type=seat_type)
     if pool is None or not pool.enabled:
         raise SeatTypeUnavailable(seat=quote.seat_label)
-    card = CardOnFile.objects.filter(account=account).first()
-    if card is None:
+    if card_on_file_get(account=account) is None:
         raise NoCardOnFile()
-    charge_id = ""
-    if quote.amount_cents > 0:
-        charge_id = (
-            gateway_get()
-            .charge(
-                card_token=card.gateway_token,
-                amount_cents=quote.amount_cents,
-                currency=quote.currency,
-                idempotency_key=f"purchase:{account.pk}:{idempotency_key}",
-                description=f"{quote.quantity} x {quote.seat_label}",
-            )
-            .id
-        )
-    seat_pool_add_purchased(pool=pool, quantity=quantity, actor=actor, now=now)
-    invoice = Invoice.objects.create(
+    end = subscription.current_period_end.date().isoformat()
+    invoice = invoice_paid_charge(
         account=account,
         subscription=subscription,
         kind=InvoiceKind.PURCHASE,
-        status=InvoiceStatus.PAID,
+        lines=[
+            InvoiceLine(
+                description=_("%(seat)s, prorated to %(end)s")
+                % {"seat": quote.seat_label, "end": end},
+                quantity=quantity,
+                unit_cents=quote.unit_period_cents,
+                amount_cents=quote.amount_cents,
+            )
+        ],
         currency=quote.currency,
-        total_cents=quote.amount_cents,
-        period_start=now,
-        period_end=subscription.current_period_end,
         idempotency_key=idempotency_key,
-        charge_id=charge_id,
-        attempts=1,
-        created_by=actor,
-        created_at=now,
-        paid_at=now,
+        description=f"{quote.quantity} x {quote.seat_label}",
+        actor=actor,
+        now=now,
     )
-    InvoiceLine.objects.create(
-        invoice=invoice,
-        description=_("%(seat)s, prorated to %(end)s")
-        % {"seat": quote.seat_label, "end": subscription.current_period_end.date().isoformat()},
-        quantity=quantity,
-        unit_cents=quote.unit_period_cents,
-        amount_cents=quote.amount_cents,
-    )
+    # Paid (or nothing to pay): the seats follow the money in the same commit.
+    seat_pool_add_purchased(pool=pool, quantity=quantity, actor=actor, now=now)
     audit_record(
         account=account,
         actor=actor,

@@ -3,11 +3,12 @@
 A renewal is written in two steps. First the renewal itself (billing.services.renewals, one by
 one, and billing.services.renewal_batches), under its account's lock: the period moves on, the
 seats renew, and the period's invoice is written open and not yet tried (attempts 0, due at
-once). Then, here, with no transaction open, each card is charged, and one short transaction
-records what came of it: paid, or past due with a retry scheduled, with the renewal's audit
-event and the billing admins' notice. A real provider takes a fraction of a second a charge,
-a batch of 500 minutes: meanwhile its accounts are free, and their admins can assign, buy and
-remove seats.
+once). Then, here, with no transaction open, each card is charged
+(billing.services.charges.card_charge: the charging policy is written there), and one short
+transaction records what came of it: paid, or past due with a retry scheduled, with the
+renewal's audit event and the billing admins' notice. A real provider takes a fraction of a
+second a charge, a batch of 500 minutes: meanwhile its accounts are free, and their admins can
+assign, buy and remove seats.
 
 Once per period: the charge's idempotency key names the period (`renewal_charge_key`). If the
 process dies after the provider took the money and before that was recorded, the invoice stays
@@ -27,8 +28,6 @@ from django.utils.translation import gettext as _
 from accounts.locks import accounts_lock
 from accounts.models import AuditEvent, AuditVerb
 from accounts.services import audit_events_record, rows_update
-from billing.errors import BillingError
-from billing.gateway import gateway_get
 from billing.models import (
     CardOnFile,
     Invoice,
@@ -36,6 +35,7 @@ from billing.models import (
     Subscription,
     SubscriptionStatus,
 )
+from billing.services.charges import card_charge
 from seats.pools.services import billing_admins_notify_many
 
 logger = logging.getLogger(__name__)
@@ -54,40 +54,6 @@ def renewal_charge_key(*, subscription_id: int, period_start: datetime) -> str:
     after the provider took the money, before that was recorded (or, on the one-by-one path's
     fallback, before the batch's invoice was written), must not pay again."""
     return f"renewal:{subscription_id}:{period_start.isoformat()}"
-
-
-def card_charge(
-    *,
-    card_token: str | None,
-    amount_cents: int,
-    currency: str,
-    key: str,
-    period_start: datetime,
-    period_end: datetime,
-) -> str | None:
-    """Charge the card on file (its gateway token; None: there is none); the charge id, or
-    None (nothing raised) when it can't be paid.
-
-    The idempotency key names what is paid for (`key`) and the card: the same charge asked
-    again — a retry after a timeout, a job killed after the provider took the money — can never
-    be taken twice, and a new card is a new request that the provider does not answer with the
-    old card's decline. Anything but a BillingError (a bug, a gateway that breaks its
-    contract) is raised.
-    """
-    if card_token is None:
-        return None
-    try:
-        charge = gateway_get().charge(
-            card_token=card_token,
-            amount_cents=amount_cents,
-            currency=currency,
-            idempotency_key=f"{key}:{card_token}",
-            description=f"seatmgr {period_start.date()} - {period_end.date()}",
-        )
-    except BillingError as failure:
-        logger.info("charge %s failed: %s", key, failure.code)
-        return None
-    return charge.id
 
 
 def renewal_audit_after(*, start: datetime, end: datetime, invoice: Invoice, paid: bool) -> dict:

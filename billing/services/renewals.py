@@ -38,9 +38,9 @@ from billing.models import (
     SubscriptionStatus,
 )
 from billing.periods import period_end
+from billing.services.charges import card_charge
 from billing.services.renewal_charges import (
     RenewalNotCharged,
-    card_charge,
     renewal_invoice_untried,
     renewal_invoices_charge,
     retry_delay,

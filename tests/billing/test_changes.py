@@ -288,6 +288,14 @@ def test_an_upgrade_declined_changes_nothing(account, admin):
     assert pool(account, SeatType.CORE).included == 3
 
 
+def test_the_providers_key_names_the_checkout_the_account_and_the_form(
+    account, admin, card, provider
+):
+    checkout(account, admin, bundle({**OWNED, HubCode.CMS: TierCode.PROFESSIONAL}), key="form-1")
+
+    assert list(provider.taken) == [f"checkout:{account.pk}:form-1"]
+
+
 def test_without_a_card_a_charged_upgrade_is_refused(account, admin):
     with pytest.raises(NoCardOnFile):
         checkout(account, admin, bundle({**OWNED, HubCode.CMS: TierCode.PROFESSIONAL}))

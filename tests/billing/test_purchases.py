@@ -285,6 +285,14 @@ def test_buying_takes_the_quoted_amount_from_the_card_once(account, admin, card,
     assert list(provider.taken.values()) == [7500]
 
 
+def test_the_providers_key_names_the_purchase_the_account_and_the_form(
+    account, admin, card, provider
+):
+    buy(account, admin, 3, key="form-1")
+
+    assert list(provider.taken) == [f"purchase:{account.pk}:form-1"]
+
+
 def test_buying_is_audited(account, admin, card):
     invoice = buy(account, admin, 3)
 

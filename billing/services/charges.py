@@ -1,0 +1,126 @@
+"""Taking money from the card on file: every charge billing asks the payment gateway for.
+
+The policy, one for every charge (billing.services says it too):
+
+- An admin's purchase or checkout charges inside its own transaction, while it holds the
+  account's lock (`invoice_paid_charge`). The admin is waiting for the answer anyway; holding the
+  lock means two admins cannot sell the same seats or change the same plan twice at once, and
+  what was bought (seats, a hub, a new card) is granted in the same commit as the payment: a
+  refused card rolls everything back, and nothing is granted that was not paid for.
+- The renewal job charges after its renewal has committed, with no transaction open and no lock
+  held (`card_charge`), and records the outcome in a second, short transaction
+  (billing.services.renewal_charges). A batch renews hundreds of accounts: holding their locks
+  while a provider answers each charge would keep their admins waiting for minutes. Nothing
+  needs rolling back there: a declined renewal takes no seat away, its invoice stays open and is
+  retried.
+
+Either way the provider gets an idempotency key naming what is paid for, so a request retried
+after a timeout or a crash is never charged twice.
+"""
+
+import logging
+from collections.abc import Sequence
+from datetime import datetime
+
+from accounts.models import Account, User
+from billing.errors import BillingError, NoCardOnFile
+from billing.gateway import gateway_get
+from billing.models import Invoice, InvoiceKind, InvoiceLine, InvoiceStatus, Subscription
+from billing.selectors import card_on_file_get
+
+logger = logging.getLogger(__name__)
+
+
+def invoice_paid_charge(
+    *,
+    account: Account,
+    subscription: Subscription,
+    kind: InvoiceKind,
+    lines: Sequence[InvoiceLine],
+    currency: str,
+    idempotency_key: str,
+    description: str,
+    actor: User,
+    now: datetime,
+) -> Invoice:
+    """Charge the card on file what `lines` add up to and write them as a paid invoice of `kind`
+    for the rest of the subscription's period (from `now`); the invoice.
+
+    In the caller's transaction, which holds the account's lock (see above). Nothing is charged
+    when the lines add up to 0; otherwise NoCardOnFile is raised without a card, and the
+    gateway's CardDeclined, CardInvalid or GatewayUnavailable go through to roll the caller's
+    transaction back. The provider's key is `idempotency_key` (the form's) with the kind and the
+    account: a double submit finds the first invoice before calling this, and a request retried
+    after a crash is not charged twice. `description` is what the provider shows for the charge.
+    """
+    total = sum(line.amount_cents for line in lines)
+    charge_id = ""
+    if total > 0:
+        card = card_on_file_get(account=account)
+        if card is None:
+            raise NoCardOnFile()
+        charge_id = (
+            gateway_get()
+            .charge(
+                card_token=card.gateway_token,
+                amount_cents=total,
+                currency=currency,
+                idempotency_key=f"{InvoiceKind(kind).value}:{account.pk}:{idempotency_key}",
+                description=description,
+            )
+            .id
+        )
+    invoice = Invoice.objects.create(
+        account=account,
+        subscription=subscription,
+        kind=kind,
+        status=InvoiceStatus.PAID,
+        currency=currency,
+        total_cents=total,
+        period_start=now,
+        period_end=subscription.current_period_end,
+        idempotency_key=idempotency_key,
+        charge_id=charge_id,
+        attempts=1,
+        created_by=actor,
+        created_at=now,
+        paid_at=now,
+    )
+    for line in lines:
+        line.invoice = invoice
+    InvoiceLine.objects.bulk_create(lines)
+    return invoice
+
+
+def card_charge(
+    *,
+    card_token: str | None,
+    amount_cents: int,
+    currency: str,
+    key: str,
+    period_start: datetime,
+    period_end: datetime,
+) -> str | None:
+    """Charge the card on file for a renewal period (its gateway token; None: there is none);
+    the charge id, or None (nothing raised) when it can't be paid. With no lock held (see above).
+
+    The idempotency key names what is paid for (`key`) and the card: the same charge asked
+    again — a retry after a timeout, a job killed after the provider took the money — can never
+    be taken twice, and a new card is a new request that the provider does not answer with the
+    old card's decline. Anything but a BillingError (a bug, a gateway that breaks its
+    contract) is raised.
+    """
+    if card_token is None:
+        return None
+    try:
+        charge = gateway_get().charge(
+            card_token=card_token,
+            amount_cents=amount_cents,
+            currency=currency,
+            idempotency_key=f"{key}:{card_token}",
+            description=f"seatmgr {period_start.date()} - {period_end.date()}",
+        )
+    except BillingError as failure:
+        logger.info("charge %s failed: %s", key, failure.code)
+        return None
+    return charge.id
