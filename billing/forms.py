@@ -7,6 +7,7 @@ from billing.catalogue import TierCode
 from billing.errors import CardInvalid
 from billing.periods import BillingInterval
 from billing.services.bundles import Bundle
+from billing.services.cards import NewCard
 
 
 class AddSeatsForm(forms.Form):
@@ -231,8 +232,10 @@ class CheckoutForm(forms.Form):
                     self.add_error(name, _("This field is required for a new card."))
         return data
 
-    def card_fields(self) -> dict:
-        return {k: self.cleaned_data[k] for k in ("number", "exp_month", "exp_year", "cvc")}
+    def new_card(self) -> NewCard:
+        return NewCard(
+            **{k: self.cleaned_data[k] for k in ("number", "exp_month", "exp_year", "cvc")}
+        )
 
 
 class TalkToSalesForm(forms.Form):

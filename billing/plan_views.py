@@ -26,7 +26,6 @@ from billing.models import LIVE_SUBSCRIPTION_STATUSES, CardOnFile, SubscriptionI
 from billing.money import money_format
 from billing.selectors import subscription_live_get
 from billing.services.bundles import bundle_quote, bundle_renewal_state
-from billing.services.cards import card_save
 from billing.services.changes import (
     auto_renewal_cancel,
     auto_renewal_resume,
@@ -158,25 +157,23 @@ def checkout(request):
 
 
 def _checkout_submit(request, form: BundleForm, pay: CheckoutForm, card):
-    account = request.membership.account
-    if pay.cleaned_data["payment"] == "new_card" or card is None:
-        if pay.cleaned_data["payment"] != "new_card":
-            pay.add_error("payment", _("There is no card on file: add a new card."))
-            return None
-        try:
-            card_save(account=account, actor=request.user, **pay.card_fields())
-        except CardInvalid as invalid:
-            card_invalid_add(pay, invalid)
-            return None
+    new_card = pay.new_card() if pay.cleaned_data["payment"] == "new_card" else None
+    if new_card is None and card is None:
+        pay.add_error("payment", _("There is no card on file: add a new card."))
+        return None
     try:
         result = bundle_checkout(
-            account=account,
+            account=request.membership.account,
             bundle=form.bundle(),
             idempotency_key=pay.cleaned_data["idempotency_key"],
             actor=request.user,
+            new_card=new_card,
         )
     except DomainError as problem:
-        form_error_add(pay, problem)
+        if isinstance(problem, CardInvalid):
+            card_invalid_add(pay, problem)
+        else:
+            form_error_add(pay, problem)
         # Another attempt (another card) is another payment: a fresh key for the provider.
         pay.data = pay.data.copy()
         pay.data["idempotency_key"] = uuid.uuid4().hex

@@ -1,5 +1,6 @@
 """The card on file and the billing contact."""
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import transaction
@@ -7,8 +8,28 @@ from django.utils import timezone
 
 from accounts.models import Account, AuditVerb, User
 from accounts.services import audit_record
-from billing.gateway import gateway_get
+from billing.gateway import CardDetails, gateway_get
 from billing.models import BillingContact, CardOnFile, Invoice, InvoiceStatus
+
+
+@dataclass(frozen=True)
+class NewCard:
+    """A card as typed into a form. Never stored: the gateway keeps it, seatmgr its token."""
+
+    number: str
+    exp_month: int
+    exp_year: int
+    cvc: str
+
+    def tokenize(self, *, now: datetime) -> CardDetails:
+        """Hand the card to the gateway; what seatmgr may keep. Raises CardInvalid."""
+        return gateway_get().card_tokenize(
+            number=self.number,
+            exp_month=self.exp_month,
+            exp_year=self.exp_year,
+            cvc=self.cvc,
+            now=now,
+        )
 
 
 @transaction.atomic(durable=True)
@@ -25,9 +46,13 @@ def card_save(
     """Add or replace the card on file. The gateway tokenises it; only its token, brand, last
     four digits and expiry are kept. Raises the gateway's CardInvalid."""
     now = now or timezone.now()
-    details = gateway_get().card_tokenize(
-        number=number, exp_month=exp_month, exp_year=exp_year, cvc=cvc, now=now
-    )
+    card = NewCard(number=number, exp_month=exp_month, exp_year=exp_year, cvc=cvc)
+    return card_store(account=account, details=card.tokenize(now=now), actor=actor, now=now)
+
+
+def card_store(*, account: Account, details: CardDetails, actor: User, now: datetime) -> CardOnFile:
+    """Keep a tokenised card as the account's card on file, in the caller's transaction (card_save,
+    or a checkout paying with a new card: the card is kept only if the checkout commits)."""
     card, created = CardOnFile.objects.update_or_create(
         account=account,
         defaults={

@@ -20,6 +20,7 @@ from billing.catalogue import (
     included_core_seats,
 )
 from billing.errors import NoCardOnFile
+from billing.gateway import CardDetails
 from billing.models import (
     Invoice,
     InvoiceKind,
@@ -38,6 +39,7 @@ from billing.services.bundles import (
     quote_build,
     renewal_seats_check,
 )
+from billing.services.cards import NewCard, card_store
 from billing.services.charges import invoice_paid_charge
 from billing.services.subscriptions import subscription_create
 from seats.pools.services import billing_admins_notify, seat_pools_sync
@@ -99,13 +101,13 @@ def _pools_sync(*, account: Account, hubs: Mapping[str, str], actor: User | None
     )
 
 
-@transaction.atomic(durable=True)
 def bundle_checkout(
     *,
     account: Account,
     bundle: Bundle,
     idempotency_key: str,
     actor: User,
+    new_card: NewCard | None = None,
     now: datetime | None = None,
 ) -> CheckoutResult:
     """ "Buy now" → confirm: start the subscription, or change it (upgrades now, the rest later).
@@ -113,13 +115,41 @@ def bundle_checkout(
     The charge, the items, the pools and the invoice commit together; a declined card raises
     CardDeclined and nothing changes. A second call with the same idempotency key (a double
     submit) returns the first invoice and charges nothing.
+
+    With `new_card`, the checkout pays with it and it becomes the card on file, in the same
+    commit: a checkout refused for any reason (the card declined, the plan refused) leaves the
+    card on file as it was. The gateway checks the card first, before any lock is taken
+    (CardInvalid).
     """
     now = now or timezone.now()
+    details = new_card.tokenize(now=now) if new_card is not None else None
+    with transaction.atomic(durable=True):
+        return _checkout(
+            account=account,
+            bundle=bundle,
+            idempotency_key=idempotency_key,
+            actor=actor,
+            card=details,
+            now=now,
+        )
+
+
+def _checkout(
+    *,
+    account: Account,
+    bundle: Bundle,
+    idempotency_key: str,
+    actor: User,
+    card: CardDetails | None,
+    now: datetime,
+) -> CheckoutResult:
     # The account lock orders checkouts, purchases, removals, renewals and seat assignments.
     account = account_lock(account)
     done = Invoice.objects.filter(account=account, idempotency_key=idempotency_key).first()
     if done is not None:
         return CheckoutResult(subscription=done.subscription, invoice=done, quote=None)
+    if card is not None:
+        card_store(account=account, details=card, actor=actor, now=now)
     subscription = subscription_live_get(account=account)
     if subscription is None:
         return _subscription_checkout(

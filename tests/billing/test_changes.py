@@ -15,6 +15,7 @@ from accounts.models import Account, AuditEvent, AuditVerb, Membership, SeatType
 from billing.catalogue import HubCode, TierCode, period_price_cents, tier_offer_get
 from billing.errors import (
     CardDeclined,
+    CardInvalid,
     InvalidBundle,
     NoCardOnFile,
     NoPendingChange,
@@ -26,6 +27,7 @@ from billing.errors import (
 )
 from billing.gateway import TestGateway, gateway_get
 from billing.models import (
+    CardOnFile,
     Invoice,
     InvoiceKind,
     InvoiceLine,
@@ -37,7 +39,7 @@ from billing.models import (
 from billing.periods import BillingInterval
 from billing.selectors import subscription_live_get
 from billing.services.bundles import Bundle, bundle_quote, bundle_renewal_state
-from billing.services.cards import card_save
+from billing.services.cards import NewCard, card_save
 from billing.services.changes import (
     auto_renewal_cancel,
     auto_renewal_resume,
@@ -299,6 +301,80 @@ def test_the_providers_key_names_the_checkout_the_account_and_the_form(
 def test_without_a_card_a_charged_upgrade_is_refused(account, admin):
     with pytest.raises(NoCardOnFile):
         checkout(account, admin, bundle({**OWNED, HubCode.CMS: TierCode.PROFESSIONAL}))
+    assert HubCode.CMS not in items(account)
+
+
+# --- Paying with a new card ----------------------------------------------------------------------
+
+
+def checkout_with_a_new_card(account, admin, the_bundle, number):
+    return bundle_checkout(
+        account=account,
+        bundle=the_bundle,
+        idempotency_key="form-1",
+        actor=admin.user,
+        new_card=NewCard(number=number, exp_month=12, exp_year=2031, cvc="123"),
+        now=HALF_WAY,
+    )
+
+
+def card_on_file(account) -> tuple:
+    return tuple(
+        CardOnFile.objects.filter(account=account).values_list(
+            "gateway_token", "last4", "exp_year", "updated_at"
+        )
+    )
+
+
+def test_a_new_card_pays_the_checkout_and_becomes_the_card_on_file(account, admin, card):
+    result = checkout_with_a_new_card(
+        account, admin, bundle({**OWNED, HubCode.CMS: TierCode.PROFESSIONAL}), VISA
+    )
+
+    assert result.invoice.status == InvoiceStatus.PAID
+    assert card_on_file(account)[0][1:] == ("4242", 2031, HALF_WAY)
+    assert AuditEvent.objects.filter(account=account, verb=AuditVerb.BILLING_CHANGED).count() == 2
+
+
+def test_a_new_card_declined_at_checkout_is_not_kept_and_nothing_is_charged(
+    account, admin, card, provider
+):
+    before = card_on_file(account)
+
+    with pytest.raises(CardDeclined):
+        checkout_with_a_new_card(
+            account, admin, bundle({**OWNED, HubCode.CMS: TierCode.PROFESSIONAL}), DECLINED
+        )
+
+    assert card_on_file(account) == before
+    assert provider.taken == {}
+    assert HubCode.CMS not in items(account)
+    assert not Invoice.objects.filter(account=account, kind=InvoiceKind.CHECKOUT).exists()
+    assert AuditEvent.objects.filter(account=account, verb=AuditVerb.BILLING_CHANGED).count() == 1
+
+
+def test_a_plan_refused_at_checkout_does_not_keep_the_new_card(account, admin, card):
+    holders(account, SeatType.SALES, "Grace")
+    before = card_on_file(account)
+
+    with pytest.raises(SeatsStillAssigned):
+        checkout_with_a_new_card(
+            account, admin, bundle({HubCode.MARKETING: TierCode.PROFESSIONAL}), VISA
+        )
+
+    assert card_on_file(account) == before
+
+
+def test_a_new_card_the_provider_refuses_stops_the_checkout_before_anything(account, admin, card):
+    before = card_on_file(account)
+
+    with pytest.raises(CardInvalid) as refused:
+        checkout_with_a_new_card(
+            account, admin, bundle({**OWNED, HubCode.CMS: TierCode.PROFESSIONAL}), "1234"
+        )
+
+    assert refused.value.field == "number"
+    assert card_on_file(account) == before
     assert HubCode.CMS not in items(account)
 
 

@@ -37,6 +37,7 @@ START = datetime(2027, 4, 1, tzinfo=UTC)
 HALF_WAY = datetime(2027, 4, 16, tzinfo=UTC)
 CORE_DEFAULTS = seat_default_permissions(SeatType.CORE)
 VISA = "4242 4242 4242 4242"
+DECLINED = "4000 0000 0000 0002"
 OWNED = {"hub_marketing": "on", "tier_marketing": "professional"} | {
     "hub_sales": "on",
     "tier_sales": "professional",
@@ -276,6 +277,40 @@ def test_checkout_with_a_new_card_saves_it(account, billing_admin):
     assert CardOnFile.objects.get(account=account).last4 == "4242"
 
 
+def test_a_declined_checkout_with_a_new_card_keeps_the_card_on_file(account, billing_admin, card):
+    before = state(account)
+    data = {**OWNED, "hub_cms": "on", "tier_cms": "starter", "idempotency_key": "k1"}
+    declined = {"payment": "new_card", "number": DECLINED, "exp_month": "12", "exp_year": "2030"}
+
+    response = signed_in(billing_admin).post(CHECKOUT, data | declined | {"cvc": "123"})
+
+    assert response.status_code == 200
+    assert "Your card was declined. Nothing was charged." in str(
+        response.context["pay"].non_field_errors()
+    )
+    kept = CardOnFile.objects.get(account=account)
+    assert (kept.gateway_token, kept.last4, kept.updated_at) == (
+        card.gateway_token,
+        card.last4,
+        card.updated_at,
+    )
+    assert state(account) == before
+
+
+def test_a_refused_checkout_with_a_new_card_keeps_the_card_on_file(account, billing_admin, card):
+    MembershipFactory(account=account, seat_type=SeatType.SALES)
+    before = state(account)
+    without_sales = {"hub_marketing": "on", "tier_marketing": "professional"}
+    data = without_sales | {"interval": "monthly", "idempotency_key": "k1"}
+    new_card = {"payment": "new_card", "number": VISA, "exp_month": "12", "exp_year": "2030"}
+
+    response = signed_in(billing_admin).post(CHECKOUT, data | new_card | {"cvc": "123"})
+
+    assert response.status_code == 200
+    assert CardOnFile.objects.get(account=account).gateway_token == card.gateway_token
+    assert state(account) == before
+
+
 def test_a_bad_card_is_a_message_at_the_field_and_nothing_is_bought(account, billing_admin):
     before = state(account)
     data = {**OWNED, "hub_cms": "on", "tier_cms": "starter", "idempotency_key": "k1"}
@@ -283,6 +318,28 @@ def test_a_bad_card_is_a_message_at_the_field_and_nothing_is_bought(account, bil
     response = signed_in(billing_admin).post(CHECKOUT, data | bad | {"cvc": "123"})
     assert response.status_code == 200
     assert response.context["pay"].errors["number"]
+    assert state(account) == before
+
+
+@pytest.mark.parametrize(
+    ("entered", "field"),
+    [
+        ({"exp_month": "1", "exp_year": "2027", "cvc": "123"}, "exp_month"),
+        ({"exp_month": "12", "exp_year": "2030", "cvc": "1234"}, "cvc"),
+    ],
+    ids=["expired", "security code"],
+)
+def test_a_new_card_the_provider_refuses_is_a_message_at_its_field(
+    account, billing_admin, card, entered, field
+):
+    before = state(account)
+    data = {**OWNED, "hub_cms": "on", "tier_cms": "starter", "idempotency_key": "k1"}
+    new_card = {"payment": "new_card", "number": VISA} | entered
+
+    response = signed_in(billing_admin).post(CHECKOUT, data | new_card)
+
+    assert response.status_code == 200
+    assert list(response.context["pay"].errors) == [field]
     assert state(account) == before
 
 
