@@ -8,8 +8,8 @@ import uuid
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.http import JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import Http404, JsonResponse
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -22,14 +22,18 @@ from billing.catalogue import catalogue_get
 from billing.errors import CardInvalid
 from billing.forms import BundleForm, CheckoutForm, IntervalForm, TalkToSalesForm, card_invalid_add
 from billing.gateway import TEST_CARDS
-from billing.models import LIVE_SUBSCRIPTION_STATUSES, CardOnFile, SubscriptionItem
 from billing.money import money_format
-from billing.selectors import subscription_live_get
+from billing.selectors import (
+    card_on_file_get,
+    paid_seat_holders,
+    subscription_item_live_get,
+    subscription_live_get,
+    subscription_plan_rows,
+)
 from billing.services.bundles import bundle_quote, bundle_renewal_state
 from billing.services.changes import (
     auto_renewal_cancel,
     auto_renewal_resume,
-    paid_seat_holders,
     subscription_change_cancel,
     subscription_interval_switch,
 )
@@ -128,7 +132,7 @@ def checkout(request):
         return _bundle_page_with_errors(request, form)
     # The bundle travels with the checkout form as hidden fields, as it was asked for.
     bundle_fields = [(name, value) for name in form.fields for value in data.getlist(name)]
-    card = CardOnFile.objects.filter(account=account).first()
+    card = card_on_file_get(account=account)
     pay = CheckoutForm(
         request.POST if request.method == "POST" else None,
         initial={
@@ -207,18 +211,6 @@ def _bundle_page_with_errors(request, form: BundleForm):
 def plan(request):
     """ "Your plan": what the account owns, what changes at renewal, auto-renewal and billing."""
     subscription = subscription_live_get(account=request.membership.account)
-    catalogue = catalogue_get()
-    rows = []
-    if subscription is not None:
-        for item in subscription.items.all():
-            if item.kind == "hub":
-                hub = catalogue.hubs[item.product]
-                name, now = hub.name, hub.tiers[item.tier].label
-                later = hub.tiers[item.tier_at_renewal].label if item.tier_at_renewal else ""
-            else:
-                name, now = catalogue.addons[item.product].name, str(item.quantity)
-                later = str(item.quantity_at_renewal or "")
-            rows.append({"item": item, "name": name, "now": now, "later": later})
     interval = IntervalForm(
         initial={
             "interval": subscription.interval_at_renewal or subscription.interval
@@ -229,7 +221,11 @@ def plan(request):
     return render(
         request,
         "billing/plan.html",
-        {"subscription": subscription, "rows": rows, "interval_form": interval},
+        {
+            "subscription": subscription,
+            "rows": subscription_plan_rows(subscription),
+            "interval_form": interval,
+        },
     )
 
 
@@ -237,12 +233,8 @@ def plan(request):
 @require_POST
 def change_cancel(request, item_id: int):
     """ "Cancel this change": a pending downgrade or removal is dropped."""
-    get_object_or_404(
-        SubscriptionItem,
-        pk=item_id,
-        subscription__account=request.membership.account,
-        subscription__status__in=LIVE_SUBSCRIPTION_STATUSES,
-    )
+    if subscription_item_live_get(account=request.membership.account, item_id=item_id) is None:
+        raise Http404
     try:
         subscription_change_cancel(
             account=request.membership.account, item_id=item_id, actor=request.user

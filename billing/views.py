@@ -6,9 +6,8 @@ Each view checks permission, validates a form, calls one service and renders or 
 import uuid
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import Http404, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -17,6 +16,7 @@ from django.utils.translation import gettext as _
 from accounts.access import member_required
 from accounts.errors import DomainError, form_error_add
 from accounts.models import SeatType
+from accounts.pagination import page_of, query_without_page
 from accounts.policy import AccountPermission
 from accounts.selectors import member_search
 from accounts.services import account_seat_warning_set
@@ -32,21 +32,26 @@ from billing.forms import (
     card_invalid_add,
 )
 from billing.gateway import TEST_CARDS
-from billing.models import BillingContact, CardOnFile, Invoice
 from billing.money import money_format
 from billing.selectors import (
+    billing_contact_get,
+    card_on_file_get,
+    invoice_get,
+    invoices_list,
+    seat_pool_removable_get,
+    seat_pool_summary_get,
+    seat_pools_removable_list,
     subscription_hub_tiers,
     subscription_live_get,
     subscription_owned_hubs,
 )
 from billing.services.cards import billing_contact_save, card_save
 from billing.services.purchases import seats_purchase, seats_purchase_quote
-from billing.services.removals import removable_seats, seat_removal_cancel, seat_removal_schedule
+from billing.services.removals import seat_removal_cancel, seat_removal_schedule
 from seats.catalogue import PAID_SEAT_TYPES
 from seats.pools.selectors import seat_pool_summaries
 
 BILLING = AccountPermission.BILLING
-MEMBERS_PER_PAGE = 50
 
 
 def _paid_seat_type(value: str) -> SeatType:
@@ -80,9 +85,6 @@ def seats(request):
         invitation_state=criteria.get("invitation", ""),
         inactive_days=criteria.get("inactive_days"),
     )
-    page = Paginator(members, MEMBERS_PER_PAGE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
     return render(
         request,
         "billing/seats.html",
@@ -90,8 +92,9 @@ def seats(request):
             "pools": seat_pool_summaries(account=account),
             "subscription": subscription_live_get(account=account),
             "filters": filters,
-            "page": page,
-            "query": query.urlencode(),
+            # The pager's links keep the filters (partials/pager.html); "Clear" shows with them.
+            "page": page_of(request, members),
+            "filtered": bool(query_without_page(request)),
         },
     )
 
@@ -101,7 +104,8 @@ def seats_add(request, seat_type: str):
     """ "Add seats": a quantity, the prorated price, "Buy now"."""
     seat_type = _paid_seat_type(seat_type)
     account = request.membership.account
-    if not CardOnFile.objects.filter(account=account).exists():
+    card = card_on_file_get(account=account)
+    if card is None:
         messages.info(request, _("Add a card first; you'll come back here to buy the seats."))
         return redirect(f"{reverse('billing:card')}?next={request.path}")
     form = AddSeatsForm(
@@ -149,10 +153,8 @@ def seats_add(request, seat_type: str):
             "seat_type": seat_type,
             "quote": quote,
             "error": error,
-            "card": CardOnFile.objects.filter(account=account).first(),
-            "pool": next(
-                (p for p in seat_pool_summaries(account=account) if p.seat_type == seat_type), None
-            ),
+            "card": card,
+            "pool": seat_pool_summary_get(account=account, seat_type=seat_type),
         },
     )
 
@@ -191,23 +193,14 @@ def account(request):
     """Account & Billing → "Subscriptions": the plan, its period, and each paid seat type."""
     account = request.membership.account
     subscription = subscription_live_get(account=account)
-    pools = seat_pool_summaries(account=account)
-    removable = {
-        p.seat_type: removable_seats(
-            included=p.included,
-            purchased_at_renewal=p.purchased - p.pending_removal,
-            assigned=p.assigned,
-        )
-        for p in pools
-    }
     return render(
         request,
         "billing/account.html",
         {
             "subscription": subscription,
             "owned_hubs": subscription_owned_hubs(subscription),
-            "pools": [(p, removable[p.seat_type]) for p in pools],
-            "card": CardOnFile.objects.filter(account=account).first(),
+            "pools": seat_pools_removable_list(account=account),
+            "card": card_on_file_get(account=account),
         },
     )
 
@@ -217,8 +210,8 @@ def seats_remove(request, seat_type: str):
     """ "Remove unassigned seats": takes effect at the renewal date; nothing changes now."""
     seat_type = _paid_seat_type(seat_type)
     account = request.membership.account
-    pool = next((p for p in seat_pool_summaries(account=account) if p.seat_type == seat_type), None)
-    if pool is None:
+    removable = seat_pool_removable_get(account=account, seat_type=seat_type)
+    if removable is None:
         raise Http404
     form = RemoveSeatsForm(request.POST or None, initial={"quantity": 1})
     if request.method == "POST" and form.is_valid():
@@ -234,11 +227,7 @@ def seats_remove(request, seat_type: str):
         else:
             messages.success(request, _("The removal is scheduled for the renewal date."))
             return redirect("billing:account")
-    maximum = removable_seats(
-        included=pool.included,
-        purchased_at_renewal=pool.purchased - pool.pending_removal,
-        assigned=pool.assigned,
-    )
+    pool, maximum = removable
     try:
         quantity = max(int(form.data.get("quantity", 1)), 1)
     except (TypeError, ValueError):
@@ -261,7 +250,7 @@ def seats_remove_cancel(request, seat_type: str):
     """ "Cancel this removal", after a confirmation."""
     seat_type = _paid_seat_type(seat_type)
     account = request.membership.account
-    pool = next((p for p in seat_pool_summaries(account=account) if p.seat_type == seat_type), None)
+    pool = seat_pool_summary_get(account=account, seat_type=seat_type)
     if pool is None:
         raise Http404
     if request.method == "POST":
@@ -297,7 +286,7 @@ def card(request):
         "billing/card.html",
         {
             "form": form,
-            "card": CardOnFile.objects.filter(account=account).first(),
+            "card": card_on_file_get(account=account),
             "next": _safe_next(request, ""),
             "test_cards": TEST_CARDS,
         },
@@ -306,16 +295,15 @@ def card(request):
 
 @member_required(BILLING)
 def invoices(request):
-    account = request.membership.account
-    page = Paginator(Invoice.objects.filter(account=account), 25).get_page(request.GET.get("page"))
+    page = page_of(request, invoices_list(account=request.membership.account), per_page=25)
     return render(request, "billing/invoices.html", {"page": page})
 
 
 @member_required(BILLING)
 def invoice(request, invoice_id: int):
-    found = get_object_or_404(
-        Invoice.objects.prefetch_related("lines"), pk=invoice_id, account=request.membership.account
-    )
+    found = invoice_get(account=request.membership.account, invoice_id=invoice_id)
+    if found is None:
+        raise Http404
     return render(request, "billing/invoice.html", {"invoice": found})
 
 
@@ -323,7 +311,7 @@ def invoice(request, invoice_id: int):
 def contact(request):
     """Account & Billing → "Billing contact", and the seat-limit warning threshold."""
     account = request.membership.account
-    current = BillingContact.objects.filter(account=account).first()
+    current = billing_contact_get(account=account)
     which = request.POST.get("form") if request.method == "POST" else None
     form = BillingContactForm(
         request.POST if which == "contact" else None,

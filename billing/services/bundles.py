@@ -38,7 +38,7 @@ from billing.models import (
     Subscription,
 )
 from billing.periods import BillingInterval, nth_period_bounds, proration_cents
-from billing.selectors import subscription_live_get
+from billing.selectors import member_names, subscription_live_get
 from seats.catalogue import SEAT_RULES
 from seats.models import SeatPool
 
@@ -309,14 +309,6 @@ def quote_build(
         hubs_now=hubs_now,
         addons_now=addons_now,
     )
-
-
-def member_names(memberships) -> list[str]:
-    """The members' names (or emails), in the Users tab's name order."""
-    return [
-        m.user.get_full_name().strip() or m.user.email
-        for m in memberships.select_related("user").order_by("sort_name", "id")
-    ]
 
 
 def renewal_seats_check(*, account: Account, subscription: Subscription, bundle: Bundle) -> None:

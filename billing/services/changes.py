@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.locks import account_lock
-from accounts.models import Account, AuditVerb, Membership, User
+from accounts.models import Account, AuditVerb, User
 from accounts.services import audit_record
 from billing.errors import NoPendingChange, NoSubscription, PaidSeatsAssigned
 from billing.models import (
@@ -20,9 +20,7 @@ from billing.models import (
     SubscriptionItem,
 )
 from billing.periods import BillingInterval
-from billing.selectors import subscription_live_get
-from billing.services.bundles import member_names
-from seats.catalogue import PAID_SEAT_TYPES
+from billing.selectors import paid_seat_holders, subscription_live_get
 from seats.pools.services import billing_admins_notify, seat_pools_ending_set
 
 # --- Pending changes, auto-renewal and the billing interval ---------------------------------------
@@ -85,11 +83,6 @@ def subscription_interval_switch(
         now=now,
     )
     return subscription
-
-
-def paid_seat_holders(*, account: Account) -> list[str]:
-    """Who holds a paid seat (Core, Sales or Service), by name: they block cancelling."""
-    return member_names(Membership.objects.filter(account=account, seat_type__in=PAID_SEAT_TYPES))
 
 
 @transaction.atomic(durable=True)

@@ -10,7 +10,7 @@ from accounts.locks import account_lock
 from accounts.models import Account, AuditVerb, SeatType, User
 from accounts.services import audit_record
 from billing.errors import InvalidQuantity, NoPendingRemoval, NoSubscription, RemovalTooLarge
-from billing.selectors import subscription_live_get
+from billing.selectors import removable_seats, subscription_live_get
 from seats.catalogue import SEAT_RULES
 from seats.models import SeatPool
 from seats.pools.services import (
@@ -20,15 +20,6 @@ from seats.pools.services import (
     seat_pool_removal_schedule,
     seats_assigned_count,
 )
-
-
-def removable_seats(*, included: int, purchased_at_renewal: int, assigned: int) -> int:
-    """How many more purchased seats may be removed at renewal.
-
-    Only purchased seats can go (never the ones the tier includes), and the next period must
-    still have a seat for everyone assigned one: total at renewal - removal >= assigned.
-    """
-    return max(0, min(purchased_at_renewal, included + purchased_at_renewal - assigned))
 
 
 def _pool_locked(account: Account, seat_type: str) -> SeatPool:

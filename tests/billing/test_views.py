@@ -6,6 +6,8 @@ Professional, and bought 2 Core seats; its period is April 2027 (30 days), and t
 frozen half-way through it, so a Core seat (50 USD a month) costs 25 USD today.
 """
 
+import html
+import re
 from datetime import UTC, datetime
 from urllib.parse import parse_qs, urlsplit
 
@@ -445,3 +447,31 @@ def test_cancelling_when_nothing_is_scheduled_changes_nothing(billing_admin, acc
     assert response.status_code == 200
     assert "There is no removal to cancel." in response.content.decode()
     assert billing_state(account) == before
+
+
+# --- The Seats tab -------------------------------------------------------------------------------
+
+SEATS = reverse("billing:seats")
+
+
+def test_the_seats_tabs_pager_keeps_the_filter_on_the_next_page(billing_admin, account):
+    MembershipFactory.create_batch(55, account=account, view_only=True)
+    client = signed_in(billing_admin)
+
+    first = client.get(SEATS, {"seat": SeatType.VIEW_ONLY})
+    next_link = html.unescape(re.search(r'href="([^"]+)" rel="next"', first.text).group(1))
+    second = client.get(SEATS + next_link)
+
+    assert parse_qs(urlsplit(next_link).query) == {"seat": ["view_only"], "page": ["2"]}
+    assert first.context["page"].paginator.count == 55
+    assert len(second.context["page"].object_list) == 5
+    assert {m.seat_type for m in second.context["page"].object_list} == {SeatType.VIEW_ONLY}
+
+
+def test_the_seats_tab_offers_clear_only_once_filtered(billing_admin):
+    client = signed_in(billing_admin)
+    clear = f'href="{SEATS}">Clear</a>'
+
+    assert clear not in client.get(SEATS).text
+    assert clear not in client.get(SEATS, {"page": "1"}).text
+    assert clear in client.get(SEATS, {"q": ""}).text
