@@ -44,7 +44,3 @@ _.has_other_pages, _.previous_page_number, _.next_page_number, _.paginator  # Di
 # TO DELETE (issue 12): dead code vulture found. Delete the code, then its line here; this
 # section must end up empty. (The unreachable tail of seats/services.py member_seat_change is
 # the "return" entry of ignore_names in pyproject.toml: vulture cannot allow-list it here.)
-_.period_bounds_at  # billing/periods.py:88, only tests call it
-_.unpaid  # billing/services/renewal_charges.py:147, ChargesOutcome field never read
-_.unit_monthly_cents  # billing/services/purchases.py:45, only a test reads it
-_.cls  # billing/forms.py:116, BundleForm.initial_from never uses cls: make it a staticmethod

@@ -124,8 +124,8 @@ class BundleForm(forms.Form):
                 widget=forms.NumberInput(attrs={"inputmode": "numeric", "step": 1}),
             )
 
-    @classmethod
-    def initial_from(cls, bundle) -> dict:
+    @staticmethod
+    def initial_from(bundle: Bundle) -> dict:
         """Initial values showing a Bundle (the plan at renewal) as checked boxes."""
         initial = {"interval": bundle.interval}
         for hub, tier in bundle.hubs.items():

@@ -85,25 +85,6 @@ def period_end(anchor: datetime, start: datetime, interval: str) -> datetime:
     )
 
 
-def period_bounds_at(anchor: datetime, now: datetime, interval: str) -> tuple[datetime, datetime]:
-    """The period counted from `anchor` that contains `now`: start <= now < end.
-
-    Rule: periods are those of `nth_period_bounds`; an instant on a boundary belongs to the period
-    that starts there. `now` before the anchor is refused with ValueError.
-    """
-    anchor, now = _utc(anchor, "anchor"), _utc(now, "now")
-    if now < anchor:
-        raise ValueError(f"now ({now.isoformat()}) is before the anchor ({anchor.isoformat()})")
-    months_apart = (now.year - anchor.year) * 12 + (now.month - anchor.month)
-    n = months_apart // interval_months(interval)
-    start, end = nth_period_bounds(anchor, n, interval)
-    # The estimate is off by at most one: period n starts in now's month or earlier, but may start
-    # later in that month than now does.
-    if start > now:
-        start, end = nth_period_bounds(anchor, n - 1, interval)
-    return start, end
-
-
 def proration_cents(
     amount_cents: int, period_start: datetime, period_end: datetime, now: datetime
 ) -> int:

@@ -40,7 +40,6 @@ class PurchaseQuote:
     seat_type: str
     seat_label: str
     quantity: int
-    unit_monthly_cents: int
     unit_period_cents: int
     period_cents: int
     amount_cents: int
@@ -73,7 +72,6 @@ def _quote(
         seat_type=seat_type,
         seat_label=str(label),
         quantity=quantity,
-        unit_monthly_cents=unit,
         unit_period_cents=unit_period,
         period_cents=unit_period * quantity,
         amount_cents=amount,

@@ -106,12 +106,11 @@ class RenewalNotCharged(Exception):
 
 @dataclass(frozen=True)
 class ChargesOutcome:
-    """What became of the renewal invoices given to `renewal_invoices_charge`, by id: paid,
-    left unpaid (declined, no card: past due, retried later), or not charged because
-    something unexpected was raised (open and untried, for the job's retry pass)."""
+    """What became of the renewal invoices given to `renewal_invoices_charge`, by id: paid, or
+    not charged because something unexpected was raised (open and untried, for the job's retry
+    pass). The others were left unpaid (declined, no card: past due, retried later)."""
 
     paid: list[int]
-    unpaid: list[int]
     failed: list[int]
 
 
@@ -124,7 +123,7 @@ def renewal_invoices_charge(*, invoices: Sequence[Invoice], now: datetime) -> Ch
     logged and left untried; the others are recorded.
     """
     if not invoices:
-        return ChargesOutcome(paid=[], unpaid=[], failed=[])
+        return ChargesOutcome(paid=[], failed=[])
     card_tokens = dict(
         CardOnFile.objects.filter(account__in={i.account_id for i in invoices}).values_list(
             "account_id", "gateway_token"
@@ -157,7 +156,6 @@ def renewal_invoices_charge(*, invoices: Sequence[Invoice], now: datetime) -> Ch
     )
     return ChargesOutcome(
         paid=[i.pk for i in recorded if charges[i.pk] is not None],
-        unpaid=[i.pk for i in recorded if charges[i.pk] is None],
         failed=failed,
     )
 

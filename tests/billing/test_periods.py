@@ -12,7 +12,6 @@ from billing.periods import (
     BillingInterval,
     add_months,
     nth_period_bounds,
-    period_bounds_at,
     period_end,
     proration_cents,
 )
@@ -125,23 +124,6 @@ def test_period_numbers_start_at_zero():
         nth_period_bounds(MONTH_END_DATES[0], -1, MONTHLY)
 
 
-def test_the_period_containing_an_instant_is_found_from_the_anchor():
-    anchor = MONTH_END_DATES[0]
-
-    assert period_bounds_at(anchor, utc(2028, 3, 30), MONTHLY) == tuple(MONTH_END_DATES[1:3])
-    assert period_bounds_at(anchor, utc(2028, 3, 31, 9, 29), MONTHLY) == tuple(MONTH_END_DATES[1:3])
-    assert period_bounds_at(anchor, MONTH_END_DATES[2], MONTHLY) == tuple(MONTH_END_DATES[2:4])
-    assert period_bounds_at(anchor, utc(2029, 3, 1), ANNUAL) == (
-        utc(2029, 1, 31, 9, 30),
-        utc(2030, 1, 31, 9, 30),
-    )
-
-
-def test_no_period_contains_an_instant_before_the_anchor():
-    with pytest.raises(ValueError, match="before the anchor"):
-        period_bounds_at(MONTH_END_DATES[0], utc(2028, 1, 1), MONTHLY)
-
-
 @given(
     anchor=st.datetimes(
         min_value=datetime(2000, 1, 1),
@@ -156,7 +138,6 @@ def test_periods_follow_each_other_without_gaps(anchor, n, interval):
 
     assert nth_period_bounds(anchor, n + 1, interval)[0] == end
     assert period_end(anchor, start, interval) == end
-    assert period_bounds_at(anchor, start, interval) == (start, end)
     assert start.day == min(anchor.day, calendar.monthrange(start.year, start.month)[1])
     assert start.time() == anchor.time()
 

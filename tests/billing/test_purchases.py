@@ -191,7 +191,8 @@ def test_a_sales_seat_is_quoted_at_the_sales_hub_price(account):
         account=account, seat_type=SeatType.SALES, quantity=1, now=HALF_WAY
     )
 
-    assert (quote.unit_monthly_cents, quote.amount_cents) == (10000, 5000)
+    # Monthly billing: a period's price is the monthly price.
+    assert (quote.unit_period_cents, quote.amount_cents) == (10000, 5000)
 
 
 def test_half_a_cent_is_rounded_up(account):

@@ -307,7 +307,7 @@ def test_renewals_whose_run_died_before_charging_are_charged_by_the_next_run_onc
         dying.setattr(
             renewal_batches,
             "renewal_invoices_charge",
-            lambda **kwargs: ChargesOutcome(paid=[], unpaid=[], failed=[]),
+            lambda **kwargs: ChargesOutcome(paid=[], failed=[]),
         )
         renewal_batch_run(subscription_ids=[s.pk for s in subscriptions], now=RENEWAL)
     for subscription in subscriptions:
