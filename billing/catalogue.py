@@ -33,22 +33,17 @@ CATALOGUE_PATH = Path(__file__).resolve().parent / "data" / "catalogue.toml"
 CORE_SEAT_TYPE = "core"
 
 
-# Neither error below is a domain error (billing.errors): no customer ever sees one.
+# Neither is a domain error (billing.errors): no customer ever sees one.
 
 
 class CatalogueError(ValueError):
-    """The catalogue file is malformed; the message names the offending key.
-
-    A configuration error, raised at start-up for an operator to fix the file.
-    """
+    """The catalogue file is malformed (a configuration error, found at start-up for an operator
+    to fix); the message names the offending key."""
 
 
 class SeatNotForSaleError(LookupError):
-    """None of the hubs and tiers owned sells extra seats of the asked type.
-
-    A lookup miss of `seat_price_cents`: its callers turn it into billing.errors.SeatsNotForSale
-    (buying seats) or leave those seats unpriced (quotes and renewal invoices).
-    """
+    """None of the hubs and tiers owned sells extra seats of the asked type: `seat_price_cents`'s
+    lookup miss, which its callers turn into billing.errors.SeatsNotForSale or leave unpriced."""
 
 
 class HubCode(TextChoices):
