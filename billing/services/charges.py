@@ -25,8 +25,14 @@ from datetime import datetime
 from accounts.models import Account, User
 from billing.errors import BillingError, NoCardOnFile
 from billing.gateway import gateway_get
-from billing.models import Invoice, InvoiceKind, InvoiceLine, InvoiceStatus, Subscription
-from billing.selectors import card_on_file_get
+from billing.models import (
+    CardOnFile,
+    Invoice,
+    InvoiceKind,
+    InvoiceLine,
+    InvoiceStatus,
+    Subscription,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -34,6 +40,7 @@ logger = logging.getLogger(__name__)
 def invoice_paid_charge(
     *,
     account: Account,
+    card: CardOnFile | None,
     subscription: Subscription,
     kind: InvoiceKind,
     lines: Sequence[InvoiceLine],
@@ -43,8 +50,9 @@ def invoice_paid_charge(
     actor: User,
     now: datetime,
 ) -> Invoice:
-    """Charge the card on file what `lines` add up to and write them as a paid invoice of `kind`
-    for the rest of the subscription's period (from `now`); the invoice.
+    """Charge `card` (the account's card on file, read by the caller under its lock) what `lines`
+    add up to and write them as a paid invoice of `kind` for the rest of the subscription's period
+    (from `now`); the invoice.
 
     In the caller's transaction, which holds the account's lock (see above). Nothing is charged
     when the lines add up to 0; otherwise NoCardOnFile is raised without a card, and the
@@ -56,7 +64,6 @@ def invoice_paid_charge(
     total = sum(line.amount_cents for line in lines)
     charge_id = ""
     if total > 0:
-        card = card_on_file_get(account=account)
         if card is None:
             raise NoCardOnFile()
         charge_id = (

@@ -22,6 +22,7 @@ from billing.catalogue import (
 from billing.errors import NoCardOnFile
 from billing.gateway import CardDetails
 from billing.models import (
+    CardOnFile,
     Invoice,
     InvoiceKind,
     InvoiceLine,
@@ -57,6 +58,7 @@ class CheckoutResult:
 def _invoice_paid(
     *,
     account: Account,
+    card: CardOnFile | None,
     subscription: Subscription,
     quote: BundleQuote,
     lines: list[QuoteLine],
@@ -64,10 +66,12 @@ def _invoice_paid(
     actor: User,
     now: datetime,
 ) -> Invoice:
-    """Charge today's part of these quote lines and write the paid checkout invoice."""
+    """Charge today's part of these quote lines to `card` (the card on file, the new one if
+    the checkout stored one) and write the paid checkout invoice."""
     end = subscription.current_period_end.date().isoformat()
     return invoice_paid_charge(
         account=account,
+        card=card,
         subscription=subscription,
         kind=InvoiceKind.CHECKOUT,
         lines=[
@@ -129,7 +133,7 @@ def bundle_checkout(
             bundle=bundle,
             idempotency_key=idempotency_key,
             actor=actor,
-            card=details,
+            new_card=details,
             now=now,
         )
 
@@ -140,7 +144,7 @@ def _checkout(
     bundle: Bundle,
     idempotency_key: str,
     actor: User,
-    card: CardDetails | None,
+    new_card: CardDetails | None,
     now: datetime,
 ) -> CheckoutResult:
     # The account lock orders checkouts, purchases, removals, renewals and seat assignments.
@@ -148,8 +152,8 @@ def _checkout(
     done = Invoice.objects.filter(account=account, idempotency_key=idempotency_key).first()
     if done is not None:
         return CheckoutResult(subscription=done.subscription, invoice=done, quote=None)
-    if card is not None:
-        card_store(account=account, details=card, actor=actor, now=now)
+    if new_card is not None:
+        card_store(account=account, details=new_card, actor=actor, now=now)
     subscription = subscription_live_get(account=account)
     if subscription is None:
         return _subscription_checkout(
@@ -164,6 +168,7 @@ def _checkout(
     if quote.changes_now:
         invoice = _invoice_paid(
             account=account,
+            card=card_on_file_get(account=account),
             subscription=subscription,
             quote=quote,
             lines=quote.changes_now,
@@ -209,7 +214,8 @@ def _subscription_checkout(
     *, account: Account, bundle: Bundle, idempotency_key: str, actor: User, now: datetime
 ) -> CheckoutResult:
     quote = quote_build(account=account, subscription=None, bundle=bundle, now=now)
-    if card_on_file_get(account=account) is None:
+    card = card_on_file_get(account=account)
+    if card is None:
         raise NoCardOnFile()
     # In this checkout's transaction: the charge, the subscription and the invoice commit (or
     # roll back) together.
@@ -223,6 +229,7 @@ def _subscription_checkout(
     )
     invoice = _invoice_paid(
         account=account,
+        card=card,
         subscription=subscription,
         quote=quote,
         lines=quote.lines,

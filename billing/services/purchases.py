@@ -121,11 +121,13 @@ def seats_purchase(
     pool = seat_pool_lock_for(account=account, seat_type=seat_type)
     if pool is None or not pool.enabled:
         raise SeatTypeUnavailable(seat=quote.seat_label)
-    if card_on_file_get(account=account) is None:
+    card = card_on_file_get(account=account)
+    if card is None:
         raise NoCardOnFile()
     end = subscription.current_period_end.date().isoformat()
     invoice = invoice_paid_charge(
         account=account,
+        card=card,
         subscription=subscription,
         kind=InvoiceKind.PURCHASE,
         lines=[
