@@ -1,6 +1,6 @@
 """3. The renewal job on N due subscriptions against a hand-written bulk SQL floor.
 
-The product: billing.services.renewal_batches.renewals_run (batches of due subscriptions, two
+The product: billing.services.renewals.batches.renewals_run (batches of due subscriptions, two
 transactions each: the first locks the accounts, applies the scheduled seat removals with ledger
 rows, writes the invoices, untried, and their lines and moves the periods; then each card is
 charged through the test-mode gateway with no lock held; the second records the charges on
@@ -111,7 +111,7 @@ def _floor_params(data) -> dict:
     from accounts.policy import ON, AccountPermission
     from billing.catalogue import catalogue_get
     from billing.models import Subscription
-    from billing.services.renewals import renewal_lines
+    from billing.services.renewals.subscription import renewal_lines
     from seats.models import SeatPool
 
     # The data set is uniform, so every invoice has the lines of the first one.
@@ -254,7 +254,7 @@ def run(ctx: Context) -> Result:
     from django.test.utils import CaptureQueriesContext
 
     from bench.data import renewal_accounts
-    from billing.services.renewal_batches import renewals_run
+    from billing.services.renewals.batches import renewals_run
 
     count = ctx.sizes.subscriptions
     start = time.perf_counter()

@@ -7,7 +7,7 @@ from django.utils import timezone
 from accounts.emails import email_send
 from accounts.tasks import MAIL_RETRY
 from billing.models import SalesRequest
-from billing.services.renewal_batches import renewals_run
+from billing.services.renewals.batches import renewals_run
 
 
 @shared_task

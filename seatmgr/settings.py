@@ -167,7 +167,7 @@ CELERY_BEAT_SCHEDULE = {
 
 # The payment gateway: the built-in test mode unless a provider's implementation is named.
 PAYMENT_GATEWAY = env.str("PAYMENT_GATEWAY", default="billing.gateway.TestGateway")
-# Due subscriptions renewed per transaction (billing.services.renewal_batches; .env.example).
+# Due subscriptions renewed per transaction (billing.services.renewals.batches; .env.example).
 RENEWAL_BATCH_SIZE = env.int("RENEWAL_BATCH_SIZE", default=500)
 
 # Sessions and "last active": the time is written at most once per interval per membership.

@@ -7,7 +7,7 @@ account owns it splits in two:
   price difference is charged for the rest of the current period;
 - downgrades and removals (a lower tier, fewer units, a hub or add-on left out) and an interval
   switch wait for the renewal date (billing.services.checkout stores them; the renewal job,
-  billing.services.renewals, applies them).
+  billing.services.renewals.subscription, applies them).
 
 A downgrade or removal that would leave people on a seat type the plan no longer enables, or
 more people on Core seats than the plan will have, is refused with the people or numbers.

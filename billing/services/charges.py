@@ -9,7 +9,7 @@ The policy, one for every charge (billing.services says it too):
   refused card rolls everything back, and nothing is granted that was not paid for.
 - The renewal job charges after its renewal has committed, with no transaction open and no lock
   held (`card_charge`), and records the outcome in a second, short transaction
-  (billing.services.renewal_charges). A batch renews hundreds of accounts: holding their locks
+  (billing.services.renewals.charges). A batch renews hundreds of accounts: holding their locks
   while a provider answers each charge would keep their admins waiting for minutes. Nothing
   needs rolling back there: a declined renewal takes no seat away, its invoice stays open and is
   retried.

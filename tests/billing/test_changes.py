@@ -48,7 +48,7 @@ from billing.services.changes import (
 )
 from billing.services.checkout import bundle_checkout
 from billing.services.removals import seat_removal_cancel
-from billing.services.renewal_batches import renewals_run
+from billing.services.renewals.batches import renewals_run
 from billing.services.subscriptions import subscription_start
 from invitations.parsing import ParsedPerson
 from invitations.services.members import members_invite

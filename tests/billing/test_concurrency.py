@@ -24,9 +24,9 @@ from billing.errors import NoPendingRemoval, RemovalTooLarge
 from billing.models import Invoice, InvoiceKind, Subscription
 from billing.periods import BillingInterval
 from billing.services import removals as removals_module
-from billing.services import renewals as renewals_module
 from billing.services.removals import seat_removal_cancel, seat_removal_schedule
-from billing.services.renewals import subscription_renew
+from billing.services.renewals import subscription as renewals_module
+from billing.services.renewals.subscription import subscription_renew
 from billing.services.subscriptions import subscription_start
 from invitations.parsing import ParsedPerson
 from invitations.services import members as members_services

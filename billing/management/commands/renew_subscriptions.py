@@ -6,7 +6,7 @@ from datetime import datetime
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from billing.services.renewal_batches import renewals_run
+from billing.services.renewals.batches import renewals_run
 
 
 def _instant(value: str) -> datetime:

@@ -1,7 +1,7 @@
 """Charging renewal invoices, with no lock held while the provider answers.
 
-A renewal is written in two steps. First the renewal itself (billing.services.renewals, one by
-one, and billing.services.renewal_batches), under its account's lock: the period moves on, the
+A renewal is written in two steps. First the renewal itself (renewals.subscription, one by
+one, and renewals.batches), under its account's lock: the period moves on, the
 seats renew, and the period's invoice is written open and not yet tried (attempts 0, due at
 once). Then, here, with no transaction open, each card is charged
 (billing.services.charges.card_charge: the charging policy is written there), and one short

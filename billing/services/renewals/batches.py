@@ -2,9 +2,9 @@
 
 The common case — one period due, renewing as it is, charged on the card on file — is renewed
 set-wise: a batch locks its accounts, reads what it needs with a constant number of queries,
-computes each invoice with the pure functions of billing.services.renewal_prices, and writes
+computes each invoice with the pure functions of billing.services.renewals.prices, and writes
 every row with a few bulk statements, each invoice open and not yet tried. Once the batch has
-committed, its invoices are charged with no lock held (billing.services.renewal_charges).
+committed, its invoices are charged with no lock held (billing.services.renewals.charges).
 Everything else (several periods to catch up, changes scheduled for the renewal date,
 auto-renewal cancelled) goes through `subscription_renew`, one subscription and one period per
 transaction.
@@ -36,13 +36,13 @@ from billing.models import (
     SubscriptionItem,
 )
 from billing.periods import period_end
-from billing.services.renewal_charges import (
+from billing.services.renewals.charges import (
     RenewalNotCharged,
     renewal_invoice_untried,
     renewal_invoices_charge,
 )
-from billing.services.renewal_prices import Line, Plan, plan_lines, renewal_plan
-from billing.services.renewals import (
+from billing.services.renewals.prices import Line, Plan, plan_lines, renewal_plan
+from billing.services.renewals.subscription import (
     invoice_retry,
     invoices_due_for_retry,
     subscription_renew,

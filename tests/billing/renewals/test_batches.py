@@ -1,10 +1,10 @@
-"""The renewal job renews due subscriptions in batches (billing.services.renewal_batches).
+"""The renewal job renews due subscriptions in batches (billing.services.renewals.batches).
 
 What a batch writes for a subscription is what `subscription_renew` writes for it; a declined
 card stays with its subscription; anything unexpected rolls the batch back and its
 subscriptions are renewed one by one; a second run does nothing; the job's queries do not grow
 with the number of subscriptions due; two runs at once renew each subscription once. The
-accounts are those of test_renewals (Marketing Hub Professional and Sales Hub Professional,
+accounts are those of test_subscription (Marketing Hub Professional and Sales Hub Professional,
 2 Core seats and 1 Sales seat bought, monthly from 2027-01-01).
 """
 
@@ -20,14 +20,15 @@ from accounts.models import Account, AuditEvent, AuditVerb, Notification, SeatTy
 from accounts.notifications import NotificationKind
 from billing.gateway import gateway_get
 from billing.models import CardOnFile, InvoiceStatus, Subscription, SubscriptionStatus
-from billing.services import renewal_batches, renewal_charges, renewals
 from billing.services.removals import seat_removal_schedule
-from billing.services.renewal_batches import renewal_batch_run, renewals_run
-from billing.services.renewal_charges import ChargesOutcome
-from billing.services.renewals import subscription_renew
+from billing.services.renewals import batches as renewal_batches
+from billing.services.renewals import charges as renewal_charges
+from billing.services.renewals import subscription as renewals
+from billing.services.renewals.batches import renewal_batch_run, renewals_run
+from billing.services.renewals.charges import ChargesOutcome
+from billing.services.renewals.subscription import subscription_renew
 from seats.models import LedgerReason, SeatLedgerEntry
-from tests.billing.test_concurrency import run_together
-from tests.billing.test_renewals import (
+from tests.billing.renewals.test_subscription import (
     DECLINED,
     MONTHLY_TOTAL,
     NEXT_RENEWAL,
@@ -45,6 +46,7 @@ from tests.billing.test_renewals import (
     save_card,
     subscribe,
 )
+from tests.billing.test_concurrency import run_together
 
 pytestmark = pytest.mark.django_db
 

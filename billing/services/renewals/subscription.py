@@ -2,9 +2,9 @@
 
 This module renews one subscription, one period per transaction (`subscription_renew`), and
 retries unpaid invoices (`invoice_retry`). The periodic job
-(billing.services.renewal_batches.renewals_run) renews the common case in batches and sends
+(billing.services.renewals.batches.renewals_run) renews the common case in batches and sends
 the rest here. Both charge the new period's invoice after their transaction has committed,
-with no lock held (billing.services.renewal_charges).
+with no lock held (billing.services.renewals.charges).
 
 Scheduled changes are seat removals (billing.services.removals) and the downgrades, removals
 and interval switch of billing.services.checkout; a subscription whose auto-renewal was
@@ -39,13 +39,13 @@ from billing.models import (
 )
 from billing.periods import period_end
 from billing.services.charges import card_charge
-from billing.services.renewal_charges import (
+from billing.services.renewals.charges import (
     RenewalNotCharged,
     renewal_invoice_untried,
     renewal_invoices_charge,
     retry_delay,
 )
-from billing.services.renewal_prices import renewal_lines
+from billing.services.renewals.prices import renewal_lines
 from seats.pools.services import (
     billing_admins_notify,
     seat_pools_lock,
@@ -200,7 +200,7 @@ def subscription_renew(*, subscription_id: int, now: datetime, max_periods: int 
     """Renew every period of this subscription that has ended by `now`, oldest first.
 
     Each period is its own transaction, its invoice charged once that has committed, with no
-    lock held (billing.services.renewal_charges). A crash half-way keeps the periods already
+    lock held (billing.services.renewals.charges). A crash half-way keeps the periods already
     done and the next run continues from there. Returns how many periods were renewed; raises
     RenewalNotCharged, after renewing no further, when a charge raised something unexpected.
     """

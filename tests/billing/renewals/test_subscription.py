@@ -36,11 +36,12 @@ from billing.models import (
     SubscriptionStatus,
 )
 from billing.periods import BillingInterval
-from billing.services import renewal_batches, renewals
 from billing.services.cards import card_save
 from billing.services.removals import seat_removal_schedule
-from billing.services.renewal_batches import renewals_run
-from billing.services.renewals import invoice_retry, subscription_renew
+from billing.services.renewals import batches as renewal_batches
+from billing.services.renewals import subscription as renewals
+from billing.services.renewals.batches import renewals_run
+from billing.services.renewals.subscription import invoice_retry, subscription_renew
 from billing.services.subscriptions import subscription_start
 from billing.tasks import renewals_run_task
 from seats.models import LedgerReason, SeatLedgerEntry, SeatPool
