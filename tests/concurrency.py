@@ -1,5 +1,5 @@
 """Calls run at the same moment: the harness of the concurrency tests that share it
-(tests/seats/users/test_concurrency.py, tests/accounts/teams/test_concurrency.py).
+(seats' users, teams, billing and invitations).
 
 Real threads, each with its own database connection, released together by a barrier.
 """

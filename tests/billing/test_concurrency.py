@@ -16,7 +16,6 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 import pytest
-from django.db import connection
 
 from accounts.models import Account, Membership, SeatType, User
 from billing.catalogue import HubCode, TierCode
@@ -34,6 +33,7 @@ from invitations.services.members import members_invite
 from seats.errors import NotEnoughSeats
 from seats.models import LedgerReason, SeatLedgerEntry, SeatPool
 from seats.permissions.choice import AccessChoice, AccessMode
+from tests.concurrency import kinds, run_together
 from tests.factories import AccountFactory
 from tests.invitations.helpers import partner_super_admins
 
@@ -63,29 +63,6 @@ def subscribed_account(*, core_bought: int) -> tuple[Account, Subscription]:
 
 def admin_of(account: Account) -> Membership:
     return Membership.objects.filter(account=account, is_super_admin=True).order_by("pk").first()
-
-
-def run_together(calls: list[Callable[[], object]]) -> list[object]:
-    """Run each call in its own thread, all released at once; return each result or exception."""
-    barrier = threading.Barrier(len(calls))
-    outcomes: list[object] = [None] * len(calls)
-
-    def run(index: int, call: Callable[[], object]) -> None:
-        try:
-            barrier.wait(timeout=10)
-            outcomes[index] = call()
-        except Exception as exc:  # every outcome is inspected by the test
-            outcomes[index] = exc
-        finally:
-            connection.close()  # this thread's own connection
-
-    threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    assert not any(thread.is_alive() for thread in threads), "a thread is still waiting"
-    return outcomes
 
 
 def hold_inside(monkeypatch, module, name: str) -> threading.Event:
@@ -149,10 +126,6 @@ def add(account: Account, email: str, *, by: Membership | None = None) -> Callab
         return membership
 
     return adding
-
-
-def kinds(outcomes: list[object]) -> list[str]:
-    return sorted(type(outcome).__name__ for outcome in outcomes)
 
 
 # --- Many admins, few seats ----------------------------------------------------------------------

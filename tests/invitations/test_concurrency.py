@@ -5,7 +5,6 @@ connection, released together by a barrier. Only PostgreSQL takes the row locks 
 on SQLite the module skips.
 """
 
-import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -13,7 +12,6 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.core import mail
 from django.core.mail.backends.locmem import EmailBackend
-from django.db import connection
 
 from accounts.models import (
     Account,
@@ -37,6 +35,7 @@ from invitations.services.members import members_invite
 from seats.errors import NotEnoughSeats
 from seats.models import SeatPool
 from seats.permissions.choice import AccessChoice, AccessMode
+from tests.concurrency import run_together
 from tests.factories import AccountFactory, MembershipFactory
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -56,29 +55,6 @@ def account_with_three_free_core_seats() -> tuple[Account, Membership]:
         extra_seats={"core": 1},
     )
     return account, MembershipFactory(account=account, super_admin=True)
-
-
-def run_together(calls: list[Callable[[], object]]) -> list[object]:
-    """Run each call in its own thread, all released at once; return each result or exception."""
-    barrier = threading.Barrier(len(calls))
-    outcomes: list[object] = [None] * len(calls)
-
-    def run(index: int, call: Callable[[], object]) -> None:
-        try:
-            barrier.wait(timeout=10)
-            outcomes[index] = call()
-        except Exception as exc:  # every outcome is inspected by the test
-            outcomes[index] = exc
-        finally:
-            connection.close()  # this thread's own connection
-
-    threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    assert not any(thread.is_alive() for thread in threads), "a thread is still waiting"
-    return outcomes
 
 
 def batch(admin: Membership, emails: list[str]) -> Callable[[], object]:

@@ -6,6 +6,9 @@ here once over all of them."""
 import pytest
 from django.urls import reverse
 
+from accounts.models import SeatType
+from accounts.policy import ON, AccountPermission
+from seats.catalogue import seat_default_permissions
 from tests.accounts.teams.test_views import ACTIONS as TEAM_ACTIONS
 from tests.factories import MembershipFactory
 from tests.pages_world import action_id, holder_of_everything_but, login, request, snapshot
@@ -17,6 +20,7 @@ from tests.seats.presets.test_views import ACTIONS as PRESET_ACTIONS
 pytestmark = pytest.mark.django_db
 
 SIGN_IN = reverse("accounts:login")
+CORE_DEFAULTS = seat_default_permissions(SeatType.CORE)
 
 ACTIONS = [*TEAM_ACTIONS, *PERMISSION_SET_ACTIONS, *PRESET_ACTIONS, *AUDIT_LOG_ACTIONS]
 WITH_IDS = [a for a in ACTIONS if a.other_ids is not None]
@@ -61,3 +65,19 @@ def test_another_accounts_ids_are_not_found(client, world, action):
 def test_the_super_admin_may_use_every_page_and_action(client, world, action):
     login(client, world.admin)
     assert request(client, action, world).status_code in (200, 302)
+
+
+@pytest.mark.parametrize(
+    ("name", "gate"),
+    [
+        ("accounts:teams", AccountPermission.TEAMS),
+        ("seats:permission_sets", AccountPermission.USERS),
+        ("seats:presets", AccountPermission.PRESETS),
+    ],
+)
+def test_the_gating_permission_alone_opens_its_tab(client, world, name, gate):
+    member = MembershipFactory(
+        account=world.admin.account, permissions={**CORE_DEFAULTS, gate.value: ON}
+    )
+    login(client, member)
+    assert client.get(reverse(name)).status_code == 200

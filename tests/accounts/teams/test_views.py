@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import SeatType, Team
-from accounts.policy import ON, AccountPermission
+from accounts.policy import AccountPermission
 from seats.catalogue import seat_default_permissions
 from tests.factories import MembershipFactory, TeamFactory
 from tests.pages_world import (
@@ -86,20 +86,6 @@ ACTIONS = [
 
 
 # --- Who may open what -------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("name", "gate"),
-    [
-        ("accounts:teams", AccountPermission.TEAMS),
-    ],
-)
-def test_the_gating_permission_alone_opens_its_tab(client, world, name, gate):
-    member = MembershipFactory(
-        account=world.admin.account, permissions={**CORE_DEFAULTS, gate.value: ON}
-    )
-    login(client, member)
-    assert client.get(reverse(name)).status_code == 200
 
 
 # --- Teams -------------------------------------------------------------------------------------

@@ -85,20 +85,6 @@ ACTIONS = [
 # --- Who may open what -------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("name", "gate"),
-    [
-        ("seats:permission_sets", AccountPermission.USERS),
-    ],
-)
-def test_the_gating_permission_alone_opens_its_tab(client, world, name, gate):
-    member = MembershipFactory(
-        account=world.admin.account, permissions={**CORE_DEFAULTS, gate.value: ON}
-    )
-    login(client, member)
-    assert client.get(reverse(name)).status_code == 200
-
-
 # --- Permission sets ---------------------------------------------------------------------------
 
 

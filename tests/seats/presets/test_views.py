@@ -86,20 +86,6 @@ ACTIONS = [
 # --- Who may open what -------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("name", "gate"),
-    [
-        ("seats:presets", AccountPermission.PRESETS),
-    ],
-)
-def test_the_gating_permission_alone_opens_its_tab(client, world, name, gate):
-    member = MembershipFactory(
-        account=world.admin.account, permissions={**CORE_DEFAULTS, gate.value: ON}
-    )
-    login(client, member)
-    assert client.get(reverse(name)).status_code == 200
-
-
 def test_applying_a_preset_also_needs_add_and_edit_users(client, world):
     presets_only = MembershipFactory(
         account=world.admin.account,
