@@ -14,8 +14,9 @@ def fake_salesforce():
         yield fake
 
 
-# The service tests' world (tests/invitations/helpers.py). Modules with a world of their own
-# (test_views, test_tasks) define these fixtures themselves, which overrides these.
+# The service tests' world (tests/invitations/helpers.py), which the view tests (views/) share.
+# Modules with a world of their own (test_tasks) define these fixtures themselves, which overrides
+# these.
 
 
 @pytest.fixture
