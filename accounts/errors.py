@@ -94,6 +94,13 @@ class TeamMoveToItself(DomainError):
     message = _("Choose another team to move the members to: this one is being deleted.")
 
 
+class PasswordResetTooOften(DomainError):
+    """Context: `email`."""
+
+    code = "password_reset_too_often"
+    message = _("Too many password reset emails were sent to {email}: try again in an hour.")
+
+
 class PasswordResetUnavailable(DomainError):
     """Context: `email`."""
 

@@ -10,7 +10,7 @@ from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 
 from accounts.background import task_after_commit
-from accounts.errors import DomainError, PasswordResetUnavailable
+from accounts.errors import DomainError, PasswordResetTooOften, PasswordResetUnavailable
 from accounts.locks import account_lock
 from accounts.models import (
     Account,
@@ -23,6 +23,7 @@ from accounts.models import (
     email_normalise,
 )
 from accounts.notifications import notification_preferences
+from accounts.ratelimit import rate_limit_exceeded
 from accounts.selectors import SESSION_ACCOUNT_KEY, password_reset_allowed
 from accounts.tasks import (
     notification_email_task,
@@ -360,12 +361,31 @@ def password_reset_request(*, email: str) -> None:
             task_after_commit(password_reset_email_task, user.pk)
 
 
+# "Reset password" and "Resend invite" email a member on an admin's click: a few a member an
+# hour, so that repeating the click can't flood a mailbox (or spend the sender's reputation).
+ADMIN_EMAILS_PER_MEMBER = 3
+ADMIN_EMAILS_WINDOW_SECONDS = 60 * 60
+
+
+def admin_email_limit_exceeded(*, scope: str, membership: Membership) -> bool:
+    """Count one admin-triggered email of `scope` to this member; True once over the limit."""
+    return rate_limit_exceeded(
+        scope=scope,
+        key=str(membership.pk),
+        limit=ADMIN_EMAILS_PER_MEMBER,
+        window_seconds=ADMIN_EMAILS_WINDOW_SECONDS,
+    )
+
+
 def member_password_reset(*, membership: Membership) -> None:
     """ "Reset password" on a member's page: email them a reset link after commit (nobody sets
     another person's password). Refused with PasswordResetUnavailable unless the member is
-    active in the account and may reset (password_reset_allowed)."""
+    active in the account and may reset (password_reset_allowed), and with
+    PasswordResetTooOften past ADMIN_EMAILS_PER_MEMBER an hour."""
     if membership.status != MembershipStatus.ACTIVE or not password_reset_allowed(membership.user):
         raise PasswordResetUnavailable(email=membership.user.email)
+    if admin_email_limit_exceeded(scope="member_password_reset", membership=membership):
+        raise PasswordResetTooOften(email=membership.user.email)
     task_after_commit(password_reset_email_task, membership.user_id)
 
 

@@ -64,6 +64,13 @@ class InvitationInvalid(InvitationsError):
     )
 
 
+class InvitationResendTooOften(InvitationsError):
+    """Context: `email`."""
+
+    code = "invitation_resend_too_often"
+    message = _("Too many invitations were sent to {email}: try again in an hour.")
+
+
 class InvitationForSomeoneElse(InvitationsError):
     code = "invitation_for_someone_else"
     message = _("This invitation is for another email address.")

@@ -15,8 +15,12 @@ from django.utils.translation import gettext as _
 from accounts.locks import account_lock
 from accounts.models import Account, AuditVerb, Membership, MembershipStatus, User
 from accounts.notifications import NotificationKind
-from accounts.services import audit_record, notify
-from invitations.errors import InvitationForSomeoneElse, InvitationInvalid
+from accounts.services import admin_email_limit_exceeded, audit_record, notify
+from invitations.errors import (
+    InvitationForSomeoneElse,
+    InvitationInvalid,
+    InvitationResendTooOften,
+)
 from invitations.models import Delivery, Invitation
 from invitations.tasks import invitation_emails_dispatch
 from invitations.tokens import invitation_url, token_hash, token_new
@@ -101,9 +105,12 @@ def invitation_link_copy(
 def invitation_resend(
     *, account: Account, membership_id: int, actor: User, now: datetime | None = None
 ) -> Invitation:
-    """ "Resend invite": a fresh emailed link with a fresh expiry; earlier links keep working."""
+    """ "Resend invite": a fresh emailed link with a fresh expiry; earlier links keep working.
+    Refused with InvitationResendTooOften past ADMIN_EMAILS_PER_MEMBER an hour."""
     now = now or timezone.now()
     membership = _invited_membership_lock(account=account, membership_id=membership_id)
+    if admin_email_limit_exceeded(scope="invitation_resend", membership=membership):
+        raise InvitationResendTooOften(email=membership.user.email)
     invitation = _invitation_create(membership=membership, created_by=actor, now=now)
     audit_record(
         account=account,

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 from accounts.access import member_required
 from accounts.models import Membership, MembershipStatus
 from accounts.policy import AccountPermission
-from invitations.errors import InvitationInvalid
+from invitations.errors import InvitationInvalid, InvitationResendTooOften
 from invitations.services.links import invitation_link_copy, invitation_resend, invitation_revoke
 
 
@@ -43,6 +43,8 @@ def invite_resend(request, membership_id: int):
         messages.error(
             request, _("%(email)s has already joined.") % {"email": membership.user.email}
         )
+    except InvitationResendTooOften as problem:
+        messages.error(request, str(problem))
     else:
         messages.success(
             request,

@@ -20,6 +20,7 @@ from accounts.services import Notice, members_notify
 from seats.catalogue import (
     SEAT_RULES,
     PermissionChange,
+    permissions_exceeding,
     seat_allows_super_admin,
 )
 from seats.errors import (
@@ -28,6 +29,7 @@ from seats.errors import (
     SuperAdminNeedsPaidSeat,
     SuperAdminsOnlyBySuperAdmins,
 )
+from seats.permissions.choice import permissions_grant_check
 from seats.permissions.services import access_on_seat, members_access_write
 from seats.pools.services import (
     seat_capacity_check,
@@ -46,13 +48,24 @@ def seat_change_preview(*, membership: Membership, seat_type: str) -> list[Permi
 def seat_change_check(
     *, membership: Membership, seat_type: str, actor_membership: Membership
 ) -> None:
-    """Raise the reason this member can't move to `seat_type` (capacity aside)."""
+    """Raise the reason this member can't move to `seat_type` (capacity aside).
+
+    A new seat's defaults are a grant like any other: what the member gains on it must be held
+    by the actor, as on "Create user" (PermissionsNotHeld names what they lack).
+    """
     if membership.is_super_admin and not actor_membership.is_super_admin:
         raise SuperAdminsOnlyBySuperAdmins()
     if membership.is_super_admin and not seat_allows_super_admin(seat_type):
         raise SuperAdminNeedsPaidSeat()
     seat_eligibility_check(
         account=membership.account, seat_type=seat_type, emails=[membership.user.email]
+    )
+    after = access_on_seat(membership, seat_type)[0].permissions
+    gained = permissions_exceeding(after, membership.permissions)
+    permissions_grant_check(
+        permissions={code: after[code] for code in gained},
+        seat_type=seat_type,
+        actor_membership=actor_membership,
     )
 
 

@@ -3,6 +3,7 @@ Django's test client: copy invite link, resend, revoke, and the invitation statu
 the Users list. DOMAIN.md section 5.
 """
 
+import html
 import re
 from datetime import timedelta
 
@@ -122,6 +123,41 @@ def test_resend_invite_emails_a_fresh_link_and_the_earlier_one_keeps_working(
     assert Membership.objects.get(pk=membership.pk).invite_expires_at == NOW + timedelta(days=8)
     assert Client().get(first_path).status_code == 302
     assert Client().get(second_path).status_code == 302
+
+
+def test_resend_invite_sends_three_emails_per_member_per_hour_then_says_to_wait(
+    admin_client, admin, django_capture_on_commit_callbacks
+):
+    membership, _path = emailed_link(django_capture_on_commit_callbacks, admin)
+    url = reverse("invitations:invite_resend", kwargs={"membership_id": membership.pk})
+
+    for _attempt in range(5):
+        with django_capture_on_commit_callbacks(execute=True):
+            response = admin_client.post(url, follow=True)
+
+    assert len(invitation_emails()) == 1 + 3
+    assert (
+        "Too many invitations were sent to new@example.com: try again in an hour."
+        in html.unescape(response.content.decode())
+    )
+    assert Invitation.objects.filter(membership=membership).count() == 1 + 3
+
+
+def test_the_resend_invite_limit_is_per_member(
+    admin_client, admin, django_capture_on_commit_callbacks
+):
+    first, _path = emailed_link(django_capture_on_commit_callbacks, admin)
+    second, _path = emailed_link(django_capture_on_commit_callbacks, admin, "two@example.com")
+    for _attempt in range(4):
+        with django_capture_on_commit_callbacks(execute=True):
+            admin_client.post(
+                reverse("invitations:invite_resend", kwargs={"membership_id": first.pk})
+            )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        admin_client.post(reverse("invitations:invite_resend", kwargs={"membership_id": second.pk}))
+
+    assert [m.to for m in invitation_emails()].count(["two@example.com"]) == 2
 
 
 def test_resend_invite_needs_a_post(admin_client, admin):

@@ -49,7 +49,13 @@ from seats.users.services.lifecycle import (
     member_super_admin_set,
 )
 from seats.users.services.seat import member_seat_change
-from tests.factories import PASSWORD, AccountFactory, MembershipFactory, UserFactory
+from tests.factories import (
+    PASSWORD,
+    AccountFactory,
+    MembershipFactory,
+    TeamFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -582,6 +588,87 @@ def test_reset_password_is_refused_with_a_message_for_a_member_who_cannot_use_it
         "invite instead." in html.unescape(response.content.decode())
     )
     assert emails_to(member) == []
+
+
+def test_a_users_manager_cannot_reset_a_super_admins_password(
+    client, owner, manager, django_capture_on_commit_callbacks
+):
+    client.force_login(manager.user)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("seats:user_action", args=[owner.pk, "reset_password"]), follow=True
+        )
+
+    assert response.redirect_chain[-1][0] == reverse("seats:user", args=[owner.pk])
+    assert "Only a super admin can change a super admin." in html.unescape(
+        response.content.decode()
+    )
+    assert emails_to(owner) == []
+
+
+def test_reset_password_sends_three_emails_per_member_per_hour_then_says_to_wait(
+    client, owner, member, django_capture_on_commit_callbacks
+):
+    client.force_login(owner.user)
+    url = reverse("seats:user_action", args=[member.pk, "reset_password"])
+
+    for _attempt in range(5):
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post(url, follow=True)
+
+    assert len(emails_to(member)) == 3
+    assert (
+        "Too many password reset emails were sent to member@acme.example: try again in an hour."
+        in html.unescape(response.content.decode())
+    )
+
+
+def test_the_reset_password_limit_is_per_member(
+    client, account, owner, member, django_capture_on_commit_callbacks
+):
+    other = MembershipFactory(account=account, user__email="other@acme.example")
+    client.force_login(owner.user)
+    for _attempt in range(4):
+        with django_capture_on_commit_callbacks(execute=True):
+            client.post(reverse("seats:user_action", args=[member.pk, "reset_password"]))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("seats:user_action", args=[other.pk, "reset_password"]))
+
+    assert (len(emails_to(member)), len(emails_to(other))) == (3, 1)
+
+
+# --- Teams on a user's page ----------------------------------------------------------------------
+
+
+def test_a_users_manager_cannot_change_a_super_admins_teams(client, account, owner, manager):
+    team = TeamFactory(account=account, name="Ops")
+    client.force_login(manager.user)
+
+    response = client.post(
+        reverse("seats:user_teams", args=[owner.pk]),
+        {"main_team": team.pk, "extra_teams": [team.pk]},
+    )
+
+    assert response.status_code == 200
+    assert "Only a super admin can change a super admin." in html.unescape(
+        response.content.decode()
+    )
+    owner = reload(owner)
+    assert owner.main_team_id is None
+    assert list(owner.extra_teams.all()) == []
+
+
+def test_a_super_admin_can_change_another_super_admins_teams(client, account, owner):
+    deputy = MembershipFactory(account=account, super_admin=True, user__email="deputy@acme.example")
+    team = TeamFactory(account=account, name="Ops")
+    client.force_login(owner.user)
+
+    response = client.post(reverse("seats:user_teams", args=[deputy.pk]), {"main_team": team.pk})
+
+    assert response.status_code == 302
+    assert reload(deputy).main_team_id == team.pk
 
 
 def test_no_admin_can_set_a_users_password(client, owner, member):
