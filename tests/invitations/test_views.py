@@ -34,6 +34,7 @@ from invitations.parsing import ParsedPerson
 from invitations.services.links import invitation_accept, invitation_link_copy, invitation_revoke
 from invitations.services.members import members_invite
 from invitations.tokens import token_new
+from invitations.views.create_user import WIZARD_KEY
 from seats.catalogue import seat_default_permissions
 from seats.permissions.choice import AccessChoice, AccessMode
 from tests.factories import PASSWORD, AccountFactory, MembershipFactory, UserFactory
@@ -714,6 +715,22 @@ def _access(client: Client, **fields):
         reverse("invitations:create_user_access"),
         {"seat_type": SeatType.CORE, "mode": AccessMode.DEFAULTS, "template": "", **fields},
     )
+
+
+def test_more_than_100_typed_addresses_are_refused_at_the_field_and_nothing_is_written(
+    admin_client, admin
+):
+    memberships_before = Membership.objects.count()
+
+    page = _typed(admin_client, "\n".join(f"user{n}@example.com" for n in range(500)))
+
+    assert page.status_code == 200
+    assert page.context["typed"].errors["emails"] == [
+        "You entered 500 addresses; at most 100 users can be added at once. "
+        "Split them into smaller batches."
+    ]
+    assert not admin_client.session.get(WIZARD_KEY, {}).get("people")
+    assert Membership.objects.count() == memberships_before
 
 
 def test_create_user_opens_on_an_empty_form_without_errors(admin_client, admin):
