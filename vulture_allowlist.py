@@ -13,7 +13,8 @@ _ = object  # a stand-in: vulture only looks at the attribute names read below
 # PAYMENT_GATEWAY / billing.gateway.DEFAULT_GATEWAY, FORM_RENDERER).
 _.AccountsConfig, _.SeatsConfig, _.BillingConfig, _.InvitationsConfig
 _.EmailBackend, _.axes_username, _.settings_shell
-_.CurrentAccountMiddleware, _.DenyByDefaultMiddleware
+_.CurrentAccountMiddleware, _.DenyByDefaultMiddleware, _.AllowedMethodsMiddleware
+_.NoStoreWhenSignedInMiddleware
 _.TestGateway
 _.FormRenderer, _.field_template_name  # FORM_RENDERER; Django reads the attribute
 

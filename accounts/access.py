@@ -16,6 +16,11 @@ from accounts.models import MembershipStatus
 from accounts.policy import AccountPermission, membership_can, membership_is_super_admin
 
 ACCESS_ATTRIBUTE = "seatmgr_access"
+# The methods any page answers (accounts.middleware.AllowedMethodsMiddleware): it is read (GET,
+# HEAD) or it takes a form (POST). Anything else (PUT, PATCH, DELETE, OPTIONS, TRACE) is a 405
+# before a view runs, rather than a view answering it as if it were a GET. A view may allow
+# fewer (require_POST).
+ALLOWED_METHODS = ("GET", "HEAD", "POST")
 SUPER_ADMIN = "super_admin"
 
 

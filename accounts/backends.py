@@ -13,8 +13,13 @@ class EmailBackend(ModelBackend):
         return super().authenticate(request, username=email_normalise(email), password=password)
 
 
+# What django-axes keeps of a username (AccessAttempt.username, AccessFailureLog.username).
+AXES_USERNAME_LENGTH = 255
+
+
 def axes_username(request, credentials) -> str:
     """The address django-axes counts failures against: normalised, so that changing its
-    letter case does not buy an attacker more attempts."""
+    letter case does not buy an attacker more attempts, and cut to what axes can store, so that
+    an over-long address (no real one passes 254 characters) cannot fail its bookkeeping."""
     raw = (credentials or {}).get("username") or request.POST.get("username", "")
-    return email_normalise(raw)
+    return email_normalise(raw)[:AXES_USERNAME_LENGTH]

@@ -8,8 +8,12 @@ from accounts.notifications import Channel, NotificationKind
 
 
 class SignInForm(AuthenticationForm):
+    # 254: the longest address SMTP can carry (RFC 5321). Longer is refused at the field before
+    # anything is looked up or counted, not left to fail in the lockout bookkeeping.
     username = forms.EmailField(
         label=_("Email"),
+        max_length=254,
+        error_messages={"max_length": _("An email address can be at most 254 characters long.")},
         widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"}),
     )
     error_messages = {

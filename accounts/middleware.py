@@ -1,10 +1,13 @@
-"""Per-request plumbing: the current account, last-active time, and deny-by-default."""
+"""Per-request plumbing: the current account, last-active time, deny-by-default, the methods a
+page answers, and no caching of what a signed-in person sees."""
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseNotAllowed
 from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
 
-from accounts.access import ACCESS_ATTRIBUTE
+from accounts.access import ACCESS_ATTRIBUTE, ALLOWED_METHODS
 from accounts.selectors import membership_current
 from accounts.services import membership_touch
 
@@ -45,9 +48,45 @@ class DenyByDefaultMiddleware:
         return self.get_response(request)
 
     def process_view(self, request, view_func, view_args, view_kwargs):
-        match = request.resolver_match
-        if match is not None and match.namespace == "admin":
+        if _is_django_admin(request):
             return None
         if getattr(view_func, ACCESS_ATTRIBUTE, None) is None:
             raise PermissionDenied
         return None
+
+
+def _is_django_admin(request) -> bool:
+    match = request.resolver_match
+    return match is not None and match.namespace == "admin"
+
+
+class AllowedMethodsMiddleware:
+    """Answers 405 to a method no page uses (accounts.access.ALLOWED_METHODS), signed in or
+    not, before the view or the sign-in redirect. Django admin is left to itself."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        if request.method in ALLOWED_METHODS or _is_django_admin(request):
+            return None
+        return HttpResponseNotAllowed(ALLOWED_METHODS)
+
+
+class NoStoreWhenSignedInMiddleware:
+    """Every answer to a signed-in request (pages, CSV exports, redirects) tells browsers and
+    proxies not to keep it: a shared computer's back button or a proxy's cache must not show one
+    person's account to the next. Public pages keep their own headers."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            add_never_cache_headers(response)
+        return response

@@ -39,6 +39,17 @@ class BatchRefused(InvitationsError):
         self.problems = list(problems)
 
 
+class BatchTooLarge(InvitationsError):
+    """More people than one batch may hold (invitations.parsing.MAX_FILE_PEOPLE), however they
+    were chosen; nobody was added. Context: `count`, `limit`."""
+
+    code = "batch_too_large"
+    message = _(
+        "This batch has {count} users; at most {limit} can be added at once. Split it into "
+        "smaller batches."
+    )
+
+
 class FileRefused(InvitationsError):
     """The uploaded file is refused whole; nobody in it is read. `code` says why, stably:
     too_large, too_many_rows, not_utf8, empty, no_email_column, binary, unreadable."""

@@ -1,7 +1,9 @@
 from django import forms
 from django.contrib.auth import password_validation
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
+from invitations.parsing import MAX_FILE_PEOPLE
 from invitations.salesforce import salesforce_instance_url_clean
 from seats.permissions.forms import AccessChoiceForm
 
@@ -105,6 +107,22 @@ class SalesforcePickForm(forms.Form):
             widget=forms.CheckboxSelectMultiple,
             error_messages={"required": _("Select at least one user to import.")},
         )
+
+    def clean_emails(self) -> list[str]:
+        emails = self.cleaned_data["emails"]
+        if len(emails) > MAX_FILE_PEOPLE:
+            # One batch is at most 100 people, as from a file or typed (invitations.parsing).
+            raise forms.ValidationError(
+                ngettext(
+                    "You selected {count} user; at most {limit} users can be added at once. "
+                    "Unselect some and try again.",
+                    "You selected {count} users; at most {limit} users can be added at once. "
+                    "Unselect some and try again.",
+                    len(emails),
+                ).format(count=len(emails), limit=MAX_FILE_PEOPLE),
+                code="too_many_people",
+            )
+        return emails
 
     def chosen(self):
         return [self.people[e] for e in self.cleaned_data["emails"]]

@@ -26,13 +26,13 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext_lazy
+from django.utils.translation import ngettext, ngettext_lazy
 
 from accounts.models import email_normalise
 from invitations.errors import FileRefused
 
 MAX_FILE_BYTES = 1_000_000
-MAX_FILE_PEOPLE = 100
+MAX_FILE_PEOPLE = 100  # And of one batch however chosen: typed, from a file or from Salesforce.
 MAX_EMAIL_LENGTH = 254  # What fits a path in SMTP (RFC 5321 errata), and User.email's max_length.
 MAX_NAME_LENGTH = 150  # User.first_name / last_name.
 MAX_VALUE_SHOWN = 100
@@ -86,6 +86,10 @@ def _email_clean(candidate: str) -> tuple[str, str | None]:
     # real person's address needs them, and they would only confuse every later screen.
     if not email.isprintable() or " " in email:
         return "", str(_("This isn't a valid email address."))
+    if email.rpartition("@")[2].startswith("["):
+        # An address literal (`ip@[127.0.0.1]`) names a host, not a mail domain: no invitee has
+        # one, and mail sent there would go to whatever machine the address points at.
+        return "", str(_("Use an address at a domain name, not at an IP address in brackets."))
     try:
         validate_email(email)
     except (ValidationError, ValueError):  # ValueError: a domain the IDNA codec can't encode.
@@ -171,6 +175,16 @@ def emails_parse(text: str) -> ParseResult:
             problems.append(ParseProblem(where=where, value=_shown(typed), message=error))
         elif email not in people:
             people[email] = ParsedPerson(email=email)
+    if len(people) > MAX_FILE_PEOPLE:
+        # The same cap as a file's: one batch is at most 100 people however they were chosen.
+        message = ngettext(
+            "You entered {count} address; at most {limit} users can be added at once. Split "
+            "them into smaller batches.",
+            "You entered {count} addresses; at most {limit} users can be added at once. Split "
+            "them into smaller batches.",
+            len(people),
+        ).format(count=len(people), limit=MAX_FILE_PEOPLE)
+        return ParseResult(people=(), problems=(ParseProblem(where="", value="", message=message),))
     return ParseResult(people=tuple(people.values()), problems=tuple(problems))
 
 

@@ -26,9 +26,9 @@ from accounts.models import (
     email_normalise,
 )
 from accounts.services import member_audit_events_record, rows_insert, users_get_or_create
-from invitations.errors import BatchRefused
+from invitations.errors import BatchRefused, BatchTooLarge
 from invitations.models import Delivery, Invitation
-from invitations.parsing import ParsedPerson
+from invitations.parsing import MAX_FILE_PEOPLE, ParsedPerson
 from invitations.tasks import invitation_emails_dispatch
 from seats.permissions.choice import AccessChoice, access_resolve
 from seats.permissions.services import access_apply
@@ -54,7 +54,8 @@ def _valid_email(email: str) -> bool:
         validate_email(email)
     except ValidationError:
         return False
-    return len(email) <= 254
+    # An address literal (`ip@[127.0.0.1]`) names a host, not a mail domain (invitations.parsing).
+    return len(email) <= 254 and not email.rpartition("@")[2].startswith("[")
 
 
 def _partner_problems(*, account: Account, emails: list[str]) -> list[tuple[str, str]]:
@@ -81,7 +82,8 @@ def members_invite(
 ) -> BatchResult:
     """Create the batch on one seat type with one access choice, and invite them.
 
-    Refused whole with BatchRefused (per-address report) for addresses already in the account
+    Refused whole with BatchTooLarge for more than 100 people (however they were chosen), with
+    BatchRefused (per-address report) for addresses already in the account
     or not allowed the seat; with NotEnoughSeats when the pool lacks seats for the batch; with
     the access errors of seats.permissions.choice. A constant number of queries whatever the
     batch's size: the rows are written with one INSERT per table. Emails leave after commit, a
@@ -90,6 +92,9 @@ def members_invite(
     `actor_membership` is the admin on the "Create user" page; None only for system work (the
     demo's first super admin, whom nobody in the account can have added).
     """
+    if len(people) > MAX_FILE_PEOPLE:
+        # However the people were chosen (typed, a file, Salesforce): at most 100 in one batch.
+        raise BatchTooLarge(count=len(people), limit=MAX_FILE_PEOPLE)
     now = now or timezone.now()
     seat_type = SeatType(seat_type)
     actor = actor_membership.user if actor_membership is not None else None

@@ -84,7 +84,11 @@ def create_user(request):
         result = emails_parse(typed.cleaned_data["emails"])
         if result.ok:
             return _people_chosen(request, result.people)
-        problems = result.problems
+        # A problem of the whole text (none entered, too many) belongs at the field.
+        for problem in result.problems:
+            if not problem.where:
+                typed.add_error("emails", problem.message)
+        problems = [problem for problem in result.problems if problem.where]
     elif request.method == "POST" and source == "csv" and upload.is_valid():
         try:
             result = csv_parse(upload.cleaned_data["csv_file"].read(1_000_001))

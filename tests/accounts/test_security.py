@@ -8,6 +8,7 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.backends import axes_username
 from billing.services.subscriptions import subscription_start
 from tests.factories import PASSWORD, MembershipFactory
 
@@ -81,6 +82,32 @@ def test_a_lockout_says_the_same_for_an_address_that_does_not_exist(client):
     known = sign_in(client, "ada@example.com", "wrong").content.decode()
     assert "Too many attempts" in unknown
     assert unknown.replace("nobody", "") == known.replace("ada", "")
+
+
+# 300 characters: within forms.EmailField's 320, beyond any address SMTP can carry (254) and
+# beyond the 255 characters django-axes keeps of a username (a 500 on PostgreSQL).
+OVERLONG_ADDRESS = "a" * 64 + "@" + ".".join(["b" * 60] * 3) + "." + "c" * 44 + ".example"
+
+
+def test_signing_in_with_an_address_over_254_characters_is_a_field_error(client):
+    assert len(OVERLONG_ADDRESS) == 300
+
+    response = sign_in(client, OVERLONG_ADDRESS, "wrong")
+
+    assert response.status_code == 200
+    assert response.context["form"].errors["username"] == [
+        "An email address can be at most 254 characters long."
+    ]
+    assert "_auth_user_id" not in client.session
+
+
+def test_the_lockout_bookkeeping_keeps_an_over_long_address_within_axes_255_characters(rf):
+    request = rf.post(reverse("accounts:login"), {"username": OVERLONG_ADDRESS.upper()})
+
+    counted = axes_username(request, {"username": OVERLONG_ADDRESS.upper()})
+
+    assert len(counted) <= 255
+    assert counted == OVERLONG_ADDRESS[:255]
 
 
 def test_password_reset_emails_stop_after_five_an_hour_for_one_address(

@@ -19,9 +19,9 @@ from accounts.models import (
 from accounts.policy import ON, AccountPermission
 from billing.periods import BillingInterval
 from billing.services.subscriptions import subscription_start
-from invitations.errors import BatchRefused
+from invitations.errors import BatchRefused, BatchTooLarge
 from invitations.models import Invitation
-from invitations.parsing import ParsedPerson
+from invitations.parsing import MAX_FILE_PEOPLE, ParsedPerson
 from invitations.services.members import members_invite
 from seats.catalogue import seat_ceiling, seat_default_permissions
 from seats.errors import (
@@ -165,6 +165,31 @@ def test_an_invalid_address_refuses_the_whole_batch_with_a_report_for_it(admin):
         invite(admin, "good@example.com", "not-an-address")
 
     assert [email for email, _why in refused.value.problems] == ["not-an-address"]
+    assert rows() == before
+
+
+def test_an_address_at_an_ip_address_refuses_the_whole_batch_with_a_report_for_it(admin):
+    # A Salesforce import reaches the service without invitations.parsing's check.
+    before = rows()
+
+    with pytest.raises(BatchRefused) as refused:
+        invite(admin, "good@example.com", "ip@[127.0.0.1]")
+
+    assert [email for email, _why in refused.value.problems] == ["ip@[127.0.0.1]"]
+    assert rows() == before
+
+
+def test_a_batch_of_more_than_100_people_is_refused_whole_and_nothing_is_written(admin):
+    # However the people were chosen (typed, a file, Salesforce), one batch holds at most 100.
+    before = rows()
+    emails = [f"user{n}@example.com" for n in range(MAX_FILE_PEOPLE + 1)]
+
+    with pytest.raises(BatchTooLarge) as refused:
+        invite(admin, *emails)
+
+    assert str(refused.value) == (
+        "This batch has 101 users; at most 100 can be added at once. Split it into smaller batches."
+    )
     assert rows() == before
 
 

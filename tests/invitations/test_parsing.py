@@ -83,6 +83,44 @@ def test_a_typed_address_longer_than_254_characters_is_reported():
     assert len(problem.value) == 100
 
 
+def test_exactly_100_typed_addresses_are_accepted():
+    text = ", ".join(f"user{n}@example.com" for n in range(MAX_FILE_PEOPLE))
+
+    assert len(emails_parse(text).people) == 100
+
+
+def test_more_than_100_typed_addresses_are_refused_whole():
+    text = "\n".join(f"user{n}@example.com" for n in range(500))
+
+    result = emails_parse(text)
+
+    assert result.people == ()
+    assert [p.message for p in result.problems] == [
+        "You entered 500 addresses; at most 100 users can be added at once. "
+        "Split them into smaller batches."
+    ]
+    assert not result.ok
+
+
+@pytest.mark.parametrize("literal", ["ip@[127.0.0.1]", "a@[IPv6:::1]", "<ip@[10.0.0.1]>"])
+def test_a_typed_address_at_an_ip_address_is_reported(literal):
+    result = emails_parse(f"a@example.com, {literal}")
+
+    assert emails_of(result) == ["a@example.com"]
+    assert [(p.where, p.message) for p in result.problems] == [
+        ("address 2", "Use an address at a domain name, not at an IP address in brackets.")
+    ]
+
+
+def test_a_csv_row_with_an_address_at_an_ip_address_is_reported():
+    result = csv_parse(csv_bytes(["Email", "a@example.com", "ip@[127.0.0.1]"]))
+
+    assert emails_of(result) == ["a@example.com"]
+    assert [(p.where, p.message) for p in result.problems] == [
+        ("row 3", "Use an address at a domain name, not at an IP address in brackets.")
+    ]
+
+
 def test_empty_typed_text_asks_for_at_least_one_address():
     result = emails_parse(" ,; \n\t")
 

@@ -13,6 +13,7 @@ from invitations.errors import (
     SalesforceTokenUnreadable,
     SalesforceUnreachable,
 )
+from invitations.forms import SalesforcePickForm
 from invitations.models import SalesforceConnection
 from invitations.salesforce import (
     SALESFORCE_API_VERSION,
@@ -296,3 +297,22 @@ def test_an_instance_url_with_a_path_is_refused(value):
 def test_something_that_is_not_an_address_is_refused(value):
     with pytest.raises(ValidationError):
         salesforce_instance_url_clean(value)
+
+
+def _picked(count: int) -> SalesforcePickForm:
+    people = [SalesforcePerson(f"user{n}@example.com", "", "") for n in range(count)]
+    return SalesforcePickForm({"emails": [p.email for p in people]}, people=people)
+
+
+def test_picking_100_salesforce_users_is_accepted():
+    assert _picked(100).is_valid()
+
+
+def test_picking_more_than_100_salesforce_users_is_refused_at_the_field():
+    form = _picked(101)
+
+    assert not form.is_valid()
+    assert form.errors["emails"] == [
+        "You selected 101 users; at most 100 users can be added at once. "
+        "Unselect some and try again."
+    ]

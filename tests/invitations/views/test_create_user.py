@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from accounts.models import InvitationState, Membership, MembershipStatus, SeatType, User
 from invitations.models import SalesforceConnection
+from invitations.views.create_user import WIZARD_KEY
 from seats.permissions.choice import AccessMode
 from tests.factories import MembershipFactory
 from tests.invitations.helpers import NOW
@@ -95,6 +96,22 @@ def _access(client: Client, **fields):
         reverse("invitations:create_user_access"),
         {"seat_type": SeatType.CORE, "mode": AccessMode.DEFAULTS, "template": "", **fields},
     )
+
+
+def test_more_than_100_typed_addresses_are_refused_at_the_field_and_nothing_is_written(
+    admin_client, admin
+):
+    memberships_before = Membership.objects.count()
+
+    page = _typed(admin_client, "\n".join(f"user{n}@example.com" for n in range(500)))
+
+    assert page.status_code == 200
+    assert page.context["typed"].errors["emails"] == [
+        "You entered 500 addresses; at most 100 users can be added at once. "
+        "Split them into smaller batches."
+    ]
+    assert not admin_client.session.get(WIZARD_KEY, {}).get("people")
+    assert Membership.objects.count() == memberships_before
 
 
 def test_create_user_opens_on_an_empty_form_without_errors(admin_client, admin):

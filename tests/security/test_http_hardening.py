@@ -1,0 +1,62 @@
+"""HTTP-level hardening over every URL of the matrix (tests/security/authorization_matrix.py):
+what a signed-in person is sent is never stored by a browser or a proxy, and every page answers
+only the methods it uses (GET and HEAD, and POST for its forms)."""
+
+import pytest
+from django.urls import reverse
+
+from tests.security.authorization_matrix import ANONYMOUS, ENDPOINTS, SUPER_ADMIN
+from tests.security.probe import client_for, described, prepare, request, url_for
+from tests.security.world import snapshot, snapshot_difference
+
+pytestmark = pytest.mark.django_db
+
+GET_ENDPOINTS = [name for name, endpoint in ENDPOINTS.items() if "GET" in endpoint.methods]
+
+
+@pytest.mark.parametrize("name", GET_ENDPOINTS)
+def test_every_page_tells_browsers_and_proxies_not_to_store_what_a_signed_in_person_sees(
+    world, name
+):
+    endpoint = ENDPOINTS[name]
+    client = client_for(world, SUPER_ADMIN)
+    prepare(client, endpoint, world.this)
+
+    response = request(client, "GET", url_for(name, endpoint, world.this))
+
+    assert "no-store" in response.get("Cache-Control", ""), described(response)
+
+
+@pytest.mark.parametrize("name", ["seats:users_export", "seats:audit_log_export"])
+def test_a_csv_export_is_not_stored(world, name):
+    client = client_for(world, SUPER_ADMIN)
+
+    response = request(client, "GET", reverse(name))
+
+    assert response.status_code == 200, described(response)
+    assert response["Content-Type"].startswith("text/csv")
+    assert "no-store" in response["Cache-Control"]
+
+
+OTHER_VERBS = ("PUT", "PATCH", "DELETE", "OPTIONS", "TRACE")
+VERB_CASES = [
+    (name, verb, role)
+    for name in ENDPOINTS
+    for verb in OTHER_VERBS
+    for role in (ANONYMOUS, SUPER_ADMIN)
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "verb", "role"), VERB_CASES, ids=["|".join(case) for case in VERB_CASES]
+)
+def test_a_method_no_page_uses_is_refused_with_405_and_writes_nothing(world, name, verb, role):
+    endpoint = ENDPOINTS[name]
+    client = client_for(world, role)
+    prepare(client, endpoint, world.this)
+    before = snapshot()
+
+    response = client.generic(verb, url_for(name, endpoint, world.this))
+
+    assert response.status_code == 405, described(response)
+    assert snapshot_difference(before, snapshot()) == {}
