@@ -41,6 +41,9 @@ _.fits  # seats/permission_set_users.html
 _.has_previous, _.has_next, _.num_pages, _.end_index  # the pagers (Django's Page interface)
 _.has_other_pages, _.previous_page_number, _.next_page_number, _.paginator  # DirectoryPage
 
+# Attributes a library reads.
+_.trust_env  # requests.Session: invitations/salesforce.py turns off the environment's proxies
+
 # ---------------------------------------------------------------------------------------------
 # TO DELETE (issue 12): dead code vulture found. Delete the code, then its line here; this
 # section must end up empty. (The unreachable tail of seats/services.py member_seat_change is

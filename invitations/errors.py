@@ -116,9 +116,9 @@ class SalesforceApiError(SalesforceError):
 
 
 class SalesforceUnreachable(SalesforceError):
-    """No answer: refused connection, unknown host, TLS failure, timeout.
-
-    Context: `instance_url`.
+    """No usable answer: refused connection, unknown host, an address that is not public, TLS
+    failure, timeout, or an answer that is not Salesforce's. One text for all of them, so the
+    import can't tell anyone which ports answer (invitations.salesforce). Context: `instance_url`.
     """
 
     code = "salesforce_unreachable"

@@ -178,6 +178,14 @@ SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=60 * 60 * 24 * 14)
 LAST_ACTIVE_WRITE_INTERVAL = timedelta(seconds=env.int("LAST_ACTIVE_WRITE_INTERVAL", default=300))
 INVITATION_EXPIRY = timedelta(days=env.int("INVITATION_EXPIRY_DAYS", default=7))
 
+# TEST-ONLY. When True, the Salesforce instance URL may be plain http to 127.0.0.1 or localhost
+# (any port) and the import may connect to a loopback address: the tests' fake Salesforce
+# (tests/invitations/fake_salesforce.py) runs there. Deliberately a constant, never read from the
+# environment, so no deployment can switch it on; tests set it with override_settings or
+# pytest-django's `settings` fixture. Production accepts Salesforce's own https host names only
+# (invitations/salesforce.py).
+SALESFORCE_ALLOW_LOOPBACK_FOR_TESTS = False
+
 # Security. Production runs behind TLS; the embedded default (DEBUG or plain http SITE_URL)
 # must still work on http://localhost.
 SECURE_TLS = SITE_URL.startswith("https://")

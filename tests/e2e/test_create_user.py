@@ -247,8 +247,9 @@ def test_a_csv_of_3_rows_works(page, signed_in, account):
     assert invitations_sent() == emails
 
 
-def test_the_salesforce_import_runs_against_the_local_fake(page, signed_in, account):
+def test_the_salesforce_import_runs_against_the_local_fake(page, signed_in, account, settings):
     signed_in("super admin", account=account)
+    settings.SALESFORCE_ALLOW_LOOPBACK_FOR_TESTS = True  # the fake is on http://127.0.0.1
     with FakeSalesforce(users=FAKE_SALESFORCE_USERS) as fake:
         open_create_user(page)
         page.get_by_role("link", name="Import from Salesforce").click()
@@ -281,8 +282,11 @@ def test_the_salesforce_import_runs_against_the_local_fake(page, signed_in, acco
     assert invitations_sent() == chosen
 
 
-def test_an_expired_salesforce_token_says_the_session_has_expired(page, signed_in, account):
+def test_an_expired_salesforce_token_says_the_session_has_expired(
+    page, signed_in, account, settings
+):
     admin = signed_in("super admin", account=account)
+    settings.SALESFORCE_ALLOW_LOOPBACK_FOR_TESTS = True  # the fake is on http://127.0.0.1
     with FakeSalesforce(users=FAKE_SALESFORCE_USERS) as fake:
         salesforce_connection_save(
             account=account, instance_url=fake.url, access_token=fake.token, actor=admin.user

@@ -8,7 +8,13 @@ from tests.invitations.helpers import CORE_DEFAULTS, NOW, subscribed_account
 
 
 @pytest.fixture
-def fake_salesforce():
+def salesforce_loopback_allowed(settings):
+    """Lets the Salesforce import reach the fake on 127.0.0.1 over http (test-only setting)."""
+    settings.SALESFORCE_ALLOW_LOOPBACK_FOR_TESTS = True
+
+
+@pytest.fixture
+def fake_salesforce(salesforce_loopback_allowed):
     """A running fake Salesforce with FAKE_SALESFORCE_USERS (four importable people), 2 per page."""
     with FakeSalesforce(users=FAKE_SALESFORCE_USERS, page_size=2) as fake:
         yield fake

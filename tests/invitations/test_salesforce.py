@@ -24,6 +24,10 @@ from invitations.salesforce import (
 )
 from tests.invitations.fake_salesforce import FakeSalesforce
 
+# The fake runs on 127.0.0.1 over http: reachable only with the test-only setting on. What is
+# refused without it is proved in test_salesforce_ssrf.py.
+pytestmark = pytest.mark.usefixtures("salesforce_loopback_allowed")
+
 
 def fetch(fake: FakeSalesforce, **kwargs) -> list[SalesforcePerson]:
     return salesforce_users_fetch(instance_url=fake.url, access_token=fake.token, **kwargs)
@@ -248,8 +252,8 @@ def test_garbage_is_unreadable(garbage):
         ("https://acme.my.salesforce.com", "https://acme.my.salesforce.com"),
         (" https://Acme.my.salesforce.com/ ", "https://acme.my.salesforce.com"),
         (
-            "https://acme--sandbox.sandbox.my.salesforce.com:8443",
-            "https://acme--sandbox.sandbox.my.salesforce.com:8443",
+            "https://acme--sandbox.sandbox.my.salesforce.com",
+            "https://acme--sandbox.sandbox.my.salesforce.com",
         ),
         ("http://127.0.0.1:1234", "http://127.0.0.1:1234"),
         ("http://localhost:8000/", "http://localhost:8000"),
