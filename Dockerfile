@@ -25,10 +25,11 @@ RUN python -c "import tomllib; deps = tomllib.load(open('pyproject.toml', 'rb'))
 COPY . .
 
 # Static files are collected into var/staticfiles at build time (WhiteNoise serves them with a
-# manifest); the key only lets the settings load and is never used at run time. The app user owns
+# manifest); the key only lets the settings load and is never used at run time (it is a published
+# key, so system checks, which refuse it with DEBUG off, are skipped for this one build step). The app user owns
 # only var/ (SQLite file of the embedded default) and its home (gunicorn's control socket).
 RUN chmod 0755 docker/entrypoint.sh \
- && SECRET_KEY=collectstatic-build-time-dummy-key-not-used-at-run-time python manage.py collectstatic --noinput \
+ && SECRET_KEY=collectstatic-build-time-dummy-key-not-used-at-run-time python manage.py collectstatic --noinput --skip-checks \
  && useradd --system --uid 10001 --user-group --create-home --home-dir /home/seatmgr --shell /usr/sbin/nologin seatmgr \
  && mkdir -p var \
  && chown seatmgr:seatmgr var

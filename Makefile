@@ -14,11 +14,12 @@ $(VENV)/.installed: requirements.lock pyproject.toml
 
 install: $(VENV)/.installed
 
-# Embedded default: SQLite file in var/, eager tasks, console email, demo data.
+# Embedded default: SQLite file in var/, eager tasks, console email, demo data. DEBUG=1 throughout:
+# with DEBUG off, the embedded (published) SECRET_KEY is a system-check error.
 run: install
 	mkdir -p var
-	$(PY) manage.py migrate --noinput
-	$(PY) manage.py demo
+	DEBUG=1 $(PY) manage.py migrate --noinput
+	DEBUG=1 $(PY) manage.py demo
 	@echo "Open http://127.0.0.1:8000/ and sign in with an address printed above."
 	DEBUG=1 $(PY) manage.py runserver 127.0.0.1:8000
 

@@ -1,5 +1,7 @@
 #!/bin/sh
 # Start-up for every seatmgr container (web, worker, beat, one-off commands):
+#   0. run Django's system checks: an error (e.g. a published SECRET_KEY with DEBUG off) stops
+#      every container before it starts, as it stops `manage.py` commands;
 #   1. wait until the database accepts connections (DB_WAIT_TIMEOUT seconds, default 60);
 #   2. apply migrations when RUN_MIGRATIONS=1 (set on the web service only);
 #   3. exec the command, so it runs as PID 1 and receives SIGTERM directly.
@@ -16,6 +18,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "seatmgr.settings")
 django.setup()
 
 from django.core.management import call_command
+from django.core.management.base import SystemCheckError
 from django.db import connection
 from django.db.utils import OperationalError
 
@@ -26,6 +29,11 @@ MIGRATION_LOCK_ID = 731_905_224
 def log(message):
     print(f"entrypoint: {message}", file=sys.stderr, flush=True)
 
+
+try:
+    call_command("check")
+except SystemCheckError as exc:
+    sys.exit(f"entrypoint: refusing to start: {exc}")
 
 timeout = float(os.environ.get("DB_WAIT_TIMEOUT", "60"))
 deadline = time.monotonic() + timeout

@@ -2,13 +2,17 @@
 
 Unlike invitation tokens (stored only as a hash), an access token has to be sent to Salesforce
 again, so it is stored encrypted with Fernet (AES-128-CBC + HMAC-SHA256, authenticated). The key
-is derived from `settings.SECRET_KEY` with HKDF-SHA256 under a fixed salt and `info` below, so no
-second secret has to be configured and the derived key is used for nothing else.
+is derived with HKDF-SHA256 under a fixed salt and `info` below from each key of
+`settings.FIELD_ENCRYPTION_KEYS` (newest first: the first encrypts, any decrypts), so the derived
+keys are used for nothing else.
 
-Rotating SECRET_KEY makes every saved connection unreadable, unless the old key stays listed in
-`settings.SECRET_KEY_FALLBACKS` (tried for decrypting only, as Django does for signing). An
-unreadable token raises `SecretUnreadable`; the Salesforce import turns that into a message asking
-the super admin to save the connection again with a fresh access token.
+FIELD_ENCRYPTION_KEYS empty (the default) means `[SECRET_KEY, *SECRET_KEY_FALLBACKS]`, as before
+the setting existed: rotating SECRET_KEY makes every saved connection unreadable unless the old key
+stays listed in SECRET_KEY_FALLBACKS. To give encryption keys of their own without losing saved
+tokens, set FIELD_ENCRYPTION_KEYS=<new key>,<current SECRET_KEY>; to rotate them, put a new key
+first and keep the old ones after it. An unreadable token raises `SecretUnreadable`; the
+Salesforce import turns that into a message asking the super admin to save the connection again
+with a fresh access token.
 """
 
 import base64
@@ -34,16 +38,24 @@ def _fernet(secret_key: str) -> Fernet:
     return Fernet(base64.urlsafe_b64encode(derived))
 
 
+def _keys() -> MultiFernet:
+    """The configured keys, newest first: MultiFernet encrypts with the first, decrypts with any."""
+    keys = list(getattr(settings, "FIELD_ENCRYPTION_KEYS", None) or []) or [
+        settings.SECRET_KEY,
+        *getattr(settings, "SECRET_KEY_FALLBACKS", []),
+    ]
+    return MultiFernet([_fernet(key) for key in keys])
+
+
 def secret_encrypt(plaintext: str) -> str:
-    """Encrypt `plaintext` with the current SECRET_KEY; the result is ASCII, safe in a TextField."""
-    return _fernet(settings.SECRET_KEY).encrypt(plaintext.encode()).decode("ascii")
+    """Encrypt `plaintext` with the newest key; the result is ASCII, safe in a TextField."""
+    return _keys().encrypt(plaintext.encode()).decode("ascii")
 
 
 def secret_decrypt(ciphertext: str) -> str:
-    """Decrypt what `secret_encrypt` made, with SECRET_KEY or one of SECRET_KEY_FALLBACKS."""
-    keys = [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])]
+    """Decrypt what `secret_encrypt` made, with any of the configured keys."""
     try:
-        return MultiFernet([_fernet(key) for key in keys]).decrypt(ciphertext).decode()
+        return _keys().decrypt(ciphertext).decode()
     except (InvalidToken, ValueError, TypeError) as error:
         # ValueError covers non-ASCII input and a plaintext that is not UTF-8.
         raise SecretUnreadable(

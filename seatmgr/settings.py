@@ -17,8 +17,15 @@ env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 DEBUG = env.bool("DEBUG", default=False)
-# The fallback key only serves the embedded default; production sets SECRET_KEY.
+# The fallback key only serves the embedded default (DEBUG on). With DEBUG off a published key is
+# a system-check error (accounts/checks.py): nothing starts until SECRET_KEY is set.
 SECRET_KEY = env.str("SECRET_KEY", default="insecure-embedded-default-key-change-me-" + "x" * 20)
+# Former SECRET_KEYs, comma-separated: still accepted for signatures (sessions, reset links) and,
+# unless FIELD_ENCRYPTION_KEYS is set, for decrypting saved secrets. Drop them once rotated out.
+SECRET_KEY_FALLBACKS = [key for key in env.list("SECRET_KEY_FALLBACKS", default=[]) if key]
+# Keys that encrypt saved secrets such as Salesforce tokens (invitations/crypto.py), newest first:
+# the first encrypts, any decrypts. Empty = derived from SECRET_KEY and SECRET_KEY_FALLBACKS.
+FIELD_ENCRYPTION_KEYS = [key for key in env.list("FIELD_ENCRYPTION_KEYS", default=[]) if key]
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 SITE_URL = env.str("SITE_URL", default="http://localhost:8000").rstrip("/")
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[SITE_URL])

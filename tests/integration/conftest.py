@@ -391,6 +391,9 @@ def manage_py():
 
     def start(*args: str, env: dict[str, str] | None = None) -> subprocess.Popen:
         base = {k: v for k, v in os.environ.items() if k not in {"CELERY_BROKER_URL", "EMAIL_URL"}}
+        # The tests run with DEBUG off; a command run as a process of its own runs the system
+        # checks, which refuse the embedded (published) SECRET_KEY then: give it a key of its own.
+        base.setdefault("SECRET_KEY", "integration-tests-manage-py-key-" + "k" * 30)
         process = subprocess.Popen(
             [sys.executable, "manage.py", *args],
             cwd=ROOT,
