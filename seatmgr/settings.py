@@ -5,6 +5,7 @@ Celery tasks run eagerly in-process, emails printed to the console, the built-in
 gateway. .env.example documents every variable.
 """
 
+import ipaddress
 from datetime import timedelta
 from pathlib import Path
 
@@ -224,6 +225,8 @@ CONTENT_SECURITY_POLICY = {
 # The reverse proxies whose X-Forwarded-For is believed (addresses or CIDR networks, comma-
 # separated). Empty trusts nobody: the client is REMOTE_ADDR. See accounts.ratelimit.client_ip.
 TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
+for _proxy in TRUSTED_PROXIES:  # a typo stops start-up here rather than failing every sign-in
+    ipaddress.ip_network(_proxy, strict=False)
 
 # Sign-in rate limiting (django-axes): after AXES_FAILURE_LIMIT failures for one address from
 # one client, or for one address from anywhere, sign-in is refused for the cool-off time, with a

@@ -2,7 +2,12 @@
 that the proxy names in X-Forwarded-For, believed only from an address in TRUSTED_PROXIES.
 Sign-in lockout (django-axes) and the invitation and reset limiters key on that client."""
 
+import os
+import subprocess
+import sys
+
 import pytest
+from django.conf import settings
 from django.test import Client, override_settings
 from django.urls import reverse
 
@@ -104,3 +109,18 @@ def test_trusted_proxies_take_networks_and_skip_every_trusted_hop(rf):
 def test_a_malformed_forwarded_for_falls_back_to_the_proxy(rf):
     request = rf.get("/", REMOTE_ADDR=PROXY, HTTP_X_FORWARDED_FOR="not-an-address")
     assert client_ip(request) == PROXY
+
+
+def test_a_malformed_trusted_proxies_setting_stops_start_up():
+    environment = {**os.environ, "TRUSTED_PROXIES": "192.0.2.10,192.0.2.0/33"}
+    environment.pop("DJANGO_SETTINGS_MODULE", None)
+    started = subprocess.run(
+        [sys.executable, "-c", "import seatmgr.settings"],
+        cwd=settings.BASE_DIR,
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert started.returncode != 0
+    assert "192.0.2.0/33" in started.stderr
