@@ -5,6 +5,7 @@ Celery tasks run eagerly in-process, emails printed to the console, the built-in
 gateway. .env.example documents every variable.
 """
 
+import ipaddress
 from datetime import timedelta
 from pathlib import Path
 
@@ -228,13 +229,21 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
-# Sign-in rate limiting (django-axes): after AXES_FAILURE_LIMIT failures for one address, or
-# from one client address, sign-in is refused for the cool-off time, with a message that says
-# nothing about whether the address exists.
+# The reverse proxies whose X-Forwarded-For is believed (addresses or CIDR networks, comma-
+# separated). Empty trusts nobody: the client is REMOTE_ADDR. See accounts.ratelimit.client_ip.
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
+for _proxy in TRUSTED_PROXIES:  # a typo stops start-up here rather than failing every sign-in
+    ipaddress.ip_network(_proxy, strict=False)
+
+# Sign-in rate limiting (django-axes): after AXES_FAILURE_LIMIT failures for one address from
+# one client, or for one address from anywhere, sign-in is refused for the cool-off time, with a
+# message that says nothing about whether the address exists. There is no lock by client alone:
+# behind a proxy, or a shared NAT, that would let failures for made-up addresses lock out others.
 AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "username"]
+AXES_CLIENT_IP_CALLABLE = "accounts.ratelimit.client_ip"
 AXES_USERNAME_CALLABLE = "accounts.backends.axes_username"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
