@@ -108,3 +108,8 @@ class PasswordResetUnavailable(DomainError):
     message = _(
         "{email} hasn't set a password yet or can't use the account: resend their invite instead."
     )
+
+
+class SuperAdminsOnlyBySuperAdmins(DomainError):
+    code = "super_admin_target"
+    message = _("Only a super admin can change a super admin.")

@@ -10,6 +10,7 @@ from enum import StrEnum
 
 from django.utils.translation import gettext_lazy as _
 
+from accounts.errors import SuperAdminsOnlyBySuperAdmins
 from accounts.models import Membership, MembershipStatus
 
 # Every permission stores one level out of an ordered list; a toggle is "off" or "on".
@@ -55,3 +56,14 @@ def membership_is_super_admin(membership: Membership | None) -> bool:
         and membership.status == MembershipStatus.ACTIVE
         and membership.is_super_admin
     )
+
+
+def super_admin_target_check(membership: Membership, actor_membership: Membership | None) -> None:
+    """Only a super admin changes a super admin (their seat, access, teams, password, status).
+    `actor_membership` None is system work (the demo, a migration)."""
+    if (
+        membership.is_super_admin
+        and actor_membership is not None
+        and not actor_membership.is_super_admin
+    ):
+        raise SuperAdminsOnlyBySuperAdmins()

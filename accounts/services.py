@@ -23,6 +23,7 @@ from accounts.models import (
     email_normalise,
 )
 from accounts.notifications import notification_preferences
+from accounts.policy import super_admin_target_check
 from accounts.ratelimit import rate_limit_exceeded
 from accounts.selectors import SESSION_ACCOUNT_KEY, password_reset_allowed
 from accounts.tasks import (
@@ -377,11 +378,15 @@ def admin_email_limit_exceeded(*, scope: str, membership: Membership) -> bool:
     )
 
 
-def member_password_reset(*, membership: Membership) -> None:
+def member_password_reset(
+    *, membership: Membership, actor_membership: Membership | None = None
+) -> None:
     """ "Reset password" on a member's page: email them a reset link after commit (nobody sets
-    another person's password). Refused with PasswordResetUnavailable unless the member is
-    active in the account and may reset (password_reset_allowed), and with
+    another person's password). Only a super admin resets a super admin's password
+    (`actor_membership` None is system work). Refused with PasswordResetUnavailable unless the
+    member is active in the account and may reset (password_reset_allowed), and with
     PasswordResetTooOften past ADMIN_EMAILS_PER_MEMBER an hour."""
+    super_admin_target_check(membership, actor_membership)
     if membership.status != MembershipStatus.ACTIVE or not password_reset_allowed(membership.user):
         raise PasswordResetUnavailable(email=membership.user.email)
     if admin_email_limit_exceeded(scope="member_password_reset", membership=membership):

@@ -92,11 +92,6 @@ class PermissionsNotHeld(SeatsError):
     message = _("You can't grant permissions you don't have yourself: {permissions}.")
 
 
-class SuperAdminsOnlyBySuperAdmins(SeatsError):
-    code = "super_admin_target"
-    message = _("Only a super admin can change a super admin.")
-
-
 class SuperAdminOnly(SeatsError):
     code = "super_admin_only"
     message = _("Only a super admin can make someone a super admin.")

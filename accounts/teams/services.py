@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.errors import TeamCycle, TeamMoveToItself, TeamNameRequired, TeamNameTaken
 from accounts.locks import account_lock, member_lock
 from accounts.models import Account, AuditVerb, Membership, Preset, Team, User
+from accounts.policy import super_admin_target_check
 from accounts.selectors import name_unique_check
 from accounts.services import audit_record, named_row_save
 
@@ -287,12 +288,15 @@ def member_teams_set(
     main_team: Team | None,
     extra_teams: list[Team],
     actor: User | None,
+    actor_membership: Membership | None = None,
 ) -> Membership:
-    """Put a member in one main team and any number of extra teams of their account."""
+    """Put a member in one main team and any number of extra teams of their account. Only a
+    super admin changes a super admin's teams (`actor_membership` None is system work)."""
     teams = [main_team, *extra_teams] if main_team else list(extra_teams)
     if any(team.account_id != membership.account_id for team in teams):
         raise ValueError("teams must belong to the member's account")
     membership = member_lock(membership)
+    super_admin_target_check(membership, actor_membership)
     before = {
         "main_team": membership.main_team.name if membership.main_team else None,
         "extra_teams": sorted(t.name for t in membership.extra_teams.all()),

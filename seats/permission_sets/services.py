@@ -17,6 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.errors import SuperAdminsOnlyBySuperAdmins
 from accounts.locks import account_lock
 from accounts.models import (
     Access,
@@ -37,13 +38,7 @@ from seats.catalogue import (
     permissions_validate,
     seat_required_for,
 )
-from seats.errors import (
-    NameRequired,
-    NoUsersChosen,
-    PermissionSetNameTaken,
-    SeatsCantHoldSet,
-    SuperAdminsOnlyBySuperAdmins,
-)
+from seats.errors import NameRequired, NoUsersChosen, PermissionSetNameTaken, SeatsCantHoldSet
 from seats.permission_sets.builtin import BuiltinPermissionSet
 from seats.permissions.choice import ResolvedAccess, permissions_grant_check
 from seats.permissions.services import members_access_write

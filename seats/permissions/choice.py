@@ -33,7 +33,6 @@ from seats.errors import (
     PermissionsNotHeld,
     SuperAdminNeedsPaidSeat,
     SuperAdminOnly,
-    SuperAdminsOnlyBySuperAdmins,
     TemplateRequired,
     UnknownPermissionSet,
 )
@@ -201,12 +200,3 @@ def access_resolve(
         permission_set=permission_set,
         permission_template=template,
     )
-
-
-def super_admin_target_check(membership: Membership, actor_membership: Membership | None) -> None:
-    if (
-        membership.is_super_admin
-        and actor_membership is not None
-        and not actor_membership.is_super_admin
-    ):
-        raise SuperAdminsOnlyBySuperAdmins()

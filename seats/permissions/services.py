@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from accounts.locks import member_lock
 from accounts.models import Access, AuditEvent, AuditVerb, Membership, PermissionSet, SeatType, User
 from accounts.notifications import NotificationKind
+from accounts.policy import super_admin_target_check
 from accounts.services import audit_events_record, notify
 from seats.catalogue import (
     PermissionChange,
@@ -37,7 +38,6 @@ from seats.permissions.choice import (
     ResolvedAccess,
     access_resolve,
     permissions_grant_check,
-    super_admin_target_check,
 )
 
 # What a member's access is made of, as saved by `members_access_write`.

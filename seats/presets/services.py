@@ -15,18 +15,13 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.errors import SuperAdminsOnlyBySuperAdmins
 from accounts.locks import account_lock
 from accounts.models import Account, AuditVerb, Membership, PermissionSet, Preset, Team, User
 from accounts.selectors import name_unique_check
 from accounts.services import audit_record, named_row_save
 from seats.catalogue import permissions_complete
-from seats.errors import (
-    LandingPageUnknown,
-    NameRequired,
-    NoUsersChosen,
-    PresetNameTaken,
-    SuperAdminsOnlyBySuperAdmins,
-)
+from seats.errors import LandingPageUnknown, NameRequired, NoUsersChosen, PresetNameTaken
 from seats.permission_sets.services import actor_of, set_fit_check, set_grant_check
 from seats.users.services.teams import members_teams_add
 

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from accounts.locks import account_lock, member_lock, members_lock
 from accounts.models import Access, Account, AuditVerb, Membership, MembershipStatus, SeatType
 from accounts.notifications import NotificationKind
+from accounts.policy import super_admin_target_check
 from accounts.services import audit_record, notify
 from seats.catalogue import (
     SEAT_RULES,
@@ -32,7 +33,7 @@ from seats.errors import (
     SuperAdminOnly,
 )
 from seats.models import SeatPool
-from seats.permissions.choice import ResolvedAccess, super_admin_target_check
+from seats.permissions.choice import ResolvedAccess
 from seats.permissions.services import access_apply
 from seats.pools.services import seat_pool_settle
 

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.errors import SuperAdminsOnlyBySuperAdmins
 from accounts.locks import account_lock, member_lock, members_lock
 from accounts.models import (
     Account,
@@ -23,12 +24,7 @@ from seats.catalogue import (
     permissions_exceeding,
     seat_allows_super_admin,
 )
-from seats.errors import (
-    BulkRefused,
-    NoUsersSelected,
-    SuperAdminNeedsPaidSeat,
-    SuperAdminsOnlyBySuperAdmins,
-)
+from seats.errors import BulkRefused, NoUsersSelected, SuperAdminNeedsPaidSeat
 from seats.permissions.choice import permissions_grant_check
 from seats.permissions.services import access_on_seat, members_access_write
 from seats.pools.services import (

@@ -5,16 +5,11 @@ a seat that can't hold it.
 
 import pytest
 
+from accounts.errors import SuperAdminsOnlyBySuperAdmins
 from accounts.models import Access, AuditEvent, AuditVerb, PermissionSet, SeatType
 from accounts.policy import ON, AccountPermission
 from seats.catalogue import seat_default_permissions
-from seats.errors import (
-    NoUsersChosen,
-    PermissionSetNameTaken,
-    PermissionsNotHeld,
-    SeatsCantHoldSet,
-    SuperAdminsOnlyBySuperAdmins,
-)
+from seats.errors import NoUsersChosen, PermissionSetNameTaken, PermissionsNotHeld, SeatsCantHoldSet
 from seats.permission_sets.builtin import builtin_permission_set_get
 from seats.permission_sets.services import (
     permission_set_apply,

@@ -17,6 +17,7 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
+from accounts.errors import SuperAdminsOnlyBySuperAdmins
 from accounts.models import (
     Account,
     AuditEvent,
@@ -38,7 +39,6 @@ from seats.errors import (
     SeatTypeUnavailable,
     SuperAdminNeedsPaidSeat,
     SuperAdminOnly,
-    SuperAdminsOnlyBySuperAdmins,
 )
 from seats.models import SeatPool
 from seats.pools.selectors import seat_pool_summaries
