@@ -21,6 +21,7 @@ from billing.models import (
 )
 from billing.periods import BillingInterval
 from billing.selectors import paid_seat_holders, subscription_live_get
+from billing.services.subscriptions import subscription_pools_sync
 from seats.pools.services import billing_admins_notify, seat_pools_ending_set
 
 # --- Pending changes, auto-renewal and the billing interval ---------------------------------------
@@ -52,6 +53,7 @@ def subscription_change_cancel(
     }
     item.tier_at_renewal, item.quantity_at_renewal, item.remove_at_renewal = "", None, False
     item.save(update_fields=["tier_at_renewal", "quantity_at_renewal", "remove_at_renewal"])
+    subscription_pools_sync(account=account, subscription=subscription, actor=actor, now=now)
     audit_record(
         account=account,
         actor=actor,

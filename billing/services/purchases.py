@@ -22,7 +22,7 @@ from billing.periods import proration_cents
 from billing.selectors import card_on_file_get, subscription_hub_tiers, subscription_live_get
 from billing.services.charges import invoice_paid_charge
 from seats.catalogue import SEAT_RULES
-from seats.errors import SeatTypeUnavailable
+from seats.errors import SeatTypeEndsAtRenewal, SeatTypeUnavailable
 from seats.pools.services import (
     billing_admins_notify,
     seat_pool_add_purchased,
@@ -121,6 +121,9 @@ def seats_purchase(
     pool = seat_pool_lock_for(account=account, seat_type=seat_type)
     if pool is None or not pool.enabled:
         raise SeatTypeUnavailable(seat=quote.seat_label)
+    if not pool.enabled_at_renewal:
+        # Seats of a type the next period drops could be assigned to nobody: don't sell them.
+        raise SeatTypeEndsAtRenewal(seat=quote.seat_label)
     card = card_on_file_get(account=account)
     if card is None:
         raise NoCardOnFile()

@@ -52,13 +52,15 @@ def seat_removal_schedule(
     assigned = seats_assigned_count(account=account, seat_type=seat_type)
     label = SEAT_RULES[SeatType(seat_type)].label
     maximum = removable_seats(
-        included=pool.included, purchased_at_renewal=pool.purchased_at_renewal, assigned=assigned
+        included=pool.included_at_renewal,
+        purchased_at_renewal=pool.purchased_at_renewal,
+        assigned=assigned,
     )
     if quantity < 1:
         raise InvalidQuantity(maximum=max(maximum, 1))
     if quantity > maximum:
         raise RemovalTooLarge(
-            maximum=maximum, seat=label, assigned=assigned, included=pool.included
+            maximum=maximum, seat=label, assigned=assigned, included=pool.included_at_renewal
         )
     before = pool.purchased_at_renewal
     seat_pool_removal_schedule(pool=pool, quantity=quantity, actor=actor, now=now)
@@ -66,7 +68,7 @@ def seat_removal_schedule(
         account=account,
         actor=actor,
         verb=AuditVerb.SEAT_REMOVAL_SCHEDULED,
-        before={"seat_type": seat_type, "auto_renewal": pool.included + before},
+        before={"seat_type": seat_type, "auto_renewal": pool.included_at_renewal + before},
         after={
             "seat_type": seat_type,
             "auto_renewal": pool.total_at_renewal,
@@ -105,7 +107,7 @@ def seat_removal_cancel(
         account=account,
         actor=actor,
         verb=AuditVerb.SEAT_REMOVAL_CANCELLED,
-        before={"seat_type": seat_type, "auto_renewal": pool.included + before},
+        before={"seat_type": seat_type, "auto_renewal": pool.included_at_renewal + before},
         after={"seat_type": seat_type, "auto_renewal": pool.total_at_renewal},
         now=now,
     )
