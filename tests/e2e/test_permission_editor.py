@@ -150,6 +150,14 @@ def test_permission_sets_fit_a_laptop_screen(page, admin):
     page.goto(f"/settings/permission-sets/{own.pk}/")
     check_fits(page, "permission-set-edit")
 
+    # A built-in set shows the same editor, read-only, every section open.
+    page.goto("/settings/permission-sets/")
+    page.get_by_role("link", name="Sales manager").click()
+    expect(page.get_by_label("Contacts: Edit")).to_be_disabled()
+    assert_crm_rows_on_one_line(page)
+    page.screenshot(path=SCREENS / "permission-set-builtin.png", full_page=True)
+    assert page_size(page)[1] <= WIDTH
+
 
 def expect_tab_reaches(page, *locators) -> None:
     for locator in locators:
