@@ -36,7 +36,9 @@
         var granted = 0;
         section.querySelectorAll("select, input[type=checkbox]").forEach(function (control) {
           var value = valueOf(control);
-          if (value !== start[control.name]) changed += 1;
+          var isChanged = value !== start[control.name];
+          control.classList.toggle("is-changed", isChanged);
+          if (isChanged) changed += 1;
           if (value !== control.getAttribute("data-lowest")) granted += 1;
         });
         var status = section.querySelector("[data-perm-granted]");

@@ -240,6 +240,8 @@ def test_the_sticky_bar_counts_the_changes_as_controls_change(page, admin):
     page.get_by_label("Forms").select_option(label="Edit")
     expect(changes_count(page)).to_have_text("3 changes")
     expect(section(page, "Marketing")).to_contain_text("1 change")
+    SCREENS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SCREENS / "create-user-three-changes.png")
     page.get_by_label("Contacts: Edit").select_option(label="None")
     expect(changes_count(page)).to_have_text("2 changes")
     expect(crm).to_contain_text("1 change")
