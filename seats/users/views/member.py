@@ -5,8 +5,6 @@ Thin: check permission, look the member up inside the current account, validate 
 one service, render or redirect.
 """
 
-import json
-
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, StreamingHttpResponse
@@ -16,12 +14,12 @@ from django.utils.translation import gettext_lazy as _lazy
 
 from accounts.access import member_required
 from accounts.errors import DomainError, form_error_add
-from accounts.exports import csv_lines
 from accounts.models import Access, Membership, SeatType
 from accounts.policy import AccountPermission
 from accounts.services import member_password_reset
 from accounts.teams.services import member_teams_set
 from seats.catalogue import SEAT_RULES
+from seats.changes import audit_csv_lines, audit_rows
 from seats.permissions.choice import AccessMode, access_resolve, template_options
 from seats.permissions.forms import AccessChoiceForm, permission_grid, review_rows
 from seats.permissions.services import member_access_set
@@ -162,24 +160,19 @@ def user_history(request, membership_id: int):
     )
     events = member_history(membership=member)
     if request.GET.get("format") == "csv":
-        header = [_("When (UTC)"), _("What"), _("By"), _("Before"), _("After")]
-        rows = (
-            [
-                e.created_at.strftime("%Y-%m-%d %H:%M:%S"),
-                e.get_verb_display(),
-                e.actor.email if e.actor else "",
-                json.dumps(e.before, ensure_ascii=False) if e.before is not None else "",
-                json.dumps(e.after, ensure_ascii=False) if e.after is not None else "",
-            ]
-            for e in events.iterator(chunk_size=1000)
+        response = StreamingHttpResponse(
+            audit_csv_lines(events), content_type="text/csv; charset=utf-8"
         )
-        response = StreamingHttpResponse(csv_lines(header, rows), content_type="text/csv")
         response["Content-Disposition"] = (
             f'attachment; filename="permissions-history-{member.pk}.csv"'
         )
         return response
     page = Paginator(events, 25).get_page(request.GET.get("page"))
-    return render(request, "seats/users/user_history.html", {"member": member, "page": page})
+    return render(
+        request,
+        "seats/users/user_history.html",
+        {"member": member, "page": page, "rows": audit_rows(page.object_list)},
+    )
 
 
 def _access_initial(member: Membership) -> dict:

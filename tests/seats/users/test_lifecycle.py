@@ -722,12 +722,13 @@ def test_the_permissions_history_exports_as_csv(client, owner, member):
 
     text = b"".join(response.streaming_content).decode().removeprefix("\ufeff")
     assert list(csv.reader(io.StringIO(text, newline=""))) == [
-        ["When (UTC)", "What", "By", "Before", "After"],
+        ["Time (UTC)", "Actor", "Action", "Action code", "Target", "Changes"],
         [
             "2027-03-15 09:00:00",
-            "Super admin changed",
             "owner@acme.example",
-            '{"is_super_admin": false}',
-            '{"is_super_admin": true}',
+            "Super admin changed",
+            "super_admin.changed",
+            "member@acme.example",
+            "Super admin: No → Yes",
         ],
     ]
