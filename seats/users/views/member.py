@@ -18,6 +18,7 @@ from accounts.models import Access, Membership, SeatType
 from accounts.policy import AccountPermission
 from accounts.services import member_password_reset
 from accounts.teams.services import member_teams_set
+from accounts.text import person
 from seats.catalogue import SEAT_RULES
 from seats.changes import audit_csv_lines, audit_rows
 from seats.permissions.choice import AccessMode, access_resolve, template_options
@@ -74,8 +75,8 @@ def user_detail(request, membership_id: int):
             else:
                 messages.success(
                     request,
-                    _("%(email)s is now on a %(seat)s.")
-                    % {"email": member.user.email, "seat": SEAT_RULES[SeatType(seat_type)].label},
+                    _("%(name)s is now on a %(seat)s.")
+                    % {"name": person(member.user), "seat": SEAT_RULES[SeatType(seat_type)].label},
                 )
                 return redirect("seats:user", membership_id=member.pk)
     return render(
@@ -124,7 +125,7 @@ def user_action(request, membership_id: int, action: str):
 
 def _user_action_run(request, member, action: str, form) -> str:
     actor = request.membership
-    email = member.user.email
+    name = person(member.user)
     if action == "deactivate":
         member_deactivate(
             membership=member,
@@ -133,22 +134,23 @@ def _user_action_run(request, member, action: str, form) -> str:
             actor=actor.user,
             actor_membership=actor,
         )
-        return _("%(email)s was deactivated.") % {"email": email}
+        return _("%(name)s was deactivated.") % {"name": name}
     if action == "reactivate":
         member_reactivate(membership=member, actor_membership=actor)
-        return _("%(email)s was reactivated.") % {"email": email}
+        return _("%(name)s was reactivated.") % {"name": name}
     if action == "remove":
         member_remove(membership=member, actor_membership=actor)
-        return _("%(email)s was removed from the account.") % {"email": email}
+        return _("%(name)s was removed from the account.") % {"name": name}
     if action in ("make_super_admin", "remove_super_admin"):
-        member_super_admin_set(
-            membership=member,
-            is_super_admin=action == "make_super_admin",
-            actor_membership=actor,
-        )
-        return _("Saved.")
+        made = action == "make_super_admin"
+        member_super_admin_set(membership=member, is_super_admin=made, actor_membership=actor)
+        if made:
+            return _("%(name)s is now a super admin.") % {"name": name}
+        return _("%(name)s is no longer a super admin.") % {"name": name}
     member_password_reset(membership=member, actor_membership=actor)
-    return _("A password reset link is on its way to %(email)s.") % {"email": email}
+    return _("A password reset link is on its way to %(person)s.") % {
+        "person": person(member.user, with_email=True)
+    }
 
 
 @member_required(AccountPermission.USERS)
