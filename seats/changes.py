@@ -25,9 +25,15 @@ from django.utils.translation import gettext_lazy
 
 from accounts.exports import csv_lines
 from accounts.models import Access, AuditEvent, AuditVerb, MembershipStatus
-from seats.catalogue import PERMISSIONS, PERMISSIONS_BY_CODE, SEAT_RULES, level_label
+from accounts.text import day
+from seats.catalogue import (
+    LANDING_PAGES,
+    PERMISSIONS,
+    PERMISSIONS_BY_CODE,
+    SEAT_RULES,
+    level_label,
+)
 from seats.permission_sets.builtin import BUILTIN_PERMISSION_SETS
-from seats.presets.services import LANDING_PAGES
 
 # The order lines follow (jsonb keeps no key order), and each key's label.
 _KEY_LABELS: dict[str, Any] = {
@@ -159,8 +165,7 @@ def moment_format(value: datetime | date) -> str:
             value = timezone.localtime(value)
         if (value.hour, value.minute, value.second) != (0, 0, 0):
             return formats.date_format(value, "DATETIME_FORMAT")
-        value = value.date()
-    return formats.date_format(value, "DATE_FORMAT")
+    return day(value)
 
 
 def _moment(text: str) -> str | None:

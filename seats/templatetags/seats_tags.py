@@ -5,6 +5,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Access, Membership
 from accounts.templatetags.moments import ago
+from seats.catalogue import LANDING_PAGES
 from seats.errors import UnknownPermissionSet
 from seats.permission_sets.builtin import builtin_permission_set_get
 
@@ -41,6 +42,12 @@ def breakable_email(address: str) -> str:
     if not at:
         return conditional_escape(address)
     return format_html("{}<wbr>@{}", local, domain)
+
+
+@register.filter
+def landing_page_label(code: str) -> str:
+    """A preset's landing page by its name ("Marketing email"), "" as "Account default"."""
+    return str(dict(LANDING_PAGES).get(code, code))
 
 
 # "ago" lives with accounts' moments (the notifications page says times the same way); the
