@@ -21,7 +21,7 @@ from django.db.models import QuerySet
 from django.utils import formats, timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from accounts.exports import csv_lines
 from accounts.models import Access, AuditEvent, AuditVerb, MembershipStatus
@@ -127,6 +127,7 @@ class Change:
     label: str
     before: str
     after: str
+    permission: bool = False  # one permission's level, not a field of the event
 
 
 # Lines a page shows before "Show N more" (the rest opens in place).
@@ -231,7 +232,7 @@ def _permission_changes(before: Any, after: Any) -> list[Change]:
             continue
         permission = PERMISSIONS_BY_CODE.get(code)
         label = str(permission.full_label) if permission else key_label(code)
-        lines.append(Change(label, _level(old), _level(new)))
+        lines.append(Change(label, _level(old), _level(new), permission=True))
     return lines
 
 
@@ -322,3 +323,15 @@ def audit_csv_lines(events: QuerySet[AuditEvent]) -> Iterator[str]:
         for event in events.iterator(chunk_size=1000)
     )
     yield from csv_lines([*header, _("Changes")], rows)
+
+
+def changes_notice(changes: list[Change]) -> str:
+    """A change told in one sentence (a notification): each field "before → after", and how
+    many permissions moved (the history lists them one by one)."""
+    parts = [f"{c.label}: {c.before} → {c.after}" for c in changes if not c.permission]
+    moved = sum(1 for c in changes if c.permission)
+    if moved:
+        parts.append(
+            ngettext("%(n)s permission changed", "%(n)s permissions changed", moved) % {"n": moved}
+        )
+    return "; ".join(parts)
