@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from accounts.locks import account_lock
 from accounts.models import Account, AuditVerb, User
 from accounts.services import audit_record
+from accounts.text import day
 from billing.errors import NoPendingChange, NoSubscription, PaidSeatsAssigned
 from billing.models import (
     Subscription,
@@ -117,7 +118,7 @@ def auto_renewal_cancel(
             text=_("%(who)s cancelled auto-renewal: the subscription ends on %(date)s.")
             % {
                 "who": actor.display_name,
-                "date": subscription.current_period_end.date().isoformat(),
+                "date": day(subscription.current_period_end),
             },
             now=now,
         )

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from accounts.locks import account_lock
 from accounts.models import Account, AuditVerb, User
 from accounts.services import audit_record
+from accounts.text import day
 from billing.catalogue import (
     HubCode,
 )
@@ -65,7 +66,7 @@ def _invoice_paid(
 ) -> Invoice:
     """Charge today's part of these quote lines to `card` (the card on file, the new one if
     the checkout stored one) and write the paid checkout invoice."""
-    end = subscription.current_period_end.date().isoformat()
+    end = day(subscription.current_period_end)
     return invoice_paid_charge(
         account=account,
         card=card,

@@ -6,10 +6,12 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.locks import account_lock
 from accounts.models import Account, AuditVerb, SeatType, User
 from accounts.services import audit_record
+from accounts.text import day
 from billing.catalogue import (
     SeatNotForSaleError,
     catalogue_get,
@@ -127,7 +129,7 @@ def seats_purchase(
     card = card_on_file_get(account=account)
     if card is None:
         raise NoCardOnFile()
-    end = subscription.current_period_end.date().isoformat()
+    end = day(subscription.current_period_end)
     invoice = invoice_paid_charge(
         account=account,
         card=card,
@@ -165,7 +167,11 @@ def seats_purchase(
     seat_pool_settle(account=account, seat_type=seat_type, actor=actor, now=now)
     billing_admins_notify(
         account=account,
-        text=_("%(who)s bought %(count)s %(seat)s(s); %(total)s seats now.")
+        text=ngettext(
+            "%(who)s bought %(count)s %(seat)s (%(total)s in all).",
+            "%(who)s bought %(count)s %(seat)ss (%(total)s in all).",
+            quantity,
+        )
         % {
             "who": actor.display_name,
             "count": quantity,

@@ -5,10 +5,12 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.locks import account_lock
 from accounts.models import Account, AuditVerb, SeatType, User
 from accounts.services import audit_record
+from accounts.text import day
 from billing.errors import InvalidQuantity, NoPendingRemoval, NoSubscription, RemovalTooLarge
 from billing.selectors import removable_seats, subscription_live_get
 from seats.catalogue import SEAT_RULES
@@ -78,12 +80,16 @@ def seat_removal_schedule(
     )
     billing_admins_notify(
         account=account,
-        text=_("%(who)s scheduled the removal of %(count)s %(seat)s(s) on %(date)s.")
+        text=ngettext(
+            "%(who)s scheduled the removal of %(count)s %(seat)s on %(date)s.",
+            "%(who)s scheduled the removal of %(count)s %(seat)ss on %(date)s.",
+            quantity,
+        )
         % {
             "who": actor.display_name,
             "count": quantity,
             "seat": label,
-            "date": subscription.current_period_end.date().isoformat(),
+            "date": day(subscription.current_period_end),
         },
         now=now,
     )

@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from accounts.locks import account_lock
 from accounts.models import Account, AuditVerb
 from accounts.services import audit_record
+from accounts.text import day
 from billing.catalogue import catalogue_get
 from billing.models import (
     LIVE_SUBSCRIPTION_STATUSES,
@@ -179,7 +180,7 @@ def _subscription_end(*, subscription: Subscription, account: Account, now: date
         text=_(
             "The subscription ended on %(date)s: auto-renewal was cancelled. Nothing was charged."
         )
-        % {"date": subscription.current_period_end.date().isoformat()},
+        % {"date": day(subscription.current_period_end)},
         now=now,
     )
 
