@@ -66,10 +66,14 @@ def _quote_or_error(request, form: BundleForm):
 
 
 def _row_prices_json(form: BundleForm) -> dict:
-    """The bundle page's "Price per month" column as the page shows it (BundleForm.row_prices)."""
+    """The bundle page's "Price per month" column as the page shows it (BundleForm.row_prices):
+    an unticked row has no price, "—"."""
     currency = form.catalogue.currency
     return {
-        kind: {code: money_format(amount, currency) for code, amount in prices.items()}
+        kind: {
+            code: "—" if amount is None else money_format(amount, currency)
+            for code, amount in prices.items()
+        }
         for kind, prices in form.row_prices().items()
     }
 
