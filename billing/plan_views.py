@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -30,7 +31,7 @@ from billing.selectors import (
     subscription_live_get,
     subscription_plan_rows,
 )
-from billing.services.bundles import bundle_quote, bundle_renewal_state
+from billing.services.bundles import BundleQuote, bundle_quote, bundle_renewal_state, quote_build
 from billing.services.changes import (
     auto_renewal_cancel,
     auto_renewal_resume,
@@ -303,16 +304,55 @@ def auto_renewal(request):
     )
 
 
+def _sales_bundle(request, data) -> tuple[BundleQuote | None, list[tuple[str, str]]]:
+    """The bundle "Talk to sales" was asked from ("Create a bundle" sends its fields along), priced
+    as checkout would, and its fields to carry through the form; (None, []) without one. The
+    people on seats a downgrade would drop are for the sales team to talk about, not a refusal."""
+    if "interval" not in data:
+        return None, []
+    form = BundleForm(data, catalogue=catalogue_get())
+    if not form.is_valid():
+        return None, []
+    account = request.membership.account
+    try:
+        quote = quote_build(
+            account=account,
+            subscription=subscription_live_get(account=account),
+            bundle=form.bundle(),
+            now=timezone.now(),
+        )
+    except DomainError:
+        return None, []
+    return quote, [(name, value) for name in form.fields for value in data.getlist(name)]
+
+
 @member_required(BILLING)
 def talk_to_sales(request):
-    """ "Talk to sales": what they want, a phone number and a time; emailed to the sales team."""
-    form = TalkToSalesForm(request.POST or None)
+    """ "Talk to sales": what they want, a phone number and a time; emailed to the sales team.
+    From "Create a bundle" the bundle comes along: shown, and written into the request."""
+    data = request.POST if request.method == "POST" else request.GET
+    quote, bundle_fields = _sales_bundle(request, data)
+    initial = {}
+    if quote is not None:
+        initial["message"] = render_to_string(
+            "billing/talk_to_sales_bundle.txt", {"quote": quote}, request=request
+        ).strip()
+    form = TalkToSalesForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         sales_request_create(
             account=request.membership.account, actor=request.user, **form.cleaned_data
         )
         return redirect("billing:talk_to_sales_done")
-    return render(request, "billing/talk_to_sales.html", {"form": form})
+    return render(
+        request,
+        "billing/talk_to_sales.html",
+        {
+            "form": form,
+            "quote": quote,
+            "bundle_fields": bundle_fields,
+            "bundle_query": urlencode(bundle_fields),
+        },
+    )
 
 
 @member_required(BILLING)

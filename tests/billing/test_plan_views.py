@@ -494,3 +494,32 @@ def test_talk_to_sales_without_a_phone_is_a_message_at_the_field(billing_admin):
     assert response.status_code == 200
     assert response.context["form"].errors["phone"]
     assert not SalesRequest.objects.exists()
+
+
+def test_talk_to_sales_from_a_bundle_keeps_the_bundle(billing_admin):
+    bundle = {**OWNED, "hub_cms": "on", "tier_cms": "enterprise", "tier_service": "starter"}
+    client = signed_in(billing_admin)
+
+    page = client.get(SALES, bundle)
+
+    assert page.context["quote"].period_cents == 80000 + 150000 + 2 * 7500
+    message = page.context["form"]["message"].value()
+    assert message.splitlines() == [
+        "We'd like to talk about this bundle, billed monthly:",
+        "- Marketing Hub Professional: $800",
+        "- Sales Hub Professional: $0",
+        "- CMS Hub Enterprise: $1,500",
+        "- Core seat × 2: $150",
+        "Per period: $2,450",
+    ]
+    # The bundle travels with the form, so a refused submit still shows it.
+    refused = client.post(SALES, {**bundle, "message": message, "phone": ""})
+    assert refused.context["quote"].period_cents == page.context["quote"].period_cents
+    client.post(SALES, {**bundle, "message": message, "phone": "+1 555 0100"})
+    assert SalesRequest.objects.get().message == message
+
+
+def test_talk_to_sales_without_a_bundle_starts_empty(billing_admin):
+    page = signed_in(billing_admin).get(SALES)
+    assert page.context["quote"] is None
+    assert not page.context["form"]["message"].value()
