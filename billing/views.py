@@ -21,7 +21,7 @@ from accounts.policy import AccountPermission
 from accounts.selectors import member_search
 from accounts.services import account_seat_warning_set
 from billing.catalogue import HubCode, catalogue_get
-from billing.errors import CardInvalid, InvalidQuantity, NoCardOnFile
+from billing.errors import CardInvalid, InvalidQuantity, NoCardOnFile, RemovalTooLarge
 from billing.forms import (
     AddSeatsForm,
     BillingContactForm,
@@ -295,13 +295,19 @@ def seats_remove_quote(request, seat_type: str):
     subscription = subscription_live_get(account=account)
     if removable is None or subscription is None:
         raise Http404
-    _pool, maximum = removable
+    pool, maximum = removable
     try:
         quantity = int(request.GET.get("quantity", ""))
     except ValueError:
         return JsonResponse({"error": _("Enter a whole number of seats.")}, status=400)
-    if not 1 <= quantity <= maximum:
+    if quantity < 1:
         return JsonResponse({"error": str(InvalidQuantity(maximum=max(maximum, 1)))}, status=400)
+    if quantity > maximum:
+        # The words the removal itself would refuse with (billing.services.removals).
+        too_many = RemovalTooLarge(
+            maximum=maximum, seat=pool.label, assigned=pool.assigned, included=pool.included
+        )
+        return JsonResponse({"error": str(too_many)}, status=400)
     preview = seat_removal_preview(
         subscription=subscription,
         pools=seat_pool_summaries(account=account),

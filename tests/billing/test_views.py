@@ -464,7 +464,11 @@ def test_the_renewal_preview_counts_a_removal_already_scheduled(billing_admin, a
     ("quantity", "error"),
     [
         ("0", "Choose a number of seats from 1 to 2."),
-        ("3", "Choose a number of seats from 1 to 2."),
+        (
+            "3",
+            "You can remove at most 2 Core seats: 1 are assigned, and the 3 included with your "
+            "plan can't be removed. Unassign seats first to remove more.",
+        ),
         ("abc", "Enter a whole number of seats."),
     ],
 )
