@@ -179,6 +179,16 @@ class BundleForm(forms.Form):
             addons[addon.code] = addon.price_cents * quantity if ticked else None
         return {"hubs": hubs, "addons": addons}
 
+    def ticked_hubs(self) -> dict[str, str]:
+        """{hub: tier} of the ticked rows, read like row_prices (a tier that means nothing is
+        left out)."""
+        hubs = {}
+        for hub in self.catalogue.hubs.values():
+            tier = self[f"tier_{hub.code}"].value()
+            if self[f"hub_{hub.code}"].value() and tier in hub.tiers:
+                hubs[str(hub.code)] = tier
+        return hubs
+
     def hub_rows(self):
         """(hub, its checkbox, its tier, the row's price in cents or None) for each hub."""
         prices = self.row_prices()["hubs"]

@@ -31,7 +31,13 @@ from billing.selectors import (
     subscription_live_get,
     subscription_plan_rows,
 )
-from billing.services.bundles import BundleQuote, bundle_quote, bundle_renewal_state, quote_build
+from billing.services.bundles import (
+    BundleQuote,
+    bundle_quote,
+    bundle_renewal_state,
+    bundle_seat_rows,
+    quote_build,
+)
 from billing.services.changes import (
     auto_renewal_cancel,
     auto_renewal_resume,
@@ -66,16 +72,24 @@ def _quote_or_error(request, form: BundleForm):
         return None
 
 
-def _row_prices_json(form: BundleForm) -> dict:
-    """The bundle page's "Price per month" column as the page shows it (BundleForm.row_prices):
-    an unticked row has no price, "—"."""
+def _seat_rows(request, form: BundleForm):
+    """The seats bought, priced at the tiers the form's ticked hubs show."""
+    return bundle_seat_rows(account=request.membership.account, hubs=form.ticked_hubs())
+
+
+def _row_prices_json(request, form: BundleForm) -> dict:
+    """The bundle page's "Price per month" column as the page shows it (BundleForm.row_prices
+    and the seats bought): a row not in the bundle has no price, "—"."""
     currency = form.catalogue.currency
+    prices = form.row_prices() | {
+        "seats": {seat: price for seat, _description, price in _seat_rows(request, form)}
+    }
     return {
         kind: {
             code: "—" if amount is None else money_format(amount, currency)
-            for code, amount in prices.items()
+            for code, amount in rows.items()
         }
-        for kind, prices in form.row_prices().items()
+        for kind, rows in prices.items()
     }
 
 
@@ -91,6 +105,7 @@ def bundle(request):
         {
             "form": form,
             "quote": quote,
+            "seat_rows": _seat_rows(request, form),
             "subscription": subscription_live_get(account=account),
             "catalogue": catalogue_get(),
         },
@@ -105,13 +120,17 @@ def bundle_total(request):
     form = BundleForm(request.GET, catalogue=catalogue_get())
     if not form.is_valid():
         errors = [str(e) for field_errors in form.errors.values() for e in field_errors]
-        return JsonResponse({"error": " ".join(errors), "rows": _row_prices_json(form)}, status=400)
+        return JsonResponse(
+            {"error": " ".join(errors), "rows": _row_prices_json(request, form)}, status=400
+        )
     try:
         quote = bundle_quote(
             account=request.membership.account, bundle=form.bundle(), now=timezone.now()
         )
     except DomainError as problem:
-        return JsonResponse({"error": str(problem), "rows": _row_prices_json(form)}, status=400)
+        return JsonResponse(
+            {"error": str(problem), "rows": _row_prices_json(request, form)}, status=400
+        )
     return JsonResponse(
         {
             "period_cents": quote.period_cents,
@@ -119,7 +138,7 @@ def bundle_total(request):
             "period": money_format(quote.period_cents, quote.currency),
             "today": money_format(quote.today_cents, quote.currency),
             "interval": quote.interval,
-            "rows": _row_prices_json(form),
+            "rows": _row_prices_json(request, form),
         }
     )
 
@@ -205,6 +224,7 @@ def _bundle_page_with_errors(request, form: BundleForm):
         {
             "form": form,
             "quote": None,
+            "seat_rows": _seat_rows(request, form),
             "subscription": subscription_live_get(account=request.membership.account),
             "catalogue": catalogue_get(),
         },

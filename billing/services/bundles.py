@@ -232,6 +232,24 @@ def _seat_lines(
     return lines
 
 
+def bundle_seat_rows(
+    *, account: Account, hubs: Mapping[str, str]
+) -> list[tuple[str, str, int | None]]:
+    """ "Create a bundle"'s seat rows: each seat type bought for the next period, as
+    (seat type, "Core seat × 2", its price per month at these hubs' tiers), the price None
+    when these hubs sell no such seat (the seats go at the renewal)."""
+    rows = []
+    for seat_type, (_now, count) in _purchased(account).items():
+        if not count:
+            continue
+        try:
+            price = seat_price_cents(hubs.items(), seat_type) * count
+        except SeatNotForSaleError:
+            price = None
+        rows.append((seat_type, f"{SEAT_RULES[SeatType(seat_type)].label} × {count}", price))
+    return rows
+
+
 def _prorate(subscription: Subscription, amount_cents: int, now: datetime) -> int:
     # Rounding rule: each line's period price difference is prorated on its own, half up to the
     # cent (billing.periods.proration_cents), and the charge is the sum of the lines, so the

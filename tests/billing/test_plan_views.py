@@ -225,6 +225,24 @@ def test_the_bundle_page_prices_each_row_as_asked(billing_admin):
     assert prices["hub operations"] == "—"  # a tier chosen but not ticked: no price
 
 
+def test_the_bundle_page_lists_the_seats_bought_at_the_tiers_ticked(billing_admin):
+    client = signed_in(billing_admin)
+    page = client.get(BUNDLE)
+    assert page.context["seat_rows"] == [("core", "Core seat × 2", 10000)]
+    assert re.search(
+        r'<tr data-seat="core"><th scope="row">Core seat × 2</th>'
+        r'<td class="num" data-row-price>\$100</td>',
+        page.text,
+    )
+    # A higher tier ticked raises a Core seat's price: 2 × 75.
+    data = {**OWNED, "hub_cms": "on", "tier_cms": "enterprise"}
+    body = client.get(reverse("billing:bundle_total"), data).json()
+    assert body["rows"]["seats"] == {"core": "$150"}
+    # Without a hub selling Core seats, the seats go at renewal: no price.
+    body = client.get(reverse("billing:bundle_total"), {**OWNED, "hub_marketing": ""}).json()
+    assert body["rows"]["seats"] == {"core": "—"}
+
+
 def test_the_running_total_is_per_period_and_today(billing_admin):
     data = {**OWNED, "hub_cms": "on", "tier_cms": "professional"}
     body = signed_in(billing_admin).get(reverse("billing:bundle_total"), data).json()

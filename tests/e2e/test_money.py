@@ -101,6 +101,11 @@ def test_checkout_lists_the_seats_and_its_lines_add_up_to_the_totals(page, billi
     open_bundle(page)
     add_cms_hub(page)
     expect(page.locator("[data-total-period]")).to_have_text("$1,350")
+    seat_row = page.locator("#bundle-seats").get_by_role("row", name=re.compile("Core seat × 2"))
+    expect(seat_row.locator("[data-row-price]")).to_have_text("$100")
+    # Monthly: the rows in the bundle (ticked hubs and add-ons, the seats) add up to the total.
+    shown = page.locator("[data-row-price]").all_inner_texts()
+    assert sum(cents(t) for t in shown if t != "—") == 135000
     page.get_by_role("button", name="Buy now").click()
 
     expect(page.get_by_role("heading", name="Checkout")).to_be_visible()
