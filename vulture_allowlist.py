@@ -35,6 +35,7 @@ _.IN_APP, _.CMS, _.OPERATIONS, _.FREE, _.STARTER, _.ENTERPRISE
 _.limits, _.unit_label  # billing/pricing.html, bundle.html (catalogue loaded from TOML)
 _.hub_rows, _.addon_rows  # billing/bundle.html
 _.changes_anything  # billing/checkout.html
+_.renewal_date  # billing/_remove_form.html
 _.why_not  # invitations/create_user.html, salesforce_connect.html
 _.depth_class  # seats/teams.html
 _.fits  # seats/permission_set_users.html
