@@ -7,7 +7,7 @@ These run on both databases: the triggers are written for PostgreSQL and for SQL
 import pytest
 from django.db import connection
 
-from accounts.models import Membership, SeatType, User
+from accounts.models import Membership, MembershipStatus, SeatType, User
 from accounts.services import user_profile_update
 from tests.factories import AccountFactory, MembershipFactory, UserFactory
 
@@ -84,7 +84,7 @@ def test_members_written_in_bulk_are_keyed_too():
     ]
 
     created = Membership.objects.bulk_create(
-        [Membership(user=user, account=account) for user in people]
+        [Membership(user=user, account=account, status=MembershipStatus.ACTIVE) for user in people]
     )
 
     keys = Membership.objects.filter(account=account).order_by("sort_name")
@@ -96,7 +96,7 @@ def test_members_inserted_with_raw_sql_are_keyed_too():
     account = AccountFactory()
     user = UserFactory(first_name="Raw", last_name="Insert")
     columns = [f for f in Membership._meta.concrete_fields if f.column not in {"id", "sort_name"}]
-    values = Membership(user=user, account=account)
+    values = Membership(user=user, account=account, status=MembershipStatus.ACTIVE)
     names, marks = ", ".join(f.column for f in columns), ", ".join(["%s"] * len(columns))
     sql = f"INSERT INTO accounts_membership ({names}) VALUES ({marks})"  # noqa: S608 - no input
     with connection.cursor() as cursor:
