@@ -13,6 +13,7 @@ from django.urls import reverse
 from accounts.models import Membership, SeatType
 from invitations.models import Invitation
 from invitations.parsing import ParsedPerson
+from invitations.services.codes import mailbox_code_confirm, mailbox_code_request
 from invitations.services.links import invitation_link_copy
 from invitations.services.members import members_invite
 from seats.permissions.choice import AccessChoice, AccessMode
@@ -44,6 +45,14 @@ def confirm_mailbox(client, email: str):
     """Ask for a code on the confirm page and type back the one emailed to `email`."""
     code_request(client)
     return client.post(ACCEPT, {"code": mailbox_codes_to(email)[-1]})
+
+
+def mailbox_proof(token: str, email: str) -> int:
+    """Confirm the address of the invitation this token opens through the services (a code
+    emailed, then typed back); the id a browser keeps in its session once it has done so."""
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        mailbox_code_request(token=token)
+    return mailbox_code_confirm(token=token, code=mailbox_codes_to(email)[-1])
 
 
 def open_as_invitee(client, path: str, email: str):
