@@ -448,9 +448,11 @@ def test_an_admin_opening_a_copied_link_for_someone_invited_elsewhere_cannot_set
     sam = Membership.objects.get(account=account, user__email="sam@example.com").user
     assert not sam.has_usable_password()
     # Acme's Users tab shows the address Acme typed, not Globex's name for sam.
+    page.set_viewport_size(SCREEN)
     open_users_and_teams(page)
     expect(page.get_by_role("main")).to_contain_text("sam@example.com")
     expect(page.get_by_role("main")).not_to_contain_text("Bea")
+    screenshot(page, "5-users-tab-after-copying")
 
 
 def test_create_user_opens_without_errors_and_going_back_keeps_the_addresses(
