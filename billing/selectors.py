@@ -93,10 +93,7 @@ def subscription_item_live_get(*, account: Account, item_id: int) -> Subscriptio
 
 def member_names(memberships: QuerySet[Membership]) -> list[str]:
     """The members' names (or emails), in the Users tab's name order."""
-    return [
-        m.user.get_full_name().strip() or m.user.email
-        for m in memberships.select_related("user").order_by("sort_name", "id")
-    ]
+    return [m.display_name for m in memberships.select_related("user").order_by("sort_name", "id")]
 
 
 def paid_seat_holders(*, account: Account) -> list[str]:

@@ -150,6 +150,7 @@ def test_resetting_a_password_ends_the_persons_other_sessions(
 
 def test_setting_a_password_from_an_invitation_gives_a_new_session_key(client):
     from invitations.services.links import invitation_link_copy
+    from tests.invitations.views.helpers import confirm_mailbox
 
     admin = MembershipFactory(super_admin=True)
     invited = MembershipFactory(account=admin.account, invited=True, user__email="new@example.com")
@@ -157,6 +158,7 @@ def test_setting_a_password_from_an_invitation_gives_a_new_session_key(client):
     invited.user.save()
     url = invitation_link_copy(account=admin.account, membership_id=invited.pk, actor=admin.user)
     client.get(url.split("localhost:8000", 1)[1])
+    confirm_mailbox(client, "new@example.com")  # a copied link: the address is confirmed first
     before = client.session.session_key
     client.post(
         reverse("invitations:accept"),

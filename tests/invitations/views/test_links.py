@@ -28,6 +28,7 @@ from tests.invitations.views.helpers import (
     invite,
     invited_with_link,
     new_person_form,
+    open_as_invitee,
     status_of,
 )
 
@@ -75,7 +76,7 @@ def test_copy_invite_link_answers_json_with_a_working_link_and_sends_no_email(
     assert url.startswith("https://seats.example.com/invite/")
     assert invitation_emails() == []
     invitee = Client()
-    invitee.get(LINK.fullmatch(url).group(1))
+    open_as_invitee(invitee, LINK.fullmatch(url).group(1), "bob@example.com")
     invitee.post(ACCEPT, new_person_form())
     assert status_of(membership) == MembershipStatus.ACTIVE
 
