@@ -16,12 +16,17 @@ def sentence(text: str) -> str:
     return _DOUBLE_STOP.sub(".", str(text))
 
 
-def person(user, *, with_email: bool = False) -> str:
+def person(who, *, with_email: bool = False) -> str:
     """How a confirmation names someone: by name, or by address when they have none; with the
-    address too (`with_email`) where it matters which mailbox ("on its way to Ada (ada@…)")."""
-    if not user.full_name:
-        return user.email
-    return f"{user.full_name} ({user.email})" if with_email else user.full_name
+    address too (`with_email`) where it matters which mailbox ("on its way to Ada (ada@…)").
+
+    `who` is a Membership wherever the person is named to an account (its `full_name` is the
+    name that account may see), or a User for the person themselves.
+    """
+    email = who.user.email if hasattr(who, "user") else who.email
+    if not who.full_name:
+        return email
+    return f"{who.full_name} ({email})" if with_email else who.full_name
 
 
 def day(moment: datetime | date) -> str:

@@ -259,9 +259,10 @@ def event_changes(event: AuditEvent) -> list[Change]:
 def event_subject(event: AuditEvent) -> str:
     """Whom or what the event is about: the member's name, or the team, set or preset."""
     if event.target_email:
+        # The name as this account may see it (Membership.display_name): the one it typed until
+        # the person joins it, never a name set in another account.
         member = event.target
-        user = member.user if member is not None else None
-        return user.display_name if user is not None else event.target_email
+        return member.display_name if member is not None else event.target_email
     for snapshot in (event.after, event.before):
         if isinstance(snapshot, dict):
             # A preset's snapshot names its permission set too: the preset comes first.

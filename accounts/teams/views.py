@@ -145,7 +145,7 @@ def team_member_add_view(request, team_id: int):
         messages.success(
             request,
             sentence(
-                _("%(name)s added to %(team)s.") % {"name": person(member.user), "team": team.name}
+                _("%(name)s added to %(team)s.") % {"name": person(member), "team": team.name}
             ),
         )
         return redirect("accounts:team", team_id=team.pk)
@@ -161,7 +161,7 @@ def team_member_remove_view(request, team_id: int, membership_id: int):
     messages.success(
         request,
         sentence(
-            _("%(name)s removed from %(team)s.") % {"name": person(member.user), "team": team.name}
+            _("%(name)s removed from %(team)s.") % {"name": person(member), "team": team.name}
         ),
     )
     return redirect("accounts:team", team_id=team.pk)

@@ -42,7 +42,7 @@ def invite_resend(request, membership_id: int):
         )
     except InvitationInvalid:
         messages.error(
-            request, _("%(name)s has already joined.") % {"name": person(membership.user)}
+            request, _("%(name)s has already joined.") % {"name": person(membership)}
         )
     except InvitationResendTooOften as problem:
         messages.error(request, str(problem))
@@ -50,7 +50,7 @@ def invite_resend(request, membership_id: int):
         messages.success(
             request,
             _("A new invitation is on its way to %(person)s.")
-            % {"person": person(membership.user, with_email=True)},
+            % {"person": person(membership, with_email=True)},
         )
     return redirect("seats:users")
 
@@ -60,7 +60,7 @@ def invite_revoke(request, membership_id: int):
     membership = _member_or_404(request, membership_id)
     if membership.status != MembershipStatus.INVITED:
         messages.error(
-            request, _("%(name)s has already joined.") % {"name": person(membership.user)}
+            request, _("%(name)s has already joined.") % {"name": person(membership)}
         )
         return redirect("seats:users")
     if request.method == "POST":
@@ -70,7 +70,7 @@ def invite_revoke(request, membership_id: int):
         messages.success(
             request,
             _("Every invitation link for %(name)s has stopped working.")
-            % {"name": person(membership.user)},
+            % {"name": person(membership)},
         )
         return redirect("seats:users")
     return render(request, "invitations/revoke_confirm.html", {"member": membership})

@@ -76,7 +76,7 @@ def user_detail(request, membership_id: int):
                 messages.success(
                     request,
                     _("%(name)s is now on a %(seat)s.")
-                    % {"name": person(member.user), "seat": SEAT_RULES[SeatType(seat_type)].label},
+                    % {"name": person(member), "seat": SEAT_RULES[SeatType(seat_type)].label},
                 )
                 return redirect("seats:user", membership_id=member.pk)
     return render(
@@ -125,7 +125,7 @@ def user_action(request, membership_id: int, action: str):
 
 def _user_action_run(request, member, action: str, form) -> str:
     actor = request.membership
-    name = person(member.user)
+    name = person(member)
     if action == "deactivate":
         member_deactivate(
             membership=member,
@@ -149,7 +149,7 @@ def _user_action_run(request, member, action: str, form) -> str:
         return _("%(name)s is no longer a super admin.") % {"name": name}
     member_password_reset(membership=member, actor_membership=actor)
     return _("A password reset link is on its way to %(person)s.") % {
-        "person": person(member.user, with_email=True)
+        "person": person(member, with_email=True)
     }
 
 
