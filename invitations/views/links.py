@@ -41,9 +41,7 @@ def invite_resend(request, membership_id: int):
             account=request.membership.account, membership_id=membership.pk, actor=request.user
         )
     except InvitationInvalid:
-        messages.error(
-            request, _("%(name)s has already joined.") % {"name": person(membership)}
-        )
+        messages.error(request, _("%(name)s has already joined.") % {"name": person(membership)})
     except InvitationResendTooOften as problem:
         messages.error(request, str(problem))
     else:
@@ -59,9 +57,7 @@ def invite_resend(request, membership_id: int):
 def invite_revoke(request, membership_id: int):
     membership = _member_or_404(request, membership_id)
     if membership.status != MembershipStatus.INVITED:
-        messages.error(
-            request, _("%(name)s has already joined.") % {"name": person(membership)}
-        )
+        messages.error(request, _("%(name)s has already joined.") % {"name": person(membership)})
         return redirect("seats:users")
     if request.method == "POST":
         invitation_revoke(
