@@ -10,7 +10,6 @@ from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
 from accounts.access import member_required
@@ -18,6 +17,7 @@ from accounts.errors import DomainError, form_error_add
 from accounts.models import SeatType
 from accounts.pagination import page_of, query_without_page
 from accounts.policy import AccountPermission
+from accounts.redirects import safe_next
 from accounts.selectors import member_search
 from accounts.services import account_seat_warning_set
 from billing.catalogue import HubCode, catalogue_get
@@ -62,13 +62,6 @@ def _paid_seat_type(value: str) -> SeatType:
     if seat_type not in PAID_SEAT_TYPES:
         raise Http404
     return seat_type
-
-
-def _safe_next(request, fallback: str) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        return target
-    return fallback
 
 
 @member_required(BILLING)
@@ -280,14 +273,14 @@ def card(request):
             card_invalid_add(form, invalid)
         else:
             messages.success(request, _("The card was saved."))
-            return redirect(_safe_next(request, reverse("billing:card")))
+            return redirect(safe_next(request, reverse("billing:card")))
     return render(
         request,
         "billing/card.html",
         {
             "form": form,
             "card": card_on_file_get(account=account),
-            "next": _safe_next(request, ""),
+            "next": safe_next(request, ""),
             "test_cards": TEST_CARDS,
         },
     )

@@ -60,20 +60,29 @@ def ago(moment: datetime | None) -> str:
     return _("%(time)s ago") % {"time": timesince(moment, now, depth=1)}
 
 
-# The Users list renders this for each of its 50 rows. Django's {% url %} costs tens of
-# microseconds a call (a URL pattern reversed): below, once per URL prefix. (Its seat and status
-# labels are accounts' `labels` library.)
-_MEMBER_URLS: dict[str, tuple[str, str]] = {}
+# The Users list renders these for each of its 50 rows. Django's {% url %} costs tens of
+# microseconds a call (a URL pattern reversed): below, once per URL prefix and page. (Its seat
+# and status labels are accounts' `labels` library.)
+_MEMBER_URLS: dict[tuple[str, str], tuple[str, str]] = {}
 _MEMBER_URL_KEY = 987654321
 
 
 @register.filter
-def member_url(membership_id: int) -> str:
-    """The user's page, as {% url 'seats:user' membership_id %} gives it."""
+def member_url(membership_id: int, page: str = "") -> str:
+    """A user's page, as {% url 'seats:user' membership_id %} gives it; with `page`, another
+    of their pages: "history" ({% url 'seats:user_history' %}) or an action of their
+    "Actions" menu ("deactivate": {% url 'seats:user_action' membership_id 'deactivate' %})."""
     prefix = get_script_prefix()
-    parts = _MEMBER_URLS.get(prefix)
+    parts = _MEMBER_URLS.get((prefix, page))
     if parts is None:
-        url = reverse("seats:user", kwargs={"membership_id": _MEMBER_URL_KEY})
+        if not page:
+            url = reverse("seats:user", kwargs={"membership_id": _MEMBER_URL_KEY})
+        elif page == "history":
+            url = reverse("seats:user_history", kwargs={"membership_id": _MEMBER_URL_KEY})
+        else:
+            url = reverse(
+                "seats:user_action", kwargs={"membership_id": _MEMBER_URL_KEY, "action": page}
+            )
         before, _key, after = url.partition(str(_MEMBER_URL_KEY))
-        parts = _MEMBER_URLS[prefix] = (before, after)
+        parts = _MEMBER_URLS[(prefix, page)] = (before, after)
     return f"{parts[0]}{int(membership_id)}{parts[1]}"

@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
@@ -19,6 +20,7 @@ from accounts.errors import DomainError, form_error_add
 from accounts.exports import csv_lines
 from accounts.models import Access, Membership, SeatType
 from accounts.policy import AccountPermission
+from accounts.redirects import safe_next
 from accounts.services import member_password_reset
 from accounts.teams.services import member_teams_set
 from seats.catalogue import SEAT_RULES
@@ -107,20 +109,29 @@ def user_action(request, membership_id: int, action: str):
         Membership.objects.select_related("user", "account"), pk=membership_id, account=account
     )
     form = DeactivateForm(request.POST or None) if action == "deactivate" else None
+    # Opened from the Users list's row menu, the action returns there (a same-site `next` only).
+    back = safe_next(request)
     if request.method == "POST" and (form is None or form.is_valid()):
         try:
             message = _user_action_run(request, member, action, form)
         except DomainError as problem:
             messages.error(request, str(problem))
-            return redirect("seats:user", membership_id=member.pk)
+            return redirect(back or reverse("seats:user", args=[member.pk]))
         messages.success(request, message)
         if action == "remove":
-            return redirect("seats:users")
-        return redirect("seats:user", membership_id=member.pk)
+            return redirect(back or reverse("seats:users"))
+        return redirect(back or reverse("seats:user", args=[member.pk]))
     return render(
         request,
         "seats/users/user_action.html",
-        {"member": member, "action": action, "title": ACTIONS[action], "form": form},
+        {
+            "member": member,
+            "action": action,
+            "title": ACTIONS[action],
+            "form": form,
+            "back": back or reverse("seats:user", args=[member.pk]),
+            "next": back,
+        },
     )
 
 
