@@ -4,6 +4,7 @@ Each view checks permission, validates a form, calls one service and renders or 
 """
 
 import uuid
+from urllib.parse import quote as url_quote
 
 from django.contrib import messages
 from django.http import Http404, JsonResponse
@@ -97,10 +98,14 @@ def seats_add(request, seat_type: str):
     """ "Add seats": a quantity, the prorated price, "Buy now"."""
     seat_type = _paid_seat_type(seat_type)
     account = request.membership.account
+    # Opened from another page ("Buy more seats" in Create user, with ?quantity=N&next=...):
+    # back there once the seats are bought. Same-site only.
+    back = safe_next(request)
+    card_first = f"{reverse('billing:card')}?next={url_quote(request.get_full_path(), safe='/')}"
     card = card_on_file_get(account=account)
     if card is None:
         messages.info(request, _("Add a card first; you'll come back here to buy the seats."))
-        return redirect(f"{reverse('billing:card')}?next={request.path}")
+        return redirect(card_first)
     form = AddSeatsForm(
         request.POST or None,
         initial={"quantity": request.GET.get("quantity", 1), "idempotency_key": uuid.uuid4().hex},
@@ -125,7 +130,7 @@ def seats_add(request, seat_type: str):
                 actor=request.user,
             )
         except NoCardOnFile:
-            return redirect(f"{reverse('billing:card')}?next={request.path}")
+            return redirect(card_first)
         except DomainError as problem:
             form_error_add(form, problem)
             # A new attempt (another card, another quantity) is a new purchase: a fresh key, so
@@ -137,7 +142,7 @@ def seats_add(request, seat_type: str):
                 request,
                 _("Seats bought. Invoice %(number)s was paid.") % {"number": invoice.number},
             )
-            return redirect("billing:seats")
+            return redirect(back or reverse("billing:seats"))
     return render(
         request,
         "billing/seats_add.html",
@@ -148,6 +153,7 @@ def seats_add(request, seat_type: str):
             "error": error,
             "card": card,
             "pool": seat_pool_summary_get(account=account, seat_type=seat_type),
+            "next": back,
         },
     )
 

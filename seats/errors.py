@@ -42,15 +42,16 @@ class UnknownPermissionSet(SeatsError):
 
 
 class NotEnoughSeats(SeatsError):
-    """More paid seats are needed than are free. Context: `missing`, `seat` (its label)."""
+    """More paid seats are needed than are free. Context: `missing`, `seat` (its label),
+    `seat_type` (its code, for a link to buy them)."""
 
     code = "not_enough_seats"
 
-    def __init__(self, *, missing: int, seat: Any) -> None:
+    def __init__(self, *, missing: int, seat: Any, seat_type: str = "") -> None:
         message = ngettext_lazy(
             "You need {missing} more {seat}.", "You need {missing} more {seat}s.", missing
         )
-        super().__init__(message, missing=missing, seat=seat)
+        super().__init__(message, missing=missing, seat=seat, seat_type=seat_type)
 
 
 class SeatTypeUnavailable(SeatsError):

@@ -363,5 +363,7 @@ def seat_capacity_check(*, account: Account, seat_type: str, needed: int) -> Non
     free = pool.total - seats_assigned_count(account=account, seat_type=seat_type)
     if needed > free:
         raise NotEnoughSeats(
-            missing=needed - max(free, 0), seat=SEAT_RULES[SeatType(seat_type)].label
+            missing=needed - max(free, 0),
+            seat=SEAT_RULES[SeatType(seat_type)].label,
+            seat_type=str(seat_type),
         )

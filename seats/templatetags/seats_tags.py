@@ -9,6 +9,7 @@ from django.utils.timesince import timesince
 from django.utils.translation import gettext as _
 
 from accounts.models import Access, Membership
+from seats.catalogue import level_label
 from seats.errors import UnknownPermissionSet
 from seats.permission_sets.builtin import builtin_permission_set_get
 
@@ -86,3 +87,9 @@ def member_url(membership_id: int, page: str = "") -> str:
         before, _key, after = url.partition(str(_MEMBER_URL_KEY))
         parts = _MEMBER_URLS[(prefix, page)] = (before, after)
     return f"{parts[0]}{int(membership_id)}{parts[1]}"
+
+
+@register.filter
+def permission_level(level: str) -> str:
+    """A permission level as the editor names it: "everything" -> "Everything"."""
+    return str(level_label(level))

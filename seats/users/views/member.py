@@ -219,7 +219,7 @@ def user_access(request, membership_id: int):
         template_options=options,
         allow_super_admin=request.membership.is_super_admin,
     )
-    review = None
+    review, left_out = None, ()
     if request.method == "POST" and form.is_valid():
         choice = form.access_choice()
         try:
@@ -238,7 +238,7 @@ def user_access(request, membership_id: int):
         except DomainError as problem:
             form_error_add(form, problem)
         else:
-            review = review_rows(resolved.permissions)
+            review, left_out = review_rows(resolved.permissions), resolved.left_out
     return render(
         request,
         "seats/users/user_access.html",
@@ -248,6 +248,7 @@ def user_access(request, membership_id: int):
             "grid": permission_grid(form),
             "templates_json": {o.value: dict(o.permissions) for o in options},
             "review": review,
+            "left_out": left_out,
         },
     )
 
