@@ -20,14 +20,15 @@ from accounts.policy import ON, AccountPermission
 from billing.catalogue import HubCode, TierCode
 from billing.periods import BillingInterval
 from billing.services.subscriptions import subscription_start
-from seats.catalogue import seat_default_permissions
+from seats.catalogue import permissions_clamp, seat_default_permissions
 from seats.errors import PermissionsAboveSeat, PermissionsNotHeld
+from seats.permission_sets.builtin import builtin_permission_set_get
 from seats.permission_sets.services import (
     permission_set_apply,
     permission_set_delete,
     permission_set_update,
 )
-from seats.permissions.choice import AccessChoice, AccessMode, ResolvedAccess
+from seats.permissions.choice import AccessChoice, AccessMode, ResolvedAccess, access_resolve
 from seats.permissions.services import (
     member_access_set,
     member_permissions_set,
@@ -450,3 +451,51 @@ def test_a_member_on_a_permission_set_can_be_given_custom_permissions():
     member.refresh_from_db()
     assert (member.access, member.permission_set) == (Access.CUSTOM, None)
     assert member.permissions["crm.contacts.delete"] == "none"
+
+
+# --- A template limited to the seat (access_resolve) -------------------------------------------
+
+
+def test_a_template_above_the_seat_is_limited_to_it_and_names_what_it_left_out():
+    account = subscribed_account()
+    marketer = builtin_permission_set_get("marketer").permissions
+
+    resolved = access_resolve(
+        account=account,
+        seat_type=SeatType.VIEW_ONLY,
+        choice=AccessChoice(mode=AccessMode.TEMPLATE, template="builtin:marketer"),
+        actor_membership=None,
+    )
+
+    clamped, changes = permissions_clamp(marketer, SeatType.VIEW_ONLY)
+    assert changes  # the Marketer template holds more than a View-only seat allows
+    assert resolved.permissions == clamped
+    assert resolved.left_out == tuple(changes)
+    assert (resolved.access, resolved.permission_template) == (Access.CUSTOM, "")
+
+
+def test_a_template_within_the_seat_stays_the_template_with_nothing_left_out():
+    resolved = access_resolve(
+        account=subscribed_account(),
+        seat_type=SeatType.CORE,
+        choice=AccessChoice(mode=AccessMode.TEMPLATE, template="builtin:marketer"),
+        actor_membership=None,
+    )
+
+    assert (resolved.access, resolved.permission_template, resolved.left_out) == (
+        Access.TEMPLATE,
+        "marketer",
+        (),
+    )
+
+
+def test_permissions_from_scratch_above_the_seat_are_still_refused():
+    scratch = {**seat_default_permissions(SeatType.VIEW_ONLY), "crm.contacts.edit": "everything"}
+
+    with pytest.raises(PermissionsAboveSeat):
+        access_resolve(
+            account=subscribed_account(),
+            seat_type=SeatType.VIEW_ONLY,
+            choice=AccessChoice(mode=AccessMode.SCRATCH, permissions=scratch),
+            actor_membership=None,
+        )
