@@ -45,7 +45,8 @@
 
   // A row's menu (the Users list's "Actions"): without this script it opens in place; with it,
   // it floats under its button (above, near the window's bottom), out of reach of the table's
-  // scroll box, and closes on Escape, on a click elsewhere, on scroll, or when another opens.
+  // scroll box, follows its button as the page scrolls, and closes on Escape, on a click
+  // elsewhere, when its button scrolls out of sight, or when another opens.
   // Enter or Space on its button opens it (a <summary>); the arrow keys move through its items.
   function rowMenusClose(except) {
     document.querySelectorAll("details.row-menu[open]").forEach(function (menu) {
@@ -107,10 +108,18 @@
   document.addEventListener("click", function (event) {
     if (!event.target.closest("details.row-menu")) rowMenusClose(null);
   });
-  window.addEventListener("scroll", function (event) {
-    // Scrolling inside an open menu (the invite link's field) keeps it open.
-    if (!(event.target.closest && event.target.closest("details.row-menu"))) rowMenusClose(null);
-  }, true);
+  function rowMenuFollow(event) {
+    // Scrolling inside an open menu (the invite link's field) leaves it be; scrolling the page
+    // moves it with its button, and closes it once the button is out of sight.
+    if (event && event.target.closest && event.target.closest("details.row-menu")) return;
+    var open = document.querySelector("details.row-menu[open]");
+    if (!open) return;
+    var anchor = open.querySelector("summary").getBoundingClientRect();
+    if (anchor.bottom < 0 || anchor.top > window.innerHeight) open.open = false;
+    else rowMenuPlace(open);
+  }
+  window.addEventListener("scroll", rowMenuFollow, true);
+  window.addEventListener("resize", rowMenuFollow);
 
   // "Choose how to restrict access": show the parts each mode needs; load a template into the grid.
   var form = document.querySelector("[data-access-form]");

@@ -85,7 +85,7 @@ def colleagues(account, admin):
     Membership.objects.filter(pk__in=[m.pk for m in core]).update(
         status=MembershipStatus.ACTIVE, joined_at=timezone.now()
     )
-    gone = Membership.objects.get(pk=core[0].pk)
+    gone = Membership.objects.get(account=account, user__email="core.0@acme.example")
     member_deactivate(
         membership=gone,
         release_seat=False,
