@@ -14,6 +14,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from accounts.models import Access, Membership, SeatType, User
+from invitations.services.salesforce import salesforce_connection_save
 from invitations.views.create_user import WIZARD_KEY
 from seats.catalogue import permissions_fit_seat
 from seats.permission_sets.builtin import builtin_permission_set_get
@@ -170,3 +171,27 @@ def test_buy_more_seats_links_to_add_seats_for_the_missing_ones_and_back_to_the_
         AccessMode.TEMPLATE,
         "builtin:marketer",
     )
+
+
+def test_a_salesforce_user_already_in_the_account_is_refused_where_they_are_picked(
+    admin_client, admin, fake_salesforce
+):
+    salesforce_connection_save(
+        account=admin.account,
+        instance_url=fake_salesforce.url,
+        access_token=fake_salesforce.token,
+        actor=admin.user,
+    )
+    MembershipFactory(account=admin.account, user__email="grace.hopper@example.com")
+    pick = reverse("invitations:create_user_salesforce")
+    admin_client.get(pick)  # lists the Salesforce users
+
+    response = admin_client.post(
+        pick, {"emails": ["alan.turing@example.com", "grace.hopper@example.com"]}
+    )
+
+    assert response.status_code == 200
+    assert response.context["form"].errors["emails"] == [
+        "Already users of this account: grace.hopper@example.com. Remove them to continue."
+    ]
+    assert admin_client.get(ACCESS).url == WHO
