@@ -250,7 +250,7 @@ def create_user_access(request):
             except NotEnoughSeats as short:
                 missing = short
                 # Kept as it is, for when the seats are bought ("Buy more seats" returns here).
-                _save_state(request, draft=chosen)
+                _save_state(request, draft=chosen, access=None)
             except DomainError as refused:
                 form_error_add(form, refused)
             else:

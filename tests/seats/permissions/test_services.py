@@ -3,9 +3,11 @@
 trail, issue 12), and member_permissions_set's rules (the seat's ceiling, granting only what the
 actor holds)."""
 
+import html
 from datetime import UTC, datetime
 
 import pytest
+from django.urls import reverse
 
 from accounts.models import (
     Access,
@@ -20,7 +22,7 @@ from accounts.policy import ON, AccountPermission
 from billing.catalogue import HubCode, TierCode
 from billing.periods import BillingInterval
 from billing.services.subscriptions import subscription_start
-from seats.catalogue import permissions_clamp, seat_default_permissions
+from seats.catalogue import permissions_clamp, permissions_fit_seat, seat_default_permissions
 from seats.errors import PermissionsAboveSeat, PermissionsNotHeld
 from seats.permission_sets.builtin import builtin_permission_set_get
 from seats.permission_sets.services import (
@@ -499,3 +501,25 @@ def test_permissions_from_scratch_above_the_seat_are_still_refused():
             choice=AccessChoice(mode=AccessMode.SCRATCH, permissions=scratch),
             actor_membership=None,
         )
+
+
+def test_edit_permissions_reviews_a_template_limited_to_the_seat_and_saves_that(client):
+    account = subscribed_account()
+    admin = add(account, "admin@example.com", is_super_admin=True, status=MembershipStatus.ACTIVE)
+    viewer = add(account, "viewer@example.com", SeatType.VIEW_ONLY)
+    client.force_login(admin.user)
+    url = reverse("seats:user_access", args=[viewer.pk])
+    form = {"mode": AccessMode.TEMPLATE, "template": "builtin:marketer"}
+
+    review = client.post(url, form)
+    saved = client.post(url, {**form, "confirmed": "1"})
+
+    page = html.unescape(review.content.decode())
+    assert "A View-only seat doesn't allow" in page
+    assert "Contacts: Edit: Everything → None" in page
+    assert saved.status_code == 302
+    viewer.refresh_from_db()
+    assert (viewer.access, permissions_fit_seat(viewer.permissions, SeatType.VIEW_ONLY)) == (
+        Access.CUSTOM,
+        True,
+    )
