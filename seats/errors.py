@@ -42,24 +42,25 @@ class UnknownPermissionSet(SeatsError):
 
 
 class NotEnoughSeats(SeatsError):
-    """More paid seats are needed than are free. Context: `missing`, `seat` (its label)."""
+    """More paid seats are needed than are free. Context: `missing`, `seat` (its label),
+    `seat_type` (its code, for a link to buy them)."""
 
     code = "not_enough_seats"
 
-    def __init__(self, *, missing: int, seat: Any) -> None:
+    def __init__(self, *, missing: int, seat: Any, seat_type: str = "") -> None:
         message = ngettext_lazy(
             "You need {missing} more {seat}.", "You need {missing} more {seat}s.", missing
         )
-        super().__init__(message, missing=missing, seat=seat)
+        super().__init__(message, missing=missing, seat=seat, seat_type=seat_type)
 
 
 class NotEnoughSeatsAtRenewal(NotEnoughSeats):
     """Seats are free now, but a scheduled downgrade leaves fewer from the renewal date.
-    Context: `missing`, `seat`, `total` (the seats the next period keeps)."""
+    Context: `missing`, `seat`, `seat_type`, `total` (the seats the next period keeps)."""
 
     code = "not_enough_seats_at_renewal"
 
-    def __init__(self, *, missing: int, seat: Any, total: int) -> None:
+    def __init__(self, *, missing: int, seat: Any, total: int, seat_type: str = "") -> None:
         message = ngettext_lazy(
             "The plan change scheduled for the renewal date leaves {total} {seat}s, so you need "
             "{missing} more {seat}. Buy seats, or cancel that change on Account & Billing.",
@@ -67,7 +68,9 @@ class NotEnoughSeatsAtRenewal(NotEnoughSeats):
             "{missing} more {seat}s. Buy seats, or cancel that change on Account & Billing.",
             missing,
         )
-        SeatsError.__init__(self, message, missing=missing, seat=seat, total=total)
+        SeatsError.__init__(
+            self, message, missing=missing, seat=seat, seat_type=seat_type, total=total
+        )
 
 
 class SeatTypeEndsAtRenewal(SeatsError):

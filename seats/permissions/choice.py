@@ -21,6 +21,8 @@ from accounts.selectors import id_from
 from seats.catalogue import (
     PERMISSIONS_BY_CODE,
     SEAT_RULES,
+    PermissionChange,
+    permissions_clamp,
     permissions_complete,
     permissions_exceeding,
     permissions_validate,
@@ -68,6 +70,8 @@ class ResolvedAccess:
     access: Access
     permission_set: PermissionSet | None = None
     permission_template: str = ""
+    # A template holding more than the seat allows is limited to the seat: what it lowered.
+    left_out: tuple[PermissionChange, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -169,6 +173,7 @@ def access_resolve(
             permissions=seat_ceiling(seat_type),
             access=Access.SEAT_DEFAULTS,
         )
+    left_out: list[PermissionChange] = []
     if choice.mode == AccessMode.DEFAULTS:
         permissions, access, permission_set, template = (
             seat_default_permissions(seat_type),
@@ -190,6 +195,13 @@ def access_resolve(
             # Adjusted after starting from the template: the member's access is custom.
             if permissions == base:
                 access, permission_set, template = base_access, base_set, base_code
+            # A template is limited to what the seat allows (a View-only seat with "Marketer"
+            # keeps the views), and says what it left out; then the access is custom, as after
+            # a seat change (seats.permissions.services). Permissions set from scratch above the
+            # seat are still refused: nobody chose them by accident.
+            permissions, left_out = permissions_clamp(permissions, seat_type)
+            if left_out:
+                access, permission_set, template = Access.CUSTOM, None, ""
     permissions_grant_check(
         permissions=permissions, seat_type=seat_type, actor_membership=actor_membership
     )
@@ -199,4 +211,5 @@ def access_resolve(
         access=access,
         permission_set=permission_set,
         permission_template=template,
+        left_out=tuple(left_out),
     )

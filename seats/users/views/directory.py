@@ -3,6 +3,8 @@
 Thin: check permission, read through a selector, validate a form, call one service, render.
 """
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import redirect, render
@@ -75,6 +77,8 @@ def users(request):
             "form": form,
             "filters": filters,
             "query": query.urlencode(),
+            # The row menu's actions come back to this very page (filters, sort and page kept).
+            "next_query": "?" + urlencode({"next": request.get_full_path()}),
         },
     )
 

@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
@@ -16,6 +17,7 @@ from accounts.access import member_required
 from accounts.errors import DomainError, form_error_add
 from accounts.models import Access, Membership, SeatType
 from accounts.policy import AccountPermission
+from accounts.redirects import safe_next
 from accounts.services import member_password_reset
 from accounts.teams.services import member_teams_set
 from accounts.text import person
@@ -106,20 +108,29 @@ def user_action(request, membership_id: int, action: str):
         Membership.objects.select_related("user", "account"), pk=membership_id, account=account
     )
     form = DeactivateForm(request.POST or None) if action == "deactivate" else None
+    # Opened from the Users list's row menu, the action returns there (a same-site `next` only).
+    back = safe_next(request)
     if request.method == "POST" and (form is None or form.is_valid()):
         try:
             message = _user_action_run(request, member, action, form)
         except DomainError as problem:
             messages.error(request, str(problem))
-            return redirect("seats:user", membership_id=member.pk)
+            return redirect(back or reverse("seats:user", args=[member.pk]))
         messages.success(request, message)
         if action == "remove":
-            return redirect("seats:users")
-        return redirect("seats:user", membership_id=member.pk)
+            return redirect(back or reverse("seats:users"))
+        return redirect(back or reverse("seats:user", args=[member.pk]))
     return render(
         request,
         "seats/users/user_action.html",
-        {"member": member, "action": action, "title": ACTIONS[action], "form": form},
+        {
+            "member": member,
+            "action": action,
+            "title": ACTIONS[action],
+            "form": form,
+            "back": back or reverse("seats:user", args=[member.pk]),
+            "next": back,
+        },
     )
 
 
@@ -203,7 +214,7 @@ def user_access(request, membership_id: int):
         template_options=options,
         allow_super_admin=request.membership.is_super_admin,
     )
-    review = None
+    review, left_out = None, ()
     if request.method == "POST" and form.is_valid():
         choice = form.access_choice()
         try:
@@ -222,7 +233,7 @@ def user_access(request, membership_id: int):
         except DomainError as problem:
             form_error_add(form, problem)
         else:
-            review = review_rows(resolved.permissions)
+            review, left_out = review_rows(resolved.permissions), resolved.left_out
     return render(
         request,
         "seats/users/user_access.html",
@@ -232,6 +243,7 @@ def user_access(request, membership_id: int):
             "grid": permission_grid(form),
             "templates_json": {o.value: dict(o.permissions) for o in options},
             "review": review,
+            "left_out": left_out,
         },
     )
 

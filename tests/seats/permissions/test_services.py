@@ -3,9 +3,11 @@
 trail, issue 12), and member_permissions_set's rules (the seat's ceiling, granting only what the
 actor holds)."""
 
+import html
 from datetime import UTC, datetime
 
 import pytest
+from django.urls import reverse
 
 from accounts.models import (
     Access,
@@ -21,14 +23,15 @@ from accounts.policy import ON, AccountPermission
 from billing.catalogue import HubCode, TierCode
 from billing.periods import BillingInterval
 from billing.services.subscriptions import subscription_start
-from seats.catalogue import seat_default_permissions
+from seats.catalogue import permissions_clamp, permissions_fit_seat, seat_default_permissions
 from seats.errors import PermissionsAboveSeat, PermissionsNotHeld
+from seats.permission_sets.builtin import builtin_permission_set_get
 from seats.permission_sets.services import (
     permission_set_apply,
     permission_set_delete,
     permission_set_update,
 )
-from seats.permissions.choice import AccessChoice, AccessMode, ResolvedAccess
+from seats.permissions.choice import AccessChoice, AccessMode, ResolvedAccess, access_resolve
 from seats.permissions.services import (
     member_access_set,
     member_permissions_set,
@@ -482,3 +485,73 @@ def test_a_change_too_long_for_a_notification_is_told_in_short_not_cut(
     )
     [notice] = Notification.objects.filter(membership=member)
     assert notice.text == "Your permissions in Acme were changed."
+
+
+# --- A template limited to the seat (access_resolve) -------------------------------------------
+
+
+def test_a_template_above_the_seat_is_limited_to_it_and_names_what_it_left_out():
+    account = subscribed_account()
+    marketer = builtin_permission_set_get("marketer").permissions
+
+    resolved = access_resolve(
+        account=account,
+        seat_type=SeatType.VIEW_ONLY,
+        choice=AccessChoice(mode=AccessMode.TEMPLATE, template="builtin:marketer"),
+        actor_membership=None,
+    )
+
+    clamped, changes = permissions_clamp(marketer, SeatType.VIEW_ONLY)
+    assert changes  # the Marketer template holds more than a View-only seat allows
+    assert resolved.permissions == clamped
+    assert resolved.left_out == tuple(changes)
+    assert (resolved.access, resolved.permission_template) == (Access.CUSTOM, "")
+
+
+def test_a_template_within_the_seat_stays_the_template_with_nothing_left_out():
+    resolved = access_resolve(
+        account=subscribed_account(),
+        seat_type=SeatType.CORE,
+        choice=AccessChoice(mode=AccessMode.TEMPLATE, template="builtin:marketer"),
+        actor_membership=None,
+    )
+
+    assert (resolved.access, resolved.permission_template, resolved.left_out) == (
+        Access.TEMPLATE,
+        "marketer",
+        (),
+    )
+
+
+def test_permissions_from_scratch_above_the_seat_are_still_refused():
+    scratch = {**seat_default_permissions(SeatType.VIEW_ONLY), "crm.contacts.edit": "everything"}
+
+    with pytest.raises(PermissionsAboveSeat):
+        access_resolve(
+            account=subscribed_account(),
+            seat_type=SeatType.VIEW_ONLY,
+            choice=AccessChoice(mode=AccessMode.SCRATCH, permissions=scratch),
+            actor_membership=None,
+        )
+
+
+def test_edit_permissions_reviews_a_template_limited_to_the_seat_and_saves_that(client):
+    account = subscribed_account()
+    admin = add(account, "admin@example.com", is_super_admin=True, status=MembershipStatus.ACTIVE)
+    viewer = add(account, "viewer@example.com", SeatType.VIEW_ONLY)
+    client.force_login(admin.user)
+    url = reverse("seats:user_access", args=[viewer.pk])
+    form = {"mode": AccessMode.TEMPLATE, "template": "builtin:marketer"}
+
+    review = client.post(url, form)
+    saved = client.post(url, {**form, "confirmed": "1"})
+
+    page = html.unescape(review.content.decode())
+    assert "A View-only seat doesn't allow" in page
+    assert "Contacts: Edit: Everything → None" in page
+    assert saved.status_code == 302
+    viewer.refresh_from_db()
+    assert (viewer.access, permissions_fit_seat(viewer.permissions, SeatType.VIEW_ONLY)) == (
+        Access.CUSTOM,
+        True,
+    )

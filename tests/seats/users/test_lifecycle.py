@@ -755,3 +755,35 @@ def test_a_super_admin_change_says_what_changed_for_whom(client, owner, member, 
     page = response.content.decode()
     assert message in page
     assert "Saved." not in page
+
+
+# --- From the Users list's row menu: back to the list, never to another site -------------------
+
+
+@pytest.mark.parametrize(
+    "next_url",
+    ["https://evil.example/settings/users/", "//evil.example/", "javascript:alert(1)"],
+)
+def test_an_action_ignores_a_next_outside_this_site(client, owner, member, next_url):
+    client.force_login(owner.user)
+    url = reverse("seats:user_action", args=[member.pk, "deactivate"])
+
+    page = client.get(url, {"next": next_url})
+    response = client.post(url, {"seat": "keep", "note": "", "next": next_url})
+
+    assert next_url not in page.content.decode()
+    assert response.status_code == 302
+    assert response.url == reverse("seats:user", args=[member.pk])
+    assert reload(member).status == MembershipStatus.DEACTIVATED
+
+
+def test_an_action_opened_from_the_users_list_returns_to_it_filters_kept(client, owner, member):
+    client.force_login(owner.user)
+    back = reverse("seats:users") + "?status=active&sort=seat"
+    url = reverse("seats:user_action", args=[member.pk, "reset_password"])
+
+    page = client.get(url, {"next": back})
+    response = client.post(url, {"next": back})
+
+    assert html.escape(back) in page.content.decode()  # its Cancel goes back there too
+    assert (response.status_code, response.url) == (302, back)
