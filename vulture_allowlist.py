@@ -11,7 +11,8 @@ _ = object  # a stand-in: vulture only looks at the attribute names read below
 # Dotted strings in seatmgr/settings.py (INSTALLED_APPS finds the AppConfigs in apps.py;
 # AUTHENTICATION_BACKENDS, AXES_USERNAME_CALLABLE, TEMPLATES' context_processors, MIDDLEWARE,
 # PAYMENT_GATEWAY / billing.gateway.DEFAULT_GATEWAY, FORM_RENDERER).
-_.AccountsConfig, _.SeatsConfig, _.BillingConfig, _.InvitationsConfig
+_.AccountsConfig, _.SeatsConfig, _.BillingConfig, _.InvitationsConfig, _.ApiConfig
+_.default_auto_field  # api.apps.ApiConfig: Django reads it
 _.EmailBackend, _.axes_username, _.settings_shell
 _.CurrentAccountMiddleware, _.DenyByDefaultMiddleware, _.AllowedMethodsMiddleware
 _.NoStoreWhenSignedInMiddleware
@@ -43,6 +44,15 @@ _.subject_email  # seats/audit_log.html: the target's address under their name
 _.get_full_name  # User: Django auth's hook, and emails/sales_request.*
 _.has_previous, _.has_next, _.num_pages, _.end_index  # the pagers (Django's Page interface)
 _.has_other_pages, _.previous_page_number, _.next_page_number, _.paginator  # DirectoryPage
+
+# The JSON API (api/): scopes a key may hold though no operation of v1 needs them yet (keys made
+# now keep them for the operations to come, issue 15); fields of schemas that django-ninja and
+# pydantic read by name; the expiry the API keys page reads.
+_.TEAMS_WRITE, _.BILLING_WRITE, _.AUDIT_READ
+_.api_key  # IdempotencyRecord.api_key: the ORM's foreign key, written by keyword
+_.title, _.next_cursor, _.created_people  # api.problems.Problem, api.schemas
+_.render_page  # ninja's DocsBase hook: /api/v1/docs
+_.expired  # templates/api/api_keys.html
 
 # Attributes a library reads.
 _.trust_env  # requests.Session: invitations/salesforce.py turns off the environment's proxies

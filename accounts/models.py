@@ -5,6 +5,10 @@ of (seat type codes, statuses) lives here with the data; the rules about seats (
 what each allows, who may hold one) live in seats.catalogue, one floor up.
 """
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
@@ -496,6 +500,28 @@ class AuditVerb(models.TextChoices):
     PRESET_CREATED = "preset.created", _("Preset created")
     PRESET_CHANGED = "preset.changed", _("Preset changed")
     PRESET_DELETED = "preset.deleted", _("Preset deleted")
+    API_KEY_CREATED = "api_key.created", _("API key created")
+    API_KEY_REVOKED = "api_key.revoked", _("API key revoked")
+
+
+# The API key a change is being made through (api.auth sets it for the length of one JSON API
+# request): every audit event created meanwhile names it, whichever service writes the event.
+_ACTING_API_KEY: ContextVar[str] = ContextVar("seatmgr_acting_api_key", default="")
+
+
+def acting_api_key_name() -> str:
+    """The name of the API key the current change is made through, "" for a page."""
+    return _ACTING_API_KEY.get()
+
+
+@contextmanager
+def acting_through_api_key(name: str) -> Iterator[None]:
+    """Attribute every audit event appended inside the block to the API key `name`."""
+    token = _ACTING_API_KEY.set(name)
+    try:
+        yield
+    finally:
+        _ACTING_API_KEY.reset(token)
 
 
 class AuditEvent(AppendOnlyModel):
@@ -522,6 +548,12 @@ class AuditEvent(AppendOnlyModel):
     )
     target_email = models.EmailField(blank=True)
     verb = models.CharField(max_length=40, choices=AuditVerb.choices)
+    # The API key the change was made through ("": a page or the system), its name copied so
+    # the history reads the same after the key is revoked. Set from acting_through_api_key by
+    # default, so every writer of events attributes them without being told.
+    api_key_name = models.CharField(
+        max_length=100, blank=True, default=acting_api_key_name, db_default=""
+    )
     before = models.JSONField(null=True, blank=True)
     after = models.JSONField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)

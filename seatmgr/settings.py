@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "seats",
     "billing",
     "invitations",
+    "api",
 ]
 
 MIDDLEWARE = [

@@ -1,10 +1,14 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from api.v1 import urls as api_v1_urls
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("accounts.urls")),
     path("", include("seats.urls")),
     path("", include("billing.urls")),
     path("", include("invitations.urls")),
+    path("", include("api.urls")),
+    path("api/v1/", api_v1_urls()),
 ]

@@ -66,6 +66,8 @@ _KEY_LABELS: dict[str, Any] = {
     "invoice": gettext_lazy("Invoice"),
     "seat_warning_threshold": gettext_lazy("Low-seat warning at"),
     "permissions": gettext_lazy("Permissions"),
+    "scopes": gettext_lazy("Scopes"),
+    "expires_on": gettext_lazy("Key expires"),
 }
 
 
@@ -273,9 +275,20 @@ def event_subject(event: AuditEvent) -> str:
 
 
 def _actor(event: AuditEvent) -> tuple[str, str]:
+    """Who did it: the person, or the API key the change came through (and whose key it is)."""
+    if event.api_key_name:
+        key = _("API key “%(name)s”") % {"name": event.api_key_name}
+        return key, event.actor.display_name if event.actor else ""
     if event.actor is None:
         return _("System"), ""
     return event.actor.display_name, event.actor.email
+
+
+def _actor_csv(event: AuditEvent) -> str:
+    person = event.actor.email if event.actor else _("System")
+    if event.api_key_name:
+        return _("API key “%(name)s” (%(person)s)") % {"name": event.api_key_name, "person": person}
+    return person
 
 
 def audit_rows(events: Iterable[AuditEvent]) -> list[AuditRow]:
@@ -315,7 +328,7 @@ def audit_csv_lines(events: QuerySet[AuditEvent]) -> Iterator[str]:
     rows = (
         [
             event.created_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S"),
-            event.actor.email if event.actor else _("System"),
+            _actor_csv(event),
             str(verbs.get(event.verb, event.verb)),
             event.verb,
             event.target_email or event_subject(event),

@@ -4,7 +4,7 @@ A batch is all-or-nothing: everything is checked under the account's lock before
 is written, and any refusal raises before anything is saved.
 """
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -80,6 +80,7 @@ def members_invite(
     access: AccessChoice,
     send_email: bool,
     now: datetime | None = None,
+    commit_with: Callable[[BatchResult], None] | None = None,
 ) -> BatchResult:
     """Create the batch on one seat type with one access choice, and invite them.
 
@@ -92,6 +93,9 @@ def members_invite(
 
     `actor_membership` is the admin on the "Create user" page; None only for system work (the
     demo's first super admin, whom nobody in the account can have added).
+
+    `commit_with` is a caller's write that must commit with the batch or not at all (the JSON
+    API's idempotency record): called with the result, inside the batch's transaction.
     """
     if len(people) > MAX_FILE_PEOPLE:
         # However the people were chosen (typed, a file, Salesforce): at most 100 in one batch.
@@ -177,4 +181,7 @@ def members_invite(
         rows_insert(invitations)
         invitation_emails_dispatch(invitation_ids=[i.pk for i in invitations])
     seat_pool_settle(account=account, seat_type=seat_type, actor=actor, now=now)
-    return BatchResult(memberships=memberships, created_users=sum(c for _u, c in got))
+    result = BatchResult(memberships=memberships, created_users=sum(c for _u, c in got))
+    if commit_with is not None:
+        commit_with(result)
+    return result

@@ -43,6 +43,20 @@
       .finally(function () { button.disabled = false; });
   });
 
+  // "Copy" next to a value shown once (a new API key's token): copy the field it names.
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-copy-field]");
+    if (!button) return;
+    var field = document.getElementById(button.getAttribute("data-copy-field"));
+    var status = document.getElementById(button.getAttribute("aria-describedby"));
+    field.select();
+    var copied = navigator.clipboard ? navigator.clipboard.writeText(field.value) : Promise.reject();
+    copied.then(
+      function () { status.textContent = button.getAttribute("data-copied"); },
+      function () { status.textContent = button.getAttribute("data-copy-manually"); }
+    );
+  });
+
   // A row's menu (the Users list's "Actions"): without this script it opens in place; with it,
   // it floats under its button (above, near the window's bottom), out of reach of the table's
   // scroll box, follows its button as the page scrolls, and closes on Escape, on a click

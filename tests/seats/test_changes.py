@@ -11,6 +11,7 @@ from datetime import timedelta
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import (
     Account,
@@ -22,6 +23,7 @@ from accounts.models import (
 )
 from accounts.services import account_seat_warning_set
 from accounts.teams.services import team_create, team_delete, team_parent_set, team_rename
+from api.services import api_key_create, api_key_revoke
 from billing.models import Subscription
 from billing.services.cards import billing_contact_save, card_save
 from billing.services.changes import subscription_interval_switch
@@ -136,6 +138,13 @@ def demo_events() -> Account:
     invitation_link_copy(account=account, membership_id=invited.pk, actor=actor)
     invitation_resend(account=account, membership_id=invited.pk, actor=actor)
     invitation_revoke(account=account, membership_id=invited.pk, actor=actor)
+    key = api_key_create(
+        actor_membership=admin,
+        name="HRIS sync",
+        scopes=["users:read", "users:write"],
+        expires_on=timezone.localdate() + timedelta(days=90),
+    ).key
+    api_key_revoke(key=key, actor_membership=admin)
 
     account_seat_warning_set(account=account, threshold=2, actor=actor)
     card_save(

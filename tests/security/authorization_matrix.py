@@ -463,6 +463,20 @@ ENDPOINTS: dict[str, Endpoint] = {
     # --- seats: Audit log (super admins) ---------------------------------------------------------
     "seats:audit_log": Endpoint(SUPER_ADMIN_PAGE),
     "seats:audit_log_export": Endpoint(SUPER_ADMIN_PAGE),
+    # --- api: Settings → API keys (super admins). The JSON API itself (namespace "api_v1")
+    # takes no session: its key × scope matrix is tests/api/test_authorization.py. ------------
+    "api:api_keys": Endpoint(SUPER_ADMIN_PAGE),
+    "api:api_key_create": Endpoint(
+        SUPER_ADMIN_PAGE,
+        GET_POST,
+        data=lambda o: {"name": "Intruder key", "scopes": ["users:read"]},
+    ),
+    "api:api_key_revoke": Endpoint(
+        SUPER_ADMIN_OBJECT,
+        GET_POST,
+        kwargs=lambda o: {"key_id": o.api_key.pk},
+        account_objects=True,
+    ),
     # --- billing (AccountPermission.BILLING). A seat type is the catalogue's, not an object. ----
     "billing:seats": Endpoint(BILLING_PAGE),
     "billing:seats_add": Endpoint(

@@ -28,6 +28,8 @@ from accounts.models import (
     User,
 )
 from accounts.policy import ON, AccountPermission
+from api.models import ApiKey, IdempotencyRecord
+from api.services import api_key_create
 from billing.models import (
     BillingContact,
     CardOnFile,
@@ -90,6 +92,7 @@ class AccountWorld:
     pending_change: SubscriptionItem
     invited: Membership
     invite_token: str
+    api_key: ApiKey
 
 
 @dataclass(frozen=True)
@@ -151,6 +154,9 @@ def _account_world(name: str, domain: str) -> AccountWorld:
         pending_change=pending_change,
         invited=invited,
         invite_token=resolve(urlsplit(link).path).kwargs["token"],
+        api_key=api_key_create(
+            actor_membership=super_admin, name=f"{name} key", scopes=["users:read"], expires_on=None
+        ).key,
     )
 
 
@@ -216,6 +222,8 @@ SNAPSHOT: tuple[tuple[type[Model], str, tuple[str, ...]], ...] = (
     (Invitation, "membership__account", ()),
     (SalesforceConnection, "account", ()),
     (AuditEvent, "account", ()),
+    (ApiKey, "account", ()),
+    (IdempotencyRecord, "api_key__account", ()),
     (Notification, "membership__account", ()),
 )
 

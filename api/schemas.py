@@ -1,0 +1,96 @@
+"""The JSON API's request and answer shapes (pydantic, through django-ninja)."""
+
+from datetime import date, datetime
+from typing import Literal
+
+from ninja import Field, Schema
+
+from accounts.models import MembershipStatus, SeatType
+from seats.permissions.choice import AccessMode
+
+SeatCode = Literal[tuple(SeatType.values)]  # type: ignore[valid-type]
+StatusCode = Literal[tuple(MembershipStatus.values)]  # type: ignore[valid-type]
+AccessModeCode = Literal[tuple(AccessMode.values)]  # type: ignore[valid-type]
+SortCode = Literal["name", "-name", "email", "-email", "seat", "-seat", "status", "-status"]
+
+
+class TeamRef(Schema):
+    id: int
+    name: str
+
+
+class UserOut(Schema):
+    id: int = Field(description="The user's id in this account (their membership).")
+    email: str
+    name: str = Field(description="The name this account shows (or the email).")
+    first_name: str
+    last_name: str
+    status: StatusCode
+    seat_type: SeatCode
+    is_super_admin: bool
+    access: str = Field(description="seat_defaults, template, permission_set or custom.")
+    permission_set_id: int | None
+    permission_template: str
+    main_team: TeamRef | None
+    extra_teams: list[TeamRef]
+    invitation_state: str | None = Field(
+        description="pending, expired, revoked, not_sent or accepted; null for no invitation."
+    )
+    last_active_at: datetime | None
+    created_at: datetime
+
+
+class UserPage(Schema):
+    users: list[UserOut]
+    next_cursor: str | None = Field(
+        description="Pass as `cursor` for the next page; null on the last page."
+    )
+
+
+class PersonIn(Schema):
+    email: str = Field(max_length=254)
+    first_name: str = Field("", max_length=150)
+    last_name: str = Field("", max_length=150)
+
+
+class AccessIn(Schema):
+    mode: AccessModeCode = "defaults"
+    template: str = Field(
+        "",
+        max_length=100,
+        description='With mode "template": "builtin:<code>" or "set:<id>".',
+    )
+    permissions: dict[str, str] = Field(
+        default_factory=dict, description='With mode "scratch": {permission code: level}.'
+    )
+
+
+class UsersCreateIn(Schema):
+    users: list[PersonIn] = Field(min_length=1, max_length=100)
+    seat_type: SeatCode
+    access: AccessIn = Field(default_factory=AccessIn)
+    send_email: bool = Field(True, description="Email each person their invitation.")
+
+
+class UsersCreated(Schema):
+    users: list[UserOut]
+    created_people: int = Field(description="How many had no seatmgr sign-in before.")
+
+
+class SeatPoolOut(Schema):
+    seat_type: SeatCode
+    label: str
+    assigned: int
+    available: int = Field(description="Free now and at the renewal date.")
+    included: int
+    purchased: int = Field(description="Paid seats now.")
+    purchased_at_renewal: int = Field(description="Paid seats from the renewal date.")
+    pending_removal: int
+    total: int
+    total_at_renewal: int
+    renewal_date: date | None
+
+
+class SeatsOut(Schema):
+    seats: list[SeatPoolOut]
+    renewal_date: date | None
