@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from pydantic import BaseModel
 
 from accounts.errors import DomainError
+from api.errors import IdempotencyKeyInFlight
 from seats.errors import NotEnoughSeats
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
@@ -29,7 +30,7 @@ TITLES = {
 
 # Refusals because of the account's state (retrying later, or after buying seats, may work):
 # 409. Any other DomainError is about what was sent: 422.
-CONFLICTS: tuple[type[DomainError], ...] = (NotEnoughSeats,)
+CONFLICTS: tuple[type[DomainError], ...] = (NotEnoughSeats, IdempotencyKeyInFlight)
 
 
 class FieldError(BaseModel):

@@ -15,7 +15,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
-from ninja import Header, NinjaAPI, Query
+from ninja import Header, NinjaAPI, Query, Status
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.openapi.docs import DocsBase
 from ninja.security import HttpBearer
@@ -27,6 +27,7 @@ from api.models import ApiKey, ApiScope
 from api.problems import PROBLEM_CONTENT_TYPE, Problem, domain_problem, problem_response
 from api.problems import validation_problem as _validation_problem
 from api.schemas import (
+    NO_NUL,
     SeatCode,
     SeatsOut,
     SortCode,
@@ -252,9 +253,9 @@ def users_list(
     request,
     status: StatusCode | None = None,
     seat: SeatCode | None = None,
-    q: str = Query("", max_length=200, description="Words of the name or email."),
+    q: str = Query("", max_length=200, pattern=NO_NUL, description="Words of the name or email."),
     sort: SortCode = "name",
-    cursor: str | None = Query(None, max_length=2000),
+    cursor: str | None = Query(None, max_length=2000, pattern=NO_NUL),
     limit: int = Query(50, ge=1, le=100),
 ):
     """The Users tab's list: filtered by status, seat and a search, sorted, a page at a time.
@@ -317,6 +318,7 @@ def users_create(
         alias="Idempotency-Key",
         min_length=1,
         max_length=255,
+        pattern=NO_NUL,
         description="A new value for each new batch; a retry with the same one is answered "
         "with the first answer and adds nobody twice.",
     ),
@@ -363,7 +365,7 @@ def users_create(
             request_body=json.dumps(body, sort_keys=True).encode(),
             act=act,
         )
-    return answer.status, answer.body
+    return Status(answer.status, answer.body)
 
 
 # --- Seats ------------------------------------------------------------------------------------

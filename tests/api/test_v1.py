@@ -1,0 +1,278 @@
+"""/api/v1/: the Users tab's list, a user, Create user in a batch, the seat counts; problem
+details for every refusal; Idempotency-Key replays; changes attributed to the key."""
+
+import pytest
+from django.core import mail
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from accounts.models import AuditEvent, AuditVerb, Membership, MembershipStatus, SeatType
+from seats.changes import audit_rows
+from tests.api.conftest import bearer, token_for
+from tests.factories import MembershipFactory
+
+pytestmark = pytest.mark.django_db
+
+PROBLEM = "application/problem+json"
+
+
+def post_users(api: Client, body: dict, key: str = "batch-1"):
+    return api.post(
+        "/api/v1/users", body, content_type="application/json", headers={"Idempotency-Key": key}
+    )
+
+
+def batch(*emails: str, **fields) -> dict:
+    return {"users": [{"email": e} for e in emails], "seat_type": "core", **fields}
+
+
+# --- GET /users -------------------------------------------------------------------------------
+
+
+def test_users_are_listed_by_name_and_filtered_like_the_users_tab(api, admin):
+    MembershipFactory(account=admin.account, user__first_name="Zoe", user__email="zoe@ex.com")
+    MembershipFactory(
+        account=admin.account, user__first_name="Bob", user__email="bob@ex.com", view_only=True
+    )
+    MembershipFactory(user__first_name="Eve", user__email="eve@elsewhere.com")  # another account
+
+    everyone = api.get("/api/v1/users").json()
+    viewers = api.get("/api/v1/users", {"seat": "view_only"}).json()
+    searched = api.get("/api/v1/users", {"q": "zoe"}).json()
+    by_email_desc = api.get("/api/v1/users", {"sort": "-email"}).json()
+
+    assert [u["email"] for u in everyone["users"]] == [
+        "admin@example.com",
+        "bob@ex.com",
+        "zoe@ex.com",
+    ]
+    assert everyone["next_cursor"] is None
+    assert [u["email"] for u in viewers["users"]] == ["bob@ex.com"]
+    assert [u["email"] for u in searched["users"]] == ["zoe@ex.com"]
+    assert [u["email"] for u in by_email_desc["users"]] == [
+        "zoe@ex.com",
+        "bob@ex.com",
+        "admin@example.com",
+    ]
+
+
+@pytest.mark.parametrize("sort", ["name", "-name", "email", "-email", "seat", "status", "-seat"])
+def test_cursor_pages_miss_nobody_and_repeat_nobody_when_users_are_added_meanwhile(
+    api, admin, sort
+):
+    for i in range(7):
+        MembershipFactory(account=admin.account, user__email=f"m{i}@ex.com", invited=i % 2 == 0)
+    first = api.get("/api/v1/users", {"limit": 3, "sort": sort}).json()
+    seen = [u["id"] for u in first["users"]]
+    # Someone who sorts before everyone on every key, added between two pages.
+    MembershipFactory(
+        account=admin.account, user__first_name="Aaron", user__email="aaa@ex.com", view_only=True
+    )
+
+    cursor = first["next_cursor"]
+    while cursor:
+        page = api.get("/api/v1/users", {"limit": 3, "sort": sort, "cursor": cursor}).json()
+        seen += [u["id"] for u in page["users"]]
+        cursor = page["next_cursor"]
+
+    before_insert = set(
+        Membership.objects.filter(account=admin.account)
+        .exclude(user__email="aaa@ex.com")
+        .values_list("pk", flat=True)
+    )
+    assert len(seen) == len(set(seen))
+    assert before_insert <= set(seen)
+
+
+def test_a_cursor_that_is_not_one_is_a_422_problem(api):
+    response = api.get("/api/v1/users", {"cursor": "not-a-cursor"})
+
+    assert response.status_code == 422
+    assert response["Content-Type"] == PROBLEM
+    body = response.json()
+    assert body["status"] == 422 and body["errors"][0]["field"] == "query.cursor"
+
+
+@pytest.mark.parametrize("members", [10, 200])
+def test_listing_users_costs_the_same_queries_at_10_and_200_members(api, admin, members):
+    team = admin.account.teams.create(name="Sales")
+    for i in range(members - 1):
+        m = MembershipFactory(account=admin.account, user__email=f"u{i}@ex.com", main_team=team)
+        m.extra_teams.add(team)
+    api.get("/api/v1/users")  # "last used" written once
+
+    with CaptureQueriesContext(connection) as queries:
+        response = api.get("/api/v1/users", {"limit": 100})
+
+    assert response.status_code == 200
+    assert len(response.json()["users"]) == min(members, 100)
+    # The key (with its account and maker), the page, its extra teams.
+    assert len(queries) == 3, [q["sql"] for q in queries]
+
+
+# --- GET /users/{id} --------------------------------------------------------------------------
+
+
+def test_a_user_is_read_by_id_and_another_accounts_id_is_a_404(api, admin):
+    stranger = MembershipFactory()
+
+    mine = api.get(f"/api/v1/users/{admin.pk}")
+    theirs = api.get(f"/api/v1/users/{stranger.pk}")
+
+    assert mine.status_code == 200
+    assert mine.json()["email"] == "admin@example.com"
+    assert mine.json()["is_super_admin"] is True
+    assert theirs.status_code == 404
+    assert theirs["Content-Type"] == PROBLEM
+    assert theirs.json()["type"] == "urn:seatmgr:problem:not_found"
+
+
+# --- POST /users ------------------------------------------------------------------------------
+
+
+def test_a_batch_is_created_as_create_user_does_and_the_audit_log_names_the_key(
+    api, admin, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = post_users(api, batch("New.One@Example.com", "two@example.com"))
+
+    assert response.status_code == 201
+    body = response.json()
+    assert [u["email"] for u in body["users"]] == ["new.one@example.com", "two@example.com"]
+    assert {u["status"] for u in body["users"]} == {MembershipStatus.INVITED}
+    assert {u["invitation_state"] for u in body["users"]} == {"pending"}
+    invited = {"new.one@example.com", "two@example.com"}
+    assert invited <= {to for message in mail.outbox for to in message.to}
+    added = AuditEvent.objects.filter(verb=AuditVerb.MEMBER_ADDED).select_related(
+        "actor", "target__user"
+    )
+    assert {e.api_key_name for e in added} == {"HRIS sync"}
+    row = audit_rows(added)[0]
+    assert (row.actor, row.actor_email) == ("API key “HRIS sync”", "Ada Lovelace")
+
+
+def test_send_email_false_sends_nothing(api, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = post_users(api, batch("quiet@example.com", send_email=False))
+    assert response.status_code == 201
+    assert mail.outbox == []
+
+
+def test_a_replay_gets_the_first_answer_and_adds_nobody_twice(api):
+    first = post_users(api, batch("once@example.com"), key="k-1")
+    again = post_users(api, batch("once@example.com"), key="k-1")
+
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert again.json() == first.json()
+    assert Membership.objects.filter(user__email="once@example.com").count() == 1
+
+
+def test_the_same_idempotency_key_with_another_body_is_a_422(api):
+    post_users(api, batch("once@example.com"), key="k-1")
+
+    response = post_users(api, batch("other@example.com"), key="k-1")
+
+    assert response.status_code == 422
+    assert response.json()["type"] == "urn:seatmgr:problem:idempotency_key_reused"
+    assert not Membership.objects.filter(user__email="other@example.com").exists()
+
+
+def test_a_post_without_an_idempotency_key_is_a_422(api):
+    response = api.post("/api/v1/users", batch("x@example.com"), content_type="application/json")
+
+    assert response.status_code == 422
+    assert response["Content-Type"] == PROBLEM
+    assert [e["field"] for e in response.json()["errors"]] == ["header.Idempotency-Key"]
+    assert not Membership.objects.filter(user__email="x@example.com").exists()
+
+
+def test_more_users_than_free_seats_is_a_409_and_adds_nobody(api, admin):
+    # 3 free Core seats.
+    response = post_users(api, batch(*[f"p{i}@example.com" for i in range(4)]))
+
+    assert response.status_code == 409
+    assert response["Content-Type"] == PROBLEM
+    assert response.json()["detail"] == "You need 1 more Core seat."
+    assert Membership.objects.filter(account=admin.account).count() == 1
+
+
+def test_a_refused_batch_lists_each_address_and_adds_nobody(api, admin):
+    response = post_users(api, batch("fine@example.com", "admin@example.com", "not-an-address"))
+
+    assert response.status_code == 422
+    assert response.json()["errors"] == [
+        {"field": "not-an-address", "detail": "Not a valid email address."},
+        {"field": "admin@example.com", "detail": "Already a user in this account."},
+    ]
+    assert not Membership.objects.filter(user__email="fine@example.com").exists()
+
+
+def test_a_refused_batch_may_be_retried_with_the_same_idempotency_key(api):
+    assert post_users(api, batch("admin@example.com"), key="k-2").status_code == 422
+    assert post_users(api, batch("fresh@example.com"), key="k-2").status_code == 201
+
+
+def test_a_super_admin_grant_follows_the_pages_rule(api):
+    response = post_users(api, batch("boss@example.com", access={"mode": "super_admin"}))
+
+    assert response.status_code == 201
+    assert response.json()["users"][0]["is_super_admin"] is True
+
+
+def test_a_session_alone_is_not_a_credential(admin):
+    client = Client()
+    client.force_login(admin.user)
+
+    response = client.get("/api/v1/users")
+
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"].startswith("Bearer")
+
+
+# --- GET /seats -------------------------------------------------------------------------------
+
+
+def test_seat_counts_per_type_with_the_renewal_date(api, admin):
+    MembershipFactory(account=admin.account)
+
+    body = api.get("/api/v1/seats").json()
+
+    core = next(s for s in body["seats"] if s["seat_type"] == SeatType.CORE)
+    assert core == {
+        "seat_type": "core",
+        "label": "Core seat",
+        "assigned": 2,
+        "available": 2,
+        "included": 3,
+        "purchased": 1,
+        "purchased_at_renewal": 1,
+        "pending_removal": 0,
+        "total": 4,
+        "total_at_renewal": 4,
+        "renewal_date": body["renewal_date"],
+    }
+    assert body["renewal_date"] is not None
+
+
+# --- Docs -------------------------------------------------------------------------------------
+
+
+def test_the_schema_and_its_page_are_served_without_anything_from_elsewhere(client):
+    schema = client.get("/api/v1/openapi.json").json()
+    page = client.get("/api/v1/docs")
+
+    assert schema["openapi"].startswith("3.1")
+    assert set(schema["paths"]) == {"/api/v1/users", "/api/v1/users/{user_id}", "/api/v1/seats"}
+    assert page.status_code == 200
+    assert b"GET /api/v1/users" in page.content
+    assert b"https://" not in page.content.replace(b"https://seatmgr", b"")
+
+
+def test_other_keys_work_on_their_own_account_only(api, admin):
+    other_admin = MembershipFactory(super_admin=True)
+    other = Client(headers=bearer(token_for(other_admin, name="Globex sync")))
+
+    assert [u["email"] for u in other.get("/api/v1/users").json()["users"]] == [
+        other_admin.user.email
+    ]
