@@ -82,6 +82,8 @@ class SchemaPage(DocsBase):
                 "path": path,
                 "x_scope": operation.get("x-required-scope", ""),
                 **operation,
+                # A docstring's line breaks are the source's, not the text's.
+                "description": " ".join(operation.get("description", "").split()),
             }
             for path, methods in schema["paths"].items()
             for method, operation in methods.items()
@@ -300,6 +302,7 @@ def _member_get(account, member_id: int) -> Membership:
     tags=["users"],
 )
 def user_get(request, user_id: int):
+    """One user of the key's account, as the list shows them; another account's id is a 404."""
     return _user_out(_member_get(request.auth.account, user_id), timezone.now())
 
 
