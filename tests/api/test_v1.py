@@ -276,3 +276,22 @@ def test_other_keys_work_on_their_own_account_only(api, admin):
     assert [u["email"] for u in other.get("/api/v1/users").json()["users"]] == [
         other_admin.user.email
     ]
+
+
+def test_the_readmes_example_batch_is_accepted(api):
+    body = {
+        "users": [{"email": "grace@example.com", "first_name": "Grace", "last_name": "Hopper"}],
+        "seat_type": "core",
+        "access": {"mode": "template", "template": "builtin:marketer"},
+        "send_email": True,
+    }
+
+    response = post_users(api, body, key="onboarding-2027-03-01")
+
+    assert response.status_code == 201
+    [grace] = response.json()["users"]
+    assert (grace["name"], grace["access"], grace["permission_template"]) == (
+        "Grace Hopper",
+        "template",
+        "marketer",
+    )
