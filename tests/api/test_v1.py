@@ -8,7 +8,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import AuditEvent, AuditVerb, Membership, MembershipStatus, SeatType
-from seats.changes import audit_rows
+from seats.changes import audit_csv_lines, audit_rows
 from tests.api.conftest import bearer, token_for
 from tests.factories import MembershipFactory
 
@@ -295,3 +295,12 @@ def test_the_readmes_example_batch_is_accepted(api):
         "template",
         "marketer",
     )
+
+
+def test_the_audit_logs_csv_names_the_key_and_its_maker(api, admin):
+    post_users(api, batch("csv@example.com"))
+
+    events = AuditEvent.objects.filter(verb=AuditVerb.MEMBER_ADDED).select_related("actor")
+    text = "".join(audit_csv_lines(events))
+
+    assert "API key “HRIS sync” (admin@example.com)" in text
