@@ -8,7 +8,7 @@ from django.db.models import QuerySet
 from accounts.models import Account, MembershipStatus
 from accounts.policy import membership_is_super_admin
 from api.models import ApiKey
-from api.services import TOKEN_PREFIX, secret_hash
+from api.services import KEY_PREFIX, secret_hash
 
 
 def api_key_list(*, account: Account) -> QuerySet[ApiKey]:
@@ -22,9 +22,9 @@ def api_key_get(*, account: Account, key_id: int) -> ApiKey | None:
 def api_key_for_token(token: str, *, now: datetime) -> ApiKey | None:
     """The live key `token` belongs to, or None: unknown, wrong secret, revoked, expired, or
     made by someone no longer an active super admin of its account. One query."""
-    if not token.startswith(TOKEN_PREFIX):
+    if not token.startswith(KEY_PREFIX):
         return None
-    key_id, _sep, secret = token[len(TOKEN_PREFIX) :].partition("_")
+    key_id, _sep, secret = token[len(KEY_PREFIX) :].partition("_")
     if not key_id or not secret:
         return None
     key = (

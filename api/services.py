@@ -21,7 +21,7 @@ from api.errors import (
 )
 from api.models import ApiKey, ApiScope, IdempotencyRecord
 
-TOKEN_PREFIX = "smk_"  # noqa: S105 (a token's public prefix, not a secret)
+KEY_PREFIX = "smk_"  # how every key starts, so a leaked one is recognisable
 
 
 def secret_hash(token: str) -> str:
@@ -63,7 +63,7 @@ def api_key_create(
     if expires_on is not None and expires_on < timezone.localdate(now):
         raise ApiKeyExpiryPast
     key_id = secrets.token_hex(6)
-    token = f"{TOKEN_PREFIX}{key_id}_{secrets.token_urlsafe(32)}"
+    token = f"{KEY_PREFIX}{key_id}_{secrets.token_urlsafe(32)}"
     key = ApiKey.objects.create(
         account=actor_membership.account,
         name=name,
