@@ -192,7 +192,7 @@ def test_an_active_users_row_menu_opens_from_the_keyboard_and_deactivates_them(
     page.get_by_role("button", name="Deactivate user").click()
 
     # Back on the list as it was (the Active filter kept), with the outcome.
-    expect(page.get_by_text("core.2@acme.example was deactivated.")).to_be_visible()
+    expect(page.get_by_text("Core User 2 was deactivated.")).to_be_visible()
     expect(page.get_by_role("heading", name="Users & Teams")).to_be_visible()
     expect(page.get_by_label("Status", exact=True)).to_have_value("active")
     expect(page.locator("#users-table")).not_to_contain_text("Core User 2")
