@@ -97,6 +97,11 @@ class SuperAdminOnly(SeatsError):
     message = _("Only a super admin can make someone a super admin.")
 
 
+class SuperAdminNotWhileDeactivated(SeatsError):
+    code = "super_admin_not_while_deactivated"
+    message = _("A deactivated user can't be made a super admin. Reactivate them first.")
+
+
 class LastSuperAdmin(SeatsError):
     code = "last_super_admin"
     message = _(

@@ -23,7 +23,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.locks import member_lock
-from accounts.models import Access, AuditEvent, AuditVerb, Membership, PermissionSet, SeatType, User
+from accounts.models import (
+    Access,
+    AuditEvent,
+    AuditVerb,
+    Membership,
+    MembershipStatus,
+    PermissionSet,
+    SeatType,
+    User,
+)
 from accounts.notifications import NotificationKind
 from accounts.policy import super_admin_target_check
 from accounts.services import audit_events_record, notify
@@ -33,8 +42,10 @@ from seats.catalogue import (
     permissions_validate,
     seat_default_permissions,
 )
+from seats.errors import SuperAdminNotWhileDeactivated
 from seats.permissions.choice import (
     AccessChoice,
+    AccessMode,
     ResolvedAccess,
     access_resolve,
     permissions_grant_check,
@@ -245,6 +256,8 @@ def member_access_set(
     now = now or timezone.now()
     membership = member_lock(membership)
     super_admin_target_check(membership, actor_membership)
+    if choice.mode == AccessMode.SUPER_ADMIN and membership.status == MembershipStatus.DEACTIVATED:
+        raise SuperAdminNotWhileDeactivated()
     resolved = access_resolve(
         account=membership.account,
         seat_type=membership.seat_type,

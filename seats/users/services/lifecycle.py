@@ -30,6 +30,7 @@ from seats.errors import (
     NoUsersSelected,
     SeatTypeUnavailable,
     SuperAdminNeedsPaidSeat,
+    SuperAdminNotWhileDeactivated,
     SuperAdminOnly,
 )
 from seats.models import SeatPool
@@ -199,13 +200,16 @@ def member_super_admin_set(
     actor_membership: Membership,
     now: datetime | None = None,
 ) -> Membership:
-    """ "Make super admin" / "Remove super admin": by super admins only."""
+    """ "Make super admin" / "Remove super admin": by super admins only, and never for a
+    deactivated user (reactivate them first)."""
     now = now or timezone.now()
     if not actor_membership.is_super_admin:
         raise SuperAdminOnly()
     membership = member_lock(membership)
     if membership.is_super_admin == is_super_admin:
         return membership
+    if is_super_admin and membership.status == MembershipStatus.DEACTIVATED:
+        raise SuperAdminNotWhileDeactivated()
     if is_super_admin and not seat_allows_super_admin(membership.seat_type):
         raise SuperAdminNeedsPaidSeat()
     if not is_super_admin:

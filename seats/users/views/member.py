@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from accounts.access import member_required
 from accounts.errors import DomainError, form_error_add
 from accounts.exports import csv_lines
-from accounts.models import Access, Membership, SeatType
+from accounts.models import Access, Membership, MembershipStatus, SeatType
 from accounts.policy import AccountPermission
 from accounts.services import member_password_reset
 from accounts.teams.services import member_teams_set
@@ -206,7 +206,8 @@ def user_access(request, membership_id: int):
         request.POST or None,
         initial={"permissions": member.permissions, **_access_initial(member)},
         template_options=options,
-        allow_super_admin=request.membership.is_super_admin,
+        allow_super_admin=request.membership.is_super_admin
+        and member.status != MembershipStatus.DEACTIVATED,
     )
     review = None
     if request.method == "POST" and form.is_valid():

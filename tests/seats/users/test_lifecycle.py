@@ -38,9 +38,12 @@ from seats.errors import (
     MemberNotDeactivated,
     SeatTypeUnavailable,
     SuperAdminNeedsPaidSeat,
+    SuperAdminNotWhileDeactivated,
     SuperAdminOnly,
 )
 from seats.models import SeatPool
+from seats.permissions.choice import AccessChoice, AccessMode
+from seats.permissions.services import member_access_set
 from seats.pools.selectors import seat_pool_summaries
 from seats.users.services.lifecycle import (
     member_deactivate,
@@ -328,6 +331,59 @@ def test_refusing_the_last_super_admin_over_http_says_why(client, owner):
     assert response.status_code == 200
     assert "last active super admin" in response.content.decode()
     assert reload(owner).is_super_admin
+
+
+# --- A deactivated user is never made a super admin ----------------------------------------------
+
+
+def test_a_deactivated_member_cannot_be_made_super_admin(owner, member):
+    deactivate(member, owner)
+
+    with pytest.raises(SuperAdminNotWhileDeactivated):
+        member_super_admin_set(membership=member, is_super_admin=True, actor_membership=owner)
+
+    assert not reload(member).is_super_admin
+    assert not AuditEvent.objects.filter(verb=AuditVerb.SUPER_ADMIN_CHANGED).exists()
+
+
+def test_a_deactivated_member_cannot_be_made_super_admin_through_edit_permissions(owner, member):
+    deactivate(member, owner)
+
+    with pytest.raises(SuperAdminNotWhileDeactivated):
+        member_access_set(
+            membership=member,
+            choice=AccessChoice(mode=AccessMode.SUPER_ADMIN),
+            actor_membership=owner,
+        )
+
+    assert not reload(member).is_super_admin
+
+
+def test_a_deactivated_members_page_offers_no_make_super_admin(client, owner, member):
+    client.force_login(owner.user)
+    page = reverse("seats:user", args=[member.pk])
+    assert "Make super admin" in client.get(page).content.decode()
+
+    deactivate(member, owner)
+
+    assert "Make super admin" not in client.get(page).content.decode()
+    access = client.get(reverse("seats:user_access", args=[member.pk])).content.decode()
+    assert 'value="super_admin"' not in access
+
+
+def test_making_a_deactivated_member_super_admin_over_http_says_why(client, owner, member):
+    deactivate(member, owner)
+    client.force_login(owner.user)
+
+    response = client.post(
+        reverse("seats:user_action", args=[member.pk, "make_super_admin"]), follow=True
+    )
+
+    assert response.status_code == 200
+    assert "A deactivated user can't be made a super admin. Reactivate them first." in (
+        html.unescape(response.content.decode())
+    )
+    assert not reload(member).is_super_admin
 
 
 # --- Only super admins touch super admins --------------------------------------------------------
