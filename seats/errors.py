@@ -114,6 +114,14 @@ class MemberNotDeactivated(SeatsError):
     message = _("Deactivate this user before removing them from the account.")
 
 
+class SeatNotReleasable(SeatsError):
+    code = "seat_not_releasable"
+    message = _(
+        "Only the paid seat of a deactivated user, or of someone whose invitation was revoked, "
+        "can be released here. To change an active user's seat, use Assign a seat."
+    )
+
+
 class SubscriptionEnding(SeatsError):
     """Context: `seat` (label)."""
 

@@ -8,10 +8,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.access import member_required
-from accounts.models import Membership, MembershipStatus
+from accounts.errors import DomainError
+from accounts.models import Membership, MembershipStatus, SeatType
 from accounts.policy import AccountPermission
 from invitations.errors import InvitationInvalid, InvitationResendTooOften
 from invitations.services.links import invitation_link_copy, invitation_resend, invitation_revoke
+from seats.catalogue import SEAT_RULES, seat_is_paid
 
 
 def _member_or_404(request, membership_id: int) -> Membership:
@@ -62,13 +64,27 @@ def invite_revoke(request, membership_id: int):
         )
         return redirect("seats:users")
     if request.method == "POST":
-        invitation_revoke(
-            account=request.membership.account, membership_id=membership.pk, actor=request.user
-        )
-        messages.success(
-            request,
-            _("Every invitation link for %(email)s has stopped working.")
-            % {"email": membership.user.email},
-        )
+        try:
+            revocation = invitation_revoke(
+                account=request.membership.account,
+                membership_id=membership.pk,
+                actor=request.user,
+                actor_membership=request.membership,
+            )
+        except DomainError as problem:
+            messages.error(request, str(problem))
+            return redirect("seats:users")
+        message = _("Every invitation link for %(email)s has stopped working.") % {
+            "email": membership.user.email
+        }
+        if revocation.seat_released:
+            message += " " + _("Their %(seat)s was released and is free for someone else.") % {
+                "seat": SEAT_RULES[SeatType(revocation.seat_released)].label
+            }
+        messages.success(request, message)
         return redirect("seats:users")
-    return render(request, "invitations/revoke_confirm.html", {"member": membership})
+    return render(
+        request,
+        "invitations/revoke_confirm.html",
+        {"member": membership, "paid_seat": seat_is_paid(membership.seat_type)},
+    )

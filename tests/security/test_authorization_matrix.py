@@ -142,7 +142,14 @@ def test_a_post_gets_what_the_matrix_says_and_a_refused_one_writes_nothing(world
 
 
 # "Deactivate user" is the matrix's own cell; the Actions menu's other entries follow its row.
-OTHER_ACTIONS = ["reactivate", "remove", "make_super_admin", "remove_super_admin", "reset_password"]
+OTHER_ACTIONS = [
+    "reactivate",
+    "remove",
+    "make_super_admin",
+    "remove_super_admin",
+    "reset_password",
+    "release_seat",
+]
 ACTION_CELLS = [(action, role) for action in OTHER_ACTIONS for role in ROLES]
 
 

@@ -38,7 +38,9 @@ from seats.users.services.lifecycle import (
     member_deactivate,
     member_reactivate,
     member_remove,
+    member_seat_release,
     member_super_admin_set,
+    seat_releasable,
 )
 from seats.users.services.seat import (
     member_seat_change,
@@ -83,7 +85,12 @@ def user_detail(request, membership_id: int):
     return render(
         request,
         "seats/users/user.html",
-        {"member": member, "form": form, "removed": removed},
+        {
+            "member": member,
+            "form": form,
+            "removed": removed,
+            "seat_releasable": seat_releasable(member),
+        },
     )
 
 
@@ -94,6 +101,7 @@ ACTIONS = {
     "make_super_admin": _lazy("Make super admin"),
     "remove_super_admin": _lazy("Remove super admin"),
     "reset_password": _lazy("Reset password"),
+    "release_seat": _lazy("Release seat"),
 }
 
 
@@ -142,6 +150,12 @@ def _user_action_run(request, member, action: str, form) -> str:
     if action == "remove":
         member_remove(membership=member, actor_membership=actor)
         return _("%(email)s was removed from the account.") % {"email": email}
+    if action == "release_seat":
+        released = member_seat_release(membership=member, actor_membership=actor)
+        return _("%(email)s's %(seat)s was released. They are now on a View-only seat.") % {
+            "email": email,
+            "seat": SEAT_RULES[SeatType(released)].label,
+        }
     if action in ("make_super_admin", "remove_super_admin"):
         member_super_admin_set(
             membership=member,
