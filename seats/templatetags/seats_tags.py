@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Access, Membership
 from seats.errors import UnknownPermissionSet
 from seats.permission_sets.builtin import builtin_permission_set_get
+from seats.permissions.choice import preset_set_name
 
 register = template.Library()
 
@@ -35,6 +36,12 @@ def membership_access_label(membership: Membership) -> str:
     if membership.access == Access.CUSTOM:
         return _("Custom")
     return _("Seat defaults")
+
+
+@register.filter
+def preset_set(preset) -> str:
+    """The set a preset bundles, by name (built-in or the account's); "" for none."""
+    return preset_set_name(preset)
 
 
 @register.filter
