@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
 
 from accounts.access import member_required
 from accounts.errors import DomainError, form_error_add
@@ -72,6 +73,7 @@ def _safe_next(request, fallback: str) -> str:
 
 
 @member_required(BILLING)
+@require_safe
 def seats(request):
     """Users & Teams → "Seats": each paid seat type's counts, and who holds which seat."""
     account = request.membership.account
@@ -160,6 +162,7 @@ def seats_add(request, seat_type: str):
 
 
 @member_required(BILLING)
+@require_safe
 def seats_quote(request, seat_type: str):
     """The price for a quantity, for the "Add seats" page to update as the number changes."""
     seat_type = _paid_seat_type(seat_type)
@@ -189,6 +192,7 @@ def seats_quote(request, seat_type: str):
 
 
 @member_required(BILLING)
+@require_safe
 def account(request):
     """Account & Billing → "Subscriptions": the plan, its period, and each paid seat type."""
     account = request.membership.account
@@ -294,12 +298,14 @@ def card(request):
 
 
 @member_required(BILLING)
+@require_safe
 def invoices(request):
     page = page_of(request, invoices_list(account=request.membership.account), per_page=25)
     return render(request, "billing/invoices.html", {"page": page})
 
 
 @member_required(BILLING)
+@require_safe
 def invoice(request, invoice_id: int):
     found = invoice_get(account=request.membership.account, invoice_id=invoice_id)
     if found is None:
@@ -335,6 +341,7 @@ def contact(request):
 
 
 @member_required(BILLING)
+@require_safe
 def pricing(request):
     catalogue = catalogue_get()
     try:

@@ -8,6 +8,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+from django.views.decorators.http import require_safe
 
 from accounts.access import member_required
 from accounts.errors import DomainError, form_error_add
@@ -45,6 +46,7 @@ def _set_get(request, set_id: int) -> PermissionSet:
 
 
 @member_required(AccountPermission.USERS)
+@require_safe
 def permission_sets(request):
     """Built-in sets (read-only, each with "Copy") and the account's own."""
     account = request.membership.account
@@ -107,6 +109,7 @@ def permission_set_create_view(request):
 
 
 @member_required(AccountPermission.USERS)
+@require_safe
 def permission_set_builtin(request, code: str):
     """A built-in set, read-only."""
     try:

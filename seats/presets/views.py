@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+from django.views.decorators.http import require_safe
 
 from accounts.access import member_required
 from accounts.errors import DomainError, form_error_add
@@ -35,6 +36,7 @@ def _preset_get(request, preset_id: int) -> Preset:
 
 
 @member_required(AccountPermission.PRESETS)
+@require_safe
 def presets(request):
     return render(
         request,

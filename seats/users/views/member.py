@@ -13,6 +13,7 @@ from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
+from django.views.decorators.http import require_safe
 
 from accounts.access import member_required
 from accounts.errors import DomainError, form_error_add
@@ -168,6 +169,7 @@ def _user_action_run(request, member, action: str, form) -> str:
 
 
 @member_required(AccountPermission.USERS)
+@require_safe
 def user_history(request, membership_id: int):
     """ "View permissions history": what changed for this user, before and after, by whom."""
     account = request.membership.account
