@@ -38,6 +38,7 @@ _.changes_anything  # billing/checkout.html
 _.why_not  # invitations/create_user.html, salesforce_connect.html
 _.depth_class  # seats/teams.html
 _.fits  # seats/permission_set_users.html
+_.subject_email  # seats/audit_log.html: the target's address under their name
 _.has_previous, _.has_next, _.num_pages, _.end_index  # the pagers (Django's Page interface)
 _.has_other_pages, _.previous_page_number, _.next_page_number, _.paginator  # DirectoryPage
 

@@ -108,14 +108,15 @@ def removable_seats(*, included: int, purchased_at_renewal: int, assigned: int) 
     """How many more purchased seats may be removed at renewal.
 
     Only purchased seats can go (never the ones the tier includes), and the next period must
-    still have a seat for everyone assigned one: total at renewal - removal >= assigned.
+    still have a seat for everyone assigned one: total at renewal - removal >= assigned, where
+    `included` is what the next period's tiers include (a scheduled downgrade counted).
     """
     return max(0, min(purchased_at_renewal, included + purchased_at_renewal - assigned))
 
 
 def _removable(pool: PoolSummary) -> int:
     return removable_seats(
-        included=pool.included,
+        included=pool.included_at_renewal,
         purchased_at_renewal=pool.purchased - pool.pending_removal,
         assigned=pool.assigned,
     )

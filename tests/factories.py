@@ -137,6 +137,8 @@ class SeatPoolFactory(factory.django.DjangoModelFactory):
     included = 0
     purchased = 0
     purchased_at_renewal = factory.SelfAttribute("purchased")
+    # No plan change pending unless a test says so.
+    included_at_renewal = factory.SelfAttribute("included")
 
 
 class SeatLedgerEntryFactory(factory.django.DjangoModelFactory):

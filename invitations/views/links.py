@@ -11,6 +11,7 @@ from accounts.access import member_required
 from accounts.errors import DomainError
 from accounts.models import Membership, MembershipStatus, SeatType
 from accounts.policy import AccountPermission
+from accounts.text import person
 from invitations.errors import InvitationInvalid, InvitationResendTooOften
 from invitations.services.links import invitation_link_copy, invitation_resend, invitation_revoke
 from seats.catalogue import SEAT_RULES, seat_is_paid
@@ -43,14 +44,15 @@ def invite_resend(request, membership_id: int):
         )
     except InvitationInvalid:
         messages.error(
-            request, _("%(email)s has already joined.") % {"email": membership.user.email}
+            request, _("%(name)s has already joined.") % {"name": person(membership.user)}
         )
     except InvitationResendTooOften as problem:
         messages.error(request, str(problem))
     else:
         messages.success(
             request,
-            _("A new invitation is on its way to %(email)s.") % {"email": membership.user.email},
+            _("A new invitation is on its way to %(person)s.")
+            % {"person": person(membership.user, with_email=True)},
         )
     return redirect("seats:users")
 
@@ -60,7 +62,7 @@ def invite_revoke(request, membership_id: int):
     membership = _member_or_404(request, membership_id)
     if membership.status != MembershipStatus.INVITED:
         messages.error(
-            request, _("%(email)s has already joined.") % {"email": membership.user.email}
+            request, _("%(name)s has already joined.") % {"name": person(membership.user)}
         )
         return redirect("seats:users")
     if request.method == "POST":
@@ -74,8 +76,8 @@ def invite_revoke(request, membership_id: int):
         except DomainError as problem:
             messages.error(request, str(problem))
             return redirect("seats:users")
-        message = _("Every invitation link for %(email)s has stopped working.") % {
-            "email": membership.user.email
+        message = _("Every invitation link for %(name)s has stopped working.") % {
+            "name": person(membership.user)
         }
         if revocation.seat_released:
             message += " " + _("Their %(seat)s was released and is free for someone else.") % {

@@ -28,6 +28,7 @@ from accounts.models import (
     AuditVerb,
     Membership,
     MembershipStatus,
+    Notification,
     SeatType,
     User,
 )
@@ -39,6 +40,7 @@ from seats.catalogue import (
     permissions_clamp,
     seat_default_permissions,
 )
+from seats.changes import changes_notice, event_changes
 from seats.errors import SuperAdminNotWhileDeactivated
 from seats.permissions.choice import (
     AccessChoice,
@@ -200,6 +202,9 @@ def members_access_write(
     return changed
 
 
+NOTICE_LENGTH = Notification._meta.get_field("text").max_length
+
+
 @transaction.atomic(durable=True)
 def member_access_set(
     *,
@@ -222,17 +227,20 @@ def member_access_set(
         choice=choice,
         actor_membership=actor_membership,
     )
-    members_access_write(
+    changed = members_access_write(
         memberships=[membership],
         access=resolved,
         actor=actor_membership.user if actor_membership is not None else None,
         now=now,
     )
-    notify(
-        membership=membership,
-        kind=NotificationKind.ACCESS_CHANGED,
-        text=_("Your permissions in %(account)s were changed.")
-        % {"account": membership.account.name},
-        now=now,
-    )
+    text = _("Your permissions in %(account)s were changed.") % {"account": membership.account.name}
+    if changed:
+        event = AuditEvent.objects.filter(target=membership).latest("created_at", "id")
+        told = _("Your permissions in %(account)s were changed: %(changes)s.") % {
+            "account": membership.account.name,
+            "changes": changes_notice(event_changes(event)),
+        }
+        # Whole or not at all: a notice longer than a notification holds says it in short.
+        text = told if len(told) <= NOTICE_LENGTH else text
+    notify(membership=membership, kind=NotificationKind.ACCESS_CHANGED, text=text, now=now)
     return membership

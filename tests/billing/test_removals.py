@@ -169,7 +169,7 @@ def test_scheduling_a_removal_tells_the_billing_admins(account, admin):
     schedule(account, admin, 2)
 
     assert billing_texts(admin) == [
-        "Ada Lovelace scheduled the removal of 2 Core seat(s) on 2027-05-01."
+        "Ada Lovelace scheduled the removal of 2 Core seats on May 1, 2027."
     ]
 
 

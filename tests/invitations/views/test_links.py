@@ -244,13 +244,19 @@ def test_a_users_admin_is_told_only_a_super_admin_revokes_a_super_admins_invite(
 
 
 def test_revoke_invite_for_a_member_who_joined_changes_nothing(admin_client, admin):
-    member = MembershipFactory(account=admin.account, user__email="joined@example.com")
+    member = MembershipFactory(
+        account=admin.account,
+        user__email="joined@example.com",
+        user__first_name="Joan",
+        user__last_name="Ide",
+    )
 
     response = admin_client.post(
         reverse("invitations:invite_revoke", kwargs={"membership_id": member.pk}), follow=True
     )
 
-    assert "joined@example.com has already joined." in response.content.decode()
+    # A confirmation names the person by name when they have one.
+    assert "Joan Ide has already joined." in response.content.decode()
     assert Membership.objects.get(pk=member.pk).invite_revoked_at is None
 
 

@@ -1,0 +1,33 @@
+"""Sentences built around names people chose: an account called "Demo Co." ends a sentence with
+one full stop, not two."""
+
+import re
+from datetime import date, datetime
+
+from django.utils import formats, timezone
+
+# A full stop right after a name's own (".." but not an ellipsis "..."), before a space or
+# the end: "of Demo Co.." → "of Demo Co.".
+_DOUBLE_STOP = re.compile(r"(?<!\.)\.\.(?!\.)(?=\s|$)")
+
+
+def sentence(text: str) -> str:
+    """`text` with the full stop after a name that ends in one dropped."""
+    return _DOUBLE_STOP.sub(".", str(text))
+
+
+def person(user, *, with_email: bool = False) -> str:
+    """How a confirmation names someone: by name, or by address when they have none; with the
+    address too (`with_email`) where it matters which mailbox ("on its way to Ada (ada@…)")."""
+    if not user.full_name:
+        return user.email
+    return f"{user.full_name} ({user.email})" if with_email else user.full_name
+
+
+def day(moment: datetime | date) -> str:
+    """The day of a date or a moment (in the site's time zone) as the active language writes
+    dates (DATE_FORMAT: "Dec. 23, 2026" in English), for sentences built in Python."""
+    if isinstance(moment, datetime):
+        moment = timezone.localtime(moment) if timezone.is_aware(moment) else moment
+        moment = moment.date()
+    return formats.date_format(moment, "DATE_FORMAT")
