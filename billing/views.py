@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
 
 from accounts.access import member_required
 from accounts.errors import DomainError, form_error_add
@@ -88,6 +89,7 @@ def _removal_dialogs(
 
 
 @member_required(BILLING)
+@require_safe
 def seats(request):
     """Users & Teams → "Seats": each paid seat type's counts, and who holds which seat."""
     account = request.membership.account
@@ -184,6 +186,7 @@ def seats_add(request, seat_type: str):
 
 
 @member_required(BILLING)
+@require_safe
 def seats_quote(request, seat_type: str):
     """The price for a quantity, for the "Add seats" page to update as the number changes."""
     seat_type = _paid_seat_type(seat_type)
@@ -213,6 +216,7 @@ def seats_quote(request, seat_type: str):
 
 
 @member_required(BILLING)
+@require_safe
 def account(request):
     """Account & Billing → "Subscriptions": the plan, its period, and each paid seat type."""
     account = request.membership.account
@@ -376,12 +380,14 @@ def card(request):
 
 
 @member_required(BILLING)
+@require_safe
 def invoices(request):
     page = page_of(request, invoices_list(account=request.membership.account), per_page=25)
     return render(request, "billing/invoices.html", {"page": page})
 
 
 @member_required(BILLING)
+@require_safe
 def invoice(request, invoice_id: int):
     found = invoice_get(account=request.membership.account, invoice_id=invoice_id)
     if found is None:
@@ -417,6 +423,7 @@ def contact(request):
 
 
 @member_required(BILLING)
+@require_safe
 def pricing(request):
     catalogue = catalogue_get()
     try:

@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+from django.views.decorators.http import require_safe
 
 from accounts.access import member_required
 from accounts.errors import DomainError
@@ -52,6 +53,7 @@ def _directory_form(request):
 
 
 @member_required(AccountPermission.USERS)
+@require_safe
 def users(request):
     """The Users tab: search, filters, sortable columns, pages of 50, a CSV export."""
     account = request.membership.account
@@ -84,6 +86,7 @@ def users(request):
 
 
 @member_required(AccountPermission.USERS)
+@require_safe
 def users_export(request):
     """The filtered Users list as CSV, streamed."""
     account = request.membership.account

@@ -56,6 +56,7 @@ ACTION_NAMES = (
     "make_super_admin",
     "remove_super_admin",
     "reset_password",
+    "release_seat",
 )
 
 
