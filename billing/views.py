@@ -288,6 +288,7 @@ def seats_remove(request, seat_type: str):
     )
 
 
+@require_safe
 @member_required(BILLING)
 def seats_remove_quote(request, seat_type: str):
     """The next renewal's price before and after removing a quantity, for the "Remove unassigned

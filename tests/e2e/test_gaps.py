@@ -137,7 +137,7 @@ def test_revoking_an_invite_releases_the_paid_seat_and_says_so(page, admin, acco
     newbie = invited(account, admin, "newbie@acme.example")
     page.goto("/settings/users/")
     row = page.locator("#users-table").get_by_role("row", name=re.compile("newbie@acme.example"))
-    row.get_by_label("Invite actions for newbie@acme.example").click()
+    row.get_by_label("Actions for newbie@acme.example").click()
     row.get_by_role("link", name="Revoke invite").click()
 
     expect(page.get_by_text("Their Core seat will be released")).to_be_visible()

@@ -209,7 +209,7 @@ def test_a_deactivated_users_row_menu_offers_reactivate_and_remove(page, admin, 
     expect(items.filter(has_text="Deactivate user")).to_have_count(0)
     row.get_by_role("link", name="Reactivate user").click()
     page.get_by_role("button", name="Reactivate user").click()
-    expect(page.get_by_text("core.0@acme.example was reactivated.")).to_be_visible()
+    expect(page.get_by_text("Core User 0 was reactivated.")).to_be_visible()
     expect(page.get_by_role("heading", name="Users & Teams")).to_be_visible()
     assert Membership.objects.get(user__email="core.0@acme.example").status == "active"
 
