@@ -49,13 +49,41 @@ def rgb(css: str) -> tuple[int, int, int]:
 def focus_ring_problem(element: Locator) -> str | None:
     """Why the focused `element`'s ring is not plainly visible (WCAG 2.4.7 and 1.4.11: a solid
     ring at least 2px wide, 3:1 against what it is drawn on), or None."""
-    ring = element.evaluate(FOCUS_RING)
+    return ring_problem(element.evaluate(FOCUS_RING))
+
+
+def ring_problem(ring: dict) -> str | None:
     if ring["style"] in {"none", "hidden"} or ring["width"] < 2:
         return f"no solid focus ring 2px or wider: {ring}"
     ratio = contrast(rgb(ring["color"]), rgb(ring["background"]))
     if ratio < 3:
         return f"focus ring {ring['color']} on {ring['background']}: contrast {ratio:.2f} < 3"
     return None
+
+
+def focus_walk_problems(page: Page, *, limit: int = 250) -> list[str]:
+    """Tab from the top of the page through every stop (up to `limit`): each control whose focus
+    ring is not plainly visible, once per kind of element."""
+    page.evaluate(
+        "() => { document.activeElement?.blur(); window.getSelection()?.removeAllRanges(); }"
+    )
+    problems, first = {}, None
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        stop = page.evaluate(
+            f"() => {{ const element = document.activeElement;"
+            f" if (!element || element === document.body) return null;"
+            f" return {{describe: ({ACTIVE})(), ring: ({FOCUS_RING})(element),"
+            f" same: element.outerHTML.slice(0, 200)}}; }}"
+        )
+        if stop is None or stop["same"] == first:
+            break
+        first = first or stop["same"]
+        problem = ring_problem(stop["ring"])
+        kind = stop["describe"].split(" ")[0]
+        if problem and kind not in problems:
+            problems[kind] = f"{stop['describe']}: {problem}"
+    return list(problems.values())
 
 
 def tab_to(page: Page, target: Locator, *, limit: int = 80, backwards: bool = False) -> None:

@@ -2,7 +2,8 @@
 
 Each user (a super admin, a billing admin, an invitee following an emailed link) is signed in on
 the `manage.py demo` account; the test follows every same-site link from the pages it reaches
-(GET only), opens each page's dialogs, and submits the key forms empty to see their error state.
+(GET only), opens each page's dialogs and menus, and submits the key forms empty to see their
+error state. On each page it also Tabs through every control: each must show a plain focus ring.
 Every page (or state) is a subtest named after its URL name, so a failure reads
 "[super admin] seats:users ?status" followed by axe's rule, the elements and why.
 """
@@ -19,6 +20,7 @@ from accounts.models import Membership
 from invitations.services.links import invitation_issue
 from tests.e2e.axe import axe_violations, blocking, dangling_idrefs, violations_report
 from tests.e2e.conftest import sign_in_through_the_form
+from tests.e2e.keyboard import focus_walk_problems
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -34,6 +36,7 @@ NOT_PAGES = {
 }
 # Forms whose error state is checked too: on this page, this button, with its fields emptied.
 ERROR_STATES = {
+    "accounts:password_reset": None,
     "invitations:create_user": "Next",
     "billing:seats_add": None,
     "accounts:teams": None,
@@ -57,6 +60,8 @@ MUST_REACH = {
         "billing:account",
         "billing:pricing",
         "invitations:create_user",
+        "invitations:create_user_access",
+        "invitations:create_user_review",
         "accounts:profile",
         "accounts:notifications",
     },
@@ -88,15 +93,20 @@ class Crawl:
         self.seen: dict[tuple, str] = {}
         self.checked: list[tuple[str, int]] = []
 
-    def check(self, state: str) -> None:
-        """Run axe on the page as it is now, as its own subtest."""
+    def check(self, state: str, *, walk: bool = True) -> None:
+        """Run axe on the page as it is now, as its own subtest; then (`walk`) Tab through the
+        page, every stop of which must show a plain focus ring."""
         found = axe_violations(self.page)
         serious = blocking(found)
         self.checked.append((state, len(serious)))
         dangling = dangling_idrefs(self.page)
+        unseen_focus = focus_walk_problems(self.page) if walk else []
         with self.subtests.test(f"[{self.who}] {state}"):
             assert not serious, f"{self.page.url}\n{violations_report(serious)}"
             assert not dangling, f"{self.page.url}: ids that nothing has\n" + "\n".join(dangling)
+            assert not unseen_focus, f"{self.page.url}: focus not visible\n" + "\n".join(
+                unseen_focus
+            )
 
     def summary(self) -> None:
         """What was checked (shown with pytest -s): each page or state and its serious count."""
@@ -139,6 +149,7 @@ class Crawl:
         return {name for name, _ in self.seen}
 
     def dialogs(self, label: str) -> None:
+        """Each dialog the page opens, and the first menu (<details>) of each kind, opened."""
         openers = self.page.locator("[data-open-dialog]")
         for index in range(openers.count()):
             opener = openers.nth(index)
@@ -146,8 +157,19 @@ class Crawl:
                 continue
             dialog_id = opener.get_attribute("data-open-dialog")
             opener.click()
-            self.check(f"{label} dialog #{dialog_id}")
+            self.check(f"{label} dialog #{dialog_id}", walk=False)
             self.page.keyboard.press("Escape")
+        kinds = set()
+        summaries = self.page.locator("details > summary")
+        for index in range(summaries.count()):
+            summary = summaries.nth(index)
+            kind = summary.evaluate("summary => summary.parentElement.className || 'details'")
+            if kind in kinds or not summary.is_visible():
+                continue
+            kinds.add(kind)
+            summary.click()
+            self.check(f"{label} menu .{kind} opened", walk=False)
+            summary.evaluate("summary => { summary.parentElement.open = false; }")
 
     def error_state(self, name: str, url: str) -> None:
         self.page.goto(url)
@@ -175,6 +197,21 @@ class Crawl:
         self.check(f"{name} (submitted empty)")
 
 
+def create_user_steps(page, crawl: Crawl) -> set[str]:
+    """The steps of "Create user" after the first, which only a submitted step opens."""
+    page.goto("/settings/users/new/")
+    page.get_by_label("Email addresses").fill("new.person@demo.example.com")
+    page.get_by_role("button", name="Next").click()
+    crawl.check("invitations:create_user_access")
+    page.get_by_label("Start from scratch").check()
+    crawl.check("invitations:create_user_access (Start from scratch)")
+    page.get_by_role("button", name="Review access").click()
+    crawl.check("invitations:create_user_review")
+    page.get_by_role("button", name="Create user").click()
+    crawl.check("invitations:created_users")
+    return {"invitations:create_user_access", "invitations:create_user_review"}
+
+
 def sign_in(page, email: str) -> None:
     sign_in_through_the_form(page, email, DEMO_PASSWORD)
     page.wait_for_url(lambda url: "/sign-in/" not in url)
@@ -196,8 +233,11 @@ def test_every_page_an_admin_reaches_has_no_serious_axe_violation(
     sign_in(page, email)
     crawl = Crawl(page, live_server.url, who, subtests)
     reached = crawl.run(["/"])
+    if who == "super admin":
+        reached |= create_user_steps(page, crawl)
 
     assert MUST_REACH[who] <= reached, f"the crawl missed {MUST_REACH[who] - reached}"
+    anonymous.summary()
     crawl.summary()
 
 
