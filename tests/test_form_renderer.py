@@ -119,3 +119,24 @@ def test_help_that_is_a_list_is_valid_html():
     help_text = html.by_id("id_password_helptext")
     assert help_text["tag"] == "div"
     assert help_text["text"] == "At least 8 characters."
+
+
+class SignUp(forms.Form):
+    email = forms.EmailField(widget=forms.EmailInput(attrs={"autofocus": True}))
+    nickname = forms.CharField(max_length=5)
+    city = forms.CharField(max_length=5)
+
+
+def test_after_a_failed_submit_the_first_invalid_field_alone_has_autofocus():
+    form = SignUp(data={"email": "ada@example.com", "nickname": "far too long", "city": "much too"})
+
+    assert "autofocus" not in Elements(str(form["email"])).by_id("id_email")
+    assert "autofocus" in Elements(form["nickname"].as_field_group()).by_id("id_nickname")
+    assert "autofocus" not in Elements(form["city"].as_field_group()).by_id("id_city")
+
+
+def test_a_form_not_yet_submitted_keeps_its_own_autofocus():
+    form = SignUp()
+
+    assert "autofocus" in Elements(str(form["email"])).by_id("id_email")
+    assert "autofocus" not in Elements(str(form["nickname"])).by_id("id_nickname")
