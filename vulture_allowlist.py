@@ -37,9 +37,12 @@ _.IN_APP, _.CMS, _.OPERATIONS, _.FREE, _.STARTER, _.ENTERPRISE
 _.limits, _.unit_label  # billing/pricing.html, bundle.html (catalogue loaded from TOML)
 _.hub_rows, _.addon_rows  # billing/bundle.html
 _.changes_anything  # billing/checkout.html
+_.renewal_date  # billing/_remove_form.html
 _.why_not  # invitations/create_user.html, salesforce_connect.html
 _.depth_class  # seats/teams.html
 _.fits  # seats/permission_set_users.html
+_.subject_email  # seats/audit_log.html: the target's address under their name
+_.get_full_name  # User: Django auth's hook, and emails/sales_request.*
 _.has_previous, _.has_next, _.num_pages, _.end_index  # the pagers (Django's Page interface)
 _.has_other_pages, _.previous_page_number, _.next_page_number, _.paginator  # DirectoryPage
 

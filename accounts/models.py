@@ -326,6 +326,11 @@ class Membership(models.Model):
         Preset, on_delete=models.SET_NULL, null=True, blank=True, related_name="memberships"
     )
     last_active_at = models.DateTimeField(_("last active"), null=True, blank=True)
+    # The name this account gave the person when inviting them ("Create user"). People are
+    # global, but until they join this account, its pages show this name, never the one the
+    # person or another account set (`full_name`); once they join, their own name.
+    first_name = models.CharField(_("first name"), max_length=150, blank=True)
+    last_name = models.CharField(_("last name"), max_length=150, blank=True)
     # The invitation's state as the Users list shows and filters it, kept in step by the
     # invitation services (the only writers): the latest expiry of this member's links, and
     # when they were revoked. Kept here, not computed from the invitation rows, so that
@@ -420,6 +425,25 @@ class Membership(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status == MembershipStatus.ACTIVE
+
+    @property
+    def has_joined(self) -> bool:
+        """Whether the person has joined this account (accepted an invitation, or created it):
+        from then on the account sees the name they gave themselves."""
+        return self.status == MembershipStatus.ACTIVE or self.joined_at is not None
+
+    @property
+    def full_name(self) -> str:
+        """The person's name as this account may see it: their own once they have joined it,
+        else the name this account typed when inviting them (people are global: a name set by
+        another account, or by the person for another account, stays there)."""
+        if self.has_joined:
+            return self.user.full_name
+        return f"{self.first_name} {self.last_name}".strip()
+
+    @property
+    def display_name(self) -> str:
+        return self.full_name or self.user.email
 
     def invitation_state_at(self, now) -> InvitationState | None:
         """None for a member who joined without an invitation (the account's creator)."""

@@ -149,6 +149,18 @@ def invitation_state_filter(state: str, *, now) -> Q:
     }[InvitationState(state)]
 
 
+def member_name_or_email_q(word: str) -> Q:
+    """Members whose email, or name as their account sees it (Membership.full_name: their own
+    once joined, else the one the account typed), contains `word`. Searching by a name set
+    elsewhere would tell an account who that person is."""
+    joined = Q(status=MembershipStatus.ACTIVE) | Q(joined_at__isnull=False)
+    return (
+        Q(user__email__icontains=word)
+        | (joined & (Q(user__first_name__icontains=word) | Q(user__last_name__icontains=word)))
+        | (~joined & (Q(first_name__icontains=word) | Q(last_name__icontains=word)))
+    )
+
+
 def member_search(
     *,
     account: Account,
@@ -162,11 +174,7 @@ def member_search(
     members = member_list(account=account)
     if q:
         for word in q.split()[:5]:
-            members = members.filter(
-                Q(user__email__icontains=word)
-                | Q(user__first_name__icontains=word)
-                | Q(user__last_name__icontains=word)
-            )
+            members = members.filter(member_name_or_email_q(word))
     if seat_type:
         members = members.filter(seat_type=seat_type)
     if invitation_state:
@@ -187,11 +195,7 @@ def members_matching(*, account_id: int, q: str = "") -> QuerySet[Membership]:
     """Members of the account whose name or email contains every word of `q`, by email."""
     members = Membership.objects.filter(account_id=account_id).select_related("user", "main_team")
     for word in q.split():
-        members = members.filter(
-            Q(user__email__icontains=word)
-            | Q(user__first_name__icontains=word)
-            | Q(user__last_name__icontains=word)
-        )
+        members = members.filter(member_name_or_email_q(word))
     return members.order_by("user__email", "pk")
 
 

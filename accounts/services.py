@@ -31,6 +31,7 @@ from accounts.tasks import (
     notification_emails_task,
     password_reset_email_task,
 )
+from accounts.text import sentence
 
 
 def audit_record(
@@ -302,6 +303,7 @@ def notify(
     Runs inside the caller's transaction; the email leaves after commit.
     """
     choice = _channels(membership, kind)
+    text = sentence(text)
     notification = None
     if choice["in_app"]:
         notification = Notification.objects.create(
@@ -330,18 +332,19 @@ def members_notify(*, notices: Sequence[Notice], now: datetime) -> list[Notifica
     in_app, emails = [], []
     for notice in notices:
         choice = _channels(notice.membership, notice.kind)
+        text = sentence(notice.text)
         if choice["in_app"]:
             in_app.append(
                 Notification(
                     membership=notice.membership,
                     kind=notice.kind,
-                    text=notice.text,
+                    text=text,
                     url=notice.url,
                     created_at=now,
                 )
             )
         if choice["email"]:
-            emails.append([notice.membership.pk, str(notice.text), notice.url])
+            emails.append([notice.membership.pk, text, notice.url])
     if emails:
         task_after_commit(notification_emails_task, emails)
     return Notification.objects.bulk_create(in_app)

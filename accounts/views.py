@@ -27,6 +27,7 @@ from accounts.services import (
     password_reset_request,
     user_profile_update,
 )
+from accounts.text import sentence
 
 
 class SignInView(auth_views.LoginView):
@@ -127,7 +128,8 @@ def switch_account(request):
     if membership.status != MembershipStatus.ACTIVE:
         return no_access_response(request)
     messages.success(
-        request, _("You are now working in %(account)s.") % {"account": membership.account.name}
+        request,
+        sentence(_("You are now working in %(account)s.") % {"account": membership.account.name}),
     )
     return redirect(landing_url(membership))
 

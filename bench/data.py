@@ -72,6 +72,7 @@ def _pools(account, *, size: int, purchased: int = 0, purchased_at_renewal: int 
                 account=account,
                 seat_type=seat_type,
                 included=size,
+                included_at_renewal=size,
                 purchased=purchased,
                 purchased_at_renewal=purchased
                 if purchased_at_renewal is None
@@ -302,6 +303,7 @@ def renewal_accounts(
                 account=a,
                 seat_type=SeatType.CORE,
                 included=included,
+                included_at_renewal=included,
                 purchased=3,
                 purchased_at_renewal=2,
             )

@@ -158,27 +158,39 @@ class BundleForm(forms.Form):
             interval=data["interval"],
         )
 
-    def row_prices(self) -> dict[str, dict[str, int]]:
+    def row_prices(self) -> dict[str, dict[str, int | None]]:
         """The page's "Price per month" column in cents, {"hubs": {code: …}, "addons": {code: …}}:
-        each hub at the tier its row shows, each add-on times the quantity its row shows, checked
-        or not, so that a row says what checking it costs. Read from what the rows show (the
-        data as typed, or the initial values), so a form with errors has prices too; a tier
-        or a quantity that means nothing costs 0."""
-        hubs = {}
+        each ticked hub at the tier its row shows, each ticked add-on times the quantity its row
+        shows; None for a row that is not ticked (it is not in the bundle, so it has no price).
+        Read from what the rows show (the data as typed, or the initial values), so a form with
+        errors has prices too; a tier or a quantity that means nothing costs 0."""
+        hubs: dict[str, int | None] = {}
         for hub in self.catalogue.hubs.values():
             tier = hub.tiers.get(self[f"tier_{hub.code}"].value())
-            hubs[str(hub.code)] = tier.price_cents if tier else 0
-        addons = {}
+            ticked = bool(self[f"hub_{hub.code}"].value())
+            hubs[str(hub.code)] = (tier.price_cents if tier else 0) if ticked else None
+        addons: dict[str, int | None] = {}
         for addon in self.catalogue.addons.values():
             try:
                 quantity = max(0, int(self[f"qty_{addon.code}"].value()))
             except (TypeError, ValueError):
                 quantity = 0
-            addons[addon.code] = addon.price_cents * quantity
+            ticked = bool(self[f"addon_{addon.code}"].value())
+            addons[addon.code] = addon.price_cents * quantity if ticked else None
         return {"hubs": hubs, "addons": addons}
 
+    def ticked_hubs(self) -> dict[str, str]:
+        """{hub: tier} of the ticked rows, read like row_prices (a tier that means nothing is
+        left out)."""
+        hubs = {}
+        for hub in self.catalogue.hubs.values():
+            tier = self[f"tier_{hub.code}"].value()
+            if self[f"hub_{hub.code}"].value() and tier in hub.tiers:
+                hubs[str(hub.code)] = tier
+        return hubs
+
     def hub_rows(self):
-        """(hub, its checkbox, its tier, the row's price in cents) for each hub."""
+        """(hub, its checkbox, its tier, the row's price in cents or None) for each hub."""
         prices = self.row_prices()["hubs"]
         return [
             (hub, self[f"hub_{hub.code}"], self[f"tier_{hub.code}"], prices[str(hub.code)])
@@ -186,7 +198,7 @@ class BundleForm(forms.Form):
         ]
 
     def addon_rows(self):
-        """(add-on, its checkbox, its quantity, the row's price in cents) for each add-on."""
+        """(add-on, its checkbox, its quantity, the row's price in cents or None) per add-on."""
         prices = self.row_prices()["addons"]
         return [
             (addon, self[f"addon_{addon.code}"], self[f"qty_{addon.code}"], prices[addon.code])
@@ -196,6 +208,8 @@ class BundleForm(forms.Form):
 
 class CheckoutForm(forms.Form):
     """Checkout: pay with the card on file or a new one; the key makes a double submit buy once."""
+
+    CARD_FIELDS = ("number", "exp_month", "exp_year", "cvc")
 
     idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=64)
     payment = forms.ChoiceField(
@@ -224,18 +238,25 @@ class CheckoutForm(forms.Form):
         widget=forms.PasswordInput(attrs={"autocomplete": "cc-csc", "inputmode": "numeric"}),
     )
 
+    def __init__(self, data=None, *args, **kwargs):
+        if data is not None and data.get("payment") != "new_card":
+            # Paying with the card on file: whatever the card fields hold is ignored, never
+            # checked, charged or shown back (a page without its script shows them all).
+            data = data.copy()
+            for name in self.CARD_FIELDS:
+                data.pop(name, None)
+        super().__init__(data, *args, **kwargs)
+
     def clean(self):
         data = super().clean()
         if data.get("payment") == "new_card":
-            for name in ("number", "exp_month", "exp_year", "cvc"):
+            for name in self.CARD_FIELDS:
                 if not data.get(name) and name not in self.errors:
                     self.add_error(name, _("This field is required for a new card."))
         return data
 
     def new_card(self) -> NewCard:
-        return NewCard(
-            **{k: self.cleaned_data[k] for k in ("number", "exp_month", "exp_year", "cvc")}
-        )
+        return NewCard(**{k: self.cleaned_data[k] for k in self.CARD_FIELDS})
 
 
 class TalkToSalesForm(forms.Form):

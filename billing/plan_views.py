@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -30,7 +31,13 @@ from billing.selectors import (
     subscription_live_get,
     subscription_plan_rows,
 )
-from billing.services.bundles import bundle_quote, bundle_renewal_state
+from billing.services.bundles import (
+    BundleQuote,
+    bundle_quote,
+    bundle_renewal_state,
+    bundle_seat_rows,
+    quote_build,
+)
 from billing.services.changes import (
     auto_renewal_cancel,
     auto_renewal_resume,
@@ -65,12 +72,24 @@ def _quote_or_error(request, form: BundleForm):
         return None
 
 
-def _row_prices_json(form: BundleForm) -> dict:
-    """The bundle page's "Price per month" column as the page shows it (BundleForm.row_prices)."""
+def _seat_rows(request, form: BundleForm):
+    """The seats bought, priced at the tiers the form's ticked hubs show."""
+    return bundle_seat_rows(account=request.membership.account, hubs=form.ticked_hubs())
+
+
+def _row_prices_json(request, form: BundleForm) -> dict:
+    """The bundle page's "Price per month" column as the page shows it (BundleForm.row_prices
+    and the seats bought): a row not in the bundle has no price, "—"."""
     currency = form.catalogue.currency
+    prices = form.row_prices() | {
+        "seats": {seat: price for seat, _description, price in _seat_rows(request, form)}
+    }
     return {
-        kind: {code: money_format(amount, currency) for code, amount in prices.items()}
-        for kind, prices in form.row_prices().items()
+        kind: {
+            code: "—" if amount is None else money_format(amount, currency)
+            for code, amount in rows.items()
+        }
+        for kind, rows in prices.items()
     }
 
 
@@ -86,6 +105,7 @@ def bundle(request):
         {
             "form": form,
             "quote": quote,
+            "seat_rows": _seat_rows(request, form),
             "subscription": subscription_live_get(account=account),
             "catalogue": catalogue_get(),
         },
@@ -100,13 +120,17 @@ def bundle_total(request):
     form = BundleForm(request.GET, catalogue=catalogue_get())
     if not form.is_valid():
         errors = [str(e) for field_errors in form.errors.values() for e in field_errors]
-        return JsonResponse({"error": " ".join(errors), "rows": _row_prices_json(form)}, status=400)
+        return JsonResponse(
+            {"error": " ".join(errors), "rows": _row_prices_json(request, form)}, status=400
+        )
     try:
         quote = bundle_quote(
             account=request.membership.account, bundle=form.bundle(), now=timezone.now()
         )
     except DomainError as problem:
-        return JsonResponse({"error": str(problem), "rows": _row_prices_json(form)}, status=400)
+        return JsonResponse(
+            {"error": str(problem), "rows": _row_prices_json(request, form)}, status=400
+        )
     return JsonResponse(
         {
             "period_cents": quote.period_cents,
@@ -114,7 +138,7 @@ def bundle_total(request):
             "period": money_format(quote.period_cents, quote.currency),
             "today": money_format(quote.today_cents, quote.currency),
             "interval": quote.interval,
-            "rows": _row_prices_json(form),
+            "rows": _row_prices_json(request, form),
         }
     )
 
@@ -200,6 +224,7 @@ def _bundle_page_with_errors(request, form: BundleForm):
         {
             "form": form,
             "quote": None,
+            "seat_rows": _seat_rows(request, form),
             "subscription": subscription_live_get(account=request.membership.account),
             "catalogue": catalogue_get(),
         },
@@ -299,16 +324,55 @@ def auto_renewal(request):
     )
 
 
+def _sales_bundle(request, data) -> tuple[BundleQuote | None, list[tuple[str, str]]]:
+    """The bundle "Talk to sales" was asked from ("Create a bundle" sends its fields along), priced
+    as checkout would, and its fields to carry through the form; (None, []) without one. The
+    people on seats a downgrade would drop are for the sales team to talk about, not a refusal."""
+    if "interval" not in data:
+        return None, []
+    form = BundleForm(data, catalogue=catalogue_get())
+    if not form.is_valid():
+        return None, []
+    account = request.membership.account
+    try:
+        quote = quote_build(
+            account=account,
+            subscription=subscription_live_get(account=account),
+            bundle=form.bundle(),
+            now=timezone.now(),
+        )
+    except DomainError:
+        return None, []
+    return quote, [(name, value) for name in form.fields for value in data.getlist(name)]
+
+
 @member_required(BILLING)
 def talk_to_sales(request):
-    """ "Talk to sales": what they want, a phone number and a time; emailed to the sales team."""
-    form = TalkToSalesForm(request.POST or None)
+    """ "Talk to sales": what they want, a phone number and a time; emailed to the sales team.
+    From "Create a bundle" the bundle comes along: shown, and written into the request."""
+    data = request.POST if request.method == "POST" else request.GET
+    quote, bundle_fields = _sales_bundle(request, data)
+    initial = {}
+    if quote is not None:
+        initial["message"] = render_to_string(
+            "billing/talk_to_sales_bundle.txt", {"quote": quote}, request=request
+        ).strip()
+    form = TalkToSalesForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         sales_request_create(
             account=request.membership.account, actor=request.user, **form.cleaned_data
         )
         return redirect("billing:talk_to_sales_done")
-    return render(request, "billing/talk_to_sales.html", {"form": form})
+    return render(
+        request,
+        "billing/talk_to_sales.html",
+        {
+            "form": form,
+            "quote": quote,
+            "bundle_fields": bundle_fields,
+            "bundle_query": urlencode(bundle_fields),
+        },
+    )
 
 
 @member_required(BILLING)

@@ -93,10 +93,7 @@ def subscription_item_live_get(*, account: Account, item_id: int) -> Subscriptio
 
 def member_names(memberships: QuerySet[Membership]) -> list[str]:
     """The members' names (or emails), in the Users tab's name order."""
-    return [
-        m.user.get_full_name().strip() or m.user.email
-        for m in memberships.select_related("user").order_by("sort_name", "id")
-    ]
+    return [m.display_name for m in memberships.select_related("user").order_by("sort_name", "id")]
 
 
 def paid_seat_holders(*, account: Account) -> list[str]:
@@ -108,14 +105,15 @@ def removable_seats(*, included: int, purchased_at_renewal: int, assigned: int) 
     """How many more purchased seats may be removed at renewal.
 
     Only purchased seats can go (never the ones the tier includes), and the next period must
-    still have a seat for everyone assigned one: total at renewal - removal >= assigned.
+    still have a seat for everyone assigned one: total at renewal - removal >= assigned, where
+    `included` is what the next period's tiers include (a scheduled downgrade counted).
     """
     return max(0, min(purchased_at_renewal, included + purchased_at_renewal - assigned))
 
 
 def _removable(pool: PoolSummary) -> int:
     return removable_seats(
-        included=pool.included,
+        included=pool.included_at_renewal,
         purchased_at_renewal=pool.purchased - pool.pending_removal,
         assigned=pool.assigned,
     )

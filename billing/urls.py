@@ -11,6 +11,11 @@ urlpatterns = [
     path("settings/billing/", views.account, name="account"),
     path("settings/billing/seats/<str:seat_type>/remove/", views.seats_remove, name="seats_remove"),
     path(
+        "settings/billing/seats/<str:seat_type>/remove/quote/",
+        views.seats_remove_quote,
+        name="seats_remove_quote",
+    ),
+    path(
         "settings/billing/seats/<str:seat_type>/remove/cancel/",
         views.seats_remove_cancel,
         name="seats_remove_cancel",

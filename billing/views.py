@@ -21,7 +21,7 @@ from accounts.policy import AccountPermission
 from accounts.selectors import member_search
 from accounts.services import account_seat_warning_set
 from billing.catalogue import HubCode, catalogue_get
-from billing.errors import CardInvalid, InvalidQuantity, NoCardOnFile
+from billing.errors import CardInvalid, InvalidQuantity, NoCardOnFile, RemovalTooLarge
 from billing.forms import (
     AddSeatsForm,
     BillingContactForm,
@@ -48,8 +48,9 @@ from billing.selectors import (
 from billing.services.cards import billing_contact_save, card_save
 from billing.services.purchases import PurchaseQuote, seats_purchase, seats_purchase_quote
 from billing.services.removals import seat_removal_cancel, seat_removal_schedule
+from billing.services.renewal_previews import RenewalPreview, seat_removal_preview
 from seats.catalogue import PAID_SEAT_TYPES
-from seats.pools.selectors import seat_pool_summaries
+from seats.pools.selectors import PoolSummary, seat_pool_summaries
 
 BILLING = AccountPermission.BILLING
 
@@ -71,6 +72,27 @@ def _safe_next(request, fallback: str) -> str:
     return fallback
 
 
+def _removal_dialogs(
+    subscription, pools: list[tuple[PoolSummary, int]]
+) -> list[tuple[PoolSummary, int, RenewalPreview]]:
+    """ "Remove unassigned seats" dialogs: each pool with seats to remove, how many at most, and
+    the next renewal's price before and after removing one (the dialog's starting quantity)."""
+    if subscription is None:
+        return []
+    summaries = [pool for pool, _removable in pools]
+    return [
+        (
+            pool,
+            removable,
+            seat_removal_preview(
+                subscription=subscription, pools=summaries, seat_type=pool.seat_type, quantity=1
+            ),
+        )
+        for pool, removable in pools
+        if removable
+    ]
+
+
 @member_required(BILLING)
 def seats(request):
     """Users & Teams → "Seats": each paid seat type's counts, and who holds which seat."""
@@ -85,12 +107,15 @@ def seats(request):
         invitation_state=criteria.get("invitation", ""),
         inactive_days=criteria.get("inactive_days"),
     )
+    subscription = subscription_live_get(account=account)
+    pools = seat_pools_removable_list(account=account)
     return render(
         request,
         "billing/seats.html",
         {
-            "pools": seat_pool_summaries(account=account),
-            "subscription": subscription_live_get(account=account),
+            "pools": pools,
+            "removals": _removal_dialogs(subscription, pools),
+            "subscription": subscription,
             "filters": filters,
             # The pager's links keep the filters (partials/pager.html); "Clear" shows with them.
             "page": page_of(request, members),
@@ -206,13 +231,15 @@ def account(request):
     """Account & Billing → "Subscriptions": the plan, its period, and each paid seat type."""
     account = request.membership.account
     subscription = subscription_live_get(account=account)
+    pools = seat_pools_removable_list(account=account)
     return render(
         request,
         "billing/account.html",
         {
             "subscription": subscription,
             "owned_hubs": subscription_owned_hubs(subscription),
-            "pools": seat_pools_removable_list(account=account),
+            "pools": pools,
+            "removals": _removal_dialogs(subscription, pools),
             "card": card_on_file_get(account=account),
         },
     )
@@ -227,6 +254,8 @@ def seats_remove(request, seat_type: str):
     if removable is None:
         raise Http404
     form = RemoveSeatsForm(request.POST or None, initial={"quantity": 1})
+    # Back to the page the dialog was opened on: Account & Billing, or the Seats tab.
+    back = _safe_next(request, reverse("billing:account"))
     if request.method == "POST" and form.is_valid():
         try:
             seat_removal_schedule(
@@ -239,12 +268,21 @@ def seats_remove(request, seat_type: str):
             form_error_add(form, problem, default_field="quantity")
         else:
             messages.success(request, _("The removal is scheduled for the renewal date."))
-            return redirect("billing:account")
+            return redirect(back)
     pool, maximum = removable
     try:
         quantity = max(int(form.data.get("quantity", 1)), 1)
     except (TypeError, ValueError):
         quantity = 1
+    subscription = subscription_live_get(account=account)
+    preview = None
+    if subscription is not None:
+        preview = seat_removal_preview(
+            subscription=subscription,
+            pools=seat_pool_summaries(account=account),
+            seat_type=seat_type,
+            quantity=min(quantity, maximum),
+        )
     return render(
         request,
         "billing/seats_remove.html",
@@ -253,8 +291,53 @@ def seats_remove(request, seat_type: str):
             "quantity": quantity,
             "pool": pool,
             "maximum": maximum,
-            "subscription": subscription_live_get(account=account),
+            "subscription": subscription,
+            "preview": preview,
+            "next": back,
         },
+    )
+
+
+@member_required(BILLING)
+def seats_remove_quote(request, seat_type: str):
+    """The next renewal's price before and after removing a quantity, for the "Remove unassigned
+    seats" dialog to update as the number changes (formatted here: the script never does)."""
+    seat_type = _paid_seat_type(seat_type)
+    account = request.membership.account
+    removable = seat_pool_removable_get(account=account, seat_type=seat_type)
+    subscription = subscription_live_get(account=account)
+    if removable is None or subscription is None:
+        raise Http404
+    pool, maximum = removable
+    try:
+        quantity = int(request.GET.get("quantity", ""))
+    except ValueError:
+        return JsonResponse({"error": _("Enter a whole number of seats.")}, status=400)
+    if quantity < 1:
+        return JsonResponse({"error": str(InvalidQuantity(maximum=max(maximum, 1)))}, status=400)
+    if quantity > maximum:
+        # The words the removal itself would refuse with (billing.services.removals).
+        too_many = RemovalTooLarge(
+            maximum=maximum,
+            seat=pool.label,
+            assigned=pool.assigned,
+            included=pool.included_at_renewal,
+        )
+        return JsonResponse({"error": str(too_many)}, status=400)
+    preview = seat_removal_preview(
+        subscription=subscription,
+        pools=seat_pool_summaries(account=account),
+        seat_type=seat_type,
+        quantity=quantity,
+    )
+    return JsonResponse(
+        {
+            "quantity": quantity,
+            "before_cents": preview.before_cents,
+            "after_cents": preview.after_cents,
+            "before": money_format(preview.before_cents, preview.currency),
+            "after": money_format(preview.after_cents, preview.currency),
+        }
     )
 
 

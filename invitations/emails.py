@@ -22,11 +22,17 @@ from django.db import connection as db_connection
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.emails import email_message, email_render
+from accounts.emails import email_message, email_render, email_send
 from accounts.models import MembershipStatus
 from accounts.tasks import MAIL_RETRY
-from invitations.models import Invitation
-from invitations.tokens import invitation_url, token_hash, token_new
+from invitations.models import Invitation, MailboxCode
+from invitations.tokens import (
+    invitation_url,
+    mailbox_code_hash,
+    mailbox_code_new,
+    token_hash,
+    token_new,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -171,4 +177,38 @@ def _invitation_email_send(
         email_message(
             to=invitation.email, subject=subject, text=text, html=html, connection=connection
         ).send()
+    return True
+
+
+def mailbox_code_email_send(*, code_id: int) -> bool:
+    """Make the code of this MailboxCode row and email it to the invitation's address, once.
+
+    The code is made here, at sending time, as an invitation's token is: it exists only in the
+    email and travels through no broker. The row is marked under its lock, so a task run twice
+    sends one email; a code no longer usable (expired, used) is not sent.
+    """
+    now = timezone.now()
+    code = mailbox_code_new()
+    with transaction.atomic():
+        row = (
+            MailboxCode.objects.select_for_update()
+            .select_related("invitation__membership__account")
+            .filter(pk=code_id, sent_at__isnull=True, used_at__isnull=True, expires_at__gt=now)
+            .first()
+        )
+        if row is None:
+            logger.info("mailbox code %s not sent: already sent or no longer usable", code_id)
+            return False
+        row.code_hash = mailbox_code_hash(code_id=row.pk, code=code)
+        row.sent_at = now
+        row.save(update_fields=["code_hash", "sent_at"])
+        email_send(
+            to=row.invitation.email,
+            template="mailbox_code",
+            context={
+                "account": row.invitation.membership.account,
+                "code": code,
+                "minutes": int((row.expires_at - row.created_at).total_seconds() // 60),
+            },
+        )
     return True

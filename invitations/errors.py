@@ -87,6 +87,61 @@ class InvitationForSomeoneElse(InvitationsError):
     message = _("This invitation is for another email address.")
 
 
+# --- Confirming the mailbox behind a copied link (invitations.services.codes) ---------------
+
+
+class MailboxError(InvitationsError):
+    """A code emailed to the invited address was not accepted; shown at the "Code" field."""
+
+    code = "mailbox_error"
+    field = "code"
+
+
+class MailboxCodeWrong(MailboxError):
+    code = "mailbox_code_wrong"
+    message = _("That code is not right. Check the latest email we sent and try again.")
+
+
+class MailboxCodeExpired(MailboxError):
+    code = "mailbox_code_expired"
+    message = _("That code has expired. Send a new code and use the one in the new email.")
+
+
+class MailboxCodeUsed(MailboxError):
+    code = "mailbox_code_used"
+    message = _("That code has already been used. Send a new code to continue.")
+
+
+class MailboxCodeTooManyTries(MailboxError):
+    code = "mailbox_code_too_many_tries"
+    message = _("Too many wrong tries for that code. Send a new code to continue.")
+
+
+class MailboxCodeTooOften(MailboxError):
+    """Codes are emailed to one address at most MAILBOX_CODES_PER_WINDOW times a window."""
+
+    code = "mailbox_code_too_often"
+    message = _(
+        "We've already emailed several codes to this address. Use the latest one, or try again "
+        "in {minutes} minutes."
+    )
+
+
+class MailboxNotConfirmed(InvitationsError):
+    """A copied link may not set a password before its address was confirmed with a code."""
+
+    code = "mailbox_not_confirmed"
+    message = _("Confirm your email address with the code we emailed you first.")
+
+
+class InvitationPasswordAlreadySet(InvitationsError):
+    """The person has a password by now (set through another invitation): they sign in to join;
+    an invitation never sets it again."""
+
+    code = "invitation_password_already_set"
+    message = _("This email address already has a password. Enter it to join.")
+
+
 # --- Import from Salesforce ------------------------------------------------------------------
 
 

@@ -45,6 +45,24 @@ class JoinNewUserForm(forms.Form):
         return cleaned
 
 
+class MailboxCodeForm(forms.Form):
+    """The code emailed to the invited address, typed back (invitations.services.codes)."""
+
+    code = forms.CharField(
+        label=_("Code"),
+        max_length=20,
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "one-time-code",
+                "inputmode": "numeric",
+                "autofocus": True,
+                "spellcheck": "false",
+                "size": 10,
+            }
+        ),
+    )
+
+
 class JoinExistingUserForm(forms.Form):
     """A person who already has a password confirms it to join."""
 

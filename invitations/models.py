@@ -98,6 +98,46 @@ class Invitation(models.Model):
         return self.status_at(timezone.now())
 
 
+class MailboxCode(models.Model):
+    """A one-time code emailed to an invitation's address: whoever types it in reads that mailbox.
+
+    A copied link ("Copy invite link") proves nothing about who opens it, since the admin who
+    copied it has it too; before such a link lets anyone set a password or sign in, the page
+    emails one of these to the invited address (invitations.services.codes). The code is made by
+    the worker that emails it, so it exists only in the email; the row keeps an HMAC of it
+    (keyed by SECRET_KEY, so a copy of the database alone does not give six-digit codes away).
+    A code works once, until `expires_at`, and for a few wrong tries only.
+    """
+
+    invitation = models.ForeignKey(Invitation, on_delete=models.CASCADE, related_name="codes")
+    code_hash = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    sent_at = models.DateTimeField(null=True, blank=True)
+    used_at = models.DateTimeField(null=True, blank=True)
+    failed_attempts = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("mailbox code")
+        verbose_name_plural = _("mailbox codes")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(expires_at__gt=F("created_at")), name="mailbox_code_expires_after"
+            ),
+            models.CheckConstraint(
+                condition=Q(used_at__isnull=True) | ~Q(code_hash=""), name="mailbox_code_used_sent"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["invitation", "-created_at"], name="mailbox_code_latest"),
+            models.Index(fields=["created_at"], name="mailbox_code_created"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Mailbox code for invitation {self.invitation_id}"
+
+
 class SalesforceConnection(models.Model):
     """An account's saved Salesforce connection, used to import its users.
 

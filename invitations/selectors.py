@@ -9,7 +9,10 @@ from django.utils.translation import gettext as _
 from accounts.models import Account, Membership, MembershipStatus
 from billing.catalogue import TierCode, tier_rank
 from billing.selectors import subscription_hub_tiers, subscription_live_get
-from invitations.models import Delivery, Invitation, SalesforceConnection
+from invitations.models import Delivery, Invitation, MailboxCode, SalesforceConnection
+
+# How long a confirmed mailbox code lets its browser go on to set a password and join.
+MAILBOX_PROOF_LIFETIME = timedelta(minutes=30)
 
 
 @dataclass(frozen=True)
@@ -67,3 +70,13 @@ def invitations_unsent(*, now: datetime, older_than_seconds: int = 120) -> list[
             membership__status=MembershipStatus.INVITED,
         ).values_list("pk", flat=True)
     )
+
+
+def mailbox_confirmed(*, invitation: Invitation, code_id: int | None, now: datetime) -> bool:
+    """Whether this code (the one a browser confirmed, kept in its session) confirms the
+    invitation's address: it is this invitation's, it was typed back, not too long ago."""
+    if not code_id:
+        return False
+    return MailboxCode.objects.filter(
+        pk=code_id, invitation=invitation, used_at__gt=now - MAILBOX_PROOF_LIFETIME
+    ).exists()

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from accounts.background import task_after_commit
 from accounts.tasks import MAIL_RETRY
-from invitations.emails import invitation_emails_send
+from invitations.emails import invitation_emails_send, mailbox_code_email_send
 from invitations.selectors import invitations_unsent
 
 # Invitation emails go out this many to a task: Celery's dispatch and the SMTP session are paid
@@ -80,3 +80,9 @@ def invitations_unsent_sweep_task() -> int:
     for chunk in invitation_id_chunks(ids):
         invitations_send_task.delay(chunk)
     return len(ids)
+
+
+@shared_task(acks_late=True, **MAIL_RETRY)
+def mailbox_code_send_task(code_id: int) -> bool:
+    """Make and email the code of one MailboxCode row, once (invitations.emails)."""
+    return mailbox_code_email_send(code_id=code_id)

@@ -396,3 +396,16 @@ def seat_required_for(perms: Mapping[str, str]) -> SeatType:
         if permissions_fit_seat(perms, seat_type):
             return seat_type
     raise AssertionError("the Partner seat holds every permission")  # pragma: no cover
+
+
+# Where a preset's users land after signing in; "" is the account's default.
+LANDING_PAGES: tuple[tuple[str, Any], ...] = (
+    ("", _("Account default")),
+    ("dashboard", _("Dashboard")),
+    ("contacts", _("Contacts")),
+    ("companies", _("Companies")),
+    ("deals", _("Deals")),
+    ("tickets", _("Tickets")),
+    ("marketing_email", _("Marketing email")),
+    ("reports", _("Reports")),
+)

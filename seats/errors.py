@@ -53,6 +53,33 @@ class NotEnoughSeats(SeatsError):
         super().__init__(message, missing=missing, seat=seat)
 
 
+class NotEnoughSeatsAtRenewal(NotEnoughSeats):
+    """Seats are free now, but a scheduled downgrade leaves fewer from the renewal date.
+    Context: `missing`, `seat`, `total` (the seats the next period keeps)."""
+
+    code = "not_enough_seats_at_renewal"
+
+    def __init__(self, *, missing: int, seat: Any, total: int) -> None:
+        message = ngettext_lazy(
+            "The plan change scheduled for the renewal date leaves {total} {seat}s, so you need "
+            "{missing} more {seat}. Buy seats, or cancel that change on Account & Billing.",
+            "The plan change scheduled for the renewal date leaves {total} {seat}s, so you need "
+            "{missing} more {seat}s. Buy seats, or cancel that change on Account & Billing.",
+            missing,
+        )
+        SeatsError.__init__(self, message, missing=missing, seat=seat, total=total)
+
+
+class SeatTypeEndsAtRenewal(SeatsError):
+    """The plan change scheduled for the renewal date drops this paid seat type. Context: `seat`."""
+
+    code = "seat_type_ends_at_renewal"
+    message = _(
+        "{seat}s end at the renewal date: the plan change scheduled then no longer includes "
+        "them. Cancel that change on Account & Billing to assign {seat}s."
+    )
+
+
 class SeatTypeUnavailable(SeatsError):
     """The account's subscription does not offer this paid seat type. Context: `seat`."""
 

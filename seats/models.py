@@ -13,10 +13,17 @@ from seats.catalogue import PAID_SEAT_TYPES
 class SeatPool(models.Model):
     """The paid seats of one type in one account.
 
-    total now = included (by the subscription's tiers) + purchased. `purchased_at_renewal` is
-    what the next period will have: a scheduled removal is `purchased_at_renewal < purchased`,
-    and the renewal job copies it into `purchased`. Assigned seats are counted from memberships,
-    never stored, so they cannot drift. Every change of a count appends a SeatLedgerEntry.
+    total now = included (by the subscription's tiers) + purchased. The `*_at_renewal` fields
+    are what the next period will have: a scheduled removal is `purchased_at_renewal <
+    purchased`; a scheduled downgrade of a hub sets `included_at_renewal` (fewer Core seats
+    included) or clears `enabled_at_renewal` (the tier that enabled Sales or Service seats goes).
+    Billing keeps them in step with the subscription's pending changes, and the renewal makes
+    them the counts. Assigned seats are counted from memberships, never stored, so they cannot
+    drift. Every change of a count appends a SeatLedgerEntry.
+
+    The invariant every assignment keeps: assigned <= `assignable`, what the account has now
+    *and* will have at the renewal date (assigning can only cancel a scheduled removal, never
+    outgrow a scheduled downgrade).
     """
 
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="seat_pools")
@@ -27,6 +34,10 @@ class SeatPool(models.Model):
     # Whether the subscription lets members be given this seat type now (Sales and Service
     # seats follow the hubs' tiers; billing keeps this in step). Core is always enabled.
     enabled = models.BooleanField(default=True)
+    # What the subscription will include and enable from the renewal date, its pending hub
+    # downgrades and removals applied (equal to `included` and `enabled` when none is pending).
+    included_at_renewal = models.PositiveIntegerField(default=0)
+    enabled_at_renewal = models.BooleanField(default=True)
     # The subscription ends at the period end (auto-renewal cancelled): until it is resumed, no
     # paid seat of this type may be assigned, so nobody holds one the next period won't have.
     ending = models.BooleanField(default=False)
@@ -46,7 +57,12 @@ class SeatPool(models.Model):
             ),
             # PositiveIntegerField is only checked on PostgreSQL-like backends; say it for all.
             models.CheckConstraint(
-                condition=Q(included__gte=0, purchased__gte=0, purchased_at_renewal__gte=0),
+                condition=Q(
+                    included__gte=0,
+                    purchased__gte=0,
+                    purchased_at_renewal__gte=0,
+                    included_at_renewal__gte=0,
+                ),
                 name="seat_pool_counts_not_negative",
             ),
             # A removal can only take away purchased seats; reassigning can only undo a removal.
@@ -65,7 +81,18 @@ class SeatPool(models.Model):
 
     @property
     def total_at_renewal(self) -> int:
-        return self.included + self.purchased_at_renewal
+        """Seats of the next period: a type the next plan no longer enables keeps none bought."""
+        bought = self.purchased_at_renewal if self.enabled_at_renewal else 0
+        return self.included_at_renewal + bought
+
+    @property
+    def assignable(self) -> int:
+        """How many members may hold this seat type: what the account has now and still has at
+        the renewal date. Assigning may cancel a scheduled removal (up to every seat bought), but
+        not outgrow what a scheduled downgrade leaves, nor use a type the next plan drops."""
+        if not self.enabled_at_renewal:
+            return 0
+        return min(self.total, self.included_at_renewal + self.purchased)
 
     @property
     def pending_removal(self) -> int:
@@ -75,6 +102,7 @@ class SeatPool(models.Model):
 class LedgerReason(models.TextChoices):
     CREATED = "created", _("Pool created")
     INCLUDED_CHANGED = "included_changed", _("Included seats changed")
+    PLAN_CHANGE_SCHEDULED = "plan_change_scheduled", _("Plan change scheduled for renewal")
     PURCHASE = "purchase", _("Seats bought")
     REMOVAL_SCHEDULED = "removal_scheduled", _("Removal scheduled")
     REMOVAL_CANCELLED = "removal_cancelled", _("Removal cancelled")
@@ -93,6 +121,9 @@ class SeatLedgerEntry(AppendOnlyModel):
     included = models.PositiveIntegerField()
     purchased = models.PositiveIntegerField()
     purchased_at_renewal = models.PositiveIntegerField()
+    # NULL on entries written before the next period's counts were kept.
+    included_at_renewal = models.PositiveIntegerField(null=True, blank=True)
+    enabled_at_renewal = models.BooleanField(null=True, blank=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,

@@ -10,6 +10,12 @@ import os
 import pytest
 from django.core.cache import cache
 from django.test import override_settings
+from hypothesis import settings as hypothesis_settings
+
+# Tests never assert wall-clock times (a loaded CI machine would fail them at random): property
+# tests run without hypothesis' per-example deadline.
+hypothesis_settings.register_profile("seatmgr", deadline=None)
+hypothesis_settings.load_profile("seatmgr")
 
 # Playwright's sync API runs an event loop in the test thread; Django must allow ORM use there.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")

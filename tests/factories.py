@@ -116,6 +116,9 @@ class MembershipFactory(factory.django.DjangoModelFactory):
     account = factory.SubFactory(AccountFactory)
     seat_type = SeatType.CORE
     status = MembershipStatus.ACTIVE
+    # The name the account typed when adding them: the person's own, unless a test says not.
+    first_name = factory.SelfAttribute("user.first_name")
+    last_name = factory.SelfAttribute("user.last_name")
     access = Access.SEAT_DEFAULTS
     permissions = factory.LazyAttribute(lambda m: seat_default_permissions(SeatType(m.seat_type)))
 
@@ -137,6 +140,8 @@ class SeatPoolFactory(factory.django.DjangoModelFactory):
     included = 0
     purchased = 0
     purchased_at_renewal = factory.SelfAttribute("purchased")
+    # No plan change pending unless a test says so.
+    included_at_renewal = factory.SelfAttribute("included")
 
 
 class SeatLedgerEntryFactory(factory.django.DjangoModelFactory):

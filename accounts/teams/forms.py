@@ -108,6 +108,6 @@ class TeamMemberAddForm(forms.Form):
         )
         self.fields["member"].widget.choices = [
             ("", _("Choose a user")),
-            *[(m.pk, f"{m.user.display_name} ({m.user.email})") for m in candidates],
+            *[(m.pk, f"{m.display_name} ({m.user.email})") for m in candidates],
         ]
         self.order_fields(["member", "role"])

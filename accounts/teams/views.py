@@ -36,6 +36,7 @@ from accounts.teams.services import (
     team_parent_set,
     team_rename,
 )
+from accounts.text import person, sentence
 
 
 def _team_get(request, team_id: int) -> Team:
@@ -143,7 +144,9 @@ def team_member_add_view(request, team_id: int):
         )
         messages.success(
             request,
-            _("%(email)s added to %(team)s.") % {"email": member.user.email, "team": team.name},
+            sentence(
+                _("%(name)s added to %(team)s.") % {"name": person(member), "team": team.name}
+            ),
         )
         return redirect("accounts:team", team_id=team.pk)
     return _teampage_of(request, team, add=form)
@@ -157,7 +160,9 @@ def team_member_remove_view(request, team_id: int, membership_id: int):
     team_member_remove(team=team, membership=member, actor=request.user)
     messages.success(
         request,
-        _("%(email)s removed from %(team)s.") % {"email": member.user.email, "team": team.name},
+        sentence(
+            _("%(name)s removed from %(team)s.") % {"name": person(member), "team": team.name}
+        ),
     )
     return redirect("accounts:team", team_id=team.pk)
 

@@ -144,13 +144,10 @@ def _seat_unit(hubs: Mapping[str, str], seat_type: str, interval: str) -> int:
         return 0
 
 
-def _line_period(line: QuoteLine, bundle, hubs_now, purchased, interval: str) -> int:
-    """A quote line's price per period of `interval` (0 for what is removed)."""
+def _line_period(line: QuoteLine, bundle: Bundle, interval: str) -> int:
+    """A hub's or add-on's quote line price per period of `interval` (0 for what is removed)."""
     if line.change == "removal":
         return 0
-    if line.product.startswith("seat:"):
-        seat_type = line.product.removeprefix("seat:")
-        return _seat_unit(hubs_now, seat_type, interval) * purchased.get(seat_type, 0)
     if line.product in bundle.hubs:
         return _hub_period(line.product, bundle.hubs[line.product], interval)
     return _addon_period(line.product, bundle.addons[line.product], interval)
@@ -178,8 +175,79 @@ def _owned(subscription: Subscription) -> tuple[dict[str, str], dict[str, int]]:
     return hubs, addons
 
 
-def _purchased(account: Account) -> dict[str, int]:
-    return dict(SeatPool.objects.filter(account=account).values_list("seat_type", "purchased"))
+def _purchased(account: Account) -> dict[str, tuple[int, int]]:
+    """{seat type: (seats bought now, seats bought for the next period)}."""
+    rows = SeatPool.objects.filter(account=account).order_by("seat_type")
+    return {
+        seat: (now, later)
+        for seat, now, later in rows.values_list("seat_type", "purchased", "purchased_at_renewal")
+    }
+
+
+def _seat_lines(
+    *,
+    subscription: Subscription,
+    hubs: Mapping[str, str],
+    hubs_now: Mapping[str, str],
+    bundle: Bundle,
+    purchased: Mapping[str, tuple[int, int]],
+    interval: str,
+    now: datetime,
+) -> list[QuoteLine]:
+    """The seats bought beyond the included ones, one line per seat type.
+
+    Per period: the seats the next period keeps, at the bundle's seat price. Today: a higher
+    tier can raise the price of the seats held now (a Core seat's level follows the highest tier
+    owned), and the difference is charged for the rest of the period. Seats that cost nothing
+    now or later (a type the bundle no longer sells) are not a line.
+    """
+    lines = []
+    for seat_type, (count_now, count_later) in purchased.items():
+        unit_now, unit_before = (
+            _seat_unit(hubs_now, seat_type, subscription.interval),
+            _seat_unit(hubs, seat_type, subscription.interval),
+        )
+        extra = unit_now - unit_before if count_now else 0
+        period = _seat_unit(bundle.hubs, seat_type, interval) * count_later
+        if period == 0 and extra <= 0:
+            continue
+        label = SEAT_RULES[SeatType(seat_type)].label
+        if count_now == count_later:
+            description = f"{label} × {count_later}"
+        else:
+            description = _("%(seat)s × %(count)s (%(now)s until the renewal)") % {
+                "seat": label,
+                "count": count_later,
+                "now": count_now,
+            }
+        lines.append(
+            QuoteLine(
+                f"seat:{seat_type}",
+                description,
+                "upgrade" if extra > 0 else "unchanged",
+                period,
+                _prorate(subscription, extra * count_now, now) if extra > 0 else 0,
+            )
+        )
+    return lines
+
+
+def bundle_seat_rows(
+    *, account: Account, hubs: Mapping[str, str]
+) -> list[tuple[str, str, int | None]]:
+    """ "Create a bundle"'s seat rows: each seat type bought for the next period, as
+    (seat type, "Core seat × 2", its price per month at these hubs' tiers), the price None
+    when these hubs sell no such seat (the seats go at the renewal)."""
+    rows = []
+    for seat_type, (_now, count) in _purchased(account).items():
+        if not count:
+            continue
+        try:
+            price = seat_price_cents(hubs.items(), seat_type) * count
+        except SeatNotForSaleError:
+            price = None
+        rows.append((seat_type, f"{SEAT_RULES[SeatType(seat_type)].label} × {count}", price))
+    return rows
 
 
 def _prorate(subscription: Subscription, amount_cents: int, now: datetime) -> int:
@@ -264,40 +332,31 @@ def quote_build(
         else:
             change, today = "unchanged", 0
         lines.append(QuoteLine(code, f"{name} × {new}", change, period, today))
-    # A higher tier can raise the price of the seats already bought (a Core seat's level
-    # follows the highest tier owned): the difference is charged for the rest of the period too.
-    purchased = _purchased(account)
-    for seat_type, count in sorted(purchased.items()):
-        extra = _seat_unit(hubs_now, seat_type, interval) - _seat_unit(hubs, seat_type, interval)
-        if count and extra > 0:
-            label = SEAT_RULES[SeatType(seat_type)].label
-            lines.append(
-                QuoteLine(
-                    f"seat:{seat_type}",
-                    _("%(count)s × %(seat)s at the new price") % {"count": count, "seat": label},
-                    "upgrade",
-                    _seat_unit(hubs_now, seat_type, interval) * count,
-                    _prorate(subscription, extra * count, now),
-                )
-            )
     switch = bundle.interval if bundle.interval != interval else ""
     renewal_interval = switch or interval
     if switch:
         # Today's charges follow the current interval; the per-period prices shown follow the
         # interval the plan renews on, like the total below them.
         lines = [
-            replace(
-                line,
-                period_cents=_line_period(line, bundle, hubs_now, purchased, renewal_interval),
-            )
+            replace(line, period_cents=_line_period(line, bundle, renewal_interval))
             for line in lines
         ]
+    purchased = _purchased(account)
+    lines += _seat_lines(
+        subscription=subscription,
+        hubs=hubs,
+        hubs_now=hubs_now,
+        bundle=bundle,
+        purchased=purchased,
+        interval=renewal_interval,
+        now=now,
+    )
     return BundleQuote(
         lines=lines,
         period_cents=plan_period_cents(
             hubs=bundle.hubs,
             addons=bundle.addons,
-            purchased=purchased,
+            purchased={seat: later for seat, (_now, later) in purchased.items()},
             interval=renewal_interval,
         ),
         today_cents=sum(line.today_cents for line in lines),

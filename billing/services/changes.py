@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from accounts.locks import account_lock
 from accounts.models import Account, AuditVerb, User
 from accounts.services import audit_record
+from accounts.text import day
 from billing.errors import NoPendingChange, NoSubscription, PaidSeatsAssigned
 from billing.models import (
     Subscription,
@@ -21,6 +22,7 @@ from billing.models import (
 )
 from billing.periods import BillingInterval
 from billing.selectors import paid_seat_holders, subscription_live_get
+from billing.services.subscriptions import subscription_pools_sync
 from seats.pools.services import billing_admins_notify, seat_pools_ending_set
 
 # --- Pending changes, auto-renewal and the billing interval ---------------------------------------
@@ -52,6 +54,7 @@ def subscription_change_cancel(
     }
     item.tier_at_renewal, item.quantity_at_renewal, item.remove_at_renewal = "", None, False
     item.save(update_fields=["tier_at_renewal", "quantity_at_renewal", "remove_at_renewal"])
+    subscription_pools_sync(account=account, subscription=subscription, actor=actor, now=now)
     audit_record(
         account=account,
         actor=actor,
@@ -115,7 +118,7 @@ def auto_renewal_cancel(
             text=_("%(who)s cancelled auto-renewal: the subscription ends on %(date)s.")
             % {
                 "who": actor.display_name,
-                "date": subscription.current_period_end.date().isoformat(),
+                "date": day(subscription.current_period_end),
             },
             now=now,
         )

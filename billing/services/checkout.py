@@ -3,7 +3,6 @@ charges its first period; with one, it charges the upgrades now (prorated) and s
 downgrades, removals and interval switch for the renewal date.
 """
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -12,12 +11,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.locks import account_lock
-from accounts.models import Account, AuditVerb, SeatType, User
+from accounts.models import Account, AuditVerb, User
 from accounts.services import audit_record
+from accounts.text import day
 from billing.catalogue import (
     HubCode,
-    enabled_seat_types,
-    included_core_seats,
 )
 from billing.errors import NoCardOnFile
 from billing.gateway import CardDetails
@@ -42,8 +40,8 @@ from billing.services.bundles import (
 )
 from billing.services.cards import NewCard, card_store
 from billing.services.charges import invoice_paid_charge
-from billing.services.subscriptions import subscription_create
-from seats.pools.services import billing_admins_notify, seat_pools_sync
+from billing.services.subscriptions import subscription_create, subscription_pools_sync
+from seats.pools.services import billing_admins_notify
 
 # --- Checkout ------------------------------------------------------------------------------------
 
@@ -68,7 +66,7 @@ def _invoice_paid(
 ) -> Invoice:
     """Charge today's part of these quote lines to `card` (the card on file, the new one if
     the checkout stored one) and write the paid checkout invoice."""
-    end = subscription.current_period_end.date().isoformat()
+    end = day(subscription.current_period_end)
     return invoice_paid_charge(
         account=account,
         card=card,
@@ -90,16 +88,6 @@ def _invoice_paid(
         currency=quote.currency,
         idempotency_key=idempotency_key,
         description=", ".join(line.description for line in lines)[:200],
-        actor=actor,
-        now=now,
-    )
-
-
-def _pools_sync(*, account: Account, hubs: Mapping[str, str], actor: User | None, now: datetime):
-    seat_pools_sync(
-        account=account,
-        included={SeatType.CORE: included_core_seats(hubs.items())},
-        enabled=enabled_seat_types(hubs.items()),
         actor=actor,
         now=now,
     )
@@ -179,8 +167,8 @@ def _checkout(
     _items_update(subscription=subscription, bundle=bundle, quote=quote)
     subscription.interval_at_renewal = quote.interval_switch
     subscription.save(update_fields=["interval_at_renewal"])
-    if quote.changes_now:
-        _pools_sync(account=account, hubs=quote.hubs_now, actor=actor, now=now)
+    # Upgrades change the pools now; downgrades and removals change what they keep at renewal.
+    subscription_pools_sync(account=account, subscription=subscription, actor=actor, now=now)
     after = bundle_renewal_state(subscription)
     if before != after or quote.changes_now:
         audit_record(

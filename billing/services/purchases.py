@@ -6,10 +6,12 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.locks import account_lock
 from accounts.models import Account, AuditVerb, SeatType, User
 from accounts.services import audit_record
+from accounts.text import day
 from billing.catalogue import (
     SeatNotForSaleError,
     catalogue_get,
@@ -22,7 +24,7 @@ from billing.periods import proration_cents
 from billing.selectors import card_on_file_get, subscription_hub_tiers, subscription_live_get
 from billing.services.charges import invoice_paid_charge
 from seats.catalogue import SEAT_RULES
-from seats.errors import SeatTypeUnavailable
+from seats.errors import SeatTypeEndsAtRenewal, SeatTypeUnavailable
 from seats.pools.services import (
     billing_admins_notify,
     seat_pool_add_purchased,
@@ -121,10 +123,13 @@ def seats_purchase(
     pool = seat_pool_lock_for(account=account, seat_type=seat_type)
     if pool is None or not pool.enabled:
         raise SeatTypeUnavailable(seat=quote.seat_label)
+    if not pool.enabled_at_renewal:
+        # Seats of a type the next period drops could be assigned to nobody: don't sell them.
+        raise SeatTypeEndsAtRenewal(seat=quote.seat_label)
     card = card_on_file_get(account=account)
     if card is None:
         raise NoCardOnFile()
-    end = subscription.current_period_end.date().isoformat()
+    end = day(subscription.current_period_end)
     invoice = invoice_paid_charge(
         account=account,
         card=card,
@@ -162,7 +167,11 @@ def seats_purchase(
     seat_pool_settle(account=account, seat_type=seat_type, actor=actor, now=now)
     billing_admins_notify(
         account=account,
-        text=_("%(who)s bought %(count)s %(seat)s(s); %(total)s seats now.")
+        text=ngettext(
+            "%(who)s bought %(count)s %(seat)s (%(total)s in all).",
+            "%(who)s bought %(count)s %(seat)ss (%(total)s in all).",
+            quantity,
+        )
         % {
             "who": actor.display_name,
             "count": quantity,

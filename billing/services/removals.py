@@ -5,10 +5,12 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.locks import account_lock
 from accounts.models import Account, AuditVerb, SeatType, User
 from accounts.services import audit_record
+from accounts.text import day
 from billing.errors import InvalidQuantity, NoPendingRemoval, NoSubscription, RemovalTooLarge
 from billing.selectors import removable_seats, subscription_live_get
 from seats.catalogue import SEAT_RULES
@@ -52,13 +54,15 @@ def seat_removal_schedule(
     assigned = seats_assigned_count(account=account, seat_type=seat_type)
     label = SEAT_RULES[SeatType(seat_type)].label
     maximum = removable_seats(
-        included=pool.included, purchased_at_renewal=pool.purchased_at_renewal, assigned=assigned
+        included=pool.included_at_renewal,
+        purchased_at_renewal=pool.purchased_at_renewal,
+        assigned=assigned,
     )
     if quantity < 1:
         raise InvalidQuantity(maximum=max(maximum, 1))
     if quantity > maximum:
         raise RemovalTooLarge(
-            maximum=maximum, seat=label, assigned=assigned, included=pool.included
+            maximum=maximum, seat=label, assigned=assigned, included=pool.included_at_renewal
         )
     before = pool.purchased_at_renewal
     seat_pool_removal_schedule(pool=pool, quantity=quantity, actor=actor, now=now)
@@ -66,7 +70,7 @@ def seat_removal_schedule(
         account=account,
         actor=actor,
         verb=AuditVerb.SEAT_REMOVAL_SCHEDULED,
-        before={"seat_type": seat_type, "auto_renewal": pool.included + before},
+        before={"seat_type": seat_type, "auto_renewal": pool.included_at_renewal + before},
         after={
             "seat_type": seat_type,
             "auto_renewal": pool.total_at_renewal,
@@ -76,12 +80,16 @@ def seat_removal_schedule(
     )
     billing_admins_notify(
         account=account,
-        text=_("%(who)s scheduled the removal of %(count)s %(seat)s(s) on %(date)s.")
+        text=ngettext(
+            "%(who)s scheduled the removal of %(count)s %(seat)s on %(date)s.",
+            "%(who)s scheduled the removal of %(count)s %(seat)ss on %(date)s.",
+            quantity,
+        )
         % {
             "who": actor.display_name,
             "count": quantity,
             "seat": label,
-            "date": subscription.current_period_end.date().isoformat(),
+            "date": day(subscription.current_period_end),
         },
         now=now,
     )
@@ -105,7 +113,7 @@ def seat_removal_cancel(
         account=account,
         actor=actor,
         verb=AuditVerb.SEAT_REMOVAL_CANCELLED,
-        before={"seat_type": seat_type, "auto_renewal": pool.included + before},
+        before={"seat_type": seat_type, "auto_renewal": pool.included_at_renewal + before},
         after={"seat_type": seat_type, "auto_renewal": pool.total_at_renewal},
         now=now,
     )

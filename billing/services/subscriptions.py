@@ -6,7 +6,7 @@ from datetime import datetime
 from django.db import transaction
 
 from accounts.locks import account_lock
-from accounts.models import Account, AuditVerb, User
+from accounts.models import Account, AuditVerb, SeatType, User
 from accounts.services import audit_record
 from billing.catalogue import AddOn, catalogue_get, enabled_seat_types, included_core_seats
 from billing.errors import SubscriptionExists
@@ -79,13 +79,7 @@ def subscription_create(
     for item in items:
         item.full_clean()
     SubscriptionItem.objects.bulk_create(items)
-    seat_pools_sync(
-        account=account,
-        included={"core": included_core_seats(owned)},
-        enabled=enabled_seat_types(owned),
-        actor=actor,
-        now=now,
-    )
+    subscription_pools_sync(account=account, subscription=subscription, actor=actor, now=now)
     for seat_type, quantity in (extra_seats or {}).items():
         if quantity > 0:
             pool = seat_pool_lock_for(account=account, seat_type=seat_type)
@@ -105,3 +99,29 @@ def subscription_create(
         now=now,
     )
     return subscription
+
+
+def subscription_pools_sync(
+    *, account: Account, subscription: Subscription, actor: User | None, now: datetime
+) -> None:
+    """Tell seats what the subscription's hubs include and enable now and from the renewal date
+    (its pending downgrades and removals applied), so that no seat is assigned that the next
+    period won't have. After every change of the items, in the caller's transaction (which holds
+    the account's lock); the stored items are read, not a prefetched list.
+    """
+    items = list(
+        subscription.items.filter(kind=ItemKind.HUB).values_list(
+            "product", "tier", "tier_at_renewal", "remove_at_renewal"
+        )
+    )
+    hubs_now = [(hub, tier) for hub, tier, _next, _removed in items]
+    hubs_next = [(hub, next or tier) for hub, tier, next, removed in items if not removed]
+    seat_pools_sync(
+        account=account,
+        included={SeatType.CORE: included_core_seats(hubs_now)},
+        enabled=enabled_seat_types(hubs_now),
+        included_at_renewal={SeatType.CORE: included_core_seats(hubs_next)},
+        enabled_at_renewal=enabled_seat_types(hubs_next),
+        actor=actor,
+        now=now,
+    )

@@ -19,9 +19,12 @@ from accounts.services import admin_email_limit_exceeded, audit_record, notify
 from invitations.errors import (
     InvitationForSomeoneElse,
     InvitationInvalid,
+    InvitationPasswordAlreadySet,
     InvitationResendTooOften,
+    MailboxNotConfirmed,
 )
 from invitations.models import Delivery, Invitation
+from invitations.selectors import mailbox_confirmed
 from invitations.tasks import invitation_emails_dispatch
 from invitations.tokens import invitation_url, token_hash, token_new
 
@@ -180,12 +183,17 @@ def invitation_accept(
     password: str | None = None,
     first_name: str | None = None,
     last_name: str | None = None,
+    mailbox_code_id: int | None = None,
 ) -> Membership:
     """Accept the invitation as `user`: the membership becomes active; the link is used up.
 
-    For a new person `password` (already validated) becomes their password in the same
-    transaction. Single use: the invitation row is locked and re-checked, so two concurrent
-    accepts of one link end with one success and one InvitationInvalid.
+    For a person with no password yet, `password` (already validated) becomes their password
+    in the same transaction, with their name. Only the owner of the mailbox sets it: through
+    an emailed link, or a copied one whose address was confirmed with a code
+    (`mailbox_code_id`, invitations.services.codes), else MailboxNotConfirmed; and never for a
+    person who has a password by now (InvitationPasswordAlreadySet: they sign in to join).
+    Single use: the invitation row is locked and re-checked, so two concurrent accepts of one
+    link end with one success and one InvitationInvalid.
     """
     now = now or timezone.now()
     found = invitation_find(token=token, now=now)
@@ -202,6 +210,13 @@ def invitation_accept(
     if membership.user_id != user.pk:
         raise InvitationForSomeoneElse()
     if password is not None:
+        if invitation.delivery == Delivery.LINK and not mailbox_confirmed(
+            invitation=invitation, code_id=mailbox_code_id, now=now
+        ):
+            raise MailboxNotConfirmed()
+        # Under the person's lock: two accounts' invitations can't both set it.
+        if User.objects.select_for_update().get(pk=user.pk).has_usable_password():
+            raise InvitationPasswordAlreadySet()
         user.set_password(password)
         user.first_name = (first_name or user.first_name).strip()
         user.last_name = (last_name or user.last_name).strip()

@@ -128,10 +128,14 @@ def members_invite(
     # The invitation columns are set now, so no UPDATE follows the invitations' insert.
     expires_at = now + settings.INVITATION_EXPIRY if send_email else None
     memberships = []
-    for user, _created in got:
+    for (user, _created), person in zip(got, people, strict=True):
         membership = Membership(
             user=user,
             account=account,
+            # The name this account typed, which its pages show until the person joins it
+            # (an existing person's own name, or another account's, is not this account's).
+            first_name=person.first_name.strip(),
+            last_name=person.last_name.strip(),
             seat_type=seat_type,
             status=MembershipStatus.INVITED,
             invite_expires_at=expires_at,

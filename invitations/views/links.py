@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 from accounts.access import member_required
 from accounts.models import Membership, MembershipStatus
 from accounts.policy import AccountPermission
+from accounts.text import person
 from invitations.errors import InvitationInvalid, InvitationResendTooOften
 from invitations.services.links import invitation_link_copy, invitation_resend, invitation_revoke
 
@@ -40,15 +41,14 @@ def invite_resend(request, membership_id: int):
             account=request.membership.account, membership_id=membership.pk, actor=request.user
         )
     except InvitationInvalid:
-        messages.error(
-            request, _("%(email)s has already joined.") % {"email": membership.user.email}
-        )
+        messages.error(request, _("%(name)s has already joined.") % {"name": person(membership)})
     except InvitationResendTooOften as problem:
         messages.error(request, str(problem))
     else:
         messages.success(
             request,
-            _("A new invitation is on its way to %(email)s.") % {"email": membership.user.email},
+            _("A new invitation is on its way to %(person)s.")
+            % {"person": person(membership, with_email=True)},
         )
     return redirect("seats:users")
 
@@ -57,9 +57,7 @@ def invite_resend(request, membership_id: int):
 def invite_revoke(request, membership_id: int):
     membership = _member_or_404(request, membership_id)
     if membership.status != MembershipStatus.INVITED:
-        messages.error(
-            request, _("%(email)s has already joined.") % {"email": membership.user.email}
-        )
+        messages.error(request, _("%(name)s has already joined.") % {"name": person(membership)})
         return redirect("seats:users")
     if request.method == "POST":
         invitation_revoke(
@@ -67,8 +65,8 @@ def invite_revoke(request, membership_id: int):
         )
         messages.success(
             request,
-            _("Every invitation link for %(email)s has stopped working.")
-            % {"email": membership.user.email},
+            _("Every invitation link for %(name)s has stopped working.")
+            % {"name": person(membership)},
         )
         return redirect("seats:users")
     return render(request, "invitations/revoke_confirm.html", {"member": membership})

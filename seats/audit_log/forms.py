@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import AuditVerb, User
+from accounts.text import person
 from seats.audit_log.selectors import AuditFilters
 
 
@@ -26,7 +27,7 @@ class AuditFilterForm(forms.Form):
             required=False,
             coerce=int,
             empty_value=None,
-            choices=[("", _("Anyone")), *[(u.pk, u.email) for u in actors]],
+            choices=[("", _("Anyone")), *[(u.pk, person(u, with_email=True)) for u in actors]],
         )
         self.fields["verb"].choices = [("", _("Any kind")), *AuditVerb.choices]
         self.order_fields(["actor", "target", "verb", "date_from", "date_to"])

@@ -7,12 +7,8 @@ from django.utils import timezone
 from accounts.access import SUPER_ADMIN, member_required
 from accounts.pagination import page_of, query_without_page
 from seats.audit_log.forms import AuditFilterForm
-from seats.audit_log.selectors import (
-    audit_actor_choices,
-    audit_csv_lines,
-    audit_event_list,
-    audit_rows,
-)
+from seats.audit_log.selectors import audit_actor_choices, audit_event_list
+from seats.changes import audit_csv_lines, audit_rows
 
 AUDIT_PER_PAGE = 50
 

@@ -178,14 +178,17 @@ def permission_set_edit(request, set_id: int):
         except DomainError as problem:
             form_error_add(form, problem)
         else:
+            updated = update.users_updated
             messages.success(
                 request,
                 ngettext(
-                    "Permission set saved. %(count)s user's permissions were updated.",
-                    "Permission set saved. %(count)s users' permissions were updated.",
-                    update.users_updated,
+                    "Permission set saved. The permissions of %(count)s user were updated.",
+                    "Permission set saved. The permissions of %(count)s users were updated.",
+                    updated,
                 )
-                % {"count": update.users_updated},
+                % {"count": updated}
+                if updated
+                else _("Permission set saved. Nobody's permissions changed."),
             )
             return redirect("seats:permission_set", set_id=permission_set.pk)
     return _set_formpage_of(request, form, permission_set=permission_set)

@@ -1,5 +1,7 @@
-"""The permission grid ("Start from scratch", or a template to adjust), shared by the pages
-that create and edit users. Scopes and levels are radio choices; on/off permissions checkboxes."""
+"""The permission editor ("Start from scratch", or a template to adjust), shared by the pages
+that create and edit users and permission sets. Each permission with levels is one <select>
+(scopes for a CRM object's actions, View/Edit/Publish for a tool); on/off permissions are
+checkboxes. The POST is `perm__<code>=<level>` (checkbox: present means on)."""
 
 from collections.abc import Mapping
 
@@ -11,7 +13,6 @@ from seats.catalogue import (
     PERMISSIONS,
     TOGGLE,
     Permission,
-    Tab,
     level_label,
     permissions_by_tab,
 )
@@ -29,17 +30,25 @@ def permission_fields(initial: Mapping[str, str]) -> dict[str, forms.Field]:
     for permission in PERMISSIONS:
         value = initial.get(permission.code, permission.lowest)
         name = FIELD_PREFIX + permission.code
-        # Inside a CRM object's row the object is the row's legend: "View", not "Contacts: View".
-        label = permission.label if permission.group else permission.full_label
+        # The page's script counts a control as changed when it leaves its starting value, and
+        # as granted above its lowest level.
+        attrs = {"data-baseline": value, "data-lowest": permission.lowest}
+        # The label stands alone ("Contacts: View"): a CRM object's selects sit in a table cell.
+        label = permission.full_label
         if _is_toggle(permission):
-            fields[name] = forms.BooleanField(label=label, required=False, initial=value == ON)
+            fields[name] = forms.BooleanField(
+                label=label,
+                required=False,
+                initial=value == ON,
+                widget=forms.CheckboxInput(attrs=attrs),
+            )
         else:
             fields[name] = forms.ChoiceField(
                 label=label,
                 choices=[(level, level_label(level)) for level in permission.levels],
                 initial=value,
                 required=False,
-                widget=forms.RadioSelect,
+                widget=forms.Select(attrs=attrs),
             )
     return fields
 
@@ -56,19 +65,46 @@ def permissions_from(cleaned_data: Mapping) -> dict[str, str]:
     return result
 
 
+def _granted(permission: Permission, value) -> bool:
+    if _is_toggle(permission):
+        return bool(value)
+    return bool(value) and value != permission.lowest
+
+
 def permission_grid(form: forms.Form) -> list[dict]:
-    """The grid for a template: tabs, each with rows of (group label, [bound fields])."""
-    tabs = []
-    for tab in Tab:
-        rows: list[dict] = []
-        for permission in (p for p in PERMISSIONS if p.tab == tab):
+    """The editor's sections, one per tab: its CRM objects as table rows of one control per
+    action (`columns` heads them), its tools one control each, how many permissions it grants
+    above their lowest level, and whether it opens at once (it holds an error)."""
+    sections = []
+    for tab, permissions in permissions_by_tab():
+        objects: list[dict] = []
+        tools: list[dict] = []
+        granted = 0
+        has_errors = False
+        for permission in permissions:
             field = form[FIELD_PREFIX + permission.code]
-            if permission.group and rows and rows[-1]["group"] == permission.group:
-                rows[-1]["fields"].append(field)
+            cell = {"field": field, "toggle": _is_toggle(permission)}
+            granted += _granted(permission, field.value())
+            has_errors = has_errors or bool(field.errors)
+            if not permission.group:
+                tools.append(cell)
+            elif objects and objects[-1]["group"] == permission.group:
+                objects[-1]["cells"].append(cell)
             else:
-                rows.append({"group": permission.group, "fields": [field]})
-        tabs.append({"tab": tab, "rows": rows})
-    return tabs
+                objects.append({"group": permission.group, "cells": [cell]})
+        columns = [p.label for p in permissions if objects and p.group == objects[0]["group"]]
+        sections.append(
+            {
+                "tab": tab,
+                "objects": objects,
+                "columns": columns,
+                "tools": tools,
+                "granted": granted,
+                "total": len(permissions),
+                "open": has_errors,
+            }
+        )
+    return sections
 
 
 class AccessChoiceForm(forms.Form):

@@ -23,7 +23,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.locks import member_lock
-from accounts.models import Access, AuditEvent, AuditVerb, Membership, PermissionSet, SeatType, User
+from accounts.models import (
+    Access,
+    AuditEvent,
+    AuditVerb,
+    Membership,
+    Notification,
+    PermissionSet,
+    SeatType,
+    User,
+)
 from accounts.notifications import NotificationKind
 from accounts.policy import super_admin_target_check
 from accounts.services import audit_events_record, notify
@@ -33,6 +42,7 @@ from seats.catalogue import (
     permissions_validate,
     seat_default_permissions,
 )
+from seats.changes import changes_notice, event_changes
 from seats.permissions.choice import (
     AccessChoice,
     ResolvedAccess,
@@ -232,6 +242,9 @@ def member_permissions_set(
     return membership
 
 
+NOTICE_LENGTH = Notification._meta.get_field("text").max_length
+
+
 @transaction.atomic(durable=True)
 def member_access_set(
     *,
@@ -251,14 +264,17 @@ def member_access_set(
         choice=choice,
         actor_membership=actor_membership,
     )
-    members_access_write(
+    changed = members_access_write(
         memberships=[membership], access=resolved, actor=actor_membership.user, now=now
     )
-    notify(
-        membership=membership,
-        kind=NotificationKind.ACCESS_CHANGED,
-        text=_("Your permissions in %(account)s were changed.")
-        % {"account": membership.account.name},
-        now=now,
-    )
+    text = _("Your permissions in %(account)s were changed.") % {"account": membership.account.name}
+    if changed:
+        event = AuditEvent.objects.filter(target=membership).latest("created_at", "id")
+        told = _("Your permissions in %(account)s were changed: %(changes)s.") % {
+            "account": membership.account.name,
+            "changes": changes_notice(event_changes(event)),
+        }
+        # Whole or not at all: a notice longer than a notification holds says it in short.
+        text = told if len(told) <= NOTICE_LENGTH else text
+    notify(membership=membership, kind=NotificationKind.ACCESS_CHANGED, text=text, now=now)
     return membership

@@ -22,10 +22,18 @@ class PoolSummary:
     pending_removal: int
     total_at_renewal: int
     enabled: bool
+    # The plan change scheduled for the renewal date: what it includes and whether it keeps the
+    # type (Account & Billing says so next to the pool).
+    included_at_renewal: int
+    enabled_at_renewal: bool
 
 
 def seat_pool_summaries(*, account: Account) -> list[PoolSummary]:
-    """Each paid seat type the account has: assigned, available and total. Two queries."""
+    """Each paid seat type the account has: assigned, available and total. Two queries.
+
+    `available` is what may still be assigned: free now and at the renewal date
+    (SeatPool.assignable), so a scheduled downgrade lowers it at once.
+    """
     pools = list(SeatPool.objects.filter(account=account).order_by("id"))
     assigned = dict(
         Membership.objects.filter(account=account, seat_type__in=[p.seat_type for p in pools])
@@ -41,20 +49,23 @@ def seat_pool_summaries(*, account: Account) -> list[PoolSummary]:
             purchased=pool.purchased,
             total=pool.total,
             assigned=assigned.get(pool.seat_type, 0),
-            available=max(pool.total - assigned.get(pool.seat_type, 0), 0),
+            available=max(pool.assignable - assigned.get(pool.seat_type, 0), 0),
             pending_removal=pool.pending_removal,
             total_at_renewal=pool.total_at_renewal,
             enabled=pool.enabled,
+            included_at_renewal=pool.included_at_renewal,
+            enabled_at_renewal=pool.enabled_at_renewal,
         )
         for pool in pools
     ]
 
 
 def seat_choices_for(*, account: Account) -> list[tuple[str, str]]:
-    """The seat types this account can assign now, paid ones with what is free."""
+    """The seat types this account can assign now, paid ones with what is free (a type that a
+    scheduled plan change drops at the renewal date is not offered)."""
     choices = []
     for pool in seat_pool_summaries(account=account):
-        if pool.enabled:
+        if pool.enabled and pool.enabled_at_renewal:
             label = _("%(seat)s (%(available)s available)") % {
                 "seat": pool.label,
                 "available": pool.available,

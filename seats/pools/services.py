@@ -34,7 +34,9 @@ from seats.catalogue import (
 )
 from seats.errors import (
     NotEnoughSeats,
+    NotEnoughSeatsAtRenewal,
     PartnerDomainRequired,
+    SeatTypeEndsAtRenewal,
     SeatTypeUnavailable,
     SubscriptionEnding,
 )
@@ -51,6 +53,8 @@ def seat_ledger_append(
         included=pool.included,
         purchased=pool.purchased,
         purchased_at_renewal=pool.purchased_at_renewal,
+        included_at_renewal=pool.included_at_renewal,
+        enabled_at_renewal=pool.enabled_at_renewal,
         actor=actor,
         created_at=now or timezone.now(),
     )
@@ -105,6 +109,8 @@ def seat_pools_renew(
             included=pool.included,
             purchased=pool.purchased,
             purchased_at_renewal=pool.purchased_at_renewal,
+            included_at_renewal=pool.included_at_renewal,
+            enabled_at_renewal=pool.enabled_at_renewal,
             actor=None,
             created_at=now,
         )
@@ -210,7 +216,7 @@ def seat_pool_settle(
             % {"count": restored, "seat": label},
             now=now,
         )
-    available = pool.total - assigned
+    available = pool.assignable - assigned
     if available <= account.seat_warning_threshold and pool.low_seats_warned_at is None:
         pool.low_seats_warned_at = now
         pool.save(update_fields=["low_seats_warned_at", "updated_at"])
@@ -243,40 +249,54 @@ def seat_pools_sync(
     account: Account,
     included: Mapping[str, int],
     enabled: Iterable[str],
+    included_at_renewal: Mapping[str, int] | None = None,
+    enabled_at_renewal: Iterable[str] | None = None,
     actor: User | None,
     now: datetime | None = None,
 ) -> list[SeatPool]:
-    """Make the account's pools match what its subscription includes and enables.
+    """Make the account's pools match what its subscription includes and enables, now and from
+    the renewal date (its pending downgrades and removals applied; the same as now by default).
 
-    Called by billing (a higher floor) whenever the subscription's hubs or tiers change. Runs
-    inside the caller's transaction. A pool whose type is no longer enabled keeps its counts:
-    seats already bought stay until the renewal takes them away.
+    Called by billing (a higher floor) whenever the subscription's hubs or tiers change or a
+    change is scheduled or cancelled. Runs inside the caller's transaction. A pool whose type is
+    no longer enabled keeps its counts: seats already bought stay until the renewal takes them
+    away. Billing has checked that nobody holds a seat the next period won't have.
     """
     account_lock(account)
     enabled = set(enabled)
+    included_at_renewal = included if included_at_renewal is None else included_at_renewal
+    enabled_at_renewal = enabled if enabled_at_renewal is None else set(enabled_at_renewal)
     pools = []
     for seat_type in PAID_SEAT_TYPES:
         pool = _pool_lock(account, seat_type)
-        new_included = int(included.get(seat_type, 0))
-        is_enabled = seat_type == SeatType.CORE or seat_type in enabled
+        counts = {
+            "included": int(included.get(seat_type, 0)),
+            "enabled": seat_type == SeatType.CORE or seat_type in enabled,
+            "included_at_renewal": int(included_at_renewal.get(seat_type, 0)),
+            "enabled_at_renewal": seat_type == SeatType.CORE or seat_type in enabled_at_renewal,
+        }
         if pool is None:
-            if not is_enabled and new_included == 0:
+            if not counts["enabled"] and counts["included"] == 0:
                 continue
-            pool = SeatPool(
-                account=account, seat_type=seat_type, included=new_included, enabled=is_enabled
-            )
+            pool = SeatPool(account=account, seat_type=seat_type, **counts)
             pool.full_clean()
             pool.save()
             seat_ledger_append(pool=pool, reason=LedgerReason.CREATED, actor=actor, now=now)
-        elif pool.included != new_included or pool.enabled != is_enabled:
-            included_changed = pool.included != new_included
-            pool.included = new_included
-            pool.enabled = is_enabled
-            pool.save(update_fields=["included", "enabled", "updated_at"])
-            if included_changed:
-                seat_ledger_append(
-                    pool=pool, reason=LedgerReason.INCLUDED_CHANGED, actor=actor, now=now
-                )
+            pools.append(pool)
+            continue
+        changed = [field for field, value in counts.items() if getattr(pool, field) != value]
+        if changed:
+            for field in changed:
+                setattr(pool, field, counts[field])
+            pool.save(update_fields=[*changed, "updated_at"])
+            if "included" in changed:
+                reason = LedgerReason.INCLUDED_CHANGED
+            elif {"included_at_renewal", "enabled_at_renewal"} & set(changed):
+                reason = LedgerReason.PLAN_CHANGE_SCHEDULED
+            else:
+                reason = None  # only `enabled` now: the pool's counts are as they were
+            if reason is not None:
+                seat_ledger_append(pool=pool, reason=reason, actor=actor, now=now)
         pools.append(pool)
     return pools
 
@@ -343,6 +363,8 @@ def seat_eligibility_check(*, account: Account, seat_type: str, emails: Iterable
             raise SeatTypeUnavailable(seat=SEAT_RULES[SeatType(seat_type)].label)
         if pool.ending:
             raise SubscriptionEnding(seat=SEAT_RULES[SeatType(seat_type)].label)
+        if not pool.enabled_at_renewal:
+            raise SeatTypeEndsAtRenewal(seat=SEAT_RULES[SeatType(seat_type)].label)
     if seat_type == SeatType.PARTNER:
         domains = set(
             PartnerDomain.objects.filter(partner__accounts=account).values_list("domain", flat=True)
@@ -353,15 +375,20 @@ def seat_eligibility_check(*, account: Account, seat_type: str, emails: Iterable
 
 
 def seat_capacity_check(*, account: Account, seat_type: str, needed: int) -> None:
-    """Raise NotEnoughSeats unless `needed` more seats of this type are free.
+    """Raise NotEnoughSeats unless `needed` more seats of this type are free, now and at the
+    renewal date (SeatPool.assignable): a scheduled downgrade that leaves fewer seats refuses
+    with NotEnoughSeatsAtRenewal, which says so.
 
     The caller holds the pool's lock, so the count cannot change under it.
     """
     if not seat_is_paid(seat_type) or needed <= 0:
         return
     pool = SeatPool.objects.get(account=account, seat_type=seat_type)
-    free = pool.total - seats_assigned_count(account=account, seat_type=seat_type)
-    if needed > free:
-        raise NotEnoughSeats(
-            missing=needed - max(free, 0), seat=SEAT_RULES[SeatType(seat_type)].label
-        )
+    free = pool.assignable - seats_assigned_count(account=account, seat_type=seat_type)
+    if needed <= free:
+        return
+    label = SEAT_RULES[SeatType(seat_type)].label
+    missing = needed - max(free, 0)
+    if pool.assignable < pool.total:
+        raise NotEnoughSeatsAtRenewal(missing=missing, seat=label, total=pool.assignable)
+    raise NotEnoughSeats(missing=missing, seat=label)

@@ -7,7 +7,8 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Account, PermissionSet, Team
 from accounts.teams.forms import TeamChoiceField
 from accounts.teams.selectors import team_choices
-from seats.presets.services import LANDING_PAGES, PresetFields
+from seats.catalogue import LANDING_PAGES
+from seats.presets.services import PresetFields
 
 
 class PresetForm(forms.Form):

@@ -8,34 +8,20 @@ Locks as in seats.permission_sets: Account first, then the preset, then membersh
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
 
 from accounts.errors import SuperAdminsOnlyBySuperAdmins
 from accounts.locks import account_lock
 from accounts.models import Account, AuditVerb, Membership, PermissionSet, Preset, Team, User
 from accounts.selectors import name_unique_check
 from accounts.services import audit_record, named_row_save
-from seats.catalogue import permissions_complete
+from seats.catalogue import LANDING_PAGES, permissions_complete
 from seats.errors import LandingPageUnknown, NameRequired, NoUsersChosen, PresetNameTaken
 from seats.permission_sets.services import actor_of, set_fit_check, set_grant_check
 from seats.users.services.teams import members_teams_add
-
-# Where a preset's users land after signing in; "" is the account's default.
-LANDING_PAGES: tuple[tuple[str, Any], ...] = (
-    ("", _("Account default")),
-    ("dashboard", _("Dashboard")),
-    ("contacts", _("Contacts")),
-    ("companies", _("Companies")),
-    ("deals", _("Deals")),
-    ("tickets", _("Tickets")),
-    ("marketing_email", _("Marketing email")),
-    ("reports", _("Reports")),
-)
 
 
 @dataclass(frozen=True)

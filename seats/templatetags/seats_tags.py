@@ -1,14 +1,11 @@
-from datetime import datetime, timedelta
-
 from django import template
-from django.contrib.humanize.templatetags.humanize import naturaltime
 from django.urls import get_script_prefix, reverse
-from django.utils import timezone
 from django.utils.html import conditional_escape, format_html
-from django.utils.timesince import timesince
 from django.utils.translation import gettext as _
 
 from accounts.models import Access, Membership
+from accounts.templatetags.moments import ago
+from seats.catalogue import LANDING_PAGES
 from seats.errors import UnknownPermissionSet
 from seats.permission_sets.builtin import builtin_permission_set_get
 
@@ -48,16 +45,14 @@ def breakable_email(address: str) -> str:
 
 
 @register.filter
-def ago(moment: datetime | None) -> str:
-    """How long ago, to the largest unit: "3 weeks ago", not "3 weeks, 4 days ago" (a column
-    of these is scanned, not read); the last minute as naturaltime says it ("now",
-    "20 seconds ago")."""
-    if moment is None:
-        return ""
-    now = timezone.now()
-    if now - moment < timedelta(minutes=1):
-        return naturaltime(moment)
-    return _("%(time)s ago") % {"time": timesince(moment, now, depth=1)}
+def landing_page_label(code: str) -> str:
+    """A preset's landing page by its name ("Marketing email"), "" as "Account default"."""
+    return str(dict(LANDING_PAGES).get(code, code))
+
+
+# "ago" lives with accounts' moments (the notifications page says times the same way); the
+# Users list loads it from here.
+register.filter("ago", ago)
 
 
 # The Users list renders this for each of its 50 rows. Django's {% url %} costs tens of

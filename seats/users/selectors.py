@@ -188,6 +188,6 @@ def member_history(*, membership: Membership) -> QuerySet:
     """Everything recorded about one member, newest first, with who did it (one query a page)."""
     return (
         AuditEvent.objects.filter(target=membership)
-        .select_related("actor")
+        .select_related("actor", "target__user")
         .order_by("-created_at", "-id")
     )

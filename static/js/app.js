@@ -97,29 +97,38 @@
       part.hidden = part.getAttribute("data-show-for").split(" ").indexOf(mode()) === -1;
     });
   }
-  function loadTemplate(value) {
+  // Set the grid to the template's levels (unless `keepValues`: the admin already adjusted them)
+  // and tell the permission editor it is the starting point its changes count from.
+  function loadTemplate(value, keepValues) {
     var permissions = templates[value];
     if (!permissions) return;
-    loading = true;
-    Object.keys(permissions).forEach(function (code) {
-      var level = permissions[code];
-      form.querySelectorAll('[name="perm__' + code + '"]').forEach(function (input) {
-        if (input.type === "checkbox") input.checked = level === "on";
-        else input.checked = input.value === level;
+    if (!keepValues) {
+      loading = true;
+      Object.keys(permissions).forEach(function (code) {
+        var level = permissions[code];
+        form.querySelectorAll('[name="perm__' + code + '"]').forEach(function (input) {
+          if (input.type === "checkbox") input.checked = level === "on";
+          else input.value = level;
+        });
       });
-    });
-    loading = false;
-    adjusted.value = "";
+      loading = false;
+      adjusted.value = "";
+    }
+    var grid = form.querySelector("[data-permission-grid]");
+    if (grid) grid.dispatchEvent(new CustomEvent("permissions:baseline", { detail: permissions }));
   }
   form.addEventListener("change", function (event) {
     var target = event.target;
     if (target.name === "mode") showParts();
-    else if (target.name === "template") loadTemplate(target.value);
+    else if (target.name === "template") loadTemplate(target.value, false);
     else if (target.name.indexOf("perm__") === 0 && !loading) adjusted.value = "True";
   });
   showParts();
   var template = form.querySelector("[name=template]");
-  if (template && template.value && adjusted.value !== "True") loadTemplate(template.value);
+  if (template && template.value) {
+    if (adjusted.value !== "True") loadTemplate(template.value, false);
+    else if (mode() === "template") loadTemplate(template.value, true);
+  }
 })();
 
 // "Remove unassigned seats": open as a dialog; the counts and the button follow the quantity.

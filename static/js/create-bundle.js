@@ -24,6 +24,10 @@
       var row = form.querySelector('tr[data-addon="' + code + '"] [data-row-price]');
       if (row) row.textContent = rows.addons[code];
     });
+    Object.keys(rows.seats || {}).forEach(function (code) {
+      var row = form.querySelector('tr[data-seat="' + code + '"] [data-row-price]');
+      if (row) row.textContent = rows.seats[code];
+    });
   }
 
   function total() {

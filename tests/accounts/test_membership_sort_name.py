@@ -4,10 +4,12 @@ whoever writes the rows: services, a plain save(), bulk_create, raw SQL, a renam
 These run on both databases: the triggers are written for PostgreSQL and for SQLite.
 """
 
+import importlib
+
 import pytest
 from django.db import connection
 
-from accounts.models import Membership, SeatType, User
+from accounts.models import Membership, MembershipStatus, SeatType, User
 from accounts.services import user_profile_update
 from tests.factories import AccountFactory, MembershipFactory, UserFactory
 
@@ -84,7 +86,7 @@ def test_members_written_in_bulk_are_keyed_too():
     ]
 
     created = Membership.objects.bulk_create(
-        [Membership(user=user, account=account) for user in people]
+        [Membership(user=user, account=account, status=MembershipStatus.ACTIVE) for user in people]
     )
 
     keys = Membership.objects.filter(account=account).order_by("sort_name")
@@ -96,7 +98,7 @@ def test_members_inserted_with_raw_sql_are_keyed_too():
     account = AccountFactory()
     user = UserFactory(first_name="Raw", last_name="Insert")
     columns = [f for f in Membership._meta.concrete_fields if f.column not in {"id", "sort_name"}]
-    values = Membership(user=user, account=account)
+    values = Membership(user=user, account=account, status=MembershipStatus.ACTIVE)
     names, marks = ", ".join(f.column for f in columns), ", ".join(["%s"] * len(columns))
     sql = f"INSERT INTO accounts_membership ({names}) VALUES ({marks})"  # noqa: S608 - no input
     with connection.cursor() as cursor:
@@ -105,3 +107,23 @@ def test_members_inserted_with_raw_sql_are_keyed_too():
         )
 
     assert Membership.objects.get(account=account, user=user).sort_name == "raw insert"
+
+
+def test_the_migration_gives_a_waiting_member_their_name_only_when_no_other_account_has_them():
+    """accounts/0010 fills the name an account typed for members who had not joined yet: the
+    person's name, when only this account could have set it; otherwise none, never another
+    account's."""
+    from django.apps import apps
+
+    fill = importlib.import_module("accounts.migrations.0010_per_account_names")._given_names_fill
+    alone = MembershipFactory(invited=True, user__first_name="Only", user__last_name="Here")
+    shared = UserFactory(first_name="Set", last_name="Elsewhere")
+    waiting = MembershipFactory(invited=True, user=shared)
+    MembershipFactory(user=shared)
+    Membership.objects.filter(pk__in=[alone.pk, waiting.pk]).update(first_name="", last_name="")
+
+    fill(apps)
+
+    assert Membership.objects.get(pk=alone.pk).display_name == "Only Here"
+    assert Membership.objects.get(pk=waiting.pk).display_name == shared.email
+    assert Membership.objects.get(pk=waiting.pk).sort_name == shared.email

@@ -256,6 +256,19 @@ def test_in_app_notifications_are_counted_listed_and_marked_read(client):
     assert Notification.objects.get(membership=other).read_at is None
 
 
+def test_a_notification_says_when_it_came_as_time_ago(client):
+    member = MembershipFactory()
+    now = timezone.now()
+    Notification.objects.create(membership=member, kind="billing", text="A", created_at=now)
+    Notification.objects.create(
+        membership=member, kind="billing", text="B", created_at=now - timedelta(minutes=3)
+    )
+    client.force_login(member.user)
+    page = client.get(reverse("accounts:notifications")).content.decode()
+    times = re.findall(r"<time [^>]*>([^<]*)</time>", page)
+    assert times == ["now", "3\xa0minutes ago"]
+
+
 def test_a_notification_respects_the_members_channels(django_capture_on_commit_callbacks):
     member = MembershipFactory(notification_settings={"billing": {"email": True, "in_app": False}})
     with django_capture_on_commit_callbacks(execute=True):

@@ -19,10 +19,13 @@ import pytest
 
 from accounts.models import Account, Membership, SeatType, User
 from billing.catalogue import HubCode, TierCode
-from billing.errors import NoPendingRemoval, RemovalTooLarge
+from billing.errors import NoPendingRemoval, NotEnoughCoreSeatsAtRenewal, RemovalTooLarge
 from billing.models import Invoice, InvoiceKind, Subscription
 from billing.periods import BillingInterval
+from billing.services import checkout as checkout_module
 from billing.services import removals as removals_module
+from billing.services.bundles import Bundle
+from billing.services.checkout import bundle_checkout
 from billing.services.removals import seat_removal_cancel, seat_removal_schedule
 from billing.services.renewals import subscription as renewals_module
 from billing.services.renewals.subscription import subscription_renew
@@ -304,3 +307,86 @@ def test_a_cancel_and_a_renewal_released_together_tell_one_story(attempt):
     cancel, renewed = run_together([cancelling(account, admin), renewing(subscription)])
 
     assert_exactly_one_story(account, subscription, cancel, renewed)
+
+
+# --- A downgrade scheduled while seats are assigned (#13 point 1) --------------------------------
+# 5 Core seats now (3 included by Marketing Hub Professional, 2 bought), 1 assigned. Checkout
+# schedules Marketing Hub Starter (no Core seat included) for the renewal date: 2 seats then.
+# However the downgrade and the assignments interleave, assigned <= the next period's seats.
+
+
+def downgrade_setup() -> tuple[Account, Subscription]:
+    account, subscription = subscribed_account(core_bought=2)
+    add(account, "a@example.com")()
+    return account, subscription
+
+
+def downgrading(account: Account) -> Callable[[], object]:
+    starter = Bundle(
+        hubs={HubCode.MARKETING: TierCode.STARTER}, addons={}, interval=BillingInterval.MONTHLY
+    )
+    return lambda: bundle_checkout(
+        account=account,
+        bundle=starter,
+        idempotency_key="downgrade",
+        actor=admin_of(account).user,
+        now=LATER,
+    )
+
+
+def assert_no_seat_beyond_the_next_period(account: Account, subscription: Subscription) -> None:
+    assert assigned(account) <= core_pool(account).total_at_renewal
+    subscription_renew(subscription_id=subscription.pk, now=RENEWAL)
+    assert assigned(account) <= core_pool(account).total
+
+
+def test_assignments_that_waited_for_a_downgrade_count_its_seats(monkeypatch):
+    account, subscription = downgrade_setup()
+    holding = hold_inside(monkeypatch, checkout_module, "subscription_pools_sync")
+
+    outcomes = run_together(
+        [downgrading(account)]
+        + [once(holding, add(account, f"p{i}@example.com")) for i in range(3)]
+    )
+
+    assert kinds(outcomes) == [
+        "CheckoutResult",
+        "Membership",
+        "NotEnoughSeatsAtRenewal",
+        "NotEnoughSeatsAtRenewal",
+    ]
+    assert assigned(account) == core_pool(account).total_at_renewal == 2
+    assert_no_seat_beyond_the_next_period(account, subscription)
+
+
+def test_a_downgrade_that_waited_for_an_assignment_is_refused(monkeypatch):
+    account, subscription = downgrade_setup()
+    add(account, "b@example.com")()  # 2 assigned: the downgrade alone would still fit
+    holding = hold_inside(monkeypatch, members_services, "seat_capacity_check")
+
+    assignment, downgrade = run_together(
+        [add(account, "c@example.com"), once(holding, downgrading(account))]
+    )
+
+    assert isinstance(assignment, Membership)
+    assert isinstance(downgrade, NotEnoughCoreSeatsAtRenewal)
+    assert core_pool(account).total_at_renewal == 5  # nothing scheduled
+    assert_no_seat_beyond_the_next_period(account, subscription)
+
+
+@pytest.mark.parametrize("attempt", range(3))
+def test_a_downgrade_and_assignments_released_together_never_oversell(attempt):
+    account, subscription = downgrade_setup()
+
+    outcomes = run_together(
+        [downgrading(account)] + [add(account, f"p{i}@example.com") for i in range(4)]
+    )
+
+    assert set(kinds(outcomes)) <= {
+        "CheckoutResult",
+        "Membership",
+        "NotEnoughSeats",
+        "NotEnoughSeatsAtRenewal",
+        "NotEnoughCoreSeatsAtRenewal",
+    }
+    assert_no_seat_beyond_the_next_period(account, subscription)

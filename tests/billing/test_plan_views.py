@@ -201,24 +201,46 @@ def test_the_bundle_starts_from_the_current_plan(billing_admin):
     response = signed_in(billing_admin).get(BUNDLE)
     form = response.context["form"]
     assert form.initial["hub_marketing"] and form.initial["tier_sales"] == "professional"
-    # Each row says what it costs a month at the tier or quantity it shows, checked or not.
+    # A ticked row says what it costs a month at its tier or quantity; an unticked one is not
+    # in the bundle and shows no price.
     assert row_prices(response) == {
         "hub marketing": "$800",
         "hub sales": "$0",
-        "hub service": "$0",
-        "hub cms": "$450",
-        "hub operations": "$800",
-        "addon marketing_contacts": "$10",
-        "addon transactional_email": "$600",
-        "addon custom_objects": "$200",
+        "hub service": "—",
+        "hub cms": "—",
+        "hub operations": "—",
+        "addon marketing_contacts": "—",
+        "addon transactional_email": "—",
+        "addon custom_objects": "—",
     }
 
 
 def test_the_bundle_page_prices_each_row_as_asked(billing_admin):
-    data = {**OWNED, "tier_cms": "starter", "addon_custom_objects": "on"}
-    response = signed_in(billing_admin).get(BUNDLE, data | {"qty_custom_objects": "3"})
+    data = {**OWNED, "hub_cms": "on", "tier_cms": "starter", "addon_custom_objects": "on"}
+    response = signed_in(billing_admin).get(
+        BUNDLE, data | {"qty_custom_objects": "3", "tier_operations": "enterprise"}
+    )
     prices = row_prices(response)
     assert (prices["hub cms"], prices["addon custom_objects"]) == ("$25", "$600")
+    assert prices["hub operations"] == "—"  # a tier chosen but not ticked: no price
+
+
+def test_the_bundle_page_lists_the_seats_bought_at_the_tiers_ticked(billing_admin):
+    client = signed_in(billing_admin)
+    page = client.get(BUNDLE)
+    assert page.context["seat_rows"] == [("core", "Core seat × 2", 10000)]
+    assert re.search(
+        r'<tr data-seat="core"><th scope="row">Core seat × 2</th>'
+        r'<td class="num" data-row-price>\$100</td>',
+        page.text,
+    )
+    # A higher tier ticked raises a Core seat's price: 2 × 75.
+    data = {**OWNED, "hub_cms": "on", "tier_cms": "enterprise"}
+    body = client.get(reverse("billing:bundle_total"), data).json()
+    assert body["rows"]["seats"] == {"core": "$150"}
+    # Without a hub selling Core seats, the seats go at renewal: no price.
+    body = client.get(reverse("billing:bundle_total"), {**OWNED, "hub_marketing": ""}).json()
+    assert body["rows"]["seats"] == {"core": "—"}
 
 
 def test_the_running_total_is_per_period_and_today(billing_admin):
@@ -237,7 +259,9 @@ def test_the_running_total_carries_the_amounts_as_the_page_shows_them(billing_ad
     assert (body["today"], body["period"]) == ("$975", "$2,850")
     hubs = body["rows"]["hubs"]
     assert (hubs["marketing"], hubs["sales"], hubs["cms"]) == ("$800", "$0", "$450")
+    assert hubs["operations"] == "—"
     assert body["rows"]["addons"]["marketing_contacts"] == "$1,500"
+    assert body["rows"]["addons"]["custom_objects"] == "—"
 
 
 def test_the_running_total_says_what_is_wrong(billing_admin):
@@ -267,6 +291,42 @@ def test_buying_an_upgrade_charges_and_shows_the_invoice(account, billing_admin,
     assert response.status_code == 302
     assert response["Location"] == reverse("billing:invoice", args=[invoice.pk])
     assert invoice.total_cents == 22500
+
+
+def summary_rows(response) -> dict[str, tuple[str, str]]:
+    """The checkout summary: {product: (per period, today)}."""
+    rows = re.findall(
+        r'<tr data-product="([^"]+)">.*?'
+        r'<td class="num">([^<]*)</td>\s*<td class="num">([^<]*)</td>',
+        response.content.decode(),
+        re.S,
+    )
+    return {product: (period, today) for product, period, today in rows}
+
+
+def test_the_checkout_summary_lists_the_seats_bought_and_adds_up(account, billing_admin, card):
+    data = {**OWNED, "hub_cms": "on", "tier_cms": "professional"}
+    response = signed_in(billing_admin).get(CHECKOUT, data)
+    # Marketing Hub Pro 800, Sales Hub Pro 0, CMS Hub Pro 450 (half today), 2 Core seats at 50.
+    assert summary_rows(response) == {
+        "marketing": ("$800", "$0"),
+        "sales": ("$0", "$0"),
+        "cms": ("$450", "$225"),
+        "seat:core": ("$100", "$0"),
+    }
+    assert "Core seat × 2" in response.content.decode()
+    quote = response.context["quote"]
+    assert (quote.period_cents, quote.today_cents) == (135000, 22500)
+
+
+def test_paying_with_the_card_on_file_ignores_the_card_fields(account, billing_admin, card):
+    data = {**OWNED, "hub_cms": "on", "tier_cms": "starter", "idempotency_key": "k1"}
+    typed = {"number": "not a card", "exp_month": "13", "exp_year": "1", "cvc": "x"}
+    response = signed_in(billing_admin).post(CHECKOUT, data | typed | {"payment": "card_on_file"})
+    assert response.status_code == 302
+    kept = CardOnFile.objects.get(account=account)
+    assert (kept.gateway_token, kept.last4) == (card.gateway_token, card.last4)
+    assert Invoice.objects.filter(account=account, kind=InvoiceKind.CHECKOUT).count() == 1
 
 
 def test_checkout_with_a_new_card_saves_it(account, billing_admin):
@@ -452,3 +512,32 @@ def test_talk_to_sales_without_a_phone_is_a_message_at_the_field(billing_admin):
     assert response.status_code == 200
     assert response.context["form"].errors["phone"]
     assert not SalesRequest.objects.exists()
+
+
+def test_talk_to_sales_from_a_bundle_keeps_the_bundle(billing_admin):
+    bundle = {**OWNED, "hub_cms": "on", "tier_cms": "enterprise", "tier_service": "starter"}
+    client = signed_in(billing_admin)
+
+    page = client.get(SALES, bundle)
+
+    assert page.context["quote"].period_cents == 80000 + 150000 + 2 * 7500
+    message = page.context["form"]["message"].value()
+    assert message.splitlines() == [
+        "We'd like to talk about this bundle, billed monthly:",
+        "- Marketing Hub Professional: $800",
+        "- Sales Hub Professional: $0",
+        "- CMS Hub Enterprise: $1,500",
+        "- Core seat × 2: $150",
+        "Per period: $2,450",
+    ]
+    # The bundle travels with the form, so a refused submit still shows it.
+    refused = client.post(SALES, {**bundle, "message": message, "phone": ""})
+    assert refused.context["quote"].period_cents == page.context["quote"].period_cents
+    client.post(SALES, {**bundle, "message": message, "phone": "+1 555 0100"})
+    assert SalesRequest.objects.get().message == message
+
+
+def test_talk_to_sales_without_a_bundle_starts_empty(billing_admin):
+    page = signed_in(billing_admin).get(SALES)
+    assert page.context["quote"] is None
+    assert not page.context["form"]["message"].value()

@@ -277,7 +277,7 @@ def test_buying_records_a_paid_invoice_with_its_line(account, admin, card):
     assert [
         (line.description, line.quantity, line.unit_cents, line.amount_cents)
         for line in invoice.lines.all()
-    ] == [("Core seat, prorated to 2027-05-01", 3, 5000, 7500)]
+    ] == [("Core seat, prorated to May 1, 2027", 3, 5000, 7500)]
 
 
 def test_buying_takes_the_quoted_amount_from_the_card_once(account, admin, card, provider):
@@ -307,6 +307,11 @@ def test_buying_is_audited(account, admin, card):
     }
 
 
+def test_buying_one_seat_says_one_seat(account, admin, card):
+    buy(account, admin, 1)
+    assert billing_texts(admin) == ["Ada Lovelace bought 1 Core seat (6 in all)."]
+
+
 def test_buying_notifies_the_billing_admins_and_nobody_else(account, admin, card):
     billing_holder = MembershipFactory(
         account=account, permissions={**CORE_DEFAULTS, AccountPermission.BILLING.value: ON}
@@ -318,7 +323,7 @@ def test_buying_notifies_the_billing_admins_and_nobody_else(account, admin, card
 
     buy(account, admin, 3)
 
-    bought = "Ada Lovelace bought 3 Core seat(s); 8 seats now."
+    bought = "Ada Lovelace bought 3 Core seats (8 in all)."
     assert billing_texts(admin) == [bought]
     assert billing_texts(billing_holder) == [bought]
     assert not Notification.objects.filter(membership__in=[users_admin, viewer]).exists()

@@ -41,6 +41,7 @@ ADD_CORE = reverse("billing:seats_add", args=[SeatType.CORE])
 QUOTE_CORE = reverse("billing:seats_quote", args=[SeatType.CORE])
 REMOVE_CORE = reverse("billing:seats_remove", args=[SeatType.CORE])
 CANCEL_CORE = reverse("billing:seats_remove_cancel", args=[SeatType.CORE])
+REMOVE_QUOTE_CORE = reverse("billing:seats_remove_quote", args=[SeatType.CORE])
 CARD = reverse("billing:card")
 
 # Every billing page, by URL name and arguments ("invoice" stands for an invoice of the account).
@@ -51,6 +52,7 @@ PAGES = [
     ("billing:account", []),
     ("billing:seats_remove", [SeatType.CORE]),
     ("billing:seats_remove_cancel", [SeatType.CORE]),
+    ("billing:seats_remove_quote", [SeatType.CORE]),
     ("billing:card", []),
     ("billing:invoices", []),
     ("billing:invoice", ["invoice"]),
@@ -134,7 +136,8 @@ def signed_in(membership: Membership) -> Client:
 
 def page_url(name: str, args: list, invoice: Invoice) -> str:
     url = reverse(name, args=[invoice.pk if a == "invoice" else a for a in args])
-    return f"{url}?quantity=1" if name == "billing:seats_quote" else url
+    quoted = name in ("billing:seats_quote", "billing:seats_remove_quote")
+    return f"{url}?quantity=1" if quoted else url
 
 
 def core_pool(account: Account) -> SeatPool:
@@ -422,6 +425,76 @@ def test_removing_more_seats_than_are_unassigned_says_why_at_the_field(billing_a
         "can't be removed. Unassign seats first to remove more."
     ]
     assert billing_state(account) == before
+
+
+def renewal_price(response) -> str:
+    """The "Next renewal" preview of a remove form, as read: "$900 → $850 a month"."""
+    found = re.search(r'data-testid="renewal-price">(.*?)</dd>', response.text, re.S).group(1)
+    found = re.sub(r'<span class="visually-hidden">[^<]*</span>', "", found)
+    return " ".join(re.sub(r"<[^>]+>", "", html.unescape(found)).split())
+
+
+def test_the_remove_dialog_previews_the_next_renewal_before_and_after(billing_admin, account):
+    # Marketing Hub Pro 800 + Sales Hub Pro 0 + 2 Core seats at 50: 900 a month; one fewer: 850.
+    response = signed_in(billing_admin).get(reverse("billing:account"))
+    assert renewal_price(response) == "$900 → $850 a month"
+
+
+def test_the_remove_page_previews_the_quantity_asked(billing_admin, account):
+    response = signed_in(billing_admin).post(REMOVE_CORE, {"quantity": "3"})  # too many
+    assert response.status_code == 200
+    assert renewal_price(response) == "$900 → $800 a month"  # at most the 2 bought go
+
+
+def test_the_renewal_preview_counts_a_removal_already_scheduled(billing_admin, account):
+    seat_removal_schedule(
+        account=account, seat_type=SeatType.CORE, quantity=1, actor=billing_admin.user
+    )
+    response = signed_in(billing_admin).get(REMOVE_QUOTE_CORE, {"quantity": "1"})
+    assert response.json() == {
+        "quantity": 1,
+        "before_cents": 85000,
+        "after_cents": 80000,
+        "before": "$850",
+        "after": "$800",
+    }
+
+
+@pytest.mark.parametrize(
+    ("quantity", "error"),
+    [
+        ("0", "Choose a number of seats from 1 to 2."),
+        (
+            "3",
+            "You can remove at most 2 Core seats: 1 are assigned, and the 3 included with your "
+            "plan can't be removed. Unassign seats first to remove more.",
+        ),
+        ("abc", "Enter a whole number of seats."),
+    ],
+)
+def test_the_renewal_preview_answers_a_bad_quantity_with_a_message(billing_admin, quantity, error):
+    response = signed_in(billing_admin).get(REMOVE_QUOTE_CORE, {"quantity": quantity})
+    assert response.status_code == 400
+    assert response.json() == {"error": error}
+
+
+def test_removing_seats_from_the_seats_tab_returns_to_it(billing_admin, account):
+    client = signed_in(billing_admin)
+    tab = client.get(reverse("billing:seats"))
+    assert "Remove unassigned seats" in tab.text
+    assert renewal_price(tab) == "$900 → $850 a month"
+
+    response = client.post(REMOVE_CORE, {"quantity": "2", "next": reverse("billing:seats")})
+
+    assert response["Location"] == reverse("billing:seats")
+    assert core_pool(account).purchased_at_renewal == 0
+
+
+def test_removing_seats_never_returns_to_another_site(billing_admin, account):
+    response = signed_in(billing_admin).post(
+        REMOVE_CORE, {"quantity": "1", "next": "https://evil.example.com/"}
+    )
+    assert response["Location"] == reverse("billing:account")
 
 
 def test_cancelling_a_removal_restores_the_seats_at_renewal(billing_admin, account):

@@ -5,8 +5,10 @@ the live server's process (Celery eager, locmem backend), so they are in `mail.o
 page that created the users has loaded.
 """
 
+import os
 import re
 import secrets
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -60,6 +62,27 @@ def visitor(browser, live_server):
     yield open_page
     for context in contexts:
         context.close()
+
+
+SCREEN = {"width": 1280, "height": 800}
+
+
+def screenshot(page, name: str) -> None:
+    """With SEATMGR_SCREENS=<dir>, save the page at 1280x800 there (for looking at it)."""
+    folder = os.environ.get("SEATMGR_SCREENS")
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=Path(folder) / f"{name}.png")
+
+
+def code_emailed_to(email: str) -> str:
+    """The latest mailbox code emailed to this address."""
+    codes = [
+        m.group(1)
+        for message in mail.outbox
+        if message.to == [email] and (m := re.search(r"Your code: (\d{6})", message.body))
+    ]
+    return codes[-1]
 
 
 def link_path(url: str) -> str:
@@ -352,10 +375,84 @@ def test_copy_invite_link_gives_a_working_link(page, signed_in, visitor, account
     assert page.evaluate("() => navigator.clipboard.readText()") == url
     assert invitations_sent() == []
 
+    # A copied link proves nothing about who opens it: the invitee confirms the address with
+    # the code emailed to it, then sets a password (issue 13, point 3).
     invitee = visitor()
+    invitee.set_viewport_size(SCREEN)
     invitee.goto(link_path(url))
     expect(invitee.get_by_role("heading", name="Join Acme")).to_be_visible()
+    expect(invitee.get_by_label("Password", exact=True)).to_have_count(0)
+    screenshot(invitee, "1-confirm-address")
+    invitee.get_by_role("button", name="Email me a code").click()
+    expect(invitee.get_by_text("We've emailed a 6-digit code to ada@acme.example.")).to_be_visible()
+    screenshot(invitee, "2-code-sent")
+    code = code_emailed_to("ada@acme.example")
+    invitee.get_by_label("Code").fill(f"{(int(code) + 1) % 10**6:06d}")
+    invitee.get_by_role("button", name="Continue").click()
+    expect(invitee.get_by_text("That code is not right.")).to_be_visible()
+    expect(invitee.get_by_label("Code")).to_be_focused()
+    screenshot(invitee, "3-wrong-code")
+    invitee.get_by_label("Code").fill(code)
+    invitee.get_by_label("Code").press("Enter")
     expect(invitee.get_by_text("Set a password for ada@acme.example.")).to_be_visible()
+    screenshot(invitee, "4-set-password")
+    join_as_new_user(invitee, "Ada", "Lovelace")
+    expect(invitee.get_by_role("heading", name="Profile")).to_be_visible()
+    joined = Membership.objects.get(account=account, user__email="ada@acme.example")
+    assert joined.status == MembershipStatus.ACTIVE
+    assert joined.user.check_password(NEW_PASSWORD)
+
+
+def test_an_admin_opening_a_copied_link_for_someone_invited_elsewhere_cannot_set_their_password(
+    page, signed_in, visitor, account, live_server
+):
+    """Globex invited sam first, with a name; Acme's admin adds sam without an email, copies
+    the link and opens it: nothing about sam shows, and no password can be chosen for them."""
+    globex = AccountFactory(name="Globex")
+    members_invite(
+        account=globex,
+        actor_membership=MembershipFactory(account=globex, super_admin=True),
+        people=[ParsedPerson("sam@example.com", "Bea", "Globex")],
+        seat_type=SeatType.VIEW_ONLY,
+        access=AccessChoice(mode=AccessMode.DEFAULTS),
+        send_email=False,
+    )
+    signed_in("super admin", account=account)
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live_server.url)
+    open_create_user(page)
+    type_addresses(page, "sam@example.com")
+    page.get_by_label("Assign a seat").select_option(label="View-only seat")
+    page.get_by_label("Don't send an invite email when this user is added").check()
+    page.get_by_role("button", name="Review access").click()
+    page.get_by_role("button", name="Create user").click()
+    row = page.locator("#created-users").get_by_role("row", name=re.compile("sam@example.com"))
+    row.get_by_role("button", name="Copy invite link").click()
+    url = row.get_by_role("textbox", name="Invite link").input_value()
+
+    opened = visitor()
+    opened.set_viewport_size(SCREEN)
+    opened.goto(link_path(url))
+
+    expect(opened.get_by_role("heading", name="Join Acme")).to_be_visible()
+    expect(opened.get_by_role("button", name="Email me a code")).to_be_visible()
+    expect(opened.get_by_label("Password", exact=True)).to_have_count(0)
+    expect(opened.get_by_role("main")).not_to_contain_text("Bea")
+    expect(opened.get_by_role("main")).not_to_contain_text("sign-in")
+    opened.get_by_role("button", name="Email me a code").click()
+    opened.get_by_label("Code").fill(
+        "000000" if code_emailed_to("sam@example.com") != "000000" else "1"
+    )
+    opened.get_by_role("button", name="Continue").click()
+    expect(opened.get_by_text("That code is not right.")).to_be_visible()
+    expect(opened.get_by_label("Password", exact=True)).to_have_count(0)
+    sam = Membership.objects.get(account=account, user__email="sam@example.com").user
+    assert not sam.has_usable_password()
+    # Acme's Users tab shows the address Acme typed, not Globex's name for sam.
+    page.set_viewport_size(SCREEN)
+    open_users_and_teams(page)
+    expect(page.get_by_role("main")).to_contain_text("sam@example.com")
+    expect(page.get_by_role("main")).not_to_contain_text("Bea")
+    screenshot(page, "5-users-tab-after-copying")
 
 
 def test_create_user_opens_without_errors_and_going_back_keeps_the_addresses(

@@ -167,3 +167,44 @@ def test_two_workers_sending_one_chunk_at_once_send_each_email_once(monkeypatch)
         "c@example.com",
     ]
     assert not Invitation.objects.filter(sent_at__isnull=True).exists()
+
+
+def test_two_accounts_links_setting_one_new_persons_password_at_once_set_it_once():
+    """Two accounts invited the same new person; their two confirmed links set a password at the
+    same moment. One wins; the other is refused (InvitationPasswordAlreadySet), so whoever
+    comes second signs in with the first password instead of replacing it (issue 13, point 3)."""
+    from invitations.errors import InvitationPasswordAlreadySet
+    from invitations.services.codes import mailbox_code_confirm, mailbox_code_request
+
+    accepts = []
+    for password in ("first-password-11", "second-password-22"):
+        account, admin = account_with_three_free_core_seats()
+        [membership] = members_invite(
+            account=account,
+            actor_membership=admin,
+            people=[ParsedPerson("sam@example.com")],
+            seat_type=SeatType.CORE,
+            access=AccessChoice(mode=AccessMode.DEFAULTS),
+            send_email=False,
+            now=NOW,
+        ).memberships
+        url = invitation_link_copy(account=account, membership_id=membership.pk, actor=admin.user)
+        token = url.rstrip("/").rsplit("/", 1)[1]
+        mailbox_code_request(token=token)
+        code = mail.outbox[-1].body.split("Your code: ")[1][:6]
+        proof = mailbox_code_confirm(token=token, code=code)
+        accepts.append(
+            lambda token=token, user=membership.user, proof=proof, password=password: (
+                invitation_accept(token=token, user=user, password=password, mailbox_code_id=proof)
+            )
+        )
+
+    outcomes = run_together(accepts)
+
+    assert sorted(type(o).__name__ for o in outcomes) == [
+        "InvitationPasswordAlreadySet",
+        "Membership",
+    ], outcomes
+    person = User.objects.get(email="sam@example.com")
+    [won] = [i for i, o in enumerate(outcomes) if not isinstance(o, InvitationPasswordAlreadySet)]
+    assert person.check_password(("first-password-11", "second-password-22")[won])

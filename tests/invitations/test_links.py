@@ -169,9 +169,10 @@ def test_an_unknown_token_is_invalid(admin):
         invitation_accept(token="not-a-token", user=admin.user, now=NOW)
 
 
-def test_accepting_makes_the_membership_active_and_sets_the_new_persons_password_and_name(admin):
-    membership = invite_one(admin, send_email=False)
-    token = copied_token(membership, admin)
+def test_accepting_makes_the_membership_active_and_sets_the_new_persons_password_and_name(
+    admin, django_capture_on_commit_callbacks
+):
+    membership, token = invite_and_email(django_capture_on_commit_callbacks, admin)
 
     invitation_accept(
         token=token,

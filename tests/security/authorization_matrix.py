@@ -477,6 +477,10 @@ ENDPOINTS: dict[str, Endpoint] = {
         BILLING_PAGE, GET_POST, kwargs=_core, data=lambda o: {"quantity": "1"}
     ),
     "billing:seats_remove_cancel": Endpoint(BILLING_PAGE, GET_POST, kwargs=_core),
+    # Acme has no Core seat to remove (its members hold them all), and Sales seats to remove.
+    "billing:seats_remove_quote": Endpoint(
+        BILLING_PAGE, kwargs=lambda o: {"seat_type": "sales"}, query=lambda o: {"quantity": 1}
+    ),
     "billing:card": Endpoint(
         BILLING_PAGE,
         GET_POST,

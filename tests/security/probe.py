@@ -5,7 +5,9 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 from django.test import Client
 from django.urls import reverse
 
+from invitations.views.accept import SESSION_CODE_KEY
 from invitations.views.create_user import CREATED_KEY, WIZARD_KEY
+from tests.invitations.views.helpers import mailbox_proof
 from tests.security.authorization_matrix import (
     ALLOWED,
     ANONYMOUS,
@@ -39,6 +41,11 @@ def _session_set(client: Client, **values) -> None:
 
 def _invitation_opened(client: Client, objects: AccountWorld) -> None:
     client.get(reverse("invitations:open", kwargs={"token": objects.invite_token}))
+    if "_auth_user_id" not in client.session:
+        # A copied link: signed out, the invitee first confirms the address with the code
+        # emailed to it (invitations.services.codes), then sees the join form.
+        proof = mailbox_proof(objects.invite_token, objects.invited.user.email)
+        _session_set(client, **{SESSION_CODE_KEY: proof})
 
 
 def _create_user_started(client: Client, objects: AccountWorld) -> None:

@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 from accounts.locks import accounts_lock
 from accounts.models import AuditEvent, AuditVerb
 from accounts.services import audit_events_record, rows_update
+from accounts.text import day
 from billing.models import (
     CardOnFile,
     Invoice,
@@ -84,7 +85,7 @@ def renewal_notice_text(
     """What the billing admins are told about a renewal, paid or not (`templates`: those of
     `renewal_notice_templates`, when a batch has already translated them)."""
     templates = templates or renewal_notice_templates()
-    return templates[paid] % {"end": end.date().isoformat(), "number": invoice.number}
+    return templates[paid] % {"end": day(end), "number": invoice.number}
 
 
 def renewal_invoice_untried(*, invoice: Invoice, now: datetime) -> Invoice:

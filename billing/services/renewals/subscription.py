@@ -25,7 +25,8 @@ from django.utils.translation import gettext as _
 from accounts.locks import account_lock
 from accounts.models import Account, AuditVerb
 from accounts.services import audit_record
-from billing.catalogue import catalogue_get, enabled_seat_types, included_core_seats
+from accounts.text import day
+from billing.catalogue import catalogue_get
 from billing.models import (
     LIVE_SUBSCRIPTION_STATUSES,
     CardOnFile,
@@ -33,7 +34,6 @@ from billing.models import (
     InvoiceKind,
     InvoiceLine,
     InvoiceStatus,
-    ItemKind,
     Subscription,
     SubscriptionStatus,
 )
@@ -46,6 +46,7 @@ from billing.services.renewals.charges import (
     retry_delay,
 )
 from billing.services.renewals.prices import renewal_lines
+from billing.services.subscriptions import subscription_pools_sync
 from seats.pools.services import (
     billing_admins_notify,
     seat_pools_lock,
@@ -150,14 +151,7 @@ def _pending_changes_apply(
         # Periods are counted from the anchor: a new interval starts counting at this renewal.
         subscription.interval, subscription.anchor = switch, start
         subscription.interval_at_renewal = ""  # saved with the new period's dates
-    hubs = _hub_tiers(subscription)
-    seat_pools_sync(
-        account=account,
-        included={"core": included_core_seats(hubs.items())},
-        enabled=enabled_seat_types(hubs.items()),
-        actor=None,
-        now=now,
-    )
+    subscription_pools_sync(account=account, subscription=subscription, actor=None, now=now)
     audit_record(
         account=account,
         actor=None,
@@ -165,11 +159,6 @@ def _pending_changes_apply(
         after={"applied_at_renewal": applied, "interval": subscription.interval},
         now=now,
     )
-
-
-def _hub_tiers(subscription: Subscription) -> dict[str, str]:
-    """{hub: tier} as stored now (not a prefetched list that predates the changes)."""
-    return dict(subscription.items.filter(kind=ItemKind.HUB).values_list("product", "tier"))
 
 
 def _subscription_end(*, subscription: Subscription, account: Account, now: datetime) -> None:
@@ -191,7 +180,7 @@ def _subscription_end(*, subscription: Subscription, account: Account, now: date
         text=_(
             "The subscription ended on %(date)s: auto-renewal was cancelled. Nothing was charged."
         )
-        % {"date": subscription.current_period_end.date().isoformat()},
+        % {"date": day(subscription.current_period_end)},
         now=now,
     )
 

@@ -106,7 +106,7 @@ def users_export(request):
         for m in members.iterator(chunk_size=2000):
             state = m.invitation_state_at(now)
             yield [
-                m.user.full_name,
+                m.full_name,
                 m.user.email,
                 m.get_seat_type_display(),
                 membership_access_label(m),

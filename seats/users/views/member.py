@@ -5,8 +5,6 @@ Thin: check permission, look the member up inside the current account, validate 
 one service, render or redirect.
 """
 
-import json
-
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, StreamingHttpResponse
@@ -16,12 +14,13 @@ from django.utils.translation import gettext_lazy as _lazy
 
 from accounts.access import member_required
 from accounts.errors import DomainError, form_error_add
-from accounts.exports import csv_lines
 from accounts.models import Access, Membership, SeatType
 from accounts.policy import AccountPermission
 from accounts.services import member_password_reset
 from accounts.teams.services import member_teams_set
+from accounts.text import person
 from seats.catalogue import SEAT_RULES
+from seats.changes import audit_csv_lines, audit_rows
 from seats.permissions.choice import AccessMode, access_resolve, template_options
 from seats.permissions.forms import AccessChoiceForm, permission_grid, review_rows
 from seats.permissions.services import member_access_set
@@ -76,8 +75,8 @@ def user_detail(request, membership_id: int):
             else:
                 messages.success(
                     request,
-                    _("%(email)s is now on a %(seat)s.")
-                    % {"email": member.user.email, "seat": SEAT_RULES[SeatType(seat_type)].label},
+                    _("%(name)s is now on a %(seat)s.")
+                    % {"name": person(member), "seat": SEAT_RULES[SeatType(seat_type)].label},
                 )
                 return redirect("seats:user", membership_id=member.pk)
     return render(
@@ -126,7 +125,7 @@ def user_action(request, membership_id: int, action: str):
 
 def _user_action_run(request, member, action: str, form) -> str:
     actor = request.membership
-    email = member.user.email
+    name = person(member)
     if action == "deactivate":
         member_deactivate(
             membership=member,
@@ -135,22 +134,23 @@ def _user_action_run(request, member, action: str, form) -> str:
             actor=actor.user,
             actor_membership=actor,
         )
-        return _("%(email)s was deactivated.") % {"email": email}
+        return _("%(name)s was deactivated.") % {"name": name}
     if action == "reactivate":
         member_reactivate(membership=member, actor_membership=actor)
-        return _("%(email)s was reactivated.") % {"email": email}
+        return _("%(name)s was reactivated.") % {"name": name}
     if action == "remove":
         member_remove(membership=member, actor_membership=actor)
-        return _("%(email)s was removed from the account.") % {"email": email}
+        return _("%(name)s was removed from the account.") % {"name": name}
     if action in ("make_super_admin", "remove_super_admin"):
-        member_super_admin_set(
-            membership=member,
-            is_super_admin=action == "make_super_admin",
-            actor_membership=actor,
-        )
-        return _("Saved.")
+        made = action == "make_super_admin"
+        member_super_admin_set(membership=member, is_super_admin=made, actor_membership=actor)
+        if made:
+            return _("%(name)s is now a super admin.") % {"name": name}
+        return _("%(name)s is no longer a super admin.") % {"name": name}
     member_password_reset(membership=member, actor_membership=actor)
-    return _("A password reset link is on its way to %(email)s.") % {"email": email}
+    return _("A password reset link is on its way to %(person)s.") % {
+        "person": person(member, with_email=True)
+    }
 
 
 @member_required(AccountPermission.USERS)
@@ -162,24 +162,19 @@ def user_history(request, membership_id: int):
     )
     events = member_history(membership=member)
     if request.GET.get("format") == "csv":
-        header = [_("When (UTC)"), _("What"), _("By"), _("Before"), _("After")]
-        rows = (
-            [
-                e.created_at.strftime("%Y-%m-%d %H:%M:%S"),
-                e.get_verb_display(),
-                e.actor.email if e.actor else "",
-                json.dumps(e.before, ensure_ascii=False) if e.before is not None else "",
-                json.dumps(e.after, ensure_ascii=False) if e.after is not None else "",
-            ]
-            for e in events.iterator(chunk_size=1000)
+        response = StreamingHttpResponse(
+            audit_csv_lines(events), content_type="text/csv; charset=utf-8"
         )
-        response = StreamingHttpResponse(csv_lines(header, rows), content_type="text/csv")
         response["Content-Disposition"] = (
             f'attachment; filename="permissions-history-{member.pk}.csv"'
         )
         return response
     page = Paginator(events, 25).get_page(request.GET.get("page"))
-    return render(request, "seats/users/user_history.html", {"member": member, "page": page})
+    return render(
+        request,
+        "seats/users/user_history.html",
+        {"member": member, "page": page, "rows": audit_rows(page.object_list)},
+    )
 
 
 def _access_initial(member: Membership) -> dict:

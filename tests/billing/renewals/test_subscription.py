@@ -290,7 +290,7 @@ def test_the_renewal_tells_the_billing_admins(subscription):
 
     [invoice] = renewal_invoices(subscription)
     assert billing_texts(admin_of(subscription)) == [
-        f"Your subscription renewed until 2027-03-01; invoice {invoice.number} was paid."
+        f"Your subscription renewed until March 1, 2027; invoice {invoice.number} was paid."
     ]
 
 
@@ -479,7 +479,7 @@ def test_a_charge_that_raises_leaves_the_renewal_to_be_charged_by_the_next_run(
         for s in (broken, healthy)
     }
     assert billing_texts(admin_of(broken)) == [
-        f"Your subscription renewed until 2027-03-01; invoice {invoice.number} was paid."
+        f"Your subscription renewed until March 1, 2027; invoice {invoice.number} was paid."
     ]
 
 
@@ -515,7 +515,7 @@ def test_a_declined_renewal_tells_the_billing_admins(declined_subscription):
 
     [invoice] = renewal_invoices(declined_subscription)
     assert billing_texts(admin_of(declined_subscription)) == [
-        f"Your subscription renewed until 2027-03-01, but invoice {invoice.number} could not be "
+        f"Your subscription renewed until March 1, 2027, but invoice {invoice.number} could not be "
         "charged. Update the card on file; we'll try again. Nobody loses a seat."
     ]
 

@@ -7,11 +7,13 @@ this.
 import re
 
 from django.core import mail
+from django.test import TestCase
 from django.urls import reverse
 
 from accounts.models import Membership, SeatType
 from invitations.models import Invitation
 from invitations.parsing import ParsedPerson
+from invitations.services.codes import mailbox_code_confirm, mailbox_code_request
 from invitations.services.links import invitation_link_copy
 from invitations.services.members import members_invite
 from seats.permissions.choice import AccessChoice, AccessMode
@@ -19,6 +21,44 @@ from seats.permissions.choice import AccessChoice, AccessMode
 LINK = re.compile(r"https?://\S+?(/invite/[A-Za-z0-9_-]+/)")
 NEW_PASSWORD = "plum-orchard-lantern-42"
 ACCEPT = reverse("invitations:accept")
+
+
+CODE = re.compile(r"Your code: (\d{6})")
+
+
+def mailbox_codes_to(email: str) -> list[str]:
+    """The mailbox codes emailed to this address so far, oldest first."""
+    return [
+        CODE.search(message.body).group(1)
+        for message in mail.outbox
+        if message.to == [email] and CODE.search(message.body)
+    ]
+
+
+def code_request(client) -> object:
+    """Press "Email me a code" (or "Send a new code"); the email leaves as after commit."""
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        return client.post(ACCEPT, {"send": "1"})
+
+
+def confirm_mailbox(client, email: str):
+    """Ask for a code on the confirm page and type back the one emailed to `email`."""
+    code_request(client)
+    return client.post(ACCEPT, {"code": mailbox_codes_to(email)[-1]})
+
+
+def mailbox_proof(token: str, email: str) -> int:
+    """Confirm the address of the invitation this token opens through the services (a code
+    emailed, then typed back); the id a browser keeps in its session once it has done so."""
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        mailbox_code_request(token=token)
+    return mailbox_code_confirm(token=token, code=mailbox_codes_to(email)[-1])
+
+
+def open_as_invitee(client, path: str, email: str):
+    """Open a copied link as the person it is for: open it, then confirm the mailbox."""
+    client.get(path)
+    return confirm_mailbox(client, email)
 
 
 def invitation_emails() -> list:

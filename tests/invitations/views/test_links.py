@@ -28,6 +28,7 @@ from tests.invitations.views.helpers import (
     invite,
     invited_with_link,
     new_person_form,
+    open_as_invitee,
     status_of,
 )
 
@@ -75,7 +76,7 @@ def test_copy_invite_link_answers_json_with_a_working_link_and_sends_no_email(
     assert url.startswith("https://seats.example.com/invite/")
     assert invitation_emails() == []
     invitee = Client()
-    invitee.get(LINK.fullmatch(url).group(1))
+    open_as_invitee(invitee, LINK.fullmatch(url).group(1), "bob@example.com")
     invitee.post(ACCEPT, new_person_form())
     assert status_of(membership) == MembershipStatus.ACTIVE
 
@@ -208,13 +209,19 @@ def test_revoke_invite_confirmed_ends_every_link(
 
 
 def test_revoke_invite_for_a_member_who_joined_changes_nothing(admin_client, admin):
-    member = MembershipFactory(account=admin.account, user__email="joined@example.com")
+    member = MembershipFactory(
+        account=admin.account,
+        user__email="joined@example.com",
+        user__first_name="Joan",
+        user__last_name="Ide",
+    )
 
     response = admin_client.post(
         reverse("invitations:invite_revoke", kwargs={"membership_id": member.pk}), follow=True
     )
 
-    assert "joined@example.com has already joined." in response.content.decode()
+    # A confirmation names the person by name when they have one.
+    assert "Joan Ide has already joined." in response.content.decode()
     assert Membership.objects.get(pk=member.pk).invite_revoked_at is None
 
 

@@ -3,6 +3,8 @@ HTTP (DOMAIN.md section 3): each is refused to whoever lacks "Add and edit users
 another account is a 404; bad input is a message at the field, with nothing written.
 """
 
+from html import unescape
+
 import pytest
 from django.urls import reverse
 
@@ -172,6 +174,24 @@ def test_editing_a_set_with_users_says_how_many_change_before_saving(admin_clien
     admin_client.post(url, {"name": "Field marketing", "confirmed": "True", **grid(new)})
     world.bo.refresh_from_db()
     assert world.bo.permissions["crm.deals.edit"] == "team"
+
+
+def test_saving_a_set_says_whose_permissions_changed_in_plain_words(admin_client, world):
+    url = reverse("seats:permission_set", kwargs={"set_id": world.permission_set.pk})
+    same = dict(world.permission_set.permissions)
+    response = admin_client.post(
+        url, {"name": "Field marketing", "confirmed": "True", **grid(same)}, follow=True
+    )
+    assert "Permission set saved. Nobody's permissions changed." in unescape(
+        response.content.decode()
+    )
+    new = {**same, "crm.deals.edit": "team"}
+    response = admin_client.post(
+        url, {"name": "Field marketing", "confirmed": "True", **grid(new)}, follow=True
+    )
+    assert "Permission set saved. The permissions of 1 user were updated." in (
+        response.content.decode()
+    )
 
 
 def test_editing_a_set_no_user_can_hold_is_refused_naming_them(admin_client, world):

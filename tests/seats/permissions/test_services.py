@@ -14,6 +14,7 @@ from accounts.models import (
     AuditVerb,
     Membership,
     MembershipStatus,
+    Notification,
     SeatType,
 )
 from accounts.policy import ON, AccountPermission
@@ -450,3 +451,34 @@ def test_a_member_on_a_permission_set_can_be_given_custom_permissions():
     member.refresh_from_db()
     assert (member.access, member.permission_set) == (Access.CUSTOM, None)
     assert member.permissions["crm.contacts.delete"] == "none"
+
+
+def test_the_member_is_told_what_changed_in_the_history_words(account, admin, member):
+    team_leads = PermissionSetFactory(account=account, name="Team leads", permissions=WITH_TEAMS)
+    member_access_set(
+        membership=member,
+        choice=AccessChoice(mode=AccessMode.TEMPLATE, template=f"set:{team_leads.pk}"),
+        actor_membership=admin,
+        now=NOW,
+    )
+    [notice] = Notification.objects.filter(membership=member)
+    assert notice.text == (
+        "Your permissions in Acme were changed: Access: Seat defaults → Permission set; "
+        "Permission set: — → Team leads; 1 permission changed."
+    )
+
+
+def test_a_change_too_long_for_a_notification_is_told_in_short_not_cut(
+    account, admin, member, monkeypatch
+):
+    # A notification holds 500 characters; here, as if it held 120.
+    monkeypatch.setattr("seats.permissions.services.NOTICE_LENGTH", 120)
+    long_name = PermissionSetFactory(account=account, name="L" * 100, permissions=WITH_TEAMS)
+    member_access_set(
+        membership=member,
+        choice=AccessChoice(mode=AccessMode.TEMPLATE, template=f"set:{long_name.pk}"),
+        actor_membership=admin,
+        now=NOW,
+    )
+    [notice] = Notification.objects.filter(membership=member)
+    assert notice.text == "Your permissions in Acme were changed."

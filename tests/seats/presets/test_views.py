@@ -3,6 +3,8 @@
 an id from another account is a 404; bad input is a message at the field, with nothing written.
 """
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -117,6 +119,16 @@ def test_creating_a_preset(admin_client, world):
     preset = Preset.objects.get(name="New rep")
     assert (preset.permission_set, preset.main_team) == (world.permission_set, world.sales)
     assert list(preset.extra_teams.all()) == [world.support]
+
+
+def test_the_presets_list_names_the_language_and_landing_page(admin_client, world):
+    world.preset.default_landing_page = "marketing_email"
+    world.preset.save()
+    page = admin_client.get(reverse("seats:presets")).content.decode()
+    row = re.search(r"<tr>\s*<td>[^<]*<a[^>]*>Starter</a>.*?</tr>", page, re.S)
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", row.group(0), re.S)
+    assert "English" in cells and "Marketing email" in cells
+    assert "marketing_email" not in row.group(0) and ">en<" not in row.group(0)
 
 
 def test_a_preset_name_taken_in_another_case_is_refused_at_the_field(admin_client, world):

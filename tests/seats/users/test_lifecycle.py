@@ -92,7 +92,11 @@ def owner(account) -> Membership:
 @pytest.fixture
 def member(account, owner) -> Membership:
     return MembershipFactory(
-        account=account, user__email="member@acme.example", joined_at=NOW - timedelta(days=90)
+        account=account,
+        user__email="member@acme.example",
+        user__first_name="Mary",
+        user__last_name="Member",
+        joined_at=NOW - timedelta(days=90),
     )
 
 
@@ -543,7 +547,7 @@ def test_removing_over_http_returns_to_the_list_without_them(client, owner, memb
     response = client.post(reverse("seats:user_action", args=[member.pk, "remove"]), follow=True)
 
     assert response.redirect_chain[-1][0] == reverse("seats:users")
-    assert "member@acme.example was removed from the account." in response.content.decode()
+    assert "Mary Member was removed from the account." in response.content.decode()
     assert client.get(reverse("seats:user", args=[member.pk])).status_code == 404
 
 
@@ -722,12 +726,32 @@ def test_the_permissions_history_exports_as_csv(client, owner, member):
 
     text = b"".join(response.streaming_content).decode().removeprefix("\ufeff")
     assert list(csv.reader(io.StringIO(text, newline=""))) == [
-        ["When (UTC)", "What", "By", "Before", "After"],
+        ["Time (UTC)", "Actor", "Action", "Action code", "Target", "Changes"],
         [
             "2027-03-15 09:00:00",
-            "Super admin changed",
             "owner@acme.example",
-            '{"is_super_admin": false}',
-            '{"is_super_admin": true}',
+            "Super admin changed",
+            "super_admin.changed",
+            "member@acme.example",
+            "Super admin: No → Yes",
         ],
     ]
+
+
+@pytest.mark.parametrize(
+    ("action", "message"),
+    [
+        ("make_super_admin", "Mary Member is now a super admin."),
+        ("remove_super_admin", "Mary Member is no longer a super admin."),
+    ],
+)
+def test_a_super_admin_change_says_what_changed_for_whom(client, owner, member, action, message):
+    if action == "remove_super_admin":
+        member_super_admin_set(membership=member, is_super_admin=True, actor_membership=owner)
+    client.force_login(owner.user)
+
+    response = client.post(reverse("seats:user_action", args=[member.pk, action]), follow=True)
+
+    page = response.content.decode()
+    assert message in page
+    assert "Saved." not in page
