@@ -14,7 +14,7 @@ _ = object  # a stand-in: vulture only looks at the attribute names read below
 _.AccountsConfig, _.SeatsConfig, _.BillingConfig, _.InvitationsConfig
 _.EmailBackend, _.axes_username, _.settings_shell
 _.CurrentAccountMiddleware, _.DenyByDefaultMiddleware, _.AllowedMethodsMiddleware
-_.NoStoreWhenSignedInMiddleware
+_.NoStoreWhenSignedInMiddleware, _.ProductErrorPagesMiddleware, _.process_exception
 _.TestGateway
 _.FormRenderer, _.field_template_name  # FORM_RENDERER; Django reads the attribute
 _.bound_field_class  # FormRenderer: Django reads it

@@ -4,20 +4,22 @@ Each view checks permission, validates a form, calls one service and renders or 
 """
 
 import uuid
+from urllib.parse import quote as url_quote
 
 from django.contrib import messages
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
 
 from accounts.access import member_required
 from accounts.errors import DomainError, form_error_add
 from accounts.models import SeatType
 from accounts.pagination import page_of, query_without_page
 from accounts.policy import AccountPermission
+from accounts.redirects import safe_next
 from accounts.selectors import member_search
 from accounts.services import account_seat_warning_set
 from billing.catalogue import HubCode, catalogue_get
@@ -65,13 +67,6 @@ def _paid_seat_type(value: str) -> SeatType:
     return seat_type
 
 
-def _safe_next(request, fallback: str) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        return target
-    return fallback
-
-
 def _removal_dialogs(
     subscription, pools: list[tuple[PoolSummary, int]]
 ) -> list[tuple[PoolSummary, int, RenewalPreview]]:
@@ -94,6 +89,7 @@ def _removal_dialogs(
 
 
 @member_required(BILLING)
+@require_safe
 def seats(request):
     """Users & Teams → "Seats": each paid seat type's counts, and who holds which seat."""
     account = request.membership.account
@@ -129,10 +125,14 @@ def seats_add(request, seat_type: str):
     """ "Add seats": a quantity, the prorated price, "Buy now"."""
     seat_type = _paid_seat_type(seat_type)
     account = request.membership.account
+    # Opened from another page ("Buy more seats" in Create user, with ?quantity=N&next=...):
+    # back there once the seats are bought. Same-site only.
+    back = safe_next(request)
+    card_first = f"{reverse('billing:card')}?next={url_quote(request.get_full_path(), safe='/')}"
     card = card_on_file_get(account=account)
     if card is None:
         messages.info(request, _("Add a card first; you'll come back here to buy the seats."))
-        return redirect(f"{reverse('billing:card')}?next={request.path}")
+        return redirect(card_first)
     form = AddSeatsForm(
         request.POST or None,
         initial={"quantity": request.GET.get("quantity", 1), "idempotency_key": uuid.uuid4().hex},
@@ -153,7 +153,7 @@ def seats_add(request, seat_type: str):
                 actor=request.user,
             )
         except NoCardOnFile:
-            return redirect(f"{reverse('billing:card')}?next={request.path}")
+            return redirect(card_first)
         except DomainError as problem:
             form_error_add(form, problem)
             # A new attempt (another card, another quantity) is a new purchase: a fresh key, so
@@ -165,7 +165,7 @@ def seats_add(request, seat_type: str):
                 request,
                 _("Seats bought. Invoice %(number)s was paid.") % {"number": invoice.number},
             )
-            return redirect("billing:seats")
+            return redirect(back or reverse("billing:seats"))
     return render(
         request,
         "billing/seats_add.html",
@@ -177,6 +177,7 @@ def seats_add(request, seat_type: str):
             "error": error,
             "card": card,
             "pool": seat_pool_summary_get(account=account, seat_type=seat_type),
+            "next": back,
         },
     )
 
@@ -198,6 +199,7 @@ def _add_seats_quote(*, account, seat_type: str, quantity) -> tuple[PurchaseQuot
 
 
 @member_required(BILLING)
+@require_safe
 def seats_quote(request, seat_type: str):
     """The price for a quantity, for the "Add seats" page to update as the number changes."""
     seat_type = _paid_seat_type(seat_type)
@@ -227,6 +229,7 @@ def seats_quote(request, seat_type: str):
 
 
 @member_required(BILLING)
+@require_safe
 def account(request):
     """Account & Billing → "Subscriptions": the plan, its period, and each paid seat type."""
     account = request.membership.account
@@ -255,7 +258,7 @@ def seats_remove(request, seat_type: str):
         raise Http404
     form = RemoveSeatsForm(request.POST or None, initial={"quantity": 1})
     # Back to the page the dialog was opened on: Account & Billing, or the Seats tab.
-    back = _safe_next(request, reverse("billing:account"))
+    back = safe_next(request, reverse("billing:account"))
     if request.method == "POST" and form.is_valid():
         try:
             seat_removal_schedule(
@@ -376,26 +379,28 @@ def card(request):
             card_invalid_add(form, invalid)
         else:
             messages.success(request, _("The card was saved."))
-            return redirect(_safe_next(request, reverse("billing:card")))
+            return redirect(safe_next(request, reverse("billing:card")))
     return render(
         request,
         "billing/card.html",
         {
             "form": form,
             "card": card_on_file_get(account=account),
-            "next": _safe_next(request, ""),
+            "next": safe_next(request, ""),
             "test_cards": TEST_CARDS,
         },
     )
 
 
 @member_required(BILLING)
+@require_safe
 def invoices(request):
     page = page_of(request, invoices_list(account=request.membership.account), per_page=25)
     return render(request, "billing/invoices.html", {"page": page})
 
 
 @member_required(BILLING)
+@require_safe
 def invoice(request, invoice_id: int):
     found = invoice_get(account=request.membership.account, invoice_id=invoice_id)
     if found is None:
@@ -431,6 +436,7 @@ def contact(request):
 
 
 @member_required(BILLING)
+@require_safe
 def pricing(request):
     catalogue = catalogue_get()
     try:

@@ -28,6 +28,15 @@ class InvitationsError(DomainError):
 # --- "Create user" ---------------------------------------------------------------------------
 
 
+class AlreadyMembers(InvitationsError):
+    """Addresses of the batch already users of the account, found at the step that names them.
+    Context: `emails` (comma-separated)."""
+
+    code = "already_members"
+    field = "emails"
+    message = _("Already users of this account: {emails}. Remove them to continue.")
+
+
 class BatchRefused(InvitationsError):
     """Some addresses of the batch can't be added; nothing was. `problems`: [(email, why)]."""
 

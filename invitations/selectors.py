@@ -1,12 +1,13 @@
 """Reads for the "Create user" pages and the invitation emails' sweep."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
-from accounts.models import Account, Membership, MembershipStatus
+from accounts.models import Account, Membership, MembershipStatus, email_normalise
 from billing.catalogue import TierCode, tier_rank
 from billing.selectors import subscription_hub_tiers, subscription_live_get
 from invitations.models import Delivery, Invitation, MailboxCode, SalesforceConnection
@@ -80,3 +81,15 @@ def mailbox_confirmed(*, invitation: Invitation, code_id: int | None, now: datet
     return MailboxCode.objects.filter(
         pk=code_id, invitation=invitation, used_at__gt=now - MAILBOX_PROOF_LIFETIME
     ).exists()
+
+
+def existing_member_emails(*, account: Account, emails: Iterable[str]) -> list[str]:
+    """The addresses among `emails` (normalised) already users of this account, whatever their
+    status, in the order given. One query."""
+    normal = [email_normalise(e) for e in emails]
+    found = set(
+        Membership.objects.filter(account=account, user__email__in=normal).values_list(
+            "user__email", flat=True
+        )
+    )
+    return [e for e in normal if e in found]

@@ -42,24 +42,25 @@ class UnknownPermissionSet(SeatsError):
 
 
 class NotEnoughSeats(SeatsError):
-    """More paid seats are needed than are free. Context: `missing`, `seat` (its label)."""
+    """More paid seats are needed than are free. Context: `missing`, `seat` (its label),
+    `seat_type` (its code, for a link to buy them)."""
 
     code = "not_enough_seats"
 
-    def __init__(self, *, missing: int, seat: Any) -> None:
+    def __init__(self, *, missing: int, seat: Any, seat_type: str = "") -> None:
         message = ngettext_lazy(
             "You need {missing} more {seat}.", "You need {missing} more {seat}s.", missing
         )
-        super().__init__(message, missing=missing, seat=seat)
+        super().__init__(message, missing=missing, seat=seat, seat_type=seat_type)
 
 
 class NotEnoughSeatsAtRenewal(NotEnoughSeats):
     """Seats are free now, but a scheduled downgrade leaves fewer from the renewal date.
-    Context: `missing`, `seat`, `total` (the seats the next period keeps)."""
+    Context: `missing`, `seat`, `seat_type`, `total` (the seats the next period keeps)."""
 
     code = "not_enough_seats_at_renewal"
 
-    def __init__(self, *, missing: int, seat: Any, total: int) -> None:
+    def __init__(self, *, missing: int, seat: Any, total: int, seat_type: str = "") -> None:
         message = ngettext_lazy(
             "The plan change scheduled for the renewal date leaves {total} {seat}s, so you need "
             "{missing} more {seat}. Buy seats, or cancel that change on Account & Billing.",
@@ -67,7 +68,9 @@ class NotEnoughSeatsAtRenewal(NotEnoughSeats):
             "{missing} more {seat}s. Buy seats, or cancel that change on Account & Billing.",
             missing,
         )
-        SeatsError.__init__(self, message, missing=missing, seat=seat, total=total)
+        SeatsError.__init__(
+            self, message, missing=missing, seat=seat, seat_type=seat_type, total=total
+        )
 
 
 class SeatTypeEndsAtRenewal(SeatsError):
@@ -124,6 +127,11 @@ class SuperAdminOnly(SeatsError):
     message = _("Only a super admin can make someone a super admin.")
 
 
+class SuperAdminNotWhileDeactivated(SeatsError):
+    code = "super_admin_not_while_deactivated"
+    message = _("A deactivated user can't be made a super admin. Reactivate them first.")
+
+
 class LastSuperAdmin(SeatsError):
     code = "last_super_admin"
     message = _(
@@ -134,6 +142,14 @@ class LastSuperAdmin(SeatsError):
 class MemberNotDeactivated(SeatsError):
     code = "member_not_deactivated"
     message = _("Deactivate this user before removing them from the account.")
+
+
+class SeatNotReleasable(SeatsError):
+    code = "seat_not_releasable"
+    message = _(
+        "Only the paid seat of a deactivated user, or of someone whose invitation was revoked, "
+        "can be released here. To change an active user's seat, use Assign a seat."
+    )
 
 
 class SubscriptionEnding(SeatsError):

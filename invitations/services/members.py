@@ -29,6 +29,7 @@ from accounts.services import member_audit_events_record, rows_insert, users_get
 from invitations.errors import BatchRefused, BatchTooLarge
 from invitations.models import Delivery, Invitation
 from invitations.parsing import MAX_FILE_PEOPLE, ParsedPerson
+from invitations.selectors import existing_member_emails
 from invitations.tasks import invitation_emails_dispatch
 from seats.permissions.choice import AccessChoice, access_resolve
 from seats.permissions.services import access_apply
@@ -105,11 +106,7 @@ def members_invite(
     if not emails:
         raise BatchRefused([])
     repeated = sorted({e for e in emails if emails.count(e) > 1})
-    existing = set(
-        Membership.objects.filter(account=account, user__email__in=emails).values_list(
-            "user__email", flat=True
-        )
-    )
+    existing = set(existing_member_emails(account=account, emails=emails))
     problems = [(e, _("Not a valid email address.")) for e in emails if not _valid_email(e)]
     problems += [(e, _("Listed more than once in this batch.")) for e in repeated]
     problems += [(e, _("Already a user in this account.")) for e in emails if e in existing]

@@ -15,7 +15,7 @@ from accounts.access import SUPER_ADMIN, member_required
 from accounts.errors import DomainError, form_error_add
 from accounts.models import SeatType
 from accounts.policy import AccountPermission, membership_can
-from invitations.errors import BatchRefused, FileRefused
+from invitations.errors import AlreadyMembers, BatchRefused, FileRefused
 from invitations.forms import (
     AccessForm,
     BatchTeamsForm,
@@ -24,17 +24,21 @@ from invitations.forms import (
     SalesforcePickForm,
     TypedEmailsForm,
 )
-from invitations.parsing import ParsedPerson, csv_parse, emails_parse
+from invitations.parsing import ParsedPerson, ParseProblem, csv_parse, emails_parse
 from invitations.salesforce import SalesforcePerson
-from invitations.selectors import created_members, salesforce_import_available
+from invitations.selectors import (
+    created_members,
+    existing_member_emails,
+    salesforce_import_available,
+)
 from invitations.services.members import members_invite
 from invitations.services.salesforce import salesforce_connection_save, salesforce_people_fetch
 from seats.catalogue import SEAT_RULES
 from seats.errors import NotEnoughSeats
 from seats.permissions.choice import AccessChoice, AccessMode, access_resolve, template_options
 from seats.permissions.forms import permission_grid, review_rows
-from seats.pools.selectors import seat_choices_for
-from seats.pools.services import seat_capacity_check
+from seats.pools.selectors import seat_choices_for, seat_preselected
+from seats.pools.services import seat_capacity_check, seat_eligibility_check
 from seats.users.services.teams import members_teams_add
 
 WIZARD_KEY = "seatmgr_create_user"
@@ -60,8 +64,20 @@ def _people(state: dict) -> list[ParsedPerson]:
 
 
 def _people_chosen(request, people) -> object:
-    _save_state(request, people=[[p.email, p.first_name, p.last_name] for p in people], access=None)
+    _save_state(
+        request,
+        people=[[p.email, p.first_name, p.last_name] for p in people],
+        access=None,
+        draft=None,
+    )
     return redirect("invitations:create_user_access")
+
+
+def _already_members(request, people) -> list[str]:
+    """Addresses already users of the account: refused at the step that names the people,
+    not at the last click."""
+    account = request.membership.account
+    return existing_member_emails(account=account, emails=[p.email for p in people])
 
 
 @member_required(AccountPermission.USERS)
@@ -82,7 +98,9 @@ def create_user(request):
     problems = []
     if request.method == "POST" and source == "typed" and typed.is_valid():
         result = emails_parse(typed.cleaned_data["emails"])
-        if result.ok:
+        if result.ok and (already := _already_members(request, result.people)):
+            form_error_add(typed, AlreadyMembers(emails=", ".join(already)))
+        elif result.ok:
             return _people_chosen(request, result.people)
         # A problem of the whole text (none entered, too many) belongs at the field.
         for problem in result.problems:
@@ -95,9 +113,13 @@ def create_user(request):
         except FileRefused as refused:
             form_error_add(upload, refused)
         else:
-            if result.ok:
+            if result.ok and (already := _already_members(request, result.people)):
+                why = _("Already a user in this account.")
+                problems = [ParseProblem(where="", value=e, message=why) for e in already]
+            elif result.ok:
                 return _people_chosen(request, result.people)
-            problems = result.problems
+            else:
+                problems = result.problems
     elif not typed.is_bound and _state(request).get("people"):
         typed = TypedEmailsForm(
             initial={"emails": "\n".join(p.email for p in _people(_state(request)))}
@@ -131,7 +153,10 @@ def create_user_salesforce(request):
     form = SalesforcePickForm(request.POST or None, people=people)
     if request.method == "POST" and form.is_valid():
         chosen = [ParsedPerson(p.email, p.first_name, p.last_name) for p in form.chosen()]
-        return _people_chosen(request, chosen)
+        already = _already_members(request, chosen)
+        if not already:
+            return _people_chosen(request, chosen)
+        form_error_add(form, AlreadyMembers(emails=", ".join(already)))
     return render(
         request,
         "invitations/create_user_salesforce.html",
@@ -163,9 +188,13 @@ def salesforce_connect(request):
 def _access_form(request, data=None):
     account = request.membership.account
     state = _state(request)
-    saved = state.get("access") or {}
+    # What was chosen last: kept when seats were short ("Buy more seats" comes back to it).
+    saved = state.get("draft") or state.get("access") or {}
+    seat_type = saved.get("seat_type") or seat_preselected(
+        account=account, needed=len(state.get("people", []))
+    )
     initial = {
-        "seat_type": saved.get("seat_type", SeatType.CORE),
+        "seat_type": seat_type,
         "mode": saved.get("mode", AccessMode.DEFAULTS),
         "template": saved.get("template", ""),
         "no_invite": not saved.get("send_email", True),
@@ -195,30 +224,38 @@ def create_user_access(request):
     if request.method == "POST" and form.is_valid():
         seat_type = form.cleaned_data["seat_type"]
         choice = form.access_choice()
+        chosen = {
+            "seat_type": seat_type,
+            "mode": choice.mode,
+            "template": choice.template,
+            "permissions": dict(choice.permissions),
+            "send_email": not form.cleaned_data["no_invite"],
+        }
         try:
-            access_resolve(
-                account=account,
-                seat_type=seat_type,
-                choice=choice,
-                actor_membership=request.membership,
+            # Who may hold this seat (a Partner seat: the partners' domains), at this step.
+            seat_eligibility_check(
+                account=account, seat_type=seat_type, emails=[p.email for p in people]
             )
-            seat_capacity_check(account=account, seat_type=seat_type, needed=len(people))
-        except NotEnoughSeats as short:
-            missing = short
         except DomainError as refused:
-            form_error_add(form, refused)
+            form_error_add(form, refused, default_field="seat_type")
         else:
-            _save_state(
-                request,
-                access={
-                    "seat_type": seat_type,
-                    "mode": choice.mode,
-                    "template": choice.template,
-                    "permissions": dict(choice.permissions),
-                    "send_email": not form.cleaned_data["no_invite"],
-                },
-            )
-            return redirect("invitations:create_user_review")
+            try:
+                access_resolve(
+                    account=account,
+                    seat_type=seat_type,
+                    choice=choice,
+                    actor_membership=request.membership,
+                )
+                seat_capacity_check(account=account, seat_type=seat_type, needed=len(people))
+            except NotEnoughSeats as short:
+                missing = short
+                # Kept as it is, for when the seats are bought ("Buy more seats" returns here).
+                _save_state(request, draft=chosen, access=None)
+            except DomainError as refused:
+                form_error_add(form, refused)
+            else:
+                _save_state(request, access=chosen, draft=None)
+                return redirect("invitations:create_user_review")
     return render(
         request,
         "invitations/create_user_access.html",

@@ -15,12 +15,15 @@ from accounts.models import (
     Account,
     Membership,
     PermissionSet,
+    Preset,
     SeatType,
 )
 from accounts.selectors import id_from
 from seats.catalogue import (
     PERMISSIONS_BY_CODE,
     SEAT_RULES,
+    PermissionChange,
+    permissions_clamp,
     permissions_complete,
     permissions_exceeding,
     permissions_validate,
@@ -68,6 +71,8 @@ class ResolvedAccess:
     access: Access
     permission_set: PermissionSet | None = None
     permission_template: str = ""
+    # A template holding more than the seat allows is limited to the seat: what it lowered.
+    left_out: tuple[PermissionChange, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -114,6 +119,34 @@ def _template_get(
         if found is not None:
             return permissions_complete(found.permissions), Access.PERMISSION_SET, found, ""
     raise UnknownPermissionSet(permission_set=value)
+
+
+def preset_access(preset: Preset) -> ResolvedAccess | None:
+    """The access a preset gives the users it is applied to: its built-in set's or its
+    account set's permissions, or None when it keeps each user's permissions."""
+    if preset.permission_template:
+        builtin = builtin_permission_set_get(preset.permission_template)
+        return ResolvedAccess(
+            is_super_admin=False,
+            permissions=dict(builtin.permissions),
+            access=Access.TEMPLATE,
+            permission_template=builtin.code,
+        )
+    if preset.permission_set is not None:
+        return ResolvedAccess(
+            is_super_admin=False,
+            permissions=permissions_complete(preset.permission_set.permissions),
+            access=Access.PERMISSION_SET,
+            permission_set=preset.permission_set,
+        )
+    return None
+
+
+def preset_set_name(preset: Preset) -> str:
+    """The name of the set a preset bundles (built-in or the account's), "" for none."""
+    if preset.permission_template:
+        return str(builtin_permission_set_get(preset.permission_template).name)
+    return preset.permission_set.name if preset.permission_set is not None else ""
 
 
 def _labels(codes: list[str]) -> str:
@@ -169,6 +202,7 @@ def access_resolve(
             permissions=seat_ceiling(seat_type),
             access=Access.SEAT_DEFAULTS,
         )
+    left_out: list[PermissionChange] = []
     if choice.mode == AccessMode.DEFAULTS:
         permissions, access, permission_set, template = (
             seat_default_permissions(seat_type),
@@ -190,6 +224,13 @@ def access_resolve(
             # Adjusted after starting from the template: the member's access is custom.
             if permissions == base:
                 access, permission_set, template = base_access, base_set, base_code
+            # A template is limited to what the seat allows (a View-only seat with "Marketer"
+            # keeps the views), and says what it left out; then the access is custom, as after
+            # a seat change (seats.permissions.services). Permissions set from scratch above the
+            # seat are still refused: nobody chose them by accident.
+            permissions, left_out = permissions_clamp(permissions, seat_type)
+            if left_out:
+                access, permission_set, template = Access.CUSTOM, None, ""
     permissions_grant_check(
         permissions=permissions, seat_type=seat_type, actor_membership=actor_membership
     )
@@ -199,4 +240,5 @@ def access_resolve(
         access=access,
         permission_set=permission_set,
         permission_template=template,
+        left_out=tuple(left_out),
     )

@@ -75,3 +75,14 @@ def seat_choices_for(*, account: Account) -> list[tuple[str, str]]:
     if SolutionsPartner.objects.filter(accounts=account).exists():
         choices.append((SeatType.PARTNER, str(SEAT_RULES[SeatType.PARTNER].label)))
     return choices
+
+
+def seat_preselected(*, account: Account, needed: int) -> str:
+    """The seat "Assign a seat" starts on for `needed` people: a Core seat when that many are
+    free, else a View-only seat (free, never short). Never a seat at "(0 available)"."""
+    core = next(
+        (p for p in seat_pool_summaries(account=account) if p.seat_type == SeatType.CORE), None
+    )
+    if core is not None and core.enabled and core.available >= needed:
+        return SeatType.CORE
+    return SeatType.VIEW_ONLY

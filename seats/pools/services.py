@@ -390,5 +390,7 @@ def seat_capacity_check(*, account: Account, seat_type: str, needed: int) -> Non
     label = SEAT_RULES[SeatType(seat_type)].label
     missing = needed - max(free, 0)
     if pool.assignable < pool.total:
-        raise NotEnoughSeatsAtRenewal(missing=missing, seat=label, total=pool.assignable)
-    raise NotEnoughSeats(missing=missing, seat=label)
+        raise NotEnoughSeatsAtRenewal(
+            missing=missing, seat=label, total=pool.assignable, seat_type=str(seat_type)
+        )
+    raise NotEnoughSeats(missing=missing, seat=label, seat_type=str(seat_type))

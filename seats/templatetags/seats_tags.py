@@ -5,9 +5,11 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Access, Membership
 from accounts.templatetags.moments import ago
-from seats.catalogue import LANDING_PAGES
+from seats.catalogue import LANDING_PAGES, level_label
 from seats.errors import UnknownPermissionSet
 from seats.permission_sets.builtin import builtin_permission_set_get
+from seats.permissions.choice import preset_set_name
+from seats.users.services.lifecycle import seat_releasable
 
 register = template.Library()
 
@@ -35,6 +37,12 @@ def membership_access_label(membership: Membership) -> str:
 
 
 @register.filter
+def preset_set(preset) -> str:
+    """The set a preset bundles, by name (built-in or the account's); "" for none."""
+    return preset_set_name(preset)
+
+
+@register.filter
 def breakable_email(address: str) -> str:
     """The address, escaped, with a line-break opportunity before its "@": a long address
     wraps into two readable halves instead of widening its table column."""
@@ -55,20 +63,39 @@ def landing_page_label(code: str) -> str:
 register.filter("ago", ago)
 
 
-# The Users list renders this for each of its 50 rows. Django's {% url %} costs tens of
-# microseconds a call (a URL pattern reversed): below, once per URL prefix. (Its seat and status
-# labels are accounts' `labels` library.)
-_MEMBER_URLS: dict[str, tuple[str, str]] = {}
+# The Users list renders these for each of its 50 rows. Django's {% url %} costs tens of
+# microseconds a call (a URL pattern reversed): below, once per URL prefix and page. (Its seat
+# and status labels are accounts' `labels` library.)
+_MEMBER_URLS: dict[tuple[str, str], tuple[str, str]] = {}
 _MEMBER_URL_KEY = 987654321
 
 
 @register.filter
-def member_url(membership_id: int) -> str:
-    """The user's page, as {% url 'seats:user' membership_id %} gives it."""
+def member_url(membership_id: int, page: str = "") -> str:
+    """A user's page, as {% url 'seats:user' membership_id %} gives it; with `page`, another
+    of their pages: "history" ({% url 'seats:user_history' %}) or an action of their
+    "Actions" menu ("deactivate": {% url 'seats:user_action' membership_id 'deactivate' %})."""
     prefix = get_script_prefix()
-    parts = _MEMBER_URLS.get(prefix)
+    parts = _MEMBER_URLS.get((prefix, page))
     if parts is None:
-        url = reverse("seats:user", kwargs={"membership_id": _MEMBER_URL_KEY})
+        if not page:
+            url = reverse("seats:user", kwargs={"membership_id": _MEMBER_URL_KEY})
+        elif page == "history":
+            url = reverse("seats:user_history", kwargs={"membership_id": _MEMBER_URL_KEY})
+        else:
+            url = reverse(
+                "seats:user_action", kwargs={"membership_id": _MEMBER_URL_KEY, "action": page}
+            )
         before, _key, after = url.partition(str(_MEMBER_URL_KEY))
-        parts = _MEMBER_URLS[prefix] = (before, after)
+        parts = _MEMBER_URLS[(prefix, page)] = (before, after)
     return f"{parts[0]}{int(membership_id)}{parts[1]}"
+
+
+# "Release seat" in a user's Actions menu (their page and their row): the rule is the service's.
+register.filter("seat_releasable", seat_releasable)
+
+
+@register.filter
+def permission_level(level: str) -> str:
+    """A permission level as the editor names it: "everything" -> "Everything"."""
+    return str(level_label(level))

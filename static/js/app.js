@@ -43,9 +43,11 @@
       .finally(function () { button.disabled = false; });
   });
 
-  // A row's menu (the Users list's "Invite"): without this script it opens in place; with it,
+  // A row's menu (the Users list's "Actions"): without this script it opens in place; with it,
   // it floats under its button (above, near the window's bottom), out of reach of the table's
-  // scroll box, and closes on Escape, on a click elsewhere, on scroll, or when another opens.
+  // scroll box, follows its button as the page scrolls, and closes on Escape, on a click
+  // elsewhere, when its button scrolls out of sight, or when another opens.
+  // Enter or Space on its button opens it (a <summary>); the arrow keys move through its items.
   function rowMenusClose(except) {
     document.querySelectorAll("details.row-menu[open]").forEach(function (menu) {
       if (menu !== except) menu.open = false;
@@ -54,8 +56,12 @@
   document.addEventListener("toggle", function (event) {
     var menu = event.target;
     if (!menu.classList || !menu.classList.contains("row-menu")) return;
-    var items = menu.querySelector(".row-menu-items");
+    menu.querySelector("summary").setAttribute("aria-expanded", menu.open ? "true" : "false");
     if (!menu.open) { menu.classList.remove("floating"); return; }
+    rowMenuPlace(menu);
+  }, true);
+  function rowMenuPlace(menu) {
+    var items = menu.querySelector(".row-menu-items");
     rowMenusClose(menu);
     menu.classList.add("floating");
     var anchor = menu.querySelector("summary").getBoundingClientRect();
@@ -65,7 +71,33 @@
     }
     items.style.top = top + "px";
     items.style.left = Math.max(8, anchor.right - items.offsetWidth) + "px";
-  }, true);
+  }
+  function rowMenuItems(menu) {
+    return Array.prototype.filter.call(
+      menu.querySelectorAll(".row-menu-items a, .row-menu-items button, .row-menu-items input"),
+      function (item) { return !item.hidden && !item.disabled; }
+    );
+  }
+  document.addEventListener("keydown", function (event) {
+    var keys = ["ArrowDown", "ArrowUp", "Home", "End"];
+    if (keys.indexOf(event.key) === -1) return;
+    var menu = event.target.closest && event.target.closest("details.row-menu");
+    if (!menu) return;
+    var onSummary = event.target.tagName === "SUMMARY";
+    if (onSummary && event.key !== "ArrowDown") return;
+    event.preventDefault();
+    if (!menu.open) {
+      menu.open = true;
+      rowMenuPlace(menu);  // now, not at the toggle event: the focus below must not scroll
+    }
+    var items = rowMenuItems(menu);
+    var at = items.indexOf(event.target);
+    var next = event.key === "Home" || onSummary ? 0
+      : event.key === "End" ? items.length - 1
+      : event.key === "ArrowDown" ? (at + 1) % items.length
+      : (at - 1 + items.length) % items.length;
+    if (items[next]) items[next].focus({ preventScroll: true });
+  });
   document.addEventListener("keydown", function (event) {
     if (event.key !== "Escape") return;
     var open = document.querySelector("details.row-menu[open]");
@@ -76,10 +108,18 @@
   document.addEventListener("click", function (event) {
     if (!event.target.closest("details.row-menu")) rowMenusClose(null);
   });
-  window.addEventListener("scroll", function (event) {
-    // Scrolling inside an open menu (the invite link's field) keeps it open.
-    if (!(event.target.closest && event.target.closest("details.row-menu"))) rowMenusClose(null);
-  }, true);
+  function rowMenuFollow(event) {
+    // Scrolling inside an open menu (the invite link's field) leaves it be; scrolling the page
+    // moves it with its button, and closes it once the button is out of sight.
+    if (event && event.target.closest && event.target.closest("details.row-menu")) return;
+    var open = document.querySelector("details.row-menu[open]");
+    if (!open) return;
+    var anchor = open.querySelector("summary").getBoundingClientRect();
+    if (anchor.bottom < 0 || anchor.top > window.innerHeight) open.open = false;
+    else rowMenuPlace(open);
+  }
+  window.addEventListener("scroll", rowMenuFollow, true);
+  window.addEventListener("resize", rowMenuFollow);
 
   // "Choose how to restrict access": show the parts each mode needs; load a template into the grid.
   var form = document.querySelector("[data-access-form]");

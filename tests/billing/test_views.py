@@ -548,3 +548,44 @@ def test_the_seats_tab_offers_clear_only_once_filtered(billing_admin):
     assert clear not in client.get(SEATS).text
     assert clear not in client.get(SEATS, {"page": "1"}).text
     assert clear in client.get(SEATS, {"q": ""}).text
+
+
+# --- "Buy more seats" from another page: Add seats prefilled, then back there -------------------
+
+
+def test_add_seats_opened_with_a_quantity_and_next_is_prefilled_and_returns_there(
+    billing_admin, account, card
+):
+    client = signed_in(billing_admin)
+    draft = reverse("invitations:create_user_access")
+
+    page = client.get(ADD_CORE, {"quantity": "3", "next": draft})
+    response = client.post(ADD_CORE, {"quantity": "3", "idempotency_key": "k-1", "next": draft})
+
+    assert page.context["form"]["quantity"].value() == "3"
+    assert f'name="next" value="{draft}"' in page.content.decode()
+    assert (response.status_code, response["Location"]) == (302, draft)
+    assert core_pool(account).purchased == 5  # 2 before, 3 bought
+
+
+@pytest.mark.parametrize("next_url", ["https://evil.example/", "//evil.example/x"])
+def test_add_seats_ignores_a_next_outside_this_site(billing_admin, account, card, next_url):
+    client = signed_in(billing_admin)
+
+    page = client.get(ADD_CORE, {"quantity": "1", "next": next_url})
+    response = client.post(ADD_CORE, {"quantity": "1", "idempotency_key": "k-2", "next": next_url})
+
+    assert next_url not in page.content.decode()
+    assert response["Location"] == reverse("billing:seats")
+
+
+def test_add_seats_without_a_card_keeps_the_quantity_and_next_through_the_card_page(
+    billing_admin,
+):
+    client = signed_in(billing_admin)
+    draft = reverse("invitations:create_user_access")
+
+    response = client.get(ADD_CORE, {"quantity": "2", "next": draft})
+
+    back = urlsplit(client.get(response["Location"]).context["next"])
+    assert (back.path, parse_qs(back.query)) == (ADD_CORE, {"quantity": ["2"], "next": [draft]})

@@ -3,12 +3,15 @@
 Thin: check permission, read through a selector, validate a form, call one service, render.
 """
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+from django.views.decorators.http import require_safe
 
 from accounts.access import member_required
 from accounts.errors import DomainError
@@ -50,6 +53,7 @@ def _directory_form(request):
 
 
 @member_required(AccountPermission.USERS)
+@require_safe
 def users(request):
     """The Users tab: search, filters, sortable columns, pages of 50, a CSV export."""
     account = request.membership.account
@@ -75,11 +79,14 @@ def users(request):
             "form": form,
             "filters": filters,
             "query": query.urlencode(),
+            # The row menu's actions come back to this very page (filters, sort and page kept).
+            "next_query": "?" + urlencode({"next": request.get_full_path()}),
         },
     )
 
 
 @member_required(AccountPermission.USERS)
+@require_safe
 def users_export(request):
     """The filtered Users list as CSV, streamed."""
     account = request.membership.account

@@ -9,13 +9,16 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
+from django.views.decorators.http import require_safe
 
 from accounts.access import member_required
 from accounts.errors import DomainError, form_error_add
-from accounts.models import Access, Membership, SeatType
+from accounts.models import Access, Membership, MembershipStatus, SeatType
 from accounts.policy import AccountPermission
+from accounts.redirects import safe_next
 from accounts.services import member_password_reset
 from accounts.teams.services import member_teams_set
 from accounts.text import person
@@ -37,7 +40,9 @@ from seats.users.services.lifecycle import (
     member_deactivate,
     member_reactivate,
     member_remove,
+    member_seat_release,
     member_super_admin_set,
+    seat_releasable,
 )
 from seats.users.services.seat import (
     member_seat_change,
@@ -82,7 +87,12 @@ def user_detail(request, membership_id: int):
     return render(
         request,
         "seats/users/user.html",
-        {"member": member, "form": form, "removed": removed},
+        {
+            "member": member,
+            "form": form,
+            "removed": removed,
+            "seat_releasable": seat_releasable(member),
+        },
     )
 
 
@@ -93,6 +103,7 @@ ACTIONS = {
     "make_super_admin": _lazy("Make super admin"),
     "remove_super_admin": _lazy("Remove super admin"),
     "reset_password": _lazy("Reset password"),
+    "release_seat": _lazy("Release seat"),
 }
 
 
@@ -106,20 +117,29 @@ def user_action(request, membership_id: int, action: str):
         Membership.objects.select_related("user", "account"), pk=membership_id, account=account
     )
     form = DeactivateForm(request.POST or None) if action == "deactivate" else None
+    # Opened from the Users list's row menu, the action returns there (a same-site `next` only).
+    back = safe_next(request)
     if request.method == "POST" and (form is None or form.is_valid()):
         try:
             message = _user_action_run(request, member, action, form)
         except DomainError as problem:
             messages.error(request, str(problem))
-            return redirect("seats:user", membership_id=member.pk)
+            return redirect(back or reverse("seats:user", args=[member.pk]))
         messages.success(request, message)
         if action == "remove":
-            return redirect("seats:users")
-        return redirect("seats:user", membership_id=member.pk)
+            return redirect(back or reverse("seats:users"))
+        return redirect(back or reverse("seats:user", args=[member.pk]))
     return render(
         request,
         "seats/users/user_action.html",
-        {"member": member, "action": action, "title": ACTIONS[action], "form": form},
+        {
+            "member": member,
+            "action": action,
+            "title": ACTIONS[action],
+            "form": form,
+            "back": back or reverse("seats:user", args=[member.pk]),
+            "next": back,
+        },
     )
 
 
@@ -141,6 +161,12 @@ def _user_action_run(request, member, action: str, form) -> str:
     if action == "remove":
         member_remove(membership=member, actor_membership=actor)
         return _("%(name)s was removed from the account.") % {"name": name}
+    if action == "release_seat":
+        released = member_seat_release(membership=member, actor_membership=actor)
+        return _("%(name)s's %(seat)s was released. They are now on a View-only seat.") % {
+            "name": name,
+            "seat": SEAT_RULES[SeatType(released)].label,
+        }
     if action in ("make_super_admin", "remove_super_admin"):
         made = action == "make_super_admin"
         member_super_admin_set(membership=member, is_super_admin=made, actor_membership=actor)
@@ -154,6 +180,7 @@ def _user_action_run(request, member, action: str, form) -> str:
 
 
 @member_required(AccountPermission.USERS)
+@require_safe
 def user_history(request, membership_id: int):
     """ "View permissions history": what changed for this user, before and after, by whom."""
     account = request.membership.account
@@ -201,9 +228,10 @@ def user_access(request, membership_id: int):
         request.POST or None,
         initial={"permissions": member.permissions, **_access_initial(member)},
         template_options=options,
-        allow_super_admin=request.membership.is_super_admin,
+        allow_super_admin=request.membership.is_super_admin
+        and member.status != MembershipStatus.DEACTIVATED,
     )
-    review = None
+    review, left_out = None, ()
     if request.method == "POST" and form.is_valid():
         choice = form.access_choice()
         try:
@@ -222,7 +250,7 @@ def user_access(request, membership_id: int):
         except DomainError as problem:
             form_error_add(form, problem)
         else:
-            review = review_rows(resolved.permissions)
+            review, left_out = review_rows(resolved.permissions), resolved.left_out
     return render(
         request,
         "seats/users/user_access.html",
@@ -232,6 +260,7 @@ def user_access(request, membership_id: int):
             "grid": permission_grid(form),
             "templates_json": {o.value: dict(o.permissions) for o in options},
             "review": review,
+            "left_out": left_out,
         },
     )
 

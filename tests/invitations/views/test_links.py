@@ -208,6 +208,42 @@ def test_revoke_invite_confirmed_ends_every_link(
     assert status_of(membership) == MembershipStatus.INVITED
 
 
+def test_revoke_invite_says_the_paid_seat_is_released_before_and_after(
+    admin_client, admin, django_capture_on_commit_callbacks
+):
+    membership, _path = emailed_link(django_capture_on_commit_callbacks, admin)
+    url = reverse("invitations:invite_revoke", kwargs={"membership_id": membership.pk})
+
+    confirm = html.unescape(admin_client.get(url).content.decode())
+    assert "Their Core seat will be released, so you can give it to someone else." in confirm
+
+    response = admin_client.post(url, follow=True)
+
+    assert "Their Core seat was released and is free for someone else." in html.unescape(
+        response.content.decode()
+    )
+    assert Membership.objects.get(pk=membership.pk).seat_type == SeatType.VIEW_ONLY
+
+
+def test_a_users_admin_is_told_only_a_super_admin_revokes_a_super_admins_invite(
+    client, admin, users_admin
+):
+    invited = MembershipFactory(
+        account=admin.account, invited=True, super_admin=True, user__email="boss@example.com"
+    )
+    client.force_login(users_admin.user)
+
+    response = client.post(
+        reverse("invitations:invite_revoke", kwargs={"membership_id": invited.pk}), follow=True
+    )
+
+    assert "Only a super admin can change a super admin." in html.unescape(
+        response.content.decode()
+    )
+    invited.refresh_from_db()
+    assert (invited.invite_revoked_at, invited.seat_type) == (None, SeatType.CORE)
+
+
 def test_revoke_invite_for_a_member_who_joined_changes_nothing(admin_client, admin):
     member = MembershipFactory(
         account=admin.account,
@@ -229,12 +265,10 @@ def test_revoke_invite_for_a_member_who_joined_changes_nothing(admin_client, adm
 
 
 def _row(page: str, email: str) -> str:
-    """The Users list's row of this address (its email cell may mark a break: <wbr>)."""
-    rows = page.replace("<wbr>", "").split("<tr>")
+    """The Users list's row of this address (shown under the name, or as the link)."""
+    rows = page.split("<tr>")
     [row] = [
-        chunk
-        for chunk in rows
-        if re.search(rf'<td [^>]*id="email-\d+">{re.escape(email)}</td>', chunk)
+        chunk for chunk in rows if re.search(rf'data-field="email">{re.escape(email)}<', chunk)
     ]
     return row
 
@@ -249,19 +283,25 @@ def test_the_users_page_shows_each_members_invitation_status(admin_client, admin
 
     page = admin_client.get(reverse("seats:users")).content.decode()
 
-    assert 'class="invite invite-pending">Pending<' in _row(page, "pending@example.com")
-    assert 'class="invite invite-expired">Expired<' in _row(page, "expired@example.com")
-    assert 'class="invite invite-revoked">Revoked<' in _row(page, "revoked@example.com")
-    assert 'class="invite invite-not_sent">No invite sent<' in _row(page, "not.sent@example.com")
+    def invitation(email: str) -> str:
+        found = re.search(r'data-field="invitation">([^<]*)<', _row(page, email))
+        return found.group(1) if found else ""
+
+    assert invitation("pending@example.com") == "Pending"
+    assert invitation("expired@example.com") == "Expired"
+    assert invitation("revoked@example.com") == "Revoked"
+    assert invitation("not.sent@example.com") == "No invite sent"
 
 
-def test_the_users_page_shows_accepted_once_the_invitee_joined(admin_client, admin):
+def test_the_users_page_shows_active_once_the_invitee_joined(admin_client, admin):
     membership, path = invited_with_link(admin, "joined@example.com")
     invitation_accept(token=path.split("/")[-2], user=membership.user)
 
     page = admin_client.get(reverse("seats:users")).content.decode()
 
-    assert 'class="invite invite-accepted">Accepted<' in _row(page, "joined@example.com")
+    row = _row(page, "joined@example.com")
+    assert 'class="status status-active">Active<' in row
+    assert "invite-" not in row  # accepted: no invitation state under "Active"
 
 
 # --- Who may use these actions -------------------------------------------------------------------

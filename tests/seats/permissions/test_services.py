@@ -1,11 +1,13 @@
 """Permissions room (seats/permissions/services.py), DOMAIN.md section 3: the one permission write
 (every path that changes what a member may do saves it the same way and leaves the same audit
-trail, issue 12), and member_permissions_set's rules (the seat's ceiling, granting only what the
-actor holds)."""
+trail, issue 12), and one member's permissions set directly (the seat's ceiling, granting only
+what the actor holds)."""
 
+import html
 from datetime import UTC, datetime
 
 import pytest
+from django.urls import reverse
 
 from accounts.models import (
     Access,
@@ -21,17 +23,17 @@ from accounts.policy import ON, AccountPermission
 from billing.catalogue import HubCode, TierCode
 from billing.periods import BillingInterval
 from billing.services.subscriptions import subscription_start
-from seats.catalogue import seat_default_permissions
+from seats.catalogue import permissions_clamp, permissions_fit_seat, seat_default_permissions
 from seats.errors import PermissionsAboveSeat, PermissionsNotHeld
+from seats.permission_sets.builtin import builtin_permission_set_get
 from seats.permission_sets.services import (
     permission_set_apply,
     permission_set_delete,
     permission_set_update,
 )
-from seats.permissions.choice import AccessChoice, AccessMode, ResolvedAccess
+from seats.permissions.choice import AccessChoice, AccessMode, ResolvedAccess, access_resolve
 from seats.permissions.services import (
     member_access_set,
-    member_permissions_set,
     members_access_write,
 )
 from seats.presets.services import preset_apply
@@ -41,7 +43,6 @@ from tests.factories import (
     MembershipFactory,
     PermissionSetFactory,
     PresetFactory,
-    UserFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -244,7 +245,17 @@ def test_many_members_are_written_in_a_constant_number_of_queries(
     assert AuditEvent.objects.filter(verb=AuditVerb.PERMISSIONS_CHANGED).count() == 20
 
 
-# --- member_permissions_set ----------------------------------------------------------------------
+# --- One member's permissions, set directly ("Start from scratch") -------------------------------
+
+
+def give(membership, permissions, *, by=None, now=None) -> Membership:
+    """ "Edit permissions" → "Start from scratch" with these levels; `by` None is system work."""
+    return member_access_set(
+        membership=membership,
+        choice=AccessChoice(mode=AccessMode.SCRATCH, permissions=permissions),
+        actor_membership=by,
+        now=now,
+    )
 
 
 def subscribed_account() -> Account:
@@ -290,9 +301,7 @@ def test_permissions_above_the_seat_are_refused_naming_them():
     }
 
     with pytest.raises(PermissionsAboveSeat) as refused:
-        member_permissions_set(
-            membership=viewer, permissions=wanted, access=Access.CUSTOM, actor=None
-        )
+        give(viewer, wanted)
 
     assert str(refused.value) == (
         "A View-only seat can't hold these permissions: Contacts: Edit, Deals: Delete."
@@ -306,12 +315,7 @@ def test_sales_tools_on_a_core_seat_are_refused():
     member = add(account, "member@example.com")
 
     with pytest.raises(PermissionsAboveSeat) as refused:
-        member_permissions_set(
-            membership=member,
-            permissions={**CORE_DEFAULTS, "sales.sequences": ON},
-            access=Access.CUSTOM,
-            actor=None,
-        )
+        give(member, {**CORE_DEFAULTS, "sales.sequences": ON})
 
     assert str(refused.value) == "A Core seat can't hold these permissions: Sequences."
 
@@ -319,12 +323,7 @@ def test_sales_tools_on_a_core_seat_are_refused():
 def _user_admin(account: Account) -> Membership:
     """An active member holding "Add and edit users" but not super admin."""
     admin = add(account, "useradmin@example.com", status=MembershipStatus.ACTIVE)
-    return member_permissions_set(
-        membership=admin,
-        permissions={**CORE_DEFAULTS, AccountPermission.USERS: ON},
-        access=Access.CUSTOM,
-        actor=None,
-    )
+    return give(admin, {**CORE_DEFAULTS, AccountPermission.USERS: ON})
 
 
 def test_a_member_who_is_not_super_admin_cannot_grant_what_they_lack():
@@ -333,13 +332,7 @@ def test_a_member_who_is_not_super_admin_cannot_grant_what_they_lack():
     member = add(account, "member@example.com")
 
     with pytest.raises(PermissionsNotHeld) as refused:
-        member_permissions_set(
-            membership=member,
-            permissions={**CORE_DEFAULTS, AccountPermission.BILLING: ON},
-            access=Access.CUSTOM,
-            actor=admin.user,
-            actor_membership=admin,
-        )
+        give(member, {**CORE_DEFAULTS, AccountPermission.BILLING: ON}, by=admin)
 
     assert str(refused.value) == (
         "You can't grant permissions you don't have yourself: Edit billing."
@@ -353,13 +346,7 @@ def test_a_member_who_is_not_super_admin_can_grant_what_they_hold():
     admin = _user_admin(account)
     member = add(account, "member@example.com")
 
-    member_permissions_set(
-        membership=member,
-        permissions={**CORE_DEFAULTS, AccountPermission.USERS: ON},
-        access=Access.CUSTOM,
-        actor=admin.user,
-        actor_membership=admin,
-    )
+    give(member, {**CORE_DEFAULTS, AccountPermission.USERS: ON}, by=admin)
 
     member.refresh_from_db()
     assert member.permissions[AccountPermission.USERS] == ON
@@ -371,13 +358,7 @@ def test_a_super_admin_can_grant_what_their_own_permissions_do_not_list():
     assert boss.permissions[AccountPermission.BILLING] != ON
     member = add(account, "member@example.com")
 
-    member_permissions_set(
-        membership=member,
-        permissions={**CORE_DEFAULTS, AccountPermission.BILLING: ON},
-        access=Access.CUSTOM,
-        actor=boss.user,
-        actor_membership=boss,
-    )
+    give(member, {**CORE_DEFAULTS, AccountPermission.BILLING: ON}, by=boss)
 
     member.refresh_from_db()
     assert member.permissions[AccountPermission.BILLING] == ON
@@ -386,20 +367,13 @@ def test_a_super_admin_can_grant_what_their_own_permissions_do_not_list():
 def test_each_permission_change_is_audited_with_before_and_after():
     account = subscribed_account()
     member = add(account, "member@example.com")
-    actor = UserFactory()
+    boss = add(account, "boss@example.com", is_super_admin=True, status=MembershipStatus.ACTIVE)
     wanted = {**CORE_DEFAULTS, AccountPermission.TEAMS: ON}
 
-    member_permissions_set(
-        membership=member,
-        permissions=wanted,
-        access=Access.TEMPLATE,
-        permission_template="admin",
-        actor=actor,
-        now=NOW,
-    )
+    give(member, wanted, by=boss, now=NOW)
 
     event = AuditEvent.objects.get(verb=AuditVerb.PERMISSIONS_CHANGED, target=member)
-    assert (event.actor, event.created_at) == (actor, NOW)
+    assert (event.actor, event.created_at) == (boss.user, NOW)
     # The one audit shape of a permission change: the access fields, and the levels that moved.
     assert event.before == {
         "access": "seat_defaults",
@@ -409,9 +383,9 @@ def test_each_permission_change_is_audited_with_before_and_after():
         "permissions": {AccountPermission.TEAMS: CORE_DEFAULTS[AccountPermission.TEAMS]},
     }
     assert event.after == {
-        "access": "template",
+        "access": "custom",
         "permission_set": None,
-        "permission_template": "admin",
+        "permission_template": "",
         "is_super_admin": False,
         "permissions": {AccountPermission.TEAMS: ON},
     }
@@ -422,12 +396,7 @@ def test_a_refused_permission_change_is_not_audited():
     member = add(account, "member@example.com")
 
     with pytest.raises(PermissionsAboveSeat):
-        member_permissions_set(
-            membership=member,
-            permissions={"sales.sequences": ON},
-            access=Access.CUSTOM,
-            actor=None,
-        )
+        give(member, {"sales.sequences": ON})
 
     assert not AuditEvent.objects.filter(verb=AuditVerb.PERMISSIONS_CHANGED).exists()
 
@@ -441,12 +410,7 @@ def test_a_member_on_a_permission_set_can_be_given_custom_permissions():
         account=account, access=Access.PERMISSION_SET, permission_set=permission_set
     )
 
-    member_permissions_set(
-        membership=member,
-        permissions={**CORE_DEFAULTS, "crm.contacts.delete": "none"},
-        access=Access.CUSTOM,
-        actor=None,
-    )
+    give(member, {**CORE_DEFAULTS, "crm.contacts.delete": "none"})
 
     member.refresh_from_db()
     assert (member.access, member.permission_set) == (Access.CUSTOM, None)
@@ -482,3 +446,73 @@ def test_a_change_too_long_for_a_notification_is_told_in_short_not_cut(
     )
     [notice] = Notification.objects.filter(membership=member)
     assert notice.text == "Your permissions in Acme were changed."
+
+
+# --- A template limited to the seat (access_resolve) -------------------------------------------
+
+
+def test_a_template_above_the_seat_is_limited_to_it_and_names_what_it_left_out():
+    account = subscribed_account()
+    marketer = builtin_permission_set_get("marketer").permissions
+
+    resolved = access_resolve(
+        account=account,
+        seat_type=SeatType.VIEW_ONLY,
+        choice=AccessChoice(mode=AccessMode.TEMPLATE, template="builtin:marketer"),
+        actor_membership=None,
+    )
+
+    clamped, changes = permissions_clamp(marketer, SeatType.VIEW_ONLY)
+    assert changes  # the Marketer template holds more than a View-only seat allows
+    assert resolved.permissions == clamped
+    assert resolved.left_out == tuple(changes)
+    assert (resolved.access, resolved.permission_template) == (Access.CUSTOM, "")
+
+
+def test_a_template_within_the_seat_stays_the_template_with_nothing_left_out():
+    resolved = access_resolve(
+        account=subscribed_account(),
+        seat_type=SeatType.CORE,
+        choice=AccessChoice(mode=AccessMode.TEMPLATE, template="builtin:marketer"),
+        actor_membership=None,
+    )
+
+    assert (resolved.access, resolved.permission_template, resolved.left_out) == (
+        Access.TEMPLATE,
+        "marketer",
+        (),
+    )
+
+
+def test_permissions_from_scratch_above_the_seat_are_still_refused():
+    scratch = {**seat_default_permissions(SeatType.VIEW_ONLY), "crm.contacts.edit": "everything"}
+
+    with pytest.raises(PermissionsAboveSeat):
+        access_resolve(
+            account=subscribed_account(),
+            seat_type=SeatType.VIEW_ONLY,
+            choice=AccessChoice(mode=AccessMode.SCRATCH, permissions=scratch),
+            actor_membership=None,
+        )
+
+
+def test_edit_permissions_reviews_a_template_limited_to_the_seat_and_saves_that(client):
+    account = subscribed_account()
+    admin = add(account, "admin@example.com", is_super_admin=True, status=MembershipStatus.ACTIVE)
+    viewer = add(account, "viewer@example.com", SeatType.VIEW_ONLY)
+    client.force_login(admin.user)
+    url = reverse("seats:user_access", args=[viewer.pk])
+    form = {"mode": AccessMode.TEMPLATE, "template": "builtin:marketer"}
+
+    review = client.post(url, form)
+    saved = client.post(url, {**form, "confirmed": "1"})
+
+    page = html.unescape(review.content.decode())
+    assert "A View-only seat doesn't allow" in page
+    assert "Contacts: Edit: Everything → None" in page
+    assert saved.status_code == 302
+    viewer.refresh_from_db()
+    assert (viewer.access, permissions_fit_seat(viewer.permissions, SeatType.VIEW_ONLY)) == (
+        Access.CUSTOM,
+        True,
+    )
