@@ -17,6 +17,8 @@ _.CurrentAccountMiddleware, _.DenyByDefaultMiddleware, _.AllowedMethodsMiddlewar
 _.NoStoreWhenSignedInMiddleware, _.ProductErrorPagesMiddleware, _.process_exception
 _.TestGateway
 _.FormRenderer, _.field_template_name  # FORM_RENDERER; Django reads the attribute
+_.bound_field_class  # FormRenderer: Django reads it
+_.as_described_widget  # billing/seats_add.html
 
 # Model fields that only the ORM, the admin or a template reads (written as attributes,
 # filtered on by string, or just stored for the record).

@@ -48,7 +48,7 @@ from billing.selectors import (
     subscription_owned_hubs,
 )
 from billing.services.cards import billing_contact_save, card_save
-from billing.services.purchases import seats_purchase, seats_purchase_quote
+from billing.services.purchases import PurchaseQuote, seats_purchase, seats_purchase_quote
 from billing.services.removals import seat_removal_cancel, seat_removal_schedule
 from billing.services.renewal_previews import RenewalPreview, seat_removal_preview
 from seats.catalogue import PAID_SEAT_TYPES
@@ -137,15 +137,11 @@ def seats_add(request, seat_type: str):
         request.POST or None,
         initial={"quantity": request.GET.get("quantity", 1), "idempotency_key": uuid.uuid4().hex},
     )
-    quote, error = None, None
+    quote, priced, error = None, False, None
     quantity = form.data.get("quantity") if form.is_bound else form.initial["quantity"]
     try:
-        quote = seats_purchase_quote(
-            account=account, seat_type=seat_type, quantity=int(quantity), now=timezone.now()
-        )
-    except (TypeError, ValueError):
-        pass
-    except DomainError as problem:
+        quote, priced = _add_seats_quote(account=account, seat_type=seat_type, quantity=quantity)
+    except DomainError as problem:  # nothing to buy seats on: no plan, or not for sale
         error = problem
     if request.method == "POST" and form.is_valid():
         try:
@@ -177,12 +173,29 @@ def seats_add(request, seat_type: str):
             "form": form,
             "seat_type": seat_type,
             "quote": quote,
+            "priced": priced,
             "error": error,
             "card": card,
             "pool": seat_pool_summary_get(account=account, seat_type=seat_type),
             "next": back,
         },
     )
+
+
+def _add_seats_quote(*, account, seat_type: str, quantity) -> tuple[PurchaseQuote, bool]:
+    """The "Add seats" price preview, and whether its totals apply. For a number of seats we
+    don't sell (0, 1001, a typo) the field says why, and the preview keeps the per-seat terms
+    (one seat's quote) with its totals blank, rather than vanishing."""
+    now = timezone.now()
+    try:
+        number = int(quantity)
+        return seats_purchase_quote(
+            account=account, seat_type=seat_type, quantity=number, now=now
+        ), True
+    except (TypeError, ValueError, InvalidQuantity):
+        return seats_purchase_quote(
+            account=account, seat_type=seat_type, quantity=1, now=now
+        ), False
 
 
 @member_required(BILLING)

@@ -142,8 +142,15 @@ def users_bulk(request):
     )
     if len(members) != len(set(ids)):
         raise Http404
+    if not members:
+        # "Continue" with nobody ticked: back to the list, which says what to do.
+        messages.error(request, _("Select at least one user on the list, then choose Continue."))
+        return redirect("seats:users")
+    # Arriving from the list (GET) is not a submit: the chosen action is a starting value, not
+    # an answer to check ("Choose one." waits until "Apply" is pressed).
     form = BulkEditForm(
-        data or None,
+        request.POST or None,
+        initial={"action": request.GET.get("action")},
         account=account,
         member_ids=[m.pk for m in members],
         seat_choices=seat_choices_for(account=account),
