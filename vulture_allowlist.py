@@ -15,9 +15,11 @@ _.AccountsConfig, _.SeatsConfig, _.BillingConfig, _.InvitationsConfig, _.ApiConf
 _.default_auto_field  # api.apps.ApiConfig: Django reads it
 _.EmailBackend, _.axes_username, _.settings_shell
 _.CurrentAccountMiddleware, _.DenyByDefaultMiddleware, _.AllowedMethodsMiddleware
-_.NoStoreWhenSignedInMiddleware
+_.NoStoreWhenSignedInMiddleware, _.ProductErrorPagesMiddleware, _.process_exception
 _.TestGateway
 _.FormRenderer, _.field_template_name  # FORM_RENDERER; Django reads the attribute
+_.bound_field_class  # FormRenderer: Django reads it
+_.as_described_widget  # billing/seats_add.html
 
 # Model fields that only the ORM, the admin or a template reads (written as attributes,
 # filtered on by string, or just stored for the record).

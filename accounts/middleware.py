@@ -1,11 +1,12 @@
 """Per-request plumbing: the current account, last-active time, deny-by-default, the methods a
-page answers, and no caching of what a signed-in person sees."""
+page answers, no caching of what a signed-in person sees, and the product's own error pages."""
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponseNotAllowed
+from django.http import Http404, HttpResponseNotAllowed
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
+from django.views.defaults import page_not_found, server_error
 
 from accounts.access import ACCESS_ATTRIBUTE, ALLOWED_METHODS
 from accounts.selectors import membership_current
@@ -90,3 +91,38 @@ class NoStoreWhenSignedInMiddleware:
         if user is not None and user.is_authenticated:
             add_never_cache_headers(response)
         return response
+
+
+class ProductErrorPagesMiddleware:
+    """With DEBUG on (the embedded default of `make run`), a page that doesn't exist or a view
+    that fails answers with the product's own 404 and 500 pages (templates/404.html, 500.html),
+    as in production, instead of Django's technical pages (a list of every URL, a traceback).
+    SEATMGR_DEBUG_ERROR_PAGES=1 brings the technical pages back; with DEBUG off Django already
+    shows the product's pages and this steps aside. A 403 is the product's page either way.
+
+    Inside the other middleware, so the page it draws gets their headers (CSP, no-store...).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if not _product_error_pages_replace_debug():
+            return response
+        if response.status_code == 404 and getattr(request, "resolver_match", None) is None:
+            # No URL matched: Django drew its technical 404, which lists every URL.
+            return page_not_found(request, Http404())
+        if response.status_code == 500:
+            # Django has logged the exception already; only its traceback page is replaced.
+            return server_error(request)
+        return response
+
+    def process_exception(self, request, exception):
+        if _product_error_pages_replace_debug() and isinstance(exception, Http404):
+            return page_not_found(request, exception)
+        return None
+
+
+def _product_error_pages_replace_debug() -> bool:
+    return settings.DEBUG and not settings.SEATMGR_DEBUG_ERROR_PAGES

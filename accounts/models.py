@@ -222,13 +222,18 @@ class PermissionSet(models.Model):
 
 
 class Preset(models.Model):
-    """A named bundle applied to new or existing users: permission set, teams, language, landing."""
+    """A named bundle applied to new or existing users: permission set, teams, language, landing.
+
+    Its permissions come from one of the account's sets (`permission_set`) or from a built-in set
+    (`permission_template`, its code, as on Membership), or from neither.
+    """
 
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="presets")
     name = models.CharField(_("name"), max_length=100)
     permission_set = models.ForeignKey(
         PermissionSet, on_delete=models.PROTECT, null=True, blank=True, related_name="presets"
     )
+    permission_template = models.CharField(max_length=40, blank=True)
     main_team = models.ForeignKey(
         Team, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -245,6 +250,10 @@ class Preset(models.Model):
         ordering = ["name", "id"]
         constraints = [
             models.UniqueConstraint("account", Lower("name"), name="preset_name_unique_in_account"),
+            models.CheckConstraint(
+                condition=Q(permission_set__isnull=True) | Q(permission_template=""),
+                name="preset_one_permission_source",
+            ),
         ]
 
     def __str__(self) -> str:

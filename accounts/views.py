@@ -7,7 +7,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from accounts.access import member_required, no_access_response, public, signed_in
 from accounts.forms import NotificationsForm, PasswordResetRequestForm, ProfileForm, SignInForm
@@ -94,6 +94,7 @@ def landing_url(membership) -> str:
 
 
 @signed_in
+@require_safe
 def home(request):
     membership = request.membership
     if membership is None:
@@ -104,6 +105,7 @@ def home(request):
 
 
 @signed_in
+@require_safe
 def choose_account(request):
     memberships = list(membership_list_for_user(user=request.user))
     return render(

@@ -14,7 +14,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from accounts.access import member_required
 from accounts.errors import DomainError, form_error_add
@@ -94,6 +94,7 @@ def _row_prices_json(request, form: BundleForm) -> dict:
 
 
 @member_required(BILLING)
+@require_safe
 def bundle(request):
     """ "Create a bundle": hubs, tiers, add-ons and billing, with a running total."""
     account = request.membership.account
@@ -113,6 +114,7 @@ def bundle(request):
 
 
 @member_required(BILLING)
+@require_safe
 def bundle_total(request):
     """The bundle page's script asks this on every change: the running total (per period and
     due today) and each row's price, all formatted as the page shows them. A refused bundle
@@ -233,6 +235,7 @@ def _bundle_page_with_errors(request, form: BundleForm):
 
 
 @member_required(BILLING)
+@require_safe
 def plan(request):
     """ "Your plan": what the account owns, what changes at renewal, auto-renewal and billing."""
     subscription = subscription_live_get(account=request.membership.account)
@@ -376,5 +379,6 @@ def talk_to_sales(request):
 
 
 @member_required(BILLING)
+@require_safe
 def talk_to_sales_done(request):
     return render(request, "billing/talk_to_sales_done.html", {"next": reverse("billing:pricing")})

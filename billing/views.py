@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
 
 from accounts.access import member_required
 from accounts.errors import DomainError, form_error_add
@@ -47,7 +48,7 @@ from billing.selectors import (
     subscription_owned_hubs,
 )
 from billing.services.cards import billing_contact_save, card_save
-from billing.services.purchases import seats_purchase, seats_purchase_quote
+from billing.services.purchases import PurchaseQuote, seats_purchase, seats_purchase_quote
 from billing.services.removals import seat_removal_cancel, seat_removal_schedule
 from billing.services.renewal_previews import RenewalPreview, seat_removal_preview
 from seats.catalogue import PAID_SEAT_TYPES
@@ -88,6 +89,7 @@ def _removal_dialogs(
 
 
 @member_required(BILLING)
+@require_safe
 def seats(request):
     """Users & Teams → "Seats": each paid seat type's counts, and who holds which seat."""
     account = request.membership.account
@@ -135,15 +137,11 @@ def seats_add(request, seat_type: str):
         request.POST or None,
         initial={"quantity": request.GET.get("quantity", 1), "idempotency_key": uuid.uuid4().hex},
     )
-    quote, error = None, None
+    quote, priced, error = None, False, None
     quantity = form.data.get("quantity") if form.is_bound else form.initial["quantity"]
     try:
-        quote = seats_purchase_quote(
-            account=account, seat_type=seat_type, quantity=int(quantity), now=timezone.now()
-        )
-    except (TypeError, ValueError):
-        pass
-    except DomainError as problem:
+        quote, priced = _add_seats_quote(account=account, seat_type=seat_type, quantity=quantity)
+    except DomainError as problem:  # nothing to buy seats on: no plan, or not for sale
         error = problem
     if request.method == "POST" and form.is_valid():
         try:
@@ -175,6 +173,7 @@ def seats_add(request, seat_type: str):
             "form": form,
             "seat_type": seat_type,
             "quote": quote,
+            "priced": priced,
             "error": error,
             "card": card,
             "pool": seat_pool_summary_get(account=account, seat_type=seat_type),
@@ -183,7 +182,24 @@ def seats_add(request, seat_type: str):
     )
 
 
+def _add_seats_quote(*, account, seat_type: str, quantity) -> tuple[PurchaseQuote, bool]:
+    """The "Add seats" price preview, and whether its totals apply. For a number of seats we
+    don't sell (0, 1001, a typo) the field says why, and the preview keeps the per-seat terms
+    (one seat's quote) with its totals blank, rather than vanishing."""
+    now = timezone.now()
+    try:
+        number = int(quantity)
+        return seats_purchase_quote(
+            account=account, seat_type=seat_type, quantity=number, now=now
+        ), True
+    except (TypeError, ValueError, InvalidQuantity):
+        return seats_purchase_quote(
+            account=account, seat_type=seat_type, quantity=1, now=now
+        ), False
+
+
 @member_required(BILLING)
+@require_safe
 def seats_quote(request, seat_type: str):
     """The price for a quantity, for the "Add seats" page to update as the number changes."""
     seat_type = _paid_seat_type(seat_type)
@@ -213,6 +229,7 @@ def seats_quote(request, seat_type: str):
 
 
 @member_required(BILLING)
+@require_safe
 def account(request):
     """Account & Billing → "Subscriptions": the plan, its period, and each paid seat type."""
     account = request.membership.account
@@ -284,6 +301,7 @@ def seats_remove(request, seat_type: str):
     )
 
 
+@require_safe
 @member_required(BILLING)
 def seats_remove_quote(request, seat_type: str):
     """The next renewal's price before and after removing a quantity, for the "Remove unassigned
@@ -376,12 +394,14 @@ def card(request):
 
 
 @member_required(BILLING)
+@require_safe
 def invoices(request):
     page = page_of(request, invoices_list(account=request.membership.account), per_page=25)
     return render(request, "billing/invoices.html", {"page": page})
 
 
 @member_required(BILLING)
+@require_safe
 def invoice(request, invoice_id: int):
     found = invoice_get(account=request.membership.account, invoice_id=invoice_id)
     if found is None:
@@ -417,6 +437,7 @@ def contact(request):
 
 
 @member_required(BILLING)
+@require_safe
 def pricing(request):
     catalogue = catalogue_get()
     try:

@@ -32,9 +32,10 @@ class JoinNewUserForm(forms.Form):
     def clean(self):
         cleaned = super().clean()
         p1, p2 = cleaned.get("password1"), cleaned.get("password2")
+        # Every problem at once: a weak password is said even when the two don't match.
         if p1 and p2 and p1 != p2:
             self.add_error("password2", _("The two passwords don't match."))
-        elif p1:
+        if p1:
             self.user.first_name = cleaned.get("first_name", "")
             self.user.last_name = cleaned.get("last_name", "")
             try:

@@ -18,6 +18,10 @@ env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 DEBUG = env.bool("DEBUG", default=False)
+# With DEBUG on, a missing page or a failing view still shows the product's own 404 and 500 pages
+# (accounts.middleware.ProductErrorPagesMiddleware); 1 shows Django's technical pages instead (the
+# URL list, the traceback) while developing.
+SEATMGR_DEBUG_ERROR_PAGES = env.bool("SEATMGR_DEBUG_ERROR_PAGES", default=False)
 # The fallback key only serves the embedded default (DEBUG on). With DEBUG off a published key is
 # a system-check error (accounts/checks.py): nothing starts until SECRET_KEY is set.
 SECRET_KEY = env.str("SECRET_KEY", default="insecure-embedded-default-key-change-me-" + "x" * 20)
@@ -67,6 +71,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "accounts.middleware.CurrentAccountMiddleware",
     "accounts.middleware.DenyByDefaultMiddleware",
+    # With DEBUG on, the product's 404 and 500 pages instead of Django's technical ones.
+    "accounts.middleware.ProductErrorPagesMiddleware",
     # Last, as django-axes asks: it turns a locked-out sign-in into its lockout response.
     "axes.middleware.AxesMiddleware",
 ]

@@ -127,6 +127,11 @@ class SuperAdminOnly(SeatsError):
     message = _("Only a super admin can make someone a super admin.")
 
 
+class SuperAdminNotWhileDeactivated(SeatsError):
+    code = "super_admin_not_while_deactivated"
+    message = _("A deactivated user can't be made a super admin. Reactivate them first.")
+
+
 class LastSuperAdmin(SeatsError):
     code = "last_super_admin"
     message = _(
@@ -137,6 +142,14 @@ class LastSuperAdmin(SeatsError):
 class MemberNotDeactivated(SeatsError):
     code = "member_not_deactivated"
     message = _("Deactivate this user before removing them from the account.")
+
+
+class SeatNotReleasable(SeatsError):
+    code = "seat_not_releasable"
+    message = _(
+        "Only the paid seat of a deactivated user, or of someone whose invitation was revoked, "
+        "can be released here. To change an active user's seat, use Assign a seat."
+    )
 
 
 class SubscriptionEnding(SeatsError):

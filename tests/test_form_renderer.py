@@ -4,6 +4,7 @@ label, the help text and the errors, tied to the widget for assistive technology
 from html.parser import HTMLParser
 
 from django import forms
+from django.utils.safestring import mark_safe
 
 
 class Profile(forms.Form):
@@ -96,3 +97,46 @@ def test_a_group_of_radios_is_a_fieldset_named_by_its_legend():
     assert fieldset["aria-describedby"] == "id_billing_helptext id_billing_error"
     assert html.by_id("id_billing_error")["text"] == "This field is required."
     assert not [e for e in html.elements if e["tag"] == "label" and e.get("for") == ""]
+
+
+def test_a_widget_drawn_on_its_own_is_not_described_by_ids_nobody_wrote():
+    # A template that lays out {{ form.x }} itself draws no "<id>_helptext" or "<id>_error".
+    form = Profile(data={"nickname": "far too long", "billing": "monthly"})
+    html = Elements(str(form["nickname"]))
+
+    field = html.by_id("id_nickname")
+    assert "aria-describedby" not in field
+    assert field["aria-invalid"] == "true"
+
+
+def test_help_that_is_a_list_is_valid_html():
+    # Django's password help is a <ul>; a <p> cannot hold it (the browser would split it).
+    class Password(forms.Form):
+        password = forms.CharField(help_text=mark_safe("<ul><li>At least 8 characters.</li></ul>"))
+
+    html = Elements(Password()["password"].as_field_group())
+
+    help_text = html.by_id("id_password_helptext")
+    assert help_text["tag"] == "div"
+    assert help_text["text"] == "At least 8 characters."
+
+
+class SignUp(forms.Form):
+    email = forms.EmailField(widget=forms.EmailInput(attrs={"autofocus": True}))
+    nickname = forms.CharField(max_length=5)
+    city = forms.CharField(max_length=5)
+
+
+def test_after_a_failed_submit_the_first_invalid_field_alone_has_autofocus():
+    form = SignUp(data={"email": "ada@example.com", "nickname": "far too long", "city": "much too"})
+
+    assert "autofocus" not in Elements(str(form["email"])).by_id("id_email")
+    assert "autofocus" in Elements(form["nickname"].as_field_group()).by_id("id_nickname")
+    assert "autofocus" not in Elements(form["city"].as_field_group()).by_id("id_city")
+
+
+def test_a_form_not_yet_submitted_keeps_its_own_autofocus():
+    form = SignUp()
+
+    assert "autofocus" in Elements(str(form["email"])).by_id("id_email")
+    assert "autofocus" not in Elements(str(form["nickname"])).by_id("id_nickname")

@@ -6,7 +6,7 @@ service (accounts.teams.services), render or redirect. A refused change shows at
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from accounts.access import member_required
 from accounts.errors import DomainError, form_error_add
@@ -89,6 +89,7 @@ def _teampage_of(request, team: Team, *, rename=None, parent=None, add=None, sta
 
 
 @member_required(AccountPermission.TEAMS)
+@require_safe
 def team_detail(request, team_id: int):
     """A team's page: its members with their role, adding and removing them, renaming, nesting."""
     return _teampage_of(request, _team_get(request, team_id))

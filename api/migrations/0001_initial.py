@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('accounts', '0011_audit_api_key_name'),
+        ('accounts', '0012_audit_api_key_name'),
     ]
 
     operations = [

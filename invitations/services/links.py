@@ -4,6 +4,7 @@ Each link is an Invitation row with its own expiry, storing only the hash of its
 stays invited until one of their links is accepted (single use, under the row's lock).
 """
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
@@ -15,6 +16,7 @@ from django.utils.translation import gettext as _
 from accounts.locks import account_lock
 from accounts.models import Account, AuditVerb, Membership, MembershipStatus, User
 from accounts.notifications import NotificationKind
+from accounts.policy import super_admin_target_check
 from accounts.services import admin_email_limit_exceeded, audit_record, notify
 from invitations.errors import (
     InvitationForSomeoneElse,
@@ -27,6 +29,8 @@ from invitations.models import Delivery, Invitation
 from invitations.selectors import mailbox_confirmed
 from invitations.tasks import invitation_emails_dispatch
 from invitations.tokens import invitation_url, token_hash, token_new
+from seats.pools.services import seat_pool_settle
+from seats.users.services.lifecycle import seat_release_apply
 
 
 def _invitation_create(
@@ -127,27 +131,54 @@ def invitation_resend(
     return invitation
 
 
+@dataclass(frozen=True)
+class Revocation:
+    """What "Revoke invite" did: how many links stopped working, and the paid seat type it
+    released (None when the invitee held no paid seat)."""
+
+    links: int
+    seat_released: str | None
+
+
 @transaction.atomic(durable=True)
 def invitation_revoke(
-    *, account: Account, membership_id: int, actor: User, now: datetime | None = None
-) -> int:
-    """ "Revoke invite": every link of this member's invitation stops working now."""
+    *,
+    account: Account,
+    membership_id: int,
+    actor: User | None,
+    actor_membership: Membership | None = None,
+    now: datetime | None = None,
+) -> Revocation:
+    """ "Revoke invite": every link of this member's invitation stops working now, and a paid
+    seat they held is released (they stay in the list as invited, on a View-only seat), so the
+    seat is free for someone else. Only a super admin revokes a super admin's invitation
+    (`actor_membership` None is system work)."""
     now = now or timezone.now()
     membership = _invited_membership_lock(account=account, membership_id=membership_id)
+    super_admin_target_check(membership, actor_membership)
     revoked = Invitation.objects.filter(
         membership=membership, accepted_at__isnull=True, revoked_at__isnull=True
     ).update(revoked_at=now)
+    before = {"seat_type": membership.seat_type, "is_super_admin": membership.is_super_admin}
+    released = seat_release_apply(membership)
     membership.invite_revoked_at = now
-    membership.save(update_fields=["invite_revoked_at", "updated_at"])
+    membership.full_clean(exclude=["user", "account"])
+    membership.save()
+    after: dict = {"links_revoked": revoked}
+    if released:
+        after.update(seat_type=membership.seat_type, is_super_admin=membership.is_super_admin)
     audit_record(
         account=account,
         actor=actor,
         verb=AuditVerb.INVITATION_REVOKED,
         target=membership,
-        after={"links_revoked": revoked},
+        before=before if released else None,
+        after=after,
         now=now,
     )
-    return revoked
+    if released:
+        seat_pool_settle(account=account, seat_type=released, actor=actor, now=now)
+    return Revocation(links=revoked, seat_released=released)
 
 
 def invitation_find(*, token: str, now: datetime) -> Invitation | None:

@@ -8,11 +8,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.access import member_required
-from accounts.models import Membership, MembershipStatus
+from accounts.errors import DomainError
+from accounts.models import Membership, MembershipStatus, SeatType
 from accounts.policy import AccountPermission
 from accounts.text import person
 from invitations.errors import InvitationInvalid, InvitationResendTooOften
 from invitations.services.links import invitation_link_copy, invitation_resend, invitation_revoke
+from seats.catalogue import SEAT_RULES, seat_is_paid
 
 
 def _member_or_404(request, membership_id: int) -> Membership:
@@ -60,13 +62,27 @@ def invite_revoke(request, membership_id: int):
         messages.error(request, _("%(name)s has already joined.") % {"name": person(membership)})
         return redirect("seats:users")
     if request.method == "POST":
-        invitation_revoke(
-            account=request.membership.account, membership_id=membership.pk, actor=request.user
-        )
-        messages.success(
-            request,
-            _("Every invitation link for %(name)s has stopped working.")
-            % {"name": person(membership)},
-        )
+        try:
+            revocation = invitation_revoke(
+                account=request.membership.account,
+                membership_id=membership.pk,
+                actor=request.user,
+                actor_membership=request.membership,
+            )
+        except DomainError as problem:
+            messages.error(request, str(problem))
+            return redirect("seats:users")
+        message = _("Every invitation link for %(name)s has stopped working.") % {
+            "name": person(membership)
+        }
+        if revocation.seat_released:
+            message += " " + _("Their %(seat)s was released and is free for someone else.") % {
+                "seat": SEAT_RULES[SeatType(revocation.seat_released)].label
+            }
+        messages.success(request, message)
         return redirect("seats:users")
-    return render(request, "invitations/revoke_confirm.html", {"member": membership})
+    return render(
+        request,
+        "invitations/revoke_confirm.html",
+        {"member": membership, "paid_seat": seat_is_paid(membership.seat_type)},
+    )

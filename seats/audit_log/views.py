@@ -3,6 +3,7 @@
 from django.http import StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.views.decorators.http import require_safe
 
 from accounts.access import SUPER_ADMIN, member_required
 from accounts.pagination import page_of, query_without_page
@@ -20,6 +21,7 @@ def _audit_events(request):
 
 
 @member_required(SUPER_ADMIN)
+@require_safe
 def audit_log(request):
     """Every change in the account, newest first, filtered by actor, target, kind and dates."""
     form, events = _audit_events(request)
@@ -37,6 +39,7 @@ def audit_log(request):
 
 
 @member_required(SUPER_ADMIN)
+@require_safe
 def audit_log_export(request):
     """ "Export CSV": the filtered list, streamed, formula-looking cells neutralised."""
     _form, events = _audit_events(request)

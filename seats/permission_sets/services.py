@@ -1,4 +1,5 @@
-"""The account's own permission sets: creating, copying, editing, deleting and applying them.
+"""The account's own permission sets: creating (blank or from a copy), editing, deleting and
+applying them.
 
 A member "on" a set (access = permission set) holds exactly the set's permissions: editing the
 set edits theirs, in the same transaction, and refuses when one of their seats can't hold the new
@@ -39,7 +40,6 @@ from seats.catalogue import (
     seat_required_for,
 )
 from seats.errors import NameRequired, NoUsersChosen, PermissionSetNameTaken, SeatsCantHoldSet
-from seats.permission_sets.builtin import BuiltinPermissionSet
 from seats.permissions.choice import ResolvedAccess, permissions_grant_check
 from seats.permissions.services import members_access_write
 
@@ -155,7 +155,8 @@ def permission_set_create(
 
 
 def copy_name(*, account: Account, name: str) -> str:
-    """ "Copy of Marketer", then "Copy of Marketer (2)", ... whichever is free in the account."""
+    """ "Copy of Marketer", then "Copy of Marketer (2)", ... whichever is free in the account:
+    the name "Copy" proposes for a built-in set (the admin may change it before saving)."""
     base = str(_("Copy of %(name)s") % {"name": name})[:90]
     taken = {
         n.lower()
@@ -168,27 +169,6 @@ def copy_name(*, account: Account, name: str) -> str:
         number += 1
         candidate = f"{base} ({number})"
     return candidate
-
-
-@transaction.atomic(durable=True)
-def permission_set_copy(
-    *,
-    account: Account,
-    source: BuiltinPermissionSet | PermissionSet,
-    actor_membership: Membership | None,
-    now: datetime | None = None,
-) -> PermissionSet:
-    """A new set of the account with the permissions of a built-in set (or of another set)."""
-    if isinstance(source, PermissionSet) and source.account_id != account.pk:
-        raise ValueError("a set can only be copied within its account")
-    return _set_create(
-        account=account,
-        name=copy_name(account=account, name=str(source.name)),
-        description=str(source.description),
-        permissions=permissions_complete(source.permissions),
-        actor_membership=actor_membership,
-        now=now or timezone.now(),
-    )
 
 
 def _members_on(permission_set: PermissionSet) -> list[Membership]:

@@ -8,7 +8,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_safe
 
 from accounts.access import member_required
 from accounts.errors import DomainError, form_error_add
@@ -27,8 +27,8 @@ from seats.permission_sets.selectors import (
     seat_need_label,
 )
 from seats.permission_sets.services import (
+    copy_name,
     permission_set_apply,
-    permission_set_copy,
     permission_set_create,
     permission_set_delete,
     permission_set_update,
@@ -46,6 +46,7 @@ def _set_get(request, set_id: int) -> PermissionSet:
 
 
 @member_required(AccountPermission.USERS)
+@require_safe
 def permission_sets(request):
     """Built-in sets (read-only, each with "Copy") and the account's own."""
     account = request.membership.account
@@ -59,24 +60,29 @@ def permission_sets(request):
     )
 
 
-def _set_formpage_of(request, form, *, permission_set=None, status=200):
+def _set_formpage_of(request, form, *, permission_set=None, source=None, status=200):
     needs = seat_need_label(seat_needed(permission_set.permissions)) if permission_set else ""
     return render(
         request,
         "seats/permission_sets/permission_set_form.html",
-        {"form": form, "grid": permission_grid(form), "set": permission_set, "needs": needs},
+        {
+            "form": form,
+            "grid": permission_grid(form),
+            "set": permission_set,
+            "source": source,
+            "needs": needs,
+        },
         status=status,
     )
 
 
-@member_required(AccountPermission.USERS)
-def permission_set_create_view(request):
-    account = request.membership.account
-    form = PermissionSetForm(posted(request))
+def _set_create_from(request, form, *, source=None):
+    """ "Create permission set", blank or prefilled from a built-in set ("Copy"): nothing is
+    saved until the form is submitted."""
     if request.method == "POST" and form.is_valid():
         try:
             permission_set = permission_set_create(
-                account=account,
+                account=request.membership.account,
                 name=form.cleaned_data["name"],
                 description=form.cleaned_data["description"],
                 permissions=form.permissions(),
@@ -94,10 +100,16 @@ def permission_set_create_view(request):
                 },
             )
             return redirect("seats:permission_set_users", set_id=permission_set.pk)
-    return _set_formpage_of(request, form)
+    return _set_formpage_of(request, form, source=source)
 
 
 @member_required(AccountPermission.USERS)
+def permission_set_create_view(request):
+    return _set_create_from(request, PermissionSetForm(posted(request)))
+
+
+@member_required(AccountPermission.USERS)
+@require_safe
 def permission_set_builtin(request, code: str):
     """A built-in set, read-only."""
     try:
@@ -121,24 +133,22 @@ def permission_set_builtin(request, code: str):
 
 
 @member_required(AccountPermission.USERS)
-@require_POST
 def permission_set_copy_view(request, code: str):
-    """ "Copy" a built-in set into a set of the account's own, ready to adjust."""
+    """ "Copy" a built-in set: the create form, prefilled with "Copy of <name>" and the set's
+    permissions, ready to adjust; the copy is saved only when the form is submitted."""
     try:
         builtin = builtin_permission_set_get(code)
     except DomainError:
         raise Http404 from None
-    try:
-        permission_set = permission_set_copy(
-            account=request.membership.account, source=builtin, actor_membership=request.membership
-        )
-    except DomainError as problem:
-        messages.error(request, str(problem))
-        return redirect("seats:permission_sets")
-    messages.success(
-        request, _("Copied as “%(name)s”. Adjust it and save.") % {"name": permission_set.name}
+    form = PermissionSetForm(
+        posted(request),
+        initial={
+            "name": copy_name(account=request.membership.account, name=str(builtin.name)),
+            "description": str(builtin.description),
+        },
+        permissions=builtin.permissions,
     )
-    return redirect("seats:permission_set", set_id=permission_set.pk)
+    return _set_create_from(request, form, source=builtin)
 
 
 @member_required(AccountPermission.USERS)

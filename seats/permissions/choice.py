@@ -15,6 +15,7 @@ from accounts.models import (
     Account,
     Membership,
     PermissionSet,
+    Preset,
     SeatType,
 )
 from accounts.selectors import id_from
@@ -118,6 +119,34 @@ def _template_get(
         if found is not None:
             return permissions_complete(found.permissions), Access.PERMISSION_SET, found, ""
     raise UnknownPermissionSet(permission_set=value)
+
+
+def preset_access(preset: Preset) -> ResolvedAccess | None:
+    """The access a preset gives the users it is applied to: its built-in set's or its
+    account set's permissions, or None when it keeps each user's permissions."""
+    if preset.permission_template:
+        builtin = builtin_permission_set_get(preset.permission_template)
+        return ResolvedAccess(
+            is_super_admin=False,
+            permissions=dict(builtin.permissions),
+            access=Access.TEMPLATE,
+            permission_template=builtin.code,
+        )
+    if preset.permission_set is not None:
+        return ResolvedAccess(
+            is_super_admin=False,
+            permissions=permissions_complete(preset.permission_set.permissions),
+            access=Access.PERMISSION_SET,
+            permission_set=preset.permission_set,
+        )
+    return None
+
+
+def preset_set_name(preset: Preset) -> str:
+    """The name of the set a preset bundles (built-in or the account's), "" for none."""
+    if preset.permission_template:
+        return str(builtin_permission_set_get(preset.permission_template).name)
+    return preset.permission_set.name if preset.permission_set is not None else ""
 
 
 def _labels(codes: list[str]) -> str:

@@ -6,8 +6,7 @@ on the new rows before their one INSERT), "Edit permissions", "Assign a seat" fo
 bulk edit, a released seat on deactivation, a preset, a permission set's edit, apply and
 deletion, and the JSON API and SCIM to come (`members_access_write`). So the rules of what moves
 together and the audit shape are written once. "Edit permissions" on a user's page
-(`member_access_set`) and setting a member's permissions directly (`member_permissions_set`) are
-its two one-member services.
+(`member_access_set`) is its one-member service.
 
 The audit shape (PERMISSIONS_CHANGED, and the access part of SEAT_CHANGED): `before` and `after`
 each hold "access", "permission_set" (its name, or None), "permission_template",
@@ -28,8 +27,8 @@ from accounts.models import (
     AuditEvent,
     AuditVerb,
     Membership,
+    MembershipStatus,
     Notification,
-    PermissionSet,
     SeatType,
     User,
 )
@@ -39,12 +38,13 @@ from accounts.services import audit_events_record, notify
 from seats.catalogue import (
     PermissionChange,
     permissions_clamp,
-    permissions_validate,
     seat_default_permissions,
 )
 from seats.changes import changes_notice, event_changes
+from seats.errors import SuperAdminNotWhileDeactivated
 from seats.permissions.choice import (
     AccessChoice,
+    AccessMode,
     ResolvedAccess,
     access_resolve,
     permissions_grant_check,
@@ -202,46 +202,6 @@ def members_access_write(
     return changed
 
 
-@transaction.atomic(durable=True)
-def member_permissions_set(
-    *,
-    membership: Membership,
-    permissions: Mapping[str, str],
-    access: Access,
-    actor: User | None,
-    actor_membership: Membership | None = None,
-    permission_template: str = "",
-    permission_set: PermissionSet | None = None,
-    now: datetime | None = None,
-) -> Membership:
-    """Give a member these permissions, as they came from `access` (seat defaults, a template...).
-
-    Refused when a permission is above the seat's ceiling, or above what the acting member
-    holds themselves unless they are a super admin (`actor_membership`; None for system work).
-    """
-    now = now or timezone.now()
-    permissions = permissions_validate(dict(permissions))
-    membership = member_lock(membership)
-    permissions_grant_check(
-        permissions=permissions,
-        seat_type=membership.seat_type,
-        actor_membership=actor_membership,
-    )
-    members_access_write(
-        memberships=[membership],
-        access=ResolvedAccess(
-            is_super_admin=False,
-            permissions=permissions,
-            access=Access(access),
-            permission_set=permission_set,
-            permission_template=permission_template,
-        ),
-        actor=actor,
-        now=now,
-    )
-    return membership
-
-
 NOTICE_LENGTH = Notification._meta.get_field("text").max_length
 
 
@@ -250,14 +210,17 @@ def member_access_set(
     *,
     membership: Membership,
     choice: AccessChoice,
-    actor_membership: Membership,
+    actor_membership: Membership | None,
     now: datetime | None = None,
 ) -> Membership:
     """Edit a member's permissions with the same three modes as "Create user" (or "Make super
-    admin"). The seat's ceiling and the actor's own permissions bound what can be given."""
+    admin"). The seat's ceiling and the actor's own permissions bound what can be given;
+    `actor_membership` None is system work (the demo), bound by the seat only."""
     now = now or timezone.now()
     membership = member_lock(membership)
     super_admin_target_check(membership, actor_membership)
+    if choice.mode == AccessMode.SUPER_ADMIN and membership.status == MembershipStatus.DEACTIVATED:
+        raise SuperAdminNotWhileDeactivated()
     resolved = access_resolve(
         account=membership.account,
         seat_type=membership.seat_type,
@@ -265,7 +228,10 @@ def member_access_set(
         actor_membership=actor_membership,
     )
     changed = members_access_write(
-        memberships=[membership], access=resolved, actor=actor_membership.user, now=now
+        memberships=[membership],
+        access=resolved,
+        actor=actor_membership.user if actor_membership is not None else None,
+        now=now,
     )
     text = _("Your permissions in %(account)s were changed.") % {"account": membership.account.name}
     if changed:

@@ -1,4 +1,5 @@
-"""The preset form: a permission set, a main team, extra teams, a language and a landing page."""
+"""The preset form: a permission set (built-in or the account's), a main team, extra teams, a
+language and a landing page."""
 
 from django import forms
 from django.conf import settings
@@ -8,6 +9,8 @@ from accounts.models import Account, PermissionSet, Team
 from accounts.teams.forms import TeamChoiceField
 from accounts.teams.selectors import team_choices
 from seats.catalogue import LANDING_PAGES
+from seats.permission_sets.builtin import BUILTIN_PERMISSION_SETS
+from seats.permissions.choice import BUILTIN_PREFIX
 from seats.presets.services import PresetFields
 
 
@@ -20,12 +23,29 @@ class PresetForm(forms.Form):
 
     def __init__(self, *args, account: Account, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["permission_set"] = forms.ModelChoiceField(
+        # A built-in set is "builtin:<code>", one of the account's sets its id.
+        self._sets = {
+            str(s.pk): s for s in PermissionSet.objects.filter(account=account).order_by("name")
+        }
+        set_choices: list = [("", _("No permission set (keep each user's permissions)"))]
+        set_choices.append(
+            (
+                _("Built-in sets"),
+                [(BUILTIN_PREFIX + b.code, str(b.name)) for b in BUILTIN_PERMISSION_SETS],
+            )
+        )
+        if self._sets:
+            set_choices.append(
+                (_("Your permission sets"), [(pk, s.name) for pk, s in self._sets.items()])
+            )
+        self.fields["permission_set"] = forms.ChoiceField(
             label=_("Permission set"),
-            queryset=PermissionSet.objects.filter(account=account).order_by("name"),
+            choices=set_choices,
             required=False,
-            empty_label=_("No permission set (keep each user's permissions)"),
-            help_text=_("To bundle a built-in set, copy it on the Permission sets page first."),
+            help_text=_(
+                "A built-in set or one of yours. Users the preset is applied to get its "
+                "permissions."
+            ),
         )
         self.fields["main_team"] = TeamChoiceField(
             account=account, label=_("Main team"), required=False, empty_label=_("No main team")
@@ -50,9 +70,13 @@ class PresetForm(forms.Form):
 
     def preset_fields(self) -> PresetFields:
         data = self.cleaned_data
+        chosen = data.get("permission_set") or ""
         return PresetFields(
             name=data["name"],
-            permission_set=data.get("permission_set"),
+            permission_set=self._sets.get(chosen),
+            permission_template=chosen.removeprefix(BUILTIN_PREFIX)
+            if chosen.startswith(BUILTIN_PREFIX)
+            else "",
             main_team=data.get("main_team"),
             extra_teams=list(data.get("extra_teams") or []),
             default_language=data["default_language"],

@@ -1,5 +1,5 @@
-"""Presets: a bundle of a permission set, a main team, extra teams, a language and a landing
-page, applied to users in one step (DOMAIN.md, "Presets").
+"""Presets: a bundle of a permission set (built-in or the account's own), a main team, extra
+teams, a language and a landing page, applied to users in one step (DOMAIN.md, "Presets").
 
 A user a preset was applied to keeps what they were given when the preset changes or goes.
 Locks as in seats.permission_sets: Account first, then the preset, then memberships.
@@ -18,9 +18,11 @@ from accounts.locks import account_lock
 from accounts.models import Account, AuditVerb, Membership, PermissionSet, Preset, Team, User
 from accounts.selectors import name_unique_check
 from accounts.services import audit_record, named_row_save
-from seats.catalogue import LANDING_PAGES, permissions_complete
+from seats.catalogue import LANDING_PAGES
 from seats.errors import LandingPageUnknown, NameRequired, NoUsersChosen, PresetNameTaken
+from seats.permission_sets.builtin import builtin_permission_set_get
 from seats.permission_sets.services import actor_of, set_fit_check, set_grant_check
+from seats.permissions.choice import preset_access, preset_set_name
 from seats.users.services.teams import members_teams_add
 
 
@@ -34,12 +36,18 @@ class PresetFields:
     extra_teams: Sequence[Team]
     default_language: str
     default_landing_page: str
+    # A built-in set's code, instead of one of the account's sets.
+    permission_template: str = ""
 
 
 def _preset_check(*, account: Account, fields: PresetFields, exclude: Preset | None) -> str:
     for related in (fields.permission_set, fields.main_team, *fields.extra_teams):
         if related is not None and related.account_id != account.pk:
             raise ValueError("a preset bundles only its account's sets and teams")
+    if fields.permission_template:
+        if fields.permission_set is not None:
+            raise ValueError("a preset bundles one permission set, built-in or the account's")
+        builtin_permission_set_get(fields.permission_template)
     if fields.default_landing_page not in dict(LANDING_PAGES):
         raise LandingPageUnknown()
     if fields.default_language not in dict(settings.LANGUAGES):
@@ -56,7 +64,7 @@ def _preset_check(*, account: Account, fields: PresetFields, exclude: Preset | N
 def _preset_snapshot(preset: Preset) -> dict:
     return {
         "preset": preset.name,
-        "permission_set": preset.permission_set.name if preset.permission_set else None,
+        "permission_set": preset_set_name(preset) or None,
         "main_team": preset.main_team.name if preset.main_team else None,
         "extra_teams": sorted(t.name for t in preset.extra_teams.all()),
         "default_language": preset.default_language,
@@ -67,13 +75,12 @@ def _preset_snapshot(preset: Preset) -> dict:
 def _preset_save(
     preset: Preset, fields: PresetFields, actor_membership: Membership | None, name: str
 ) -> None:
-    if fields.permission_set is not None:
-        set_grant_check(
-            permissions=permissions_complete(fields.permission_set.permissions),
-            actor_membership=actor_membership,
-        )
     preset.name = name
     preset.permission_set = fields.permission_set
+    preset.permission_template = fields.permission_template
+    access = preset_access(preset)
+    if access is not None:
+        set_grant_check(permissions=access.permissions, actor_membership=actor_membership)
     preset.main_team = fields.main_team
     preset.default_language = fields.default_language
     preset.default_landing_page = fields.default_landing_page
@@ -165,11 +172,11 @@ def preset_apply(
     )
     if not members:
         raise NoUsersChosen()
-    if preset.permission_set is not None:
-        permissions = permissions_complete(preset.permission_set.permissions)
+    access = preset_access(preset)
+    if access is not None:
         if not actor_membership.is_super_admin and any(m.is_super_admin for m in members):
             raise SuperAdminsOnlyBySuperAdmins()
-        set_fit_check(permissions=permissions, memberships=members)
+        set_fit_check(permissions=access.permissions, memberships=members)
     return members_teams_add(
         account=preset.account,
         membership_ids=[m.pk for m in members],

@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+from django.views.decorators.http import require_safe
 
 from accounts.access import member_required
 from accounts.errors import DomainError, form_error_add
@@ -17,6 +18,7 @@ from accounts.pagination import page_of, query_without_page
 from accounts.policy import AccountPermission, membership_can
 from accounts.selectors import members_matching
 from seats.permission_sets.forms import MembersChooseForm
+from seats.permissions.choice import BUILTIN_PREFIX
 from seats.presets.forms import PresetForm
 from seats.presets.selectors import preset_list
 from seats.presets.services import preset_apply, preset_create, preset_delete, preset_update
@@ -34,6 +36,7 @@ def _preset_get(request, preset_id: int) -> Preset:
 
 
 @member_required(AccountPermission.PRESETS)
+@require_safe
 def presets(request):
     return render(
         request,
@@ -67,7 +70,9 @@ def preset_edit(request, preset_id: int):
     preset = _preset_get(request, preset_id)
     initial = {
         "name": preset.name,
-        "permission_set": preset.permission_set_id,
+        "permission_set": BUILTIN_PREFIX + preset.permission_template
+        if preset.permission_template
+        else preset.permission_set_id,
         "main_team": preset.main_team_id,
         "extra_teams": [t.pk for t in preset.extra_teams.all()],
         "default_language": preset.default_language,

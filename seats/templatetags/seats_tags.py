@@ -8,6 +8,8 @@ from accounts.templatetags.moments import ago
 from seats.catalogue import LANDING_PAGES, level_label
 from seats.errors import UnknownPermissionSet
 from seats.permission_sets.builtin import builtin_permission_set_get
+from seats.permissions.choice import preset_set_name
+from seats.users.services.lifecycle import seat_releasable
 
 register = template.Library()
 
@@ -32,6 +34,12 @@ def membership_access_label(membership: Membership) -> str:
     if membership.access == Access.CUSTOM:
         return _("Custom")
     return _("Seat defaults")
+
+
+@register.filter
+def preset_set(preset) -> str:
+    """The set a preset bundles, by name (built-in or the account's); "" for none."""
+    return preset_set_name(preset)
 
 
 @register.filter
@@ -81,6 +89,10 @@ def member_url(membership_id: int, page: str = "") -> str:
         before, _key, after = url.partition(str(_MEMBER_URL_KEY))
         parts = _MEMBER_URLS[(prefix, page)] = (before, after)
     return f"{parts[0]}{int(membership_id)}{parts[1]}"
+
+
+# "Release seat" in a user's Actions menu (their page and their row): the rule is the service's.
+register.filter("seat_releasable", seat_releasable)
 
 
 @register.filter

@@ -119,6 +119,9 @@ def test_checkout_lists_the_seats_and_its_lines_add_up_to_the_totals(page, billi
     assert sum(per_period) == cents(page.get_by_test_id("checkout-period").inner_text()) == 135000
     assert sum(today) == cents(page.get_by_test_id("checkout-today").inner_text())
     screenshot(page, "checkout")
+    # The height budget (#14): three lines, the totals, the card choice and "Confirm and pay"
+    # fit one 1280x800 window with room for two more lines (measured 800 when written).
+    assert page.evaluate("document.documentElement.scrollHeight") <= 900
 
 
 def test_an_unticked_hub_shows_no_price(page, billing_admin):

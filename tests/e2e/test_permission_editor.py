@@ -153,7 +153,7 @@ def test_permission_sets_fit_a_laptop_screen(page, admin):
 
     # A built-in set shows the same editor, read-only, every section open.
     page.goto("/settings/permission-sets/")
-    page.get_by_role("link", name="Sales manager").click()
+    page.get_by_role("link", name="Sales manager", exact=True).click()
     expect(page.get_by_label("Contacts: Edit")).to_be_disabled()
     assert_crm_rows_on_one_line(page)
     page.screenshot(path=SCREENS / "permission-set-builtin.png", full_page=True)

@@ -16,13 +16,15 @@ from playwright.sync_api import expect
 from accounts.models import Membership, Notification, SeatType
 from billing.models import Invoice, InvoiceKind, InvoiceStatus
 from billing.selectors import subscription_live_get
+from billing.services.bundles import Bundle
 from billing.services.cards import card_save
+from billing.services.checkout import bundle_checkout
 from billing.services.removals import seat_removal_schedule
 from billing.services.subscriptions import subscription_start
 from seats.catalogue import seat_default_permissions
 from seats.models import SeatPool
 from seats.users.services.seat import seat_change_preview
-from tests.e2e.conftest import sign_in_through_the_form
+from tests.e2e.conftest import ARTIFACTS, sign_in_through_the_form
 from tests.factories import AccountFactory, MembershipFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -338,3 +340,36 @@ def test_changing_a_users_seat_lists_the_permissions_it_removes(page, signed_in,
     ada = Membership.objects.get(pk=ada.pk)
     assert ada.seat_type == SeatType.VIEW_ONLY
     assert seat_change_preview(membership=ada, seat_type="view_only") == []
+
+
+def test_after_a_downgrade_is_scheduled_the_pages_count_the_next_periods_seats(page, account):
+    """#13 point 1 in the browser: Marketing Hub Professional → Starter waits for the renewal
+    date and leaves 2 Core seats (Starter includes none), both held. Account & Billing says 2
+    at renewal, "Assign a seat" offers no free Core seat, and assigning one anyway is refused at
+    the field with the reason; nothing changes."""
+    admin = MembershipFactory(account=account, super_admin=True, user__first_name="Ada")
+    MembershipFactory(account=account)  # the second Core seat
+    MembershipFactory(
+        account=account, view_only=True, user__first_name="Grace", user__last_name="Hopper"
+    )
+    bundle_checkout(
+        account=account,
+        bundle=Bundle(hubs={"marketing": "starter"}, addons={}, interval="monthly"),
+        idempotency_key="downgrade",
+        actor=admin.user,
+    )
+
+    sign_in_through_the_form(page, admin.user.email)
+    open_account_and_billing(page)
+    expect(core_subscription_row(page).get_by_test_id("auto-renewal-core")).to_have_text("2")
+    open_user_from_the_users_list(page, "Grace Hopper")
+    page.get_by_label("Assign a seat").select_option(label="Core seat (0 available)")
+    page.get_by_role("button", name="Save seat").click()
+
+    expect(
+        page.get_by_text("The plan change scheduled for the renewal date leaves 2 Core")
+    ).to_be_visible()
+    expect(page.get_by_test_id("current-seat")).to_have_text("View-only seat")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=ARTIFACTS / "seat-refused-after-a-downgrade.png", full_page=True)
+    assert Membership.objects.filter(account=account, seat_type=SeatType.CORE).count() == 2

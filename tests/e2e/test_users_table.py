@@ -192,7 +192,7 @@ def test_an_active_users_row_menu_opens_from_the_keyboard_and_deactivates_them(
     page.get_by_role("button", name="Deactivate user").click()
 
     # Back on the list as it was (the Active filter kept), with the outcome.
-    expect(page.get_by_text("core.2@acme.example was deactivated.")).to_be_visible()
+    expect(page.get_by_text("Core User 2 was deactivated.")).to_be_visible()
     expect(page.get_by_role("heading", name="Users & Teams")).to_be_visible()
     expect(page.get_by_label("Status", exact=True)).to_have_value("active")
     expect(page.locator("#users-table")).not_to_contain_text("Core User 2")
@@ -209,7 +209,7 @@ def test_a_deactivated_users_row_menu_offers_reactivate_and_remove(page, admin, 
     expect(items.filter(has_text="Deactivate user")).to_have_count(0)
     row.get_by_role("link", name="Reactivate user").click()
     page.get_by_role("button", name="Reactivate user").click()
-    expect(page.get_by_text("core.0@acme.example was reactivated.")).to_be_visible()
+    expect(page.get_by_text("Core User 0 was reactivated.")).to_be_visible()
     expect(page.get_by_role("heading", name="Users & Teams")).to_be_visible()
     assert Membership.objects.get(user__email="core.0@acme.example").status == "active"
 

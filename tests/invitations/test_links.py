@@ -10,7 +10,15 @@ from datetime import timedelta
 
 import pytest
 
-from accounts.models import AuditEvent, AuditVerb, InvitationState, MembershipStatus, Notification
+from accounts.errors import SuperAdminsOnlyBySuperAdmins
+from accounts.models import (
+    AuditEvent,
+    AuditVerb,
+    InvitationState,
+    MembershipStatus,
+    Notification,
+    SeatType,
+)
 from accounts.notifications import NotificationKind
 from invitations.errors import InvitationForSomeoneElse, InvitationInvalid
 from invitations.models import Delivery, Invitation
@@ -20,7 +28,10 @@ from invitations.services.links import (
     invitation_resend,
     invitation_revoke,
 )
+from seats.catalogue import seat_default_permissions
 from seats.errors import NotEnoughSeats
+from seats.permissions.choice import AccessChoice, AccessMode
+from seats.pools.selectors import seat_pool_summaries
 from seats.users.services.lifecycle import member_deactivate
 from tests.factories import MembershipFactory, UserFactory
 from tests.invitations.helpers import (
@@ -328,17 +339,93 @@ def test_revoking_ends_every_link_of_the_member(admin, django_capture_on_commit_
         account=admin.account, membership_id=membership.pk, actor=admin.user, now=NOW
     )
 
-    assert revoked == 2
+    assert revoked.links == 2
     for token in (emailed, copied):
         with pytest.raises(InvitationInvalid):
             invitation_accept(token=token, user=membership.user, now=NOW)
     assert refreshed(membership).status == MembershipStatus.INVITED
     event = AuditEvent.objects.get(verb=AuditVerb.INVITATION_REVOKED)
-    assert (event.target, event.actor, event.after) == (
+    assert (event.target, event.actor, event.after["links_revoked"]) == (
         membership,
         admin.user,
-        {"links_revoked": 2},
+        2,
     )
+
+
+# --- Revoking releases the invitee's paid seat ---------------------------------------------------
+
+
+def core_seats_available(account) -> int:
+    (pool,) = [p for p in seat_pool_summaries(account=account) if p.seat_type == SeatType.CORE]
+    return pool.available
+
+
+def test_revoking_releases_the_invitees_paid_seat_and_says_so_in_the_audit_log(admin):
+    membership = invite_one(admin)
+    before = core_seats_available(admin.account)
+
+    revocation = invitation_revoke(
+        account=admin.account,
+        membership_id=membership.pk,
+        actor=admin.user,
+        actor_membership=admin,
+        now=NOW,
+    )
+
+    assert revocation.seat_released == SeatType.CORE
+    assert core_seats_available(admin.account) == before + 1
+    membership = refreshed(membership)
+    assert (membership.status, membership.seat_type) == (
+        MembershipStatus.INVITED,
+        SeatType.VIEW_ONLY,
+    )
+    assert membership.permissions == seat_default_permissions(SeatType.VIEW_ONLY)
+    event = AuditEvent.objects.get(verb=AuditVerb.INVITATION_REVOKED)
+    assert (event.before["seat_type"], event.after["seat_type"]) == ("core", "view_only")
+
+
+def test_revoking_a_view_only_invitee_releases_nothing(admin):
+    membership = invite_one(admin, seat_type=SeatType.VIEW_ONLY)
+
+    revocation = invitation_revoke(
+        account=admin.account, membership_id=membership.pk, actor=admin.user, now=NOW
+    )
+
+    assert revocation.seat_released is None
+    event = AuditEvent.objects.get(verb=AuditVerb.INVITATION_REVOKED)
+    assert (event.before, "seat_type" in event.after) == (None, False)
+
+
+def test_revoking_an_invited_super_admin_drops_super_admin_with_the_seat(admin):
+    membership = invite_one(admin, access=AccessChoice(mode=AccessMode.SUPER_ADMIN))
+
+    invitation_revoke(
+        account=admin.account,
+        membership_id=membership.pk,
+        actor=admin.user,
+        actor_membership=admin,
+        now=NOW,
+    )
+
+    membership = refreshed(membership)
+    assert (membership.seat_type, membership.is_super_admin) == (SeatType.VIEW_ONLY, False)
+
+
+def test_only_a_super_admin_revokes_an_invited_super_admin(admin, users_admin):
+    membership = invite_one(admin, access=AccessChoice(mode=AccessMode.SUPER_ADMIN))
+
+    with pytest.raises(SuperAdminsOnlyBySuperAdmins):
+        invitation_revoke(
+            account=admin.account,
+            membership_id=membership.pk,
+            actor=users_admin.user,
+            actor_membership=users_admin,
+            now=NOW,
+        )
+
+    membership = refreshed(membership)
+    assert (membership.seat_type, membership.is_super_admin) == (SeatType.CORE, True)
+    assert membership.invite_revoked_at is None
 
 
 def test_an_invitation_revoked_before_its_email_left_is_never_emailed(

@@ -442,7 +442,12 @@ ENDPOINTS: dict[str, Endpoint] = {
     ),
     # Built-in sets are the catalogue's, the same in every account: no object of Acme.
     "seats:permission_set_builtin": Endpoint(USERS_PAGE, kwargs=lambda o: {"code": "marketer"}),
-    "seats:permission_set_copy": Endpoint(USERS_PAGE, POST, kwargs=lambda o: {"code": "marketer"}),
+    "seats:permission_set_copy": Endpoint(
+        USERS_PAGE,
+        GET_POST,
+        kwargs=lambda o: {"code": "marketer"},
+        data=lambda o: {"name": "Intruder copy"},
+    ),
     "seats:permission_set": Endpoint(
         USERS_OBJECT,
         GET_POST,

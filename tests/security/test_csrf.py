@@ -29,7 +29,7 @@ def test_a_post_without_the_csrf_token_is_refused_and_writes_nothing(world, name
     )
 
     assert response.status_code == 403, described(response)
-    assert b"CSRF verification failed" in response.content
+    assert b"This form has expired" in response.content
     assert snapshot_difference(before, snapshot()) == {}
 
 

@@ -60,3 +60,25 @@ def test_a_method_no_page_uses_is_refused_with_405_and_writes_nothing(world, nam
 
     assert response.status_code == 405, described(response)
     assert snapshot_difference(before, snapshot()) == {}
+
+
+# Read-only pages (no form of their own) answer a POST with 405, before doing anything.
+READ_ONLY_ENDPOINTS = [name for name, endpoint in ENDPOINTS.items() if endpoint.methods == ("GET",)]
+# The emailed invitation link reads nothing posted either, but its view is being reworked on
+# another branch (credential ownership, invitations.views.accept); it keeps answering as before.
+NOT_YET_SAFE_ONLY = {"invitations:open"}
+
+
+@pytest.mark.parametrize("name", [n for n in READ_ONLY_ENDPOINTS if n not in NOT_YET_SAFE_ONLY])
+def test_a_read_only_page_answers_a_post_with_405_and_writes_nothing(world, name):
+    endpoint = ENDPOINTS[name]
+    client = client_for(world, SUPER_ADMIN)
+    prepare(client, endpoint, world.this)
+    before = snapshot()
+
+    response = request(client, "POST", url_for(name, endpoint, world.this), {})
+
+    assert response.status_code == 405, described(response)
+    allowed = set(response["Allow"].split(", "))
+    assert {"GET", "HEAD"} <= allowed and "POST" not in allowed
+    assert snapshot_difference(before, snapshot()) == {}

@@ -14,7 +14,6 @@ from django.test.utils import override_settings
 from django.utils import timezone
 
 from accounts.models import (
-    Access,
     Account,
     Membership,
     PartnerDomain,
@@ -32,9 +31,8 @@ from invitations.parsing import ParsedPerson
 from invitations.services.links import invitation_accept, invitation_issue
 from invitations.services.members import members_invite
 from seats.catalogue import seat_default_permissions
-from seats.permission_sets.builtin import builtin_permission_set_get
-from seats.permissions.choice import AccessChoice, AccessMode
-from seats.permissions.services import member_permissions_set
+from seats.permissions.choice import BUILTIN_PREFIX, AccessChoice, AccessMode
+from seats.permissions.services import member_access_set
 from seats.users.services.lifecycle import member_deactivate
 
 ACCOUNT_NAME = "Demo Co."
@@ -146,7 +144,7 @@ class Command(BaseCommand):
             if status != "invited":
                 membership = self._join(membership, now=now)
             admin = admin or membership
-            self._access(membership, extra, actor=admin.user)
+            self._access(membership, extra, actor=admin)
             if seat in team_for:
                 extras = [sales_emea] if email.startswith("liam") else []
                 member_teams_set(
@@ -177,7 +175,7 @@ class Command(BaseCommand):
             _invitation, token = invitation_issue(membership=membership, created_by=None, now=now)
         return invitation_accept(token=token, user=membership.user, now=now)
 
-    def _access(self, membership: Membership, extra: str, *, actor: User) -> None:
+    def _access(self, membership: Membership, extra: str, *, actor: Membership) -> None:
         if extra in ("billing", "users"):
             permission = (
                 AccountPermission.BILLING if extra == "billing" else AccountPermission.USERS
@@ -186,15 +184,14 @@ class Command(BaseCommand):
                 **seat_default_permissions(SeatType(membership.seat_type)),
                 permission: ON,
             }
-            member_permissions_set(
-                membership=membership, permissions=permissions, access=Access.CUSTOM, actor=actor
+            member_access_set(
+                membership=membership,
+                choice=AccessChoice(mode=AccessMode.SCRATCH, permissions=permissions),
+                actor_membership=actor,
             )
         elif extra in ("marketer", "sales_rep", "sales_manager"):
-            template = builtin_permission_set_get(extra)
-            member_permissions_set(
+            member_access_set(
                 membership=membership,
-                permissions=template.permissions,
-                access=Access.TEMPLATE,
-                permission_template=template.code,
-                actor=actor,
+                choice=AccessChoice(mode=AccessMode.TEMPLATE, template=BUILTIN_PREFIX + extra),
+                actor_membership=actor,
             )

@@ -1,4 +1,5 @@
-"""A member's life in an account after they join: deactivate, reactivate, remove, super admin.
+"""A member's life in an account after they join: deactivate, reactivate, remove, super admin,
+and releasing the paid seat of someone who isn't using it.
 
 Rules that hold on every path: only super admins touch super admins; the account's last active
 super admin can't be demoted, deactivated or removed; a View-only seat never holds a super
@@ -28,8 +29,10 @@ from seats.errors import (
     LastSuperAdmin,
     MemberNotDeactivated,
     NoUsersSelected,
+    SeatNotReleasable,
     SeatTypeUnavailable,
     SuperAdminNeedsPaidSeat,
+    SuperAdminNotWhileDeactivated,
     SuperAdminOnly,
 )
 from seats.models import SeatPool
@@ -55,28 +58,46 @@ def deactivate_check(*, membership: Membership, actor_membership: Membership | N
     _guard_last_super_admin(membership)
 
 
+def seat_release_apply(membership: Membership) -> str | None:
+    """Put a member (in memory, not saved) on a View-only seat with its defaults when they hold a
+    paid seat; a super admin no longer is one. Returns the paid seat type released, for the
+    caller to settle that pool, or None when there was no paid seat."""
+    if not seat_is_paid(membership.seat_type):
+        return None
+    released = membership.seat_type
+    membership.seat_type = SeatType.VIEW_ONLY
+    membership.is_super_admin = False
+    access_apply(
+        membership,
+        ResolvedAccess(
+            is_super_admin=False,
+            permissions=seat_default_permissions(SeatType.VIEW_ONLY),
+            access=Access.SEAT_DEFAULTS,
+        ),
+    )
+    return released
+
+
+def seat_releasable(membership: Membership) -> bool:
+    """Whether "Release seat" applies: a paid seat held by someone who can't use it, because
+    they are deactivated or their invitation was revoked."""
+    unused = membership.status == MembershipStatus.DEACTIVATED or (
+        membership.status == MembershipStatus.INVITED and membership.invite_revoked_at is not None
+    )
+    return unused and seat_is_paid(membership.seat_type)
+
+
 def deactivate_apply(
     *, membership: Membership, release_seat: bool, actor, note: str, now: datetime
 ) -> str | None:
     """Deactivate a locked member, in the caller's transaction after its checks. Returns the
     paid seat type it released, for the caller to settle that pool."""
     before = {"status": membership.status, "seat_type": membership.seat_type}
-    released = membership.seat_type if release_seat and seat_is_paid(membership.seat_type) else None
     membership.status = MembershipStatus.DEACTIVATED
     membership.deactivated_at = now
     membership.deactivation_note = note.strip()[:500]
-    if released:
-        # Released to a View-only seat, with its defaults: a super admin no longer is one.
-        membership.seat_type = SeatType.VIEW_ONLY
-        membership.is_super_admin = False
-        access_apply(
-            membership,
-            ResolvedAccess(
-                is_super_admin=False,
-                permissions=seat_default_permissions(SeatType.VIEW_ONLY),
-                access=Access.SEAT_DEFAULTS,
-            ),
-        )
+    # Released to a View-only seat, with its defaults: a super admin no longer is one.
+    released = seat_release_apply(membership) if release_seat else None
     membership.full_clean(exclude=["user", "account"])
     membership.save()
     audit_record(
@@ -192,6 +213,36 @@ def member_remove(
 
 
 @transaction.atomic(durable=True)
+def member_seat_release(
+    *, membership: Membership, actor_membership: Membership, now: datetime | None = None
+) -> str:
+    """ "Release seat": free the paid seat of a deactivated user or of an invitee whose
+    invitation was revoked. They move to a View-only seat with its defaults (a super admin no
+    longer is one); the seat becomes available to someone else. Returns the seat type freed."""
+    now = now or timezone.now()
+    account = account_lock(membership.account)
+    membership = member_lock(membership)
+    super_admin_target_check(membership, actor_membership)
+    if not seat_releasable(membership):
+        raise SeatNotReleasable()
+    before = {"seat_type": membership.seat_type, "is_super_admin": membership.is_super_admin}
+    released = seat_release_apply(membership)
+    membership.full_clean(exclude=["user", "account"])
+    membership.save()
+    audit_record(
+        account=account,
+        actor=actor_membership.user,
+        verb=AuditVerb.SEAT_CHANGED,
+        target=membership,
+        before=before,
+        after={"seat_type": membership.seat_type, "is_super_admin": membership.is_super_admin},
+        now=now,
+    )
+    seat_pool_settle(account=account, seat_type=released, actor=actor_membership.user, now=now)
+    return released
+
+
+@transaction.atomic(durable=True)
 def member_super_admin_set(
     *,
     membership: Membership,
@@ -199,13 +250,16 @@ def member_super_admin_set(
     actor_membership: Membership,
     now: datetime | None = None,
 ) -> Membership:
-    """ "Make super admin" / "Remove super admin": by super admins only."""
+    """ "Make super admin" / "Remove super admin": by super admins only, and never for a
+    deactivated user (reactivate them first)."""
     now = now or timezone.now()
     if not actor_membership.is_super_admin:
         raise SuperAdminOnly()
     membership = member_lock(membership)
     if membership.is_super_admin == is_super_admin:
         return membership
+    if is_super_admin and membership.status == MembershipStatus.DEACTIVATED:
+        raise SuperAdminNotWhileDeactivated()
     if is_super_admin and not seat_allows_super_admin(membership.seat_type):
         raise SuperAdminNeedsPaidSeat()
     if not is_super_admin:

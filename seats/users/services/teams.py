@@ -8,7 +8,6 @@ from django.utils import timezone
 
 from accounts.locks import account_lock
 from accounts.models import (
-    Access,
     Account,
     AuditVerb,
     Membership,
@@ -16,10 +15,7 @@ from accounts.models import (
     Team,
 )
 from accounts.services import audit_record
-from seats.catalogue import (
-    permissions_complete,
-)
-from seats.permissions.choice import ResolvedAccess, permissions_grant_check
+from seats.permissions.choice import permissions_grant_check, preset_access
 from seats.permissions.services import members_access_write
 
 
@@ -44,8 +40,8 @@ def members_teams_add(
     """Put several members into teams and/or apply a preset to them, all or none.
 
     A main team replaces the current one; extra teams are added to theirs. A preset brings its
-    own teams and, when it has one, its permission set, which must fit every member's seat and
-    be grantable by the actor.
+    own teams and, when it has one, its permission set (built-in or the account's), which must
+    fit every member's seat and be grantable by the actor.
     """
     now = now or timezone.now()
     extra_teams = list(extra_teams or [])
@@ -63,25 +59,15 @@ def members_teams_add(
         .order_by("pk")
     )
     actor = actor_membership.user
-    if preset is not None and preset.permission_set is not None:
-        permissions = permissions_complete(preset.permission_set.permissions)
+    access = preset_access(preset) if preset is not None else None
+    if access is not None:
         for membership in memberships:
             permissions_grant_check(
-                permissions=permissions,
+                permissions=access.permissions,
                 seat_type=membership.seat_type,
                 actor_membership=actor_membership,
             )
-        members_access_write(
-            memberships=memberships,
-            access=ResolvedAccess(
-                is_super_admin=False,
-                permissions=permissions,
-                access=Access.PERMISSION_SET,
-                permission_set=preset.permission_set,
-            ),
-            actor=actor,
-            now=now,
-        )
+        members_access_write(memberships=memberships, access=access, actor=actor, now=now)
     for membership in memberships:
         before = _team_names(membership)
         if main_team is not None:

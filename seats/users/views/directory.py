@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+from django.views.decorators.http import require_safe
 
 from accounts.access import member_required
 from accounts.errors import DomainError
@@ -52,6 +53,7 @@ def _directory_form(request):
 
 
 @member_required(AccountPermission.USERS)
+@require_safe
 def users(request):
     """The Users tab: search, filters, sortable columns, pages of 50, a CSV export."""
     account = request.membership.account
@@ -84,6 +86,7 @@ def users(request):
 
 
 @member_required(AccountPermission.USERS)
+@require_safe
 def users_export(request):
     """The filtered Users list as CSV, streamed."""
     account = request.membership.account
@@ -139,8 +142,15 @@ def users_bulk(request):
     )
     if len(members) != len(set(ids)):
         raise Http404
+    if not members:
+        # "Continue" with nobody ticked: back to the list, which says what to do.
+        messages.error(request, _("Select at least one user on the list, then choose Continue."))
+        return redirect("seats:users")
+    # Arriving from the list (GET) is not a submit: the chosen action is a starting value, not
+    # an answer to check ("Choose one." waits until "Apply" is pressed).
     form = BulkEditForm(
-        data or None,
+        request.POST or None,
+        initial={"action": request.GET.get("action")},
         account=account,
         member_ids=[m.pk for m in members],
         seat_choices=seat_choices_for(account=account),

@@ -12,10 +12,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
+from django.views.decorators.http import require_safe
 
 from accounts.access import member_required
 from accounts.errors import DomainError, form_error_add
-from accounts.models import Access, Membership, SeatType
+from accounts.models import Access, Membership, MembershipStatus, SeatType
 from accounts.policy import AccountPermission
 from accounts.redirects import safe_next
 from accounts.services import member_password_reset
@@ -39,7 +40,9 @@ from seats.users.services.lifecycle import (
     member_deactivate,
     member_reactivate,
     member_remove,
+    member_seat_release,
     member_super_admin_set,
+    seat_releasable,
 )
 from seats.users.services.seat import (
     member_seat_change,
@@ -84,7 +87,12 @@ def user_detail(request, membership_id: int):
     return render(
         request,
         "seats/users/user.html",
-        {"member": member, "form": form, "removed": removed},
+        {
+            "member": member,
+            "form": form,
+            "removed": removed,
+            "seat_releasable": seat_releasable(member),
+        },
     )
 
 
@@ -95,6 +103,7 @@ ACTIONS = {
     "make_super_admin": _lazy("Make super admin"),
     "remove_super_admin": _lazy("Remove super admin"),
     "reset_password": _lazy("Reset password"),
+    "release_seat": _lazy("Release seat"),
 }
 
 
@@ -152,6 +161,12 @@ def _user_action_run(request, member, action: str, form) -> str:
     if action == "remove":
         member_remove(membership=member, actor_membership=actor)
         return _("%(name)s was removed from the account.") % {"name": name}
+    if action == "release_seat":
+        released = member_seat_release(membership=member, actor_membership=actor)
+        return _("%(name)s's %(seat)s was released. They are now on a View-only seat.") % {
+            "name": name,
+            "seat": SEAT_RULES[SeatType(released)].label,
+        }
     if action in ("make_super_admin", "remove_super_admin"):
         made = action == "make_super_admin"
         member_super_admin_set(membership=member, is_super_admin=made, actor_membership=actor)
@@ -165,6 +180,7 @@ def _user_action_run(request, member, action: str, form) -> str:
 
 
 @member_required(AccountPermission.USERS)
+@require_safe
 def user_history(request, membership_id: int):
     """ "View permissions history": what changed for this user, before and after, by whom."""
     account = request.membership.account
@@ -212,7 +228,8 @@ def user_access(request, membership_id: int):
         request.POST or None,
         initial={"permissions": member.permissions, **_access_initial(member)},
         template_options=options,
-        allow_super_admin=request.membership.is_super_admin,
+        allow_super_admin=request.membership.is_super_admin
+        and member.status != MembershipStatus.DEACTIVATED,
     )
     review, left_out = None, ()
     if request.method == "POST" and form.is_valid():

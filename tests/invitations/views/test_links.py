@@ -208,6 +208,42 @@ def test_revoke_invite_confirmed_ends_every_link(
     assert status_of(membership) == MembershipStatus.INVITED
 
 
+def test_revoke_invite_says_the_paid_seat_is_released_before_and_after(
+    admin_client, admin, django_capture_on_commit_callbacks
+):
+    membership, _path = emailed_link(django_capture_on_commit_callbacks, admin)
+    url = reverse("invitations:invite_revoke", kwargs={"membership_id": membership.pk})
+
+    confirm = html.unescape(admin_client.get(url).content.decode())
+    assert "Their Core seat will be released, so you can give it to someone else." in confirm
+
+    response = admin_client.post(url, follow=True)
+
+    assert "Their Core seat was released and is free for someone else." in html.unescape(
+        response.content.decode()
+    )
+    assert Membership.objects.get(pk=membership.pk).seat_type == SeatType.VIEW_ONLY
+
+
+def test_a_users_admin_is_told_only_a_super_admin_revokes_a_super_admins_invite(
+    client, admin, users_admin
+):
+    invited = MembershipFactory(
+        account=admin.account, invited=True, super_admin=True, user__email="boss@example.com"
+    )
+    client.force_login(users_admin.user)
+
+    response = client.post(
+        reverse("invitations:invite_revoke", kwargs={"membership_id": invited.pk}), follow=True
+    )
+
+    assert "Only a super admin can change a super admin." in html.unescape(
+        response.content.decode()
+    )
+    invited.refresh_from_db()
+    assert (invited.invite_revoked_at, invited.seat_type) == (None, SeatType.CORE)
+
+
 def test_revoke_invite_for_a_member_who_joined_changes_nothing(admin_client, admin):
     member = MembershipFactory(
         account=admin.account,

@@ -36,7 +36,14 @@ ACTIONS = [
     Action("seats:permission_set_create", "get", USERS),
     Action("seats:permission_set_create", "post", USERS, data=lambda w: {"name": "New set"}),
     Action("seats:permission_set_builtin", "get", USERS, ids=lambda w: {"code": "marketer"}),
-    Action("seats:permission_set_copy", "post", USERS, ids=lambda w: {"code": "marketer"}),
+    Action("seats:permission_set_copy", "get", USERS, ids=lambda w: {"code": "marketer"}),
+    Action(
+        "seats:permission_set_copy",
+        "post",
+        USERS,
+        ids=lambda w: {"code": "marketer"},
+        data=lambda w: {"name": "Copied"},
+    ),
     Action(
         "seats:permission_set",
         "get",
@@ -232,12 +239,44 @@ def test_applying_a_set_to_a_view_only_user_is_refused_naming_them(admin_client,
     assert snapshot() == before
 
 
-def test_copying_a_built_in_set_opens_the_copy(admin_client, world):
-    response = admin_client.post(
-        reverse("seats:permission_set_copy", kwargs={"code": "service_agent"})
+def test_copy_opens_a_prefilled_form_and_saves_nothing_until_submitted(admin_client, world):
+    url = reverse("seats:permission_set_copy", kwargs={"code": "service_agent"})
+    before = snapshot()
+
+    response = admin_client.get(url)
+
+    assert snapshot() == before
+    form = response.context["form"]
+    assert form["name"].value() == "Copy of Service agent"
+    assert form["description"].value() == str(
+        builtin_permission_set_get("service_agent").description
     )
-    copy = PermissionSet.objects.get(name="Copy of Service agent")
-    assert response.url == reverse("seats:permission_set", kwargs={"set_id": copy.pk})
+    assert "A copy of the built-in set “Service agent”." in response.content.decode()
+
+
+def test_a_copy_is_saved_with_the_name_and_permissions_the_admin_submits(admin_client, world):
+    url = reverse("seats:permission_set_copy", kwargs={"code": "service_agent"})
+    form = admin_client.get(url).context["form"]
+    data = {name: field.value() for name, field in ((n, form[n]) for n in form.fields)}
+    data = {k: v for k, v in data.items() if v not in (None, False)}
+    data["name"] = "Support desk"
+
+    response = admin_client.post(url, data)
+
+    copy = PermissionSet.objects.get(name="Support desk")
+    assert response.url == reverse("seats:permission_set_users", kwargs={"set_id": copy.pk})
+    assert copy.permissions == dict(builtin_permission_set_get("service_agent").permissions)
+    assert not PermissionSet.objects.filter(name__startswith="Copy of").exists()
+
+
+def test_a_copy_without_a_name_is_refused_at_the_field_and_nothing_is_saved(admin_client, world):
+    url = reverse("seats:permission_set_copy", kwargs={"code": "marketer"})
+    before = snapshot()
+
+    response = admin_client.post(url, {"name": ""})
+
+    assert field_errors(response)["name"]
+    assert snapshot() == before
 
 
 def test_an_unknown_built_in_set_is_not_found(admin_client, world):

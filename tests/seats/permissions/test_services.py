@@ -1,7 +1,7 @@
 """Permissions room (seats/permissions/services.py), DOMAIN.md section 3: the one permission write
 (every path that changes what a member may do saves it the same way and leaves the same audit
-trail, issue 12), and member_permissions_set's rules (the seat's ceiling, granting only what the
-actor holds)."""
+trail, issue 12), and one member's permissions set directly (the seat's ceiling, granting only
+what the actor holds)."""
 
 import html
 from datetime import UTC, datetime
@@ -34,7 +34,6 @@ from seats.permission_sets.services import (
 from seats.permissions.choice import AccessChoice, AccessMode, ResolvedAccess, access_resolve
 from seats.permissions.services import (
     member_access_set,
-    member_permissions_set,
     members_access_write,
 )
 from seats.presets.services import preset_apply
@@ -44,7 +43,6 @@ from tests.factories import (
     MembershipFactory,
     PermissionSetFactory,
     PresetFactory,
-    UserFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -247,7 +245,17 @@ def test_many_members_are_written_in_a_constant_number_of_queries(
     assert AuditEvent.objects.filter(verb=AuditVerb.PERMISSIONS_CHANGED).count() == 20
 
 
-# --- member_permissions_set ----------------------------------------------------------------------
+# --- One member's permissions, set directly ("Start from scratch") -------------------------------
+
+
+def give(membership, permissions, *, by=None, now=None) -> Membership:
+    """ "Edit permissions" → "Start from scratch" with these levels; `by` None is system work."""
+    return member_access_set(
+        membership=membership,
+        choice=AccessChoice(mode=AccessMode.SCRATCH, permissions=permissions),
+        actor_membership=by,
+        now=now,
+    )
 
 
 def subscribed_account() -> Account:
@@ -293,9 +301,7 @@ def test_permissions_above_the_seat_are_refused_naming_them():
     }
 
     with pytest.raises(PermissionsAboveSeat) as refused:
-        member_permissions_set(
-            membership=viewer, permissions=wanted, access=Access.CUSTOM, actor=None
-        )
+        give(viewer, wanted)
 
     assert str(refused.value) == (
         "A View-only seat can't hold these permissions: Contacts: Edit, Deals: Delete."
@@ -309,12 +315,7 @@ def test_sales_tools_on_a_core_seat_are_refused():
     member = add(account, "member@example.com")
 
     with pytest.raises(PermissionsAboveSeat) as refused:
-        member_permissions_set(
-            membership=member,
-            permissions={**CORE_DEFAULTS, "sales.sequences": ON},
-            access=Access.CUSTOM,
-            actor=None,
-        )
+        give(member, {**CORE_DEFAULTS, "sales.sequences": ON})
 
     assert str(refused.value) == "A Core seat can't hold these permissions: Sequences."
 
@@ -322,12 +323,7 @@ def test_sales_tools_on_a_core_seat_are_refused():
 def _user_admin(account: Account) -> Membership:
     """An active member holding "Add and edit users" but not super admin."""
     admin = add(account, "useradmin@example.com", status=MembershipStatus.ACTIVE)
-    return member_permissions_set(
-        membership=admin,
-        permissions={**CORE_DEFAULTS, AccountPermission.USERS: ON},
-        access=Access.CUSTOM,
-        actor=None,
-    )
+    return give(admin, {**CORE_DEFAULTS, AccountPermission.USERS: ON})
 
 
 def test_a_member_who_is_not_super_admin_cannot_grant_what_they_lack():
@@ -336,13 +332,7 @@ def test_a_member_who_is_not_super_admin_cannot_grant_what_they_lack():
     member = add(account, "member@example.com")
 
     with pytest.raises(PermissionsNotHeld) as refused:
-        member_permissions_set(
-            membership=member,
-            permissions={**CORE_DEFAULTS, AccountPermission.BILLING: ON},
-            access=Access.CUSTOM,
-            actor=admin.user,
-            actor_membership=admin,
-        )
+        give(member, {**CORE_DEFAULTS, AccountPermission.BILLING: ON}, by=admin)
 
     assert str(refused.value) == (
         "You can't grant permissions you don't have yourself: Edit billing."
@@ -356,13 +346,7 @@ def test_a_member_who_is_not_super_admin_can_grant_what_they_hold():
     admin = _user_admin(account)
     member = add(account, "member@example.com")
 
-    member_permissions_set(
-        membership=member,
-        permissions={**CORE_DEFAULTS, AccountPermission.USERS: ON},
-        access=Access.CUSTOM,
-        actor=admin.user,
-        actor_membership=admin,
-    )
+    give(member, {**CORE_DEFAULTS, AccountPermission.USERS: ON}, by=admin)
 
     member.refresh_from_db()
     assert member.permissions[AccountPermission.USERS] == ON
@@ -374,13 +358,7 @@ def test_a_super_admin_can_grant_what_their_own_permissions_do_not_list():
     assert boss.permissions[AccountPermission.BILLING] != ON
     member = add(account, "member@example.com")
 
-    member_permissions_set(
-        membership=member,
-        permissions={**CORE_DEFAULTS, AccountPermission.BILLING: ON},
-        access=Access.CUSTOM,
-        actor=boss.user,
-        actor_membership=boss,
-    )
+    give(member, {**CORE_DEFAULTS, AccountPermission.BILLING: ON}, by=boss)
 
     member.refresh_from_db()
     assert member.permissions[AccountPermission.BILLING] == ON
@@ -389,20 +367,13 @@ def test_a_super_admin_can_grant_what_their_own_permissions_do_not_list():
 def test_each_permission_change_is_audited_with_before_and_after():
     account = subscribed_account()
     member = add(account, "member@example.com")
-    actor = UserFactory()
+    boss = add(account, "boss@example.com", is_super_admin=True, status=MembershipStatus.ACTIVE)
     wanted = {**CORE_DEFAULTS, AccountPermission.TEAMS: ON}
 
-    member_permissions_set(
-        membership=member,
-        permissions=wanted,
-        access=Access.TEMPLATE,
-        permission_template="admin",
-        actor=actor,
-        now=NOW,
-    )
+    give(member, wanted, by=boss, now=NOW)
 
     event = AuditEvent.objects.get(verb=AuditVerb.PERMISSIONS_CHANGED, target=member)
-    assert (event.actor, event.created_at) == (actor, NOW)
+    assert (event.actor, event.created_at) == (boss.user, NOW)
     # The one audit shape of a permission change: the access fields, and the levels that moved.
     assert event.before == {
         "access": "seat_defaults",
@@ -412,9 +383,9 @@ def test_each_permission_change_is_audited_with_before_and_after():
         "permissions": {AccountPermission.TEAMS: CORE_DEFAULTS[AccountPermission.TEAMS]},
     }
     assert event.after == {
-        "access": "template",
+        "access": "custom",
         "permission_set": None,
-        "permission_template": "admin",
+        "permission_template": "",
         "is_super_admin": False,
         "permissions": {AccountPermission.TEAMS: ON},
     }
@@ -425,12 +396,7 @@ def test_a_refused_permission_change_is_not_audited():
     member = add(account, "member@example.com")
 
     with pytest.raises(PermissionsAboveSeat):
-        member_permissions_set(
-            membership=member,
-            permissions={"sales.sequences": ON},
-            access=Access.CUSTOM,
-            actor=None,
-        )
+        give(member, {"sales.sequences": ON})
 
     assert not AuditEvent.objects.filter(verb=AuditVerb.PERMISSIONS_CHANGED).exists()
 
@@ -444,12 +410,7 @@ def test_a_member_on_a_permission_set_can_be_given_custom_permissions():
         account=account, access=Access.PERMISSION_SET, permission_set=permission_set
     )
 
-    member_permissions_set(
-        membership=member,
-        permissions={**CORE_DEFAULTS, "crm.contacts.delete": "none"},
-        access=Access.CUSTOM,
-        actor=None,
-    )
+    give(member, {**CORE_DEFAULTS, "crm.contacts.delete": "none"})
 
     member.refresh_from_db()
     assert (member.access, member.permission_set) == (Access.CUSTOM, None)

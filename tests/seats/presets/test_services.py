@@ -4,8 +4,14 @@ teams, a language and a landing page, and apply them to many users at once.
 
 import pytest
 
-from accounts.models import AuditVerb, Preset
-from seats.errors import LandingPageUnknown, PresetNameTaken, SeatsCantHoldSet
+from accounts.models import Access, AuditVerb, PermissionSet, Preset
+from seats.errors import (
+    LandingPageUnknown,
+    PresetNameTaken,
+    SeatsCantHoldSet,
+    UnknownPermissionSet,
+)
+from seats.permission_sets.builtin import builtin_permission_set_get
 from seats.permission_sets.services import permission_set_create
 from seats.presets.services import (
     PresetFields,
@@ -125,3 +131,80 @@ def test_applying_a_preset_is_refused_naming_users_whose_seat_cannot_hold_its_se
     with pytest.raises(SeatsCantHoldSet, match=r"core@a\.example"):
         preset_apply(preset=preset, membership_ids=[core.pk], actor_membership=admin)
     assert teams_of(core) == (None, [])
+
+
+# --- A preset can bundle a built-in set directly, without copying it ----------------------------
+
+
+def test_a_preset_bundles_a_built_in_set_without_copying_it(account, admin):
+    preset = preset_create(
+        account=account, fields=fields(permission_template="marketer"), actor_membership=admin
+    )
+
+    assert (preset.permission_set, preset.permission_template) == (None, "marketer")
+    assert not PermissionSet.objects.filter(account=account).exists()
+    [event] = events(AuditVerb.PRESET_CREATED)
+    assert event.after["permission_set"] == "Marketer"
+
+
+def test_applying_a_built_in_preset_gives_users_that_built_in_set(account, admin):
+    preset = preset_create(
+        account=account, fields=fields(permission_template="marketer"), actor_membership=admin
+    )
+    bo = MembershipFactory(account=account)
+
+    preset_apply(preset=preset, membership_ids=[bo.pk], actor_membership=admin)
+
+    bo.refresh_from_db()
+    assert (bo.access, bo.permission_template, bo.permission_set) == (
+        Access.TEMPLATE,
+        "marketer",
+        None,
+    )
+    assert bo.permissions == dict(builtin_permission_set_get("marketer").permissions)
+
+
+def test_a_built_in_preset_is_refused_for_users_whose_seat_cannot_hold_it(account, admin):
+    preset = preset_create(
+        account=account, fields=fields(permission_template="sales_rep"), actor_membership=admin
+    )
+    core = MembershipFactory(account=account, user__email="core@a.example")
+
+    with pytest.raises(SeatsCantHoldSet, match=r"core@a\.example"):
+        preset_apply(preset=preset, membership_ids=[core.pk], actor_membership=admin)
+
+    core.refresh_from_db()
+    assert core.access != Access.TEMPLATE
+
+
+def test_a_preset_bundles_one_set_and_only_known_built_in_ones(account, admin):
+    with pytest.raises(UnknownPermissionSet):
+        preset_create(
+            account=account, fields=fields(permission_template="wizard"), actor_membership=admin
+        )
+    with pytest.raises(ValueError):
+        preset_create(
+            account=account,
+            fields=fields(
+                permission_template="marketer", permission_set=marketing_set(account, admin)
+            ),
+            actor_membership=admin,
+        )
+    assert not Preset.objects.exists()
+
+
+def test_switching_a_preset_from_a_built_in_set_to_one_of_the_accounts(account, admin):
+    preset = preset_create(
+        account=account, fields=fields(permission_template="marketer"), actor_membership=admin
+    )
+    own = marketing_set(account, admin)
+
+    preset_update(preset=preset, fields=fields(permission_set=own), actor_membership=admin)
+
+    preset.refresh_from_db()
+    assert (preset.permission_set, preset.permission_template) == (own, "")
+    [event] = events(AuditVerb.PRESET_CHANGED)
+    assert (event.before["permission_set"], event.after["permission_set"]) == (
+        "Marketer",
+        own.name,
+    )

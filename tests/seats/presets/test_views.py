@@ -121,6 +121,34 @@ def test_creating_a_preset(admin_client, world):
     assert list(preset.extra_teams.all()) == [world.support]
 
 
+def test_creating_a_preset_on_a_built_in_set_and_editing_it(admin_client, world):
+    form = admin_client.get(reverse("seats:preset_create")).content.decode()
+    assert '<optgroup label="Built-in sets">' in form
+    assert '<option value="builtin:sales_rep">Sales rep</option>' in form
+
+    admin_client.post(
+        reverse("seats:preset_create"),
+        {"name": "New rep", "permission_set": "builtin:sales_rep", "default_language": "en"},
+    )
+
+    preset = Preset.objects.get(name="New rep")
+    assert (preset.permission_set, preset.permission_template) == (None, "sales_rep")
+    listing = admin_client.get(reverse("seats:presets")).content.decode()
+    assert "<td>Sales rep</td>" in listing
+    edit = admin_client.get(reverse("seats:preset", kwargs={"preset_id": preset.pk}))
+    assert '<option value="builtin:sales_rep" selected>Sales rep</option>' in edit.content.decode()
+
+
+def test_an_unknown_built_in_set_is_refused_at_the_field(admin_client, world):
+    before = snapshot()
+    response = admin_client.post(
+        reverse("seats:preset_create"),
+        {"name": "New", "permission_set": "builtin:wizard", "default_language": "en"},
+    )
+    assert "permission_set" in field_errors(response)
+    assert snapshot() == before
+
+
 def test_the_presets_list_names_the_language_and_landing_page(admin_client, world):
     world.preset.default_landing_page = "marketing_email"
     world.preset.save()

@@ -36,16 +36,21 @@ from seats.catalogue import seat_default_permissions
 from seats.errors import (
     LastSuperAdmin,
     MemberNotDeactivated,
+    SeatNotReleasable,
     SeatTypeUnavailable,
     SuperAdminNeedsPaidSeat,
+    SuperAdminNotWhileDeactivated,
     SuperAdminOnly,
 )
 from seats.models import SeatPool
+from seats.permissions.choice import AccessChoice, AccessMode
+from seats.permissions.services import member_access_set
 from seats.pools.selectors import seat_pool_summaries
 from seats.users.services.lifecycle import (
     member_deactivate,
     member_reactivate,
     member_remove,
+    member_seat_release,
     member_super_admin_set,
 )
 from seats.users.services.seat import member_seat_change
@@ -332,6 +337,146 @@ def test_refusing_the_last_super_admin_over_http_says_why(client, owner):
     assert response.status_code == 200
     assert "last active super admin" in response.content.decode()
     assert reload(owner).is_super_admin
+
+
+# --- "Release seat": a paid seat nobody uses ------------------------------------------------------
+
+
+def revoked_invitee(account, email="gone@acme.example", **fields) -> Membership:
+    """Invited on a paid seat, their invitation revoked before revoking released seats."""
+    return MembershipFactory(
+        account=account, invited=True, user__email=email, invite_revoked_at=NOW, **fields
+    )
+
+
+def test_releasing_a_revoked_invitees_seat_frees_it_and_audits_it(account, owner):
+    invitee = revoked_invitee(account)
+    assert available(account) == 1
+
+    released = member_seat_release(membership=invitee, actor_membership=owner, now=NOW)
+
+    assert released == SeatType.CORE
+    assert available(account) == 2
+    invitee = reload(invitee)
+    assert (invitee.status, invitee.seat_type) == (MembershipStatus.INVITED, SeatType.VIEW_ONLY)
+    assert invitee.permissions == seat_default_permissions(SeatType.VIEW_ONLY)
+    event = AuditEvent.objects.get(verb=AuditVerb.SEAT_CHANGED, target=invitee)
+    assert (event.actor, event.before["seat_type"], event.after["seat_type"]) == (
+        owner.user,
+        "core",
+        "view_only",
+    )
+
+
+def test_releasing_a_deactivated_members_kept_seat_frees_it(account, owner, member):
+    deactivate(member, owner, release=False)
+
+    member_seat_release(membership=member, actor_membership=owner, now=NOW)
+
+    assert available(account) == 2
+    assert (reload(member).status, reload(member).seat_type) == ("deactivated", "view_only")
+
+
+def test_an_active_members_seat_is_not_released_this_way(account, owner, member):
+    with pytest.raises(SeatNotReleasable):
+        member_seat_release(membership=member, actor_membership=owner, now=NOW)
+
+    assert reload(member).seat_type == SeatType.CORE
+
+
+def test_a_pending_invitees_seat_is_not_released_this_way(account, owner):
+    invitee = MembershipFactory(account=account, invited=True)
+
+    with pytest.raises(SeatNotReleasable):
+        member_seat_release(membership=invitee, actor_membership=owner, now=NOW)
+
+    assert reload(invitee).seat_type == SeatType.CORE
+
+
+def test_only_a_super_admin_releases_a_super_admins_seat(account, owner, manager):
+    invitee = revoked_invitee(account, super_admin=True)
+
+    with pytest.raises(SuperAdminsOnlyBySuperAdmins):
+        member_seat_release(membership=invitee, actor_membership=manager, now=NOW)
+
+    assert (reload(invitee).seat_type, reload(invitee).is_super_admin) == (SeatType.CORE, True)
+
+
+def test_a_revoked_invitees_page_offers_to_release_their_seat(client, account, owner):
+    invitee = revoked_invitee(account)
+    client.force_login(owner.user)
+    page = html.unescape(client.get(reverse("seats:user", args=[invitee.pk])).content.decode())
+    assert "This user's invitation was revoked, but they still hold a paid Core seat." in page
+
+    response = client.post(
+        reverse("seats:user_action", args=[invitee.pk, "release_seat"]), follow=True
+    )
+
+    body = html.unescape(response.content.decode())
+    assert f"{invitee.user.full_name}'s Core seat was released." in body
+    assert "still hold a paid" not in body
+    assert reload(invitee).seat_type == SeatType.VIEW_ONLY
+
+
+def test_an_active_members_page_offers_no_release_seat(client, owner, member):
+    client.force_login(owner.user)
+
+    page = client.get(reverse("seats:user", args=[member.pk])).content.decode()
+
+    assert "Release seat" not in page
+
+
+# --- A deactivated user is never made a super admin ----------------------------------------------
+
+
+def test_a_deactivated_member_cannot_be_made_super_admin(owner, member):
+    deactivate(member, owner)
+
+    with pytest.raises(SuperAdminNotWhileDeactivated):
+        member_super_admin_set(membership=member, is_super_admin=True, actor_membership=owner)
+
+    assert not reload(member).is_super_admin
+    assert not AuditEvent.objects.filter(verb=AuditVerb.SUPER_ADMIN_CHANGED).exists()
+
+
+def test_a_deactivated_member_cannot_be_made_super_admin_through_edit_permissions(owner, member):
+    deactivate(member, owner)
+
+    with pytest.raises(SuperAdminNotWhileDeactivated):
+        member_access_set(
+            membership=member,
+            choice=AccessChoice(mode=AccessMode.SUPER_ADMIN),
+            actor_membership=owner,
+        )
+
+    assert not reload(member).is_super_admin
+
+
+def test_a_deactivated_members_page_offers_no_make_super_admin(client, owner, member):
+    client.force_login(owner.user)
+    page = reverse("seats:user", args=[member.pk])
+    assert "Make super admin" in client.get(page).content.decode()
+
+    deactivate(member, owner)
+
+    assert "Make super admin" not in client.get(page).content.decode()
+    access = client.get(reverse("seats:user_access", args=[member.pk])).content.decode()
+    assert 'value="super_admin"' not in access
+
+
+def test_making_a_deactivated_member_super_admin_over_http_says_why(client, owner, member):
+    deactivate(member, owner)
+    client.force_login(owner.user)
+
+    response = client.post(
+        reverse("seats:user_action", args=[member.pk, "make_super_admin"]), follow=True
+    )
+
+    assert response.status_code == 200
+    assert "A deactivated user can't be made a super admin. Reactivate them first." in (
+        html.unescape(response.content.decode())
+    )
+    assert not reload(member).is_super_admin
 
 
 # --- Only super admins touch super admins --------------------------------------------------------
