@@ -5,6 +5,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
 
 from accounts.access import SUPER_ADMIN, member_required
 from accounts.errors import DomainError, form_error_add
@@ -23,6 +24,7 @@ def _key_get(request, key_id: int) -> ApiKey:
 
 
 @member_required(SUPER_ADMIN)
+@require_safe
 def api_keys(request):
     now = timezone.now()
     keys = list(api_key_list(account=request.membership.account))
