@@ -10,7 +10,11 @@ billing.catalogue.SeatNotForSaleError, a lookup miss of a pure catalogue functio
 callers turn into SeatsNotForSale or a price of 0.
 """
 
+from typing import Any
+
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 from accounts.errors import DomainError
 
@@ -92,13 +96,26 @@ class InvalidQuantity(BillingError):
 
 
 class RemovalTooLarge(BillingError):
-    """Context: `maximum`, `seat` (label), `assigned`, `included`."""
+    """Context: `maximum`, `seat` (label), `assigned`, `included` (what the next period's plan
+    includes, which can't be removed)."""
 
     code = "removal_too_large"
-    message = _(
-        "You can remove at most {maximum} {seat}s: {assigned} are assigned, and the {included} "
-        "included with your plan can't be removed. Unassign seats first to remove more."
-    )
+
+    def __init__(self, *, maximum: int, seat: Any, assigned: int, included: int) -> None:
+        most = ngettext_lazy(
+            "You can remove at most {maximum} {seat}:",
+            "You can remove at most {maximum} {seat}s:",
+            maximum,
+        )
+        held = ngettext_lazy("{assigned} is assigned", "{assigned} are assigned", assigned)
+        if included:
+            why = format_lazy(
+                "{}, {}", held, _("and the {included} included with your plan can't be removed.")
+            )
+        else:
+            why = format_lazy("{}.", held)
+        message = format_lazy("{} {} {}", most, why, _("Unassign seats first to remove more."))
+        super().__init__(message, maximum=maximum, seat=seat, assigned=assigned, included=included)
 
 
 class NoPendingRemoval(BillingError):

@@ -16,6 +16,10 @@ class AddSeatsForm(forms.Form):
         min_value=1,
         max_value=1000,
         initial=1,
+        error_messages={
+            "min_value": _("Add at least 1 seat."),
+            "max_value": _("You can add at most 1,000 seats at a time."),
+        },
         widget=forms.NumberInput(attrs={"inputmode": "numeric", "step": 1}),
     )
     idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=64)
@@ -57,7 +61,12 @@ def card_invalid_add(form: forms.Form, invalid: CardInvalid) -> None:
 
 
 class RemoveSeatsForm(forms.Form):
-    quantity = forms.IntegerField(label=_("Seats to remove"), min_value=1, max_value=100_000)
+    quantity = forms.IntegerField(
+        label=_("Seats to remove"),
+        min_value=1,
+        max_value=100_000,
+        error_messages={"min_value": _("Remove at least 1 seat.")},
+    )
 
 
 class BillingContactForm(forms.Form):

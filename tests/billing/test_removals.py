@@ -184,7 +184,7 @@ def test_the_seats_included_with_the_plan_cannot_be_removed(account, admin):
         schedule(account, admin, 3)
 
     assert str(refused.value) == (
-        "You can remove at most 2 Core seats: 1 are assigned, and the 3 included with your plan "
+        "You can remove at most 2 Core seats: 1 is assigned, and the 3 included with your plan "
         "can't be removed. Unassign seats first to remove more."
     )
 
@@ -196,7 +196,7 @@ def test_assigned_seats_cannot_be_removed(account, admin, included_seats_full):
         schedule(account, admin, 2)
 
     assert refused.value.context["maximum"] == 1
-    assert str(refused.value).startswith("You can remove at most 1 Core seats: 4 are assigned")
+    assert str(refused.value).startswith("You can remove at most 1 Core seat: 4 are assigned")
 
 
 def test_seats_already_scheduled_cannot_be_removed_again(account, admin):

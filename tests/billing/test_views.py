@@ -352,10 +352,10 @@ def test_a_declined_card_is_explained_on_the_page_and_buys_nothing(billing_admin
 @pytest.mark.parametrize(
     ("quantity", "error"),
     [
-        ("0", "Ensure this value is greater than or equal to 1."),
-        ("-1", "Ensure this value is greater than or equal to 1."),
+        ("0", "Add at least 1 seat."),
+        ("-1", "Add at least 1 seat."),
         ("abc", "Enter a whole number."),
-        ("100000", "Ensure this value is less than or equal to 1000."),
+        ("100000", "You can add at most 1,000 seats at a time."),
     ],
 )
 def test_buy_now_with_a_bad_quantity_says_why_at_the_field(
@@ -394,12 +394,12 @@ def test_removing_seats_schedules_them_for_the_renewal(billing_admin, account):
 @pytest.mark.parametrize(
     ("quantity", "error"),
     [
-        ("0", "Ensure this value is greater than or equal to 1."),
-        ("-1", "Ensure this value is greater than or equal to 1."),
+        ("0", "Remove at least 1 seat."),
+        ("-1", "Remove at least 1 seat."),
         ("abc", "Enter a whole number."),
         (
             "100000",
-            "You can remove at most 2 Core seats: 1 are assigned, and the 3 included with your "
+            "You can remove at most 2 Core seats: 1 is assigned, and the 3 included with your "
             "plan can&#x27;t be removed. Unassign seats first to remove more.",
         ),
     ],
@@ -421,7 +421,7 @@ def test_removing_more_seats_than_are_unassigned_says_why_at_the_field(billing_a
 
     assert response.status_code == 200
     assert response.context["form"].errors["quantity"] == [
-        "You can remove at most 2 Core seats: 1 are assigned, and the 3 included with your plan "
+        "You can remove at most 2 Core seats: 1 is assigned, and the 3 included with your plan "
         "can't be removed. Unassign seats first to remove more."
     ]
     assert billing_state(account) == before
@@ -466,7 +466,7 @@ def test_the_renewal_preview_counts_a_removal_already_scheduled(billing_admin, a
         ("0", "Choose a number of seats from 1 to 2."),
         (
             "3",
-            "You can remove at most 2 Core seats: 1 are assigned, and the 3 included with your "
+            "You can remove at most 2 Core seats: 1 is assigned, and the 3 included with your "
             "plan can't be removed. Unassign seats first to remove more.",
         ),
         ("abc", "Enter a whole number of seats."),
