@@ -226,6 +226,13 @@ def test_the_audit_log_fits_1280px_with_its_changes_column_in_view(page, admin, 
     changes = page.get_by_role("columnheader", name="Changes")
     right = changes.evaluate("h => h.getBoundingClientRect().right")
     assert right <= WINDOW["width"], f"the Changes column is cut off at {right}px"
+    # Nothing spills out of its cell into the next one (the When column's date and time).
+    spilling = page.evaluate(
+        """() => [...document.querySelectorAll("#audit-log td")]
+            .filter(td => td.scrollWidth > td.clientWidth + 1)
+            .map(td => td.innerText)"""
+    )
+    assert spilling == [], spilling
     # A long value wraps in its cell and is all there.
     expect(page.locator("#audit-log")).to_contain_text(
         "Moved to the subsidiary's own account, see the handover notes"
