@@ -24,6 +24,21 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "var" / "e2e"
+# The window every page is judged at, and where the screenshots to look at go (var/screens/<topic>).
+WINDOW = {"width": 1280, "height": 800}
+SCREENS = Path(__file__).resolve().parents[2] / "var" / "screens"
+
+
+def screenshot(page, topic: str, name: str) -> None:
+    """The whole page, as var/screens/<topic>/<name>.png."""
+    folder = SCREENS / topic
+    folder.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=folder / f"{name}.png", full_page=True)
+
+
+def page_width(page) -> int:
+    """How wide the page is; a page wider than WINDOW scrolls sideways."""
+    return page.evaluate("() => document.documentElement.scrollWidth")
 
 
 def pytest_collection_modifyitems(items):

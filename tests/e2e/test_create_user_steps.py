@@ -9,8 +9,6 @@ seats bought), linked to the solutions partner on partner.example; Ada Admin, it
 holds a Core seat and a card is on file.
 """
 
-from pathlib import Path
-
 import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
@@ -21,11 +19,10 @@ from invitations.parsing import ParsedPerson
 from invitations.services.members import members_invite
 from seats.catalogue import permissions_fit_seat
 from seats.permissions.choice import AccessChoice, AccessMode
+from tests.e2e.conftest import screenshot as shared_screenshot
 from tests.factories import AccountFactory, CardOnFileFactory, PartnerDomainFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-SCREENS = Path(__file__).resolve().parents[2] / "var" / "screens" / "userstable"
 
 
 @pytest.fixture
@@ -69,8 +66,7 @@ def core_seats_taken(account, admin) -> None:
 
 
 def screenshot(page, name: str) -> None:
-    SCREENS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=SCREENS / f"{name}.png", full_page=True)
+    shared_screenshot(page, "userstable", name)
 
 
 def open_create_user(page) -> None:

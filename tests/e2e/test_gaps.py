@@ -7,7 +7,6 @@ Each test leaves a screenshot of the page it is about in var/screens/gaps/.
 """
 
 import re
-from pathlib import Path
 
 import pytest
 from django.utils import timezone
@@ -19,21 +18,19 @@ from invitations.parsing import ParsedPerson
 from invitations.services.members import members_invite
 from seats.permissions.choice import AccessChoice, AccessMode
 from seats.users.services.lifecycle import member_deactivate
+from tests.e2e.conftest import SCREENS, WINDOW, page_width
+from tests.e2e.conftest import screenshot as shared_screenshot
 from tests.factories import AccountFactory, MembershipFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-SCREENS = Path(__file__).resolve().parents[2] / "var" / "screens" / "gaps"
-VIEWPORT = {"width": 1280, "height": 800}
-
 
 def screenshot(page, name: str) -> None:
     """The whole page, and what the 1280×800 window shows first."""
-    SCREENS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=SCREENS / f"{name}.png", full_page=True)
-    page.screenshot(path=SCREENS / f"{name}-window.png")
-    width = page.evaluate("() => document.documentElement.scrollWidth")
-    assert width <= VIEWPORT["width"], f"{name} is {width}px wide"
+    shared_screenshot(page, "gaps", name)
+    page.screenshot(path=SCREENS / "gaps" / f"{name}-window.png")
+    width = page_width(page)
+    assert width <= WINDOW["width"], f"{name} is {width}px wide"
 
 
 def status(page):
@@ -56,7 +53,7 @@ def account():
 
 @pytest.fixture
 def admin(page, signed_in, account):
-    page.set_viewport_size(VIEWPORT)
+    page.set_viewport_size(WINDOW)
     return signed_in(
         "super admin",
         account=account,

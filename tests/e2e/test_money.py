@@ -7,7 +7,6 @@ var/screens/money/.
 """
 
 import re
-from pathlib import Path
 
 import pytest
 from django.utils import timezone
@@ -19,12 +18,13 @@ from billing.services.cards import card_save
 from billing.services.subscriptions import subscription_start
 from seats.catalogue import seat_default_permissions
 from seats.models import SeatPool
+from tests.e2e.conftest import WINDOW, page_width
+from tests.e2e.conftest import screenshot as shared_screenshot
 from tests.factories import AccountFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 BILLING_ADMIN = {**seat_default_permissions("core"), "account.billing": "on"}
-SCREENS = Path(__file__).resolve().parents[2] / "var" / "screens" / "money"
 
 
 @pytest.fixture
@@ -57,10 +57,9 @@ def billing_admin(page, signed_in, acme):
 
 
 def screenshot(page, name: str) -> None:
-    SCREENS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=SCREENS / f"{name}.png", full_page=True)
+    shared_screenshot(page, "money", name)
     # No page is wider than the window.
-    assert page.evaluate("document.documentElement.scrollWidth") <= 1280
+    assert page_width(page) <= WINDOW["width"]
 
 
 def cents(text: str) -> int:

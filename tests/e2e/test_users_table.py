@@ -7,7 +7,6 @@ through "Create user" (so the Audit log has their events), some with long addres
 """
 
 import re
-from pathlib import Path
 
 import pytest
 from django.utils import timezone
@@ -19,13 +18,13 @@ from invitations.parsing import ParsedPerson
 from invitations.services.members import members_invite
 from seats.permissions.choice import AccessChoice, AccessMode
 from seats.users.services.lifecycle import member_deactivate
+from tests.e2e.conftest import WINDOW
+from tests.e2e.conftest import screenshot as shared_screenshot
 from tests.factories import AccountFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-SCREENS = Path(__file__).resolve().parents[2] / "var" / "screens" / "userstable"
 ROW_MAX_PX = 60
-WINDOW = {"width": 1280, "height": 800}
 
 
 @pytest.fixture
@@ -123,8 +122,7 @@ def layout(page, table: str) -> dict:
 
 
 def screenshot(page, name: str) -> None:
-    SCREENS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=SCREENS / f"{name}.png", full_page=True)
+    shared_screenshot(page, "userstable", name)
 
 
 def test_26_users_fit_1280px_one_line_of_facts_a_row_with_the_address_under_the_name(
