@@ -6,6 +6,7 @@ from typing import Literal
 from ninja import Field, Schema
 
 from accounts.models import MembershipStatus, SeatType
+from invitations.parsing import MAX_FILE_PEOPLE
 from seats.permissions.choice import AccessMode
 
 SeatCode = Literal[tuple(SeatType.values)]  # type: ignore[valid-type]
@@ -70,7 +71,8 @@ class AccessIn(Schema):
 
 
 class UsersCreateIn(Schema):
-    users: list[PersonIn] = Field(min_length=1, max_length=100)
+    # The one batch limit of Create user (members_invite refuses more too).
+    users: list[PersonIn] = Field(min_length=1, max_length=MAX_FILE_PEOPLE)
     seat_type: SeatCode
     access: AccessIn = Field(default_factory=AccessIn)
     send_email: bool = Field(True, description="Email each person their invitation.")
