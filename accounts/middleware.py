@@ -61,9 +61,19 @@ def _is_django_admin(request) -> bool:
     return match is not None and match.namespace == "admin"
 
 
+# The JSON API (api.v1) answers PATCH and DELETE, and a 405 of its own (a problem) otherwise.
+JSON_API_NAMESPACE = "api_v1"
+
+
+def _is_json_api(request) -> bool:
+    match = request.resolver_match
+    return match is not None and match.namespace == JSON_API_NAMESPACE
+
+
 class AllowedMethodsMiddleware:
     """Answers 405 to a method no page uses (accounts.access.ALLOWED_METHODS), signed in or
-    not, before the view or the sign-in redirect. Django admin is left to itself."""
+    not, before the view or the sign-in redirect. Django admin and the JSON API (whose
+    operations are PATCH and DELETE too) are left to themselves."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -72,7 +82,7 @@ class AllowedMethodsMiddleware:
         return self.get_response(request)
 
     def process_view(self, request, view_func, view_args, view_kwargs):
-        if request.method in ALLOWED_METHODS or _is_django_admin(request):
+        if request.method in ALLOWED_METHODS or _is_django_admin(request) or _is_json_api(request):
             return None
         return HttpResponseNotAllowed(ALLOWED_METHODS)
 

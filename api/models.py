@@ -57,11 +57,15 @@ class ApiKey(models.Model):
 class IdempotencyRecord(models.Model):
     """The first answer to a POST made with an `Idempotency-Key`: a replay gets it again.
 
-    Unique per key and `Idempotency-Key`, so two requests racing with the same one can't both
+    Unique per caller and `Idempotency-Key`, so two requests racing with the same one can't both
     act: the second's insert fails and it is told to retry (409), then gets the first answer.
     """
 
-    api_key = models.ForeignKey(ApiKey, on_delete=models.CASCADE, related_name="+")
+    # Whose request it was: a key's, or else a signed-in member's.
+    api_key = models.ForeignKey(ApiKey, on_delete=models.CASCADE, related_name="+", null=True)
+    membership = models.ForeignKey(
+        Membership, on_delete=models.CASCADE, related_name="+", null=True
+    )
     key = models.CharField(max_length=255)
     operation = models.CharField(max_length=100)
     request_hash = models.CharField(max_length=64)
@@ -71,7 +75,20 @@ class IdempotencyRecord(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["api_key", "key"], name="idempotency_key_unique")
+            models.UniqueConstraint(
+                fields=["api_key", "key"],
+                condition=models.Q(api_key__isnull=False),
+                name="idempotency_key_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["membership", "key"],
+                condition=models.Q(membership__isnull=False),
+                name="idempotency_member_key_unique",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(api_key__isnull=True) ^ models.Q(membership__isnull=True),
+                name="idempotency_one_owner",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -25,6 +25,7 @@ TITLES = {
     405: "Method not allowed",
     409: "Conflict",
     422: "Unprocessable content",
+    429: "Too many requests",
     500: "Server error",
 }
 

@@ -136,7 +136,7 @@ def _kept_answer(record: IdempotencyRecord, fingerprint: str) -> Answer:
 
 def idempotent(
     *,
-    key: ApiKey,
+    caller: Any,
     idempotency_key: str,
     operation: str,
     request_body: bytes,
@@ -153,8 +153,9 @@ def idempotent(
     """
     now = now or timezone.now()
     fingerprint = hashlib.sha256(f"{operation}\n".encode() + request_body).hexdigest()
+    owner = {"api_key": caller.key} if caller.key else {"membership": caller.membership}
     record = IdempotencyRecord(
-        api_key=key,
+        **owner,
         key=idempotency_key,
         operation=operation,
         request_hash=fingerprint,
@@ -165,14 +166,14 @@ def idempotent(
     try:
         with transaction.atomic():
             IdempotencyRecord.objects.filter(
-                api_key=key,
+                **owner,
                 key=idempotency_key,
                 status=CLAIMED,
                 created_at__lt=now - CLAIM_ABANDONED_AFTER,
             ).delete()
             record.save(force_insert=True)
     except IntegrityError:
-        kept = IdempotencyRecord.objects.filter(api_key=key, key=idempotency_key).first()
+        kept = IdempotencyRecord.objects.filter(**owner, key=idempotency_key).first()
         if kept is None:  # taken over and released meanwhile
             raise IdempotencyKeyInFlight from None
         return _kept_answer(kept, fingerprint)

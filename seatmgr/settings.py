@@ -264,3 +264,7 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# Calls a caller of /api/v1/ may make (per API key, or per signed-in member), as ninja's rates
+# read: "<n>/<s|m|h|d>". Counted in the default cache (CACHE_URL: Redis in production).
+SEATMGR_API_RATE = env.str("SEATMGR_API_RATE", default="600/m")

@@ -17,6 +17,7 @@ from schemathesis.specs.openapi.checks import (
 
 from api.models import ApiScope
 from tests.api.conftest import ALL_SCOPES, token_for
+from tests.api.operations import operations
 
 CHECKS = [
     not_a_server_error,
@@ -47,12 +48,8 @@ def tokens(admin) -> dict[str, str]:
     return keys
 
 
-OPERATIONS = [
-    "GET /api/v1/users",
-    "GET /api/v1/users/{user_id}",
-    "POST /api/v1/users",
-    "GET /api/v1/seats",
-]
+# Every operation of tests/api/operations, as schemathesis labels it (ids by parameter name).
+OPERATIONS = [f"{o.method} {o.path.replace('}', '_id}')}" for o in operations()]
 
 
 @pytest.mark.parametrize("label", OPERATIONS)

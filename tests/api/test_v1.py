@@ -220,8 +220,51 @@ def test_a_super_admin_grant_follows_the_pages_rule(api):
     assert response.json()["users"][0]["is_super_admin"] is True
 
 
-def test_a_session_alone_is_not_a_credential(admin):
+def test_the_signed_in_session_reads_with_the_members_own_rights(admin):
     client = Client()
+    client.force_login(admin.user)
+
+    response = client.get("/api/v1/users")
+
+    assert response.status_code == 200
+    assert [u["email"] for u in response.json()["users"]] == ["admin@example.com"]
+
+
+def test_a_signed_in_member_without_the_users_right_gets_a_403(account):
+    member = MembershipFactory(account=account)
+    client = Client()
+    client.force_login(member.user)
+
+    response = client.get("/api/v1/users")
+
+    assert response.status_code == 403
+    assert response.json()["type"] == "urn:seatmgr:problem:scope_missing"
+
+
+def test_a_signed_in_write_needs_the_csrf_token(admin):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(admin.user)
+    body = {"users": [{"email": "csrf@example.com"}], "seat_type": "core", "send_email": False}
+
+    refused = client.post(
+        "/api/v1/users", body, content_type="application/json", headers={"Idempotency-Key": "a"}
+    )
+    client.get("/users/")  # a page sets the CSRF cookie, as in the browser
+    accepted = client.post(
+        "/api/v1/users",
+        body,
+        content_type="application/json",
+        headers={"Idempotency-Key": "a", "X-CSRFToken": client.cookies["csrftoken"].value},
+    )
+
+    assert refused.status_code == 403
+    assert refused.json()["type"] == "urn:seatmgr:problem:csrf_failed"
+    assert accepted.status_code == 201, accepted.content
+    assert Membership.objects.filter(user__email="csrf@example.com").count() == 1
+
+
+def test_a_wrong_key_is_a_401_even_with_a_session(admin):
+    client = Client(headers=bearer("smk_nope_nope"))
     client.force_login(admin.user)
 
     response = client.get("/api/v1/users")
