@@ -52,7 +52,7 @@ _.has_other_pages, _.previous_page_number, _.next_page_number, _.paginator  # Di
 # pydantic read by name; the expiry the API keys page reads.
 _.TEAMS_WRITE, _.BILLING_WRITE, _.AUDIT_READ
 _.api_key  # IdempotencyRecord.api_key: the ORM's foreign key, written by keyword
-_.title, _.next_cursor, _.created_people  # api.problems.Problem, api.schemas
+_.title, _.next_cursor, _.created_people, _.links_revoked  # api.problems.Problem, api.schemas
 _.render_page  # ninja's DocsBase hook: /api/v1/docs
 _.param_name, _.allow_request, _.wait  # ninja's cookie auth and throttle hooks (api.v1.base)
 _.expired  # templates/api/api_keys.html

@@ -100,3 +100,35 @@ class SeatPoolOut(Schema):
 class SeatsOut(Schema):
     seats: list[SeatPoolOut]
     renewal_date: date | None
+
+
+class TeamsIn(Schema):
+    main_team_id: int | None = Field(None, description="null: no main team.")
+    extra_team_ids: list[int] = Field(default_factory=list, max_length=500)
+
+
+class UserPatchIn(Schema):
+    """Only the fields sent change, in this order: seat, access (or permission set), super
+    admin, teams, preset. Everything is checked before anything changes."""
+
+    seat_type: SeatCode | None = None
+    access: AccessIn | None = None
+    permission_set_id: int | None = Field(
+        None, description='Shorthand for access {"mode": "template", "template": "set:<id>"}.'
+    )
+    is_super_admin: bool | None = None
+    teams: TeamsIn | None = None
+    preset_id: int | None = Field(None, description="Apply a preset: its teams and its set.")
+
+
+class DeactivateIn(Schema):
+    release_seat: bool = Field(
+        False, description="Release their paid seat (they move to a View-only seat)."
+    )
+    note: str = Field("", max_length=500, pattern=NO_NUL)
+
+
+class InvitationRevoked(Schema):
+    user: UserOut
+    links_revoked: int
+    seat_released: SeatCode | None

@@ -14,13 +14,22 @@ from bench import (
     b4_load,
     b5_emails,
     b6_export_memory,
+    b7_api_users,
 )
 from bench.common import Result, fmt
 from bench.context import Context
 
 MODULES = {
     m.NAME: m
-    for m in (b1_users_tab, b2_create_users, b3_renewals, b4_load, b5_emails, b6_export_memory)
+    for m in (
+        b1_users_tab,
+        b2_create_users,
+        b3_renewals,
+        b4_load,
+        b5_emails,
+        b6_export_memory,
+        b7_api_users,
+    )
 }
 
 

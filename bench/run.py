@@ -29,10 +29,19 @@ from bench import (  # noqa: E402
     b4_load,
     b5_emails,
     b6_export_memory,
+    b7_api_users,
 )
 from bench.common import FULL, QUICK, VAR, environment, services_ensure  # noqa: E402
 
-BENCHMARKS = [b1_users_tab, b2_create_users, b3_renewals, b4_load, b5_emails, b6_export_memory]
+BENCHMARKS = [
+    b1_users_tab,
+    b2_create_users,
+    b3_renewals,
+    b4_load,
+    b5_emails,
+    b6_export_memory,
+    b7_api_users,
+]
 
 
 def _arguments() -> argparse.Namespace:

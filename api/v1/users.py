@@ -4,6 +4,7 @@ deactivate, reactivate, remove, the invitation resent or revoked)."""
 import base64
 import binascii
 import json
+from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Q, QuerySet
@@ -12,30 +13,45 @@ from django.utils import timezone
 from ninja import Header, Query, Status
 from ninja.errors import ValidationError
 
-from accounts.models import Membership
+from accounts.models import Membership, Preset, Team
+from accounts.teams.services import member_teams_set
 from api.models import ApiScope
 from api.problems import Problem
 from api.schemas import (
     NO_NUL,
+    DeactivateIn,
+    InvitationRevoked,
     SeatCode,
     SortCode,
     StatusCode,
     UserOut,
     UserPage,
+    UserPatchIn,
     UsersCreated,
     UsersCreateIn,
 )
 from api.services import Answer, idempotent
 from api.v1.base import ERRORS, Caller, api, needs
 from invitations.parsing import ParsedPerson
+from invitations.services.links import invitation_resend, invitation_revoke
 from invitations.services.members import members_invite
-from seats.permissions.choice import AccessChoice
+from seats.permissions.choice import AccessChoice, AccessMode, access_resolve
+from seats.permissions.services import member_access_set
+from seats.presets.services import preset_apply
 from seats.users.selectors import SORTS, DirectoryFilters, member_directory
+from seats.users.services.lifecycle import (
+    member_deactivate,
+    member_reactivate,
+    member_remove,
+    member_super_admin_set,
+)
+from seats.users.services.seat import member_seat_change, seat_change_check
 
 # --- Users ------------------------------------------------------------------------------------
 
 
-def _user_out(member: Membership, now) -> dict[str, Any]:
+def _user_out(member: Membership, now, extra_teams: list[dict] | None = None) -> dict[str, Any]:
+    """`extra_teams` when read for a whole page (_extra_teams), else the member's prefetched."""
     state = member.invitation_state_at(now)
     return {
         "id": member.pk,
@@ -52,7 +68,11 @@ def _user_out(member: Membership, now) -> dict[str, Any]:
         "main_team": (
             {"id": member.main_team.pk, "name": member.main_team.name} if member.main_team else None
         ),
-        "extra_teams": [{"id": t.pk, "name": t.name} for t in member.extra_teams.all()],
+        "extra_teams": (
+            extra_teams
+            if extra_teams is not None
+            else [{"id": t.pk, "name": t.name} for t in member.extra_teams.all()]
+        ),
         "invitation_state": state.value if state else None,
         "last_active_at": member.last_active_at,
         "created_at": member.created_at,
@@ -128,13 +148,39 @@ def users_list(
     members = member_directory(account=request.auth.account, filters=filters, now=now)
     if cursor:
         members = _cursor_after(members, sort, cursor)
-    rows = list(members[: limit + 1])
+    rows = list(members.prefetch_related(None).only(*ROW_COLUMNS)[: limit + 1])
     more = len(rows) > limit
     rows = rows[:limit]
+    teams = _extra_teams([m.pk for m in rows])
     return {
-        "users": [_user_out(m, now) for m in rows],
+        "users": [_user_out(m, now, teams.get(m.pk, [])) for m in rows],
         "next_cursor": _cursor_encode(sort, rows[-1]) if more else None,
     }
+
+
+# What a row of the list reads (_user_out, the cursor): not the permissions, whose JSON would be
+# decoded for every row and costs more than the rest of the row.
+ROW_COLUMNS = (
+    *(f"user__{f}" for f in ("email", "first_name", "last_name")),
+    *("main_team__name", "permission_set_id", "permission_template", "sort_name"),
+    *("first_name", "last_name", "status", "seat_type", "is_super_admin", "access"),
+    *("last_active_at", "created_at", "joined_at", "invite_expires_at", "invite_revoked_at"),
+)
+
+
+def _extra_teams(member_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+    """The page's extra teams in one query of plain rows (Django's prefetch builds a Team per
+    row and costs more than the page's own query)."""
+    through = Membership.extra_teams.through
+    teams: dict[int, list[dict[str, Any]]] = {}
+    rows = (
+        through.objects.filter(membership_id__in=member_ids)
+        .order_by("team__name", "team_id")
+        .values_list("membership_id", "team_id", "team__name")
+    )
+    for member_id, team_id, name in rows:
+        teams.setdefault(member_id, []).append({"id": team_id, "name": name})
+    return teams
 
 
 def _member_get(account, member_id: int) -> Membership:
@@ -224,3 +270,220 @@ def users_create(
             act=act,
         )
     return Status(answer.status, answer.body)
+
+
+def _member_for_write(caller: Caller, user_id: int) -> Membership:
+    member = Membership.objects.filter(account=caller.account, pk=user_id).first()
+    if member is None:
+        raise Http404
+    return member
+
+
+def _user_answer(caller: Caller, user_id: int) -> dict[str, Any]:
+    return _user_out(_member_get(caller.account, user_id), timezone.now())
+
+
+def _teams_get(caller: Caller, ids: list[int], field: str) -> list[Team]:
+    teams = {t.pk: t for t in Team.objects.filter(account=caller.account, pk__in=ids)}
+    missing = [i for i in ids if i not in teams]
+    if missing:
+        raise ValidationError(
+            [{"loc": ("body", field), "msg": f"No team of this account has the id {missing[0]}."}]
+        )
+    return [teams[i] for i in ids]
+
+
+@dataclass(frozen=True)
+class _Patch:
+    """A PATCH, checked: what each step needs, looked up within the caller's account."""
+
+    seat_type: str | None
+    access: AccessChoice | None
+    is_super_admin: bool | None
+    teams: tuple[Team | None, list[Team]] | None
+    preset: Preset | None
+
+
+def _patch_check(caller: Caller, member: Membership, payload: UserPatchIn) -> _Patch:
+    sent = payload.model_fields_set
+    if "access" in sent and "permission_set_id" in sent:
+        raise ValidationError(
+            [{"loc": ("body", "permission_set_id"), "msg": "Send access or permission_set_id."}]
+        )
+    access = None
+    if payload.access is not None:
+        access = AccessChoice(
+            mode=payload.access.mode,
+            template=payload.access.template,
+            permissions=payload.access.permissions,
+        )
+    elif payload.permission_set_id is not None:
+        access = AccessChoice(mode=AccessMode.TEMPLATE, template=f"set:{payload.permission_set_id}")
+    teams = None
+    if payload.teams is not None:
+        main_id = payload.teams.main_team_id
+        main = _teams_get(caller, [main_id], "teams.main_team_id")[0] if main_id else None
+        teams = (main, _teams_get(caller, payload.teams.extra_team_ids, "teams.extra_team_ids"))
+    preset = None
+    if payload.preset_id is not None:
+        preset = Preset.objects.filter(account=caller.account, pk=payload.preset_id).first()
+        if preset is None:
+            raise ValidationError(
+                [{"loc": ("body", "preset_id"), "msg": "No preset of this account has this id."}]
+            )
+    seat_type = payload.seat_type if payload.seat_type != member.seat_type else None
+    # The refusals that need no lock, before anything changes: the seat move, and the access
+    # on the seat the member will hold.
+    if seat_type is not None:
+        seat_change_check(
+            membership=member, seat_type=seat_type, actor_membership=caller.membership
+        )
+    if access is not None:
+        access_resolve(
+            account=caller.account,
+            seat_type=seat_type or member.seat_type,
+            choice=access,
+            actor_membership=caller.membership,
+        )
+    return _Patch(seat_type, access, payload.is_super_admin, teams, preset)
+
+
+@api.patch(
+    "/users/{user_id}",
+    response={200: UserOut, 404: Problem, 409: Problem, **ERRORS},
+    **needs(ApiScope.USERS_WRITE),
+    summary="Change a user",
+    tags=["users"],
+)
+def user_change(request, user_id: int, payload: UserPatchIn):
+    """What the user's page changes: seat, access or permission set, super admin, teams, or a
+    preset applied; only the fields sent. Each is refused for the page's reasons. The checks
+    that need no lock run before anything changes; a seat taken meanwhile stops the request
+    before the rest (the seat changes first)."""
+    caller: Caller = request.auth
+    member = _member_for_write(caller, user_id)
+    patch = _patch_check(caller, member, payload)
+    actor = caller.membership
+    with caller.attributed():
+        if patch.seat_type is not None:
+            member_seat_change(membership=member, seat_type=patch.seat_type, actor_membership=actor)
+        if patch.access is not None:
+            member.refresh_from_db()
+            member_access_set(membership=member, choice=patch.access, actor_membership=actor)
+        if patch.is_super_admin is not None and patch.is_super_admin != member.is_super_admin:
+            member.refresh_from_db()
+            member_super_admin_set(
+                membership=member, is_super_admin=patch.is_super_admin, actor_membership=actor
+            )
+        if patch.teams is not None:
+            main, extra = patch.teams
+            member_teams_set(
+                membership=member,
+                main_team=main,
+                extra_teams=extra,
+                actor=actor.user,
+                actor_membership=actor,
+            )
+        if patch.preset is not None:
+            preset_apply(preset=patch.preset, membership_ids=[member.pk], actor_membership=actor)
+    return _user_answer(caller, user_id)
+
+
+@api.post(
+    "/users/{user_id}/deactivate",
+    response={200: UserOut, 404: Problem, **ERRORS},
+    **needs(ApiScope.USERS_WRITE),
+    summary="Deactivate a user",
+    tags=["users"],
+)
+def user_deactivate(request, user_id: int, payload: DeactivateIn):
+    """ "Deactivate user": they can no longer sign in to the account; their paid seat is kept
+    for them unless `release_seat`. Deactivating a deactivated user changes nothing."""
+    caller: Caller = request.auth
+    member = _member_for_write(caller, user_id)
+    with caller.attributed():
+        member_deactivate(
+            membership=member,
+            release_seat=payload.release_seat,
+            actor=caller.membership.user,
+            actor_membership=caller.membership,
+            note=payload.note,
+        )
+    return _user_answer(caller, user_id)
+
+
+@api.post(
+    "/users/{user_id}/reactivate",
+    response={200: UserOut, 404: Problem, **ERRORS},
+    **needs(ApiScope.USERS_WRITE),
+    summary="Reactivate a user",
+    tags=["users"],
+)
+def user_reactivate(request, user_id: int):
+    """ "Reactivate user": back on the seat they kept (one who never accepted is invited again)."""
+    caller: Caller = request.auth
+    member = _member_for_write(caller, user_id)
+    with caller.attributed():
+        member_reactivate(membership=member, actor_membership=caller.membership)
+    return _user_answer(caller, user_id)
+
+
+@api.delete(
+    "/users/{user_id}",
+    response={204: None, 404: Problem, **ERRORS},
+    **needs(ApiScope.USERS_WRITE),
+    summary="Remove a user",
+    tags=["users"],
+)
+def user_remove(request, user_id: int):
+    """ "Remove from account": a deactivated user only (deactivate first); their history stays
+    in the Audit log."""
+    caller: Caller = request.auth
+    member = _member_for_write(caller, user_id)
+    with caller.attributed():
+        member_remove(membership=member, actor_membership=caller.membership)
+    return Status(204, None)
+
+
+@api.post(
+    "/users/{user_id}/invitation/resend",
+    response={200: UserOut, 404: Problem, 409: Problem, **ERRORS},
+    **needs(ApiScope.USERS_WRITE),
+    summary="Resend an invitation",
+    tags=["users"],
+)
+def invitation_resend_op(request, user_id: int):
+    """ "Resend invite": a fresh emailed link with a fresh expiry, to an invited user."""
+    caller: Caller = request.auth
+    _member_for_write(caller, user_id)
+    with caller.attributed():
+        invitation_resend(
+            account=caller.account, membership_id=user_id, actor=caller.membership.user
+        )
+    return _user_answer(caller, user_id)
+
+
+@api.post(
+    "/users/{user_id}/invitation/revoke",
+    response={200: InvitationRevoked, 404: Problem, **ERRORS},
+    **needs(ApiScope.USERS_WRITE),
+    summary="Revoke an invitation",
+    tags=["users"],
+)
+def invitation_revoke_op(request, user_id: int):
+    """ "Revoke invite": every link of the invitation stops working and a paid seat the invitee
+    held is released; they stay listed as invited."""
+    caller: Caller = request.auth
+    _member_for_write(caller, user_id)
+    with caller.attributed():
+        revocation = invitation_revoke(
+            account=caller.account,
+            membership_id=user_id,
+            actor=caller.membership.user,
+            actor_membership=caller.membership,
+        )
+    return {
+        "user": _user_answer(caller, user_id),
+        "links_revoked": revocation.links,
+        "seat_released": revocation.seat_released,
+    }
