@@ -56,6 +56,7 @@ _.title, _.next_cursor, _.created_people, _.links_revoked  # api.problems.Proble
 _.render_page  # ninja's DocsBase hook: /api/v1/docs
 _.param_name, _.allow_request, _.wait  # ninja's cookie auth and throttle hooks (api.v1.base)
 _.expired  # templates/api/api_keys.html
+_.main_members, _.extra_members  # api.v1.teams.TeamOut (pydantic reads them by name)
 
 # Attributes a library reads.
 _.trust_env  # requests.Session: invitations/salesforce.py turns off the environment's proxies

@@ -35,7 +35,7 @@ def audit_event_list(*, account: Account, filters: AuditFilters) -> QuerySet[Aud
         events = events.filter(verb=filters.verb)
     if filters.date_from:
         events = events.filter(created_at__gte=_day_start(filters.date_from))
-    if filters.date_to:
+    if filters.date_to and filters.date_to < date.max:  # the last day there is: no end
         # The whole of the last day, in the site's time zone.
         events = events.filter(created_at__lt=_day_start(filters.date_to + timedelta(days=1)))
     return events.order_by("-created_at", "-id")

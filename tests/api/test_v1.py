@@ -332,6 +332,7 @@ def test_the_schema_and_its_page_are_served_without_anything_from_elsewhere(clie
     page = client.get("/api/v1/docs")
 
     assert schema["openapi"].startswith("3.1")
+    # Every operation is in it: test_authorization checks the schema against the matrix.
     assert {"/api/v1/users", "/api/v1/users/{user_id}", "/api/v1/seats"} <= set(schema["paths"])
     assert page.status_code == 200
     # Every operation is on the page.
