@@ -56,6 +56,8 @@ _.title, _.next_cursor, _.created_people  # api.problems.Problem, api.schemas
 _.render_page  # ninja's DocsBase hook: /api/v1/docs
 _.param_name, _.allow_request, _.wait  # ninja's cookie auth and throttle hooks (api.v1.base)
 _.expired  # templates/api/api_keys.html
+_.effective_on, _.removal, _.removals, _.next_renewal  # api.v1.billing's schemas
+_.tier_label, _.removed_at_renewal, _.auto_renew  # api.v1.billing's schemas
 
 # Attributes a library reads.
 _.trust_env  # requests.Session: invitations/salesforce.py turns off the environment's proxies
