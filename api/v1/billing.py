@@ -7,7 +7,7 @@ import binascii
 import hashlib
 import json
 from dataclasses import asdict
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any, Literal
 
 from django.db.models import Q, QuerySet
@@ -508,11 +508,12 @@ def _invoices_after(invoices: QuerySet[Invoice], cursor: str) -> QuerySet[Invoic
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         created, pk = json.loads(raw)
-        if not isinstance(created, str) or not isinstance(pk, int) or isinstance(pk, bool):
+        if not isinstance(created, str) or type(pk) is not int or not 0 < pk < 2**63:
             raise ValueError
         at = datetime.fromisoformat(created)
         if at.tzinfo is None:
             raise ValueError
+        at = at.astimezone(UTC)  # out of range here, not in the database
     except (ValueError, TypeError, binascii.Error, UnicodeDecodeError, OverflowError):
         raise ValidationError(
             [{"loc": ("query", "cursor"), "msg": "Not a cursor of this list."}]

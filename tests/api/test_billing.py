@@ -5,6 +5,7 @@ Initech (tests/api/conftest.py) subscribes to Marketing and Sales Hub Profession
 from NOW (a 30-day April): an extra Core seat is 50 USD a month, it bought one; the super admin
 holds one of its 4 Core seats. The clock is frozen half way through the period."""
 
+import base64
 from datetime import UTC, datetime
 
 import pytest
@@ -374,8 +375,14 @@ def test_invoices_are_listed_newest_first_a_page_at_a_time(api, admin, account, 
     assert newest["total_cents"] == sum(li["amount_cents"] for li in newest["lines"]) > 0
 
 
-def test_a_cursor_that_is_not_one_is_a_422(api):
-    response = api.get("/api/v1/invoices", {"cursor": "bm90IGEgY3Vyc29y"})
+@pytest.mark.parametrize(
+    "raw",
+    [b"not a cursor", b'["2027-04-01T00:00:00", 1]', b'["0001-01-01T00:00:00+14:00", 1]'],
+)
+def test_a_cursor_that_is_not_one_is_a_422(api, raw):
+    cursor = base64.urlsafe_b64encode(raw).decode()
+
+    response = api.get("/api/v1/invoices", {"cursor": cursor})
 
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == "query.cursor"
