@@ -50,13 +50,15 @@ _.has_other_pages, _.previous_page_number, _.next_page_number, _.paginator  # Di
 # The JSON API (api/): scopes a key may hold though no operation of v1 needs them yet (keys made
 # now keep them for the operations to come, issue 15); fields of schemas that django-ninja and
 # pydantic read by name; the expiry the API keys page reads.
-_.TEAMS_WRITE, _.BILLING_WRITE, _.AUDIT_READ
+
 _.api_key  # IdempotencyRecord.api_key: the ORM's foreign key, written by keyword
 _.title, _.next_cursor, _.created_people, _.links_revoked  # api.problems.Problem, api.schemas
 _.render_page  # ninja's DocsBase hook: /api/v1/docs
 _.param_name, _.allow_request, _.wait  # ninja's cookie auth and throttle hooks (api.v1.base)
 _.expired  # templates/api/api_keys.html
 _.main_members, _.extra_members  # api.v1.teams.TeamOut (pydantic reads them by name)
+_.effective_on, _.removal, _.removals, _.next_renewal  # api.v1.billing's schemas
+_.tier_label, _.removed_at_renewal, _.auto_renew  # api.v1.billing's schemas
 
 # Attributes a library reads.
 _.trust_env  # requests.Session: invitations/salesforce.py turns off the environment's proxies

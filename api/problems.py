@@ -13,6 +13,15 @@ from pydantic import BaseModel
 
 from accounts.errors import DomainError
 from api.errors import IdempotencyKeyInFlight
+from billing.errors import (
+    CardDeclined,
+    CardInvalid,
+    GatewayUnavailable,
+    NoCardOnFile,
+    NoSubscription,
+    RemovalTooLarge,
+    SeatsNotForSale,
+)
 from seats.errors import NotEnoughSeats
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
@@ -32,6 +41,18 @@ TITLES = {
 # Refusals because of the account's state (retrying later, or after buying seats, may work):
 # 409. Any other DomainError is about what was sent: 422.
 CONFLICTS: tuple[type[DomainError], ...] = (NotEnoughSeats, IdempotencyKeyInFlight)
+# Billing: no plan, a plan that doesn't sell the seats, no card or one the provider refuses
+# (or can't be reached: nothing was charged), more seats removed than are free. (A seat type
+# the subscription lacks stays a 422 here, as it is for POST /users.)
+CONFLICTS += (
+    NoSubscription,
+    SeatsNotForSale,
+    NoCardOnFile,
+    CardInvalid,
+    CardDeclined,
+    GatewayUnavailable,
+    RemovalTooLarge,
+)
 
 
 class FieldError(BaseModel):

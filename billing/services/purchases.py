@@ -1,5 +1,6 @@
 """Buying seats now: the prorated price, the charge, the invoice and the bigger pool."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -103,18 +104,24 @@ def seats_purchase(
     idempotency_key: str,
     actor: User,
     now: datetime | None = None,
+    commit_with: Callable[[Invoice], None] | None = None,
 ) -> Invoice:
     """ "Buy now": charge the card on file for the rest of the period, then grow the pool.
 
     A second call with the same idempotency key (a double submit) returns the first invoice
     and buys nothing. A declined card raises CardDeclined and nothing changes. The gateway gets
     the same key, so a request retried after a crash is not charged twice either.
+
+    `commit_with(invoice)` is a caller's write that must commit with the purchase or not at all
+    (the JSON API's answer kept for a replay); it runs for a double submit's first invoice too.
     """
     now = now or timezone.now()
     # The account lock orders purchases, removals, renewals and seat assignments.
     account = account_lock(account)
     done = Invoice.objects.filter(account=account, idempotency_key=idempotency_key).first()
     if done is not None:
+        if commit_with is not None:
+            commit_with(done)
         return done
     subscription = subscription_live_get(account=account)
     if subscription is None:
@@ -180,4 +187,6 @@ def seats_purchase(
         },
         now=now,
     )
+    if commit_with is not None:
+        commit_with(invoice)
     return invoice
