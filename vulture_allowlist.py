@@ -11,7 +11,7 @@ _ = object  # a stand-in: vulture only looks at the attribute names read below
 # Dotted strings in seatmgr/settings.py (INSTALLED_APPS finds the AppConfigs in apps.py;
 # AUTHENTICATION_BACKENDS, AXES_USERNAME_CALLABLE, TEMPLATES' context_processors, MIDDLEWARE,
 # PAYMENT_GATEWAY / billing.gateway.DEFAULT_GATEWAY, FORM_RENDERER).
-_.AccountsConfig, _.SeatsConfig, _.BillingConfig, _.InvitationsConfig, _.ApiConfig
+_.AccountsConfig, _.SeatsConfig, _.BillingConfig, _.InvitationsConfig, _.ApiConfig, _.ScimConfig
 _.default_auto_field  # api.apps.ApiConfig: Django reads it
 _.EmailBackend, _.axes_username, _.settings_shell
 _.CurrentAccountMiddleware, _.DenyByDefaultMiddleware, _.AllowedMethodsMiddleware
@@ -60,7 +60,12 @@ _.main_members, _.extra_members  # api.v1.teams.TeamOut (pydantic reads them by 
 _.effective_on, _.removal, _.removals, _.next_renewal  # api.v1.billing's schemas
 _.tier_label, _.removed_at_renewal, _.auto_renew  # api.v1.billing's schemas
 
+# SCIM provisioning settings (issue 16): the Settings → "Provisioning (SCIM)" form's services,
+# being built; delete this line when scim/pages.py calls them.
+_.scim_settings_save, _.scim_seat_rule_add, _.scim_seat_rule_remove
+
 # Attributes a library reads.
+_.mutability  # scim2-models' Attribute: the Schemas document publishes it (scim.resources)
 _.trust_env  # requests.Session: invitations/salesforce.py turns off the environment's proxies
 
 # ---------------------------------------------------------------------------------------------

@@ -61,13 +61,14 @@ def _is_django_admin(request) -> bool:
     return match is not None and match.namespace == "admin"
 
 
-# The JSON API (api.v1) answers PATCH and DELETE, and a 405 of its own (a problem) otherwise.
-JSON_API_NAMESPACE = "api_v1"
+# The JSON API (api.v1) and SCIM (scim.views) answer PUT, PATCH and DELETE, and a 405 of their
+# own (a problem, a SCIM error) otherwise.
+JSON_API_NAMESPACES = ("api_v1", "scim")
 
 
 def _is_json_api(request) -> bool:
     match = request.resolver_match
-    return match is not None and match.namespace == JSON_API_NAMESPACE
+    return match is not None and match.namespace in JSON_API_NAMESPACES
 
 
 class AllowedMethodsMiddleware:

@@ -511,6 +511,8 @@ class AuditVerb(models.TextChoices):
     PRESET_DELETED = "preset.deleted", _("Preset deleted")
     API_KEY_CREATED = "api_key.created", _("API key created")
     API_KEY_REVOKED = "api_key.revoked", _("API key revoked")
+    MEMBER_RENAMED = "member.renamed", _("User's name changed")
+    SCIM_SETTINGS_CHANGED = "scim.settings_changed", _("Provisioning settings changed")
 
 
 # The API key a change is being made through (api.auth sets it for the length of one JSON API

@@ -16,6 +16,8 @@ class ApiScope(models.TextChoices):
     BILLING_READ = "billing:read", _("Read seats and billing")
     BILLING_WRITE = "billing:write", _("Buy and remove seats")
     AUDIT_READ = "audit:read", _("Read the audit log")
+    # SCIM provisioning (/scim/v2/): the identity provider's key, made on "Provisioning (SCIM)".
+    SCIM = "scim", _("Provision users and groups by SCIM")
 
 
 class ApiKey(models.Model):

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "billing",
     "invitations",
     "api",
+    "scim",
 ]
 
 MIDDLEWARE = [

@@ -10,5 +10,6 @@ urlpatterns = [
     path("", include("billing.urls")),
     path("", include("invitations.urls")),
     path("", include("api.urls")),
+    path("", include("scim.urls")),
     path("api/v1/", api_v1_urls()),
 ]

@@ -8,6 +8,8 @@ A member is in at most one team as their main team and in any number of others a
 a team is never both a member's main and one of their extra teams.
 """
 
+from collections import defaultdict
+from collections.abc import Iterable
 from datetime import datetime
 from enum import StrEnum
 
@@ -17,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.errors import TeamCycle, TeamMoveToItself, TeamNameRequired, TeamNameTaken
-from accounts.locks import account_lock, member_lock
+from accounts.locks import account_lock, member_lock, members_lock
 from accounts.models import Account, AuditVerb, Membership, Preset, Team, User
 from accounts.policy import super_admin_target_check
 from accounts.selectors import name_unique_check
@@ -317,3 +319,59 @@ def member_teams_set(
         },
     )
     return membership
+
+
+@transaction.atomic(durable=True)
+def team_members_set_many(
+    *,
+    team: Team,
+    add: Iterable[Membership] = (),
+    remove: Iterable[Membership] = (),
+    actor: User | None,
+) -> list[Membership]:
+    """Put many members in a team and take others out, in one transaction (a directory's group
+    pushed whole). One joining without a main team gets this one as main team, else as an extra
+    one; one leaving loses it whichever role they had. Returns the members whose teams changed."""
+    add_ids = {m.pk for m in add}
+    remove_ids = {m.pk for m in remove} - add_ids
+    account = account_lock(team.account_id)
+    team = _team_lock(team)
+    members = members_lock(account, add_ids | remove_ids)
+    if len(members) != len(add_ids | remove_ids):
+        raise ValueError("members must belong to the team's account")
+    extra_of = defaultdict(set)
+    for member_id, team_id in Membership.extra_teams.through.objects.filter(
+        membership_id__in=[m.pk for m in members]
+    ).values_list("membership_id", "team_id"):
+        extra_of[member_id].add(team_id)
+    names = dict(Team.objects.filter(account=account).values_list("pk", "name"))
+    changed = []
+    for member in members:
+        extras = set(extra_of[member.pk])
+        main = member.main_team_id
+        before = {"main_team": names.get(main), "extra_teams": sorted(names[t] for t in extras)}
+        if member.pk in add_ids and team.pk != main and team.pk not in extras:
+            if main is None:
+                main = team.pk
+            else:
+                extras.add(team.pk)
+        elif member.pk in remove_ids:
+            main = None if main == team.pk else main
+            extras.discard(team.pk)
+        after = {"main_team": names.get(main), "extra_teams": sorted(names[t] for t in extras)}
+        if after == before:
+            continue
+        if main != member.main_team_id:
+            member.main_team_id = main
+            member.save(update_fields=["main_team", "updated_at"])
+        member.extra_teams.set(extras)
+        audit_record(
+            account=account,
+            actor=actor,
+            verb=AuditVerb.TEAMS_CHANGED,
+            target=member,
+            before=before,
+            after=after,
+        )
+        changed.append(member)
+    return changed

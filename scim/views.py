@@ -1,0 +1,543 @@
+"""/scim/v2/: the SCIM 2.0 service provider (RFC 7643, RFC 7644) for the account of the API key
+(scope "scim") a request carries. Resources are scim2-models objects (scim.resources); the
+writes are scim.services; every error is a SCIM Error message (`status` a string, `scimType`
+where RFC 7644 §3.12 has one):
+
+    400 invalidSyntax   a body that is not JSON, or not a SCIM message
+    400 invalidValue    a value the product refuses (seatType unknown, a name too long...)
+    400 invalidFilter   a filter it can't read or doesn't support
+    400 invalidPath / noTarget   a PATCH path it can't follow
+    400 mutability      a change of userName (people are global), of a read-only attribute
+    401                 no live key of scope "scim" (WWW-Authenticate: Bearer)
+    404                 an id not of this account
+    409 uniqueness      userName, or a group's displayName, already taken
+    409 (no scimType)   no seat of the type is left (not "uniqueness": identity providers read
+                        that as "exists already, link it"), or another state conflict
+    413                 a body over DATA_UPLOAD_MAX_MEMORY_SIZE
+"""
+
+import json
+from collections.abc import Callable
+from dataclasses import replace
+from functools import wraps
+from typing import Any
+
+from django.core.exceptions import RequestDataTooBig
+from django.http import Http404, HttpRequest, HttpResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
+from pydantic import ValidationError
+from scim2_models import (
+    Context,
+    Error,
+    Group,
+    InvalidSyntaxException,
+    InvalidValueException,
+    ListResponse,
+    NotFoundException,
+    PatchOp,
+    ResourceType,
+    ResponseParameters,
+    Schema,
+    SCIMException,
+)
+
+from accounts.access import public
+from accounts.errors import DomainError, TeamNameTaken
+from accounts.models import Membership, Team
+from api.models import ApiScope
+from api.problems import CONFLICTS
+from api.selectors import api_key_for_token
+from api.services import api_key_used
+from api.v1.base import Caller
+from scim.errors import UserExists, UserNameImmutable
+from scim.filters import filter_q
+from scim.resources import (
+    MAX_RESULTS,
+    ScimUser,
+    SeatmgrUser,
+    group_resource,
+    resource_types,
+    schemas,
+    service_provider_config,
+    user_resource,
+)
+from scim.selectors import (
+    member_teams,
+    scim_group_get,
+    scim_group_members,
+    scim_groups,
+    scim_user_get,
+    scim_users,
+)
+from scim.services import (
+    UserFields,
+    scim_group_create,
+    scim_group_delete,
+    scim_group_update,
+    scim_user_create,
+    scim_user_delete,
+    scim_user_update,
+)
+from seats.errors import NotEnoughSeats
+
+CONTENT_TYPE = "application/scim+json"
+
+
+# --- Answers --------------------------------------------------------------------------------
+
+
+def _json(payload: Any, status: int = 200, location: str | None = None) -> HttpResponse:
+    response = HttpResponse(json.dumps(payload), status=status, content_type=CONTENT_TYPE)
+    if location:
+        response["Location"] = location
+    return response
+
+
+def _error(status: int, detail: str, scim_type: str | None = None) -> HttpResponse:
+    error = Error(status=status, scim_type=scim_type, detail=detail)
+    response = _json(error.model_dump(), status=status)
+    if status == 401:
+        response["WWW-Authenticate"] = 'Bearer realm="seatmgr SCIM"'
+    return response
+
+
+def _domain_error(error: DomainError) -> HttpResponse:
+    if isinstance(error, (UserExists, TeamNameTaken)):
+        return _error(409, str(error), "uniqueness")
+    if isinstance(error, UserNameImmutable):
+        return _error(400, str(error), "mutability")
+    if isinstance(error, (NotEnoughSeats, *CONFLICTS)):
+        return _error(409, str(error))
+    return _error(400, str(error), "invalidValue")
+
+
+def _caller(request: HttpRequest) -> Caller | None:
+    scheme, _sep, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        return None
+    now = timezone.now()
+    key = api_key_for_token(token.strip(), now=now)
+    if key is None or ApiScope.SCIM not in key.scopes:
+        return None
+    api_key_used(key=key, now=now)
+    return Caller(account=key.account, membership=key.created_by, key=key)
+
+
+def scim_view(methods: tuple[str, ...]) -> Callable:
+    """A SCIM endpoint: the key checked, the methods it answers, every refusal a SCIM Error,
+    every change attributed to the key in the Audit log. Public for the page middleware (its
+    own key check, no session, no CSRF token: a Bearer key is not sent by a browser)."""
+
+    def wrap(view: Callable) -> Callable:
+        @public
+        @csrf_exempt
+        @wraps(view)
+        def endpoint(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            caller = _caller(request)
+            if caller is None:
+                return _error(401, "Send a live API key of scope “scim”: Authorization: Bearer.")
+            if request.method not in methods:
+                response = _error(405, f"{request.path} answers {', '.join(methods)}.")
+                response["Allow"] = ", ".join(methods)
+                return response
+            try:
+                with caller.attributed():
+                    return view(request, caller, *args, **kwargs)
+            except SCIMException as error:
+                return _json(error.to_error().model_dump(), status=int(error.status))
+            except DomainError as error:
+                return _domain_error(error)
+            except RequestDataTooBig:
+                return _error(413, "The request body is too large.")
+            except Http404:
+                return _error(404, "There is no resource with this id here.")
+
+        return endpoint
+
+    return wrap
+
+
+def _body(request: HttpRequest) -> dict:
+    try:
+        body = json.loads(request.body or b"")
+    except (ValueError, UnicodeDecodeError):
+        raise InvalidSyntaxException(detail="The body is not JSON.") from None
+    if not isinstance(body, dict):
+        raise InvalidSyntaxException(detail="The body is not a SCIM message (a JSON object).")
+    return body
+
+
+def _parsed(model, body: dict, context: Context):
+    try:
+        return model.model_validate(body, scim_ctx=context)
+    except SCIMException:
+        raise
+    except ValidationError as error:
+        first = error.errors()[0] if error.errors() else {}
+        where = ".".join(str(p) for p in first.get("loc", ()))
+        raise InvalidValueException(detail=f"{where}: {first.get('msg', 'not valid')}") from None
+    except (ValueError, TypeError, KeyError, AttributeError) as error:
+        raise InvalidSyntaxException(detail=str(error)[:300]) from None
+
+
+def _parameters(request: HttpRequest) -> ResponseParameters | None:
+    attributes = request.GET.get("attributes")
+    excluded = request.GET.get("excludedAttributes")
+    if not attributes and not excluded:
+        return None
+    return _parsed(
+        ResponseParameters,
+        {
+            **({"attributes": attributes.split(",")} if attributes else {}),
+            **({"excludedAttributes": excluded.split(",")} if excluded else {}),
+        },
+        Context.SEARCH_REQUEST,
+    )
+
+
+def _dump(resource, request: HttpRequest, context=Context.RESOURCE_QUERY_RESPONSE) -> dict:
+    return resource.model_dump(scim_ctx=context, response_parameters=_parameters(request))
+
+
+def _base(request: HttpRequest) -> str:
+    return request.build_absolute_uri(reverse("scim:root")).rstrip("/")
+
+
+def _page(request: HttpRequest) -> tuple[int, int]:
+    """startIndex (1-based) and count, as RFC 7644 §3.4.2.4 reads them: below 1 is 1, a
+    negative count is 0, a count above MAX_RESULTS is MAX_RESULTS."""
+
+    def number(name: str, default: int) -> int:
+        raw = request.GET.get(name)
+        if raw is None or raw == "":
+            return default
+        try:
+            return int(raw)
+        except ValueError:
+            raise InvalidValueException(detail=f"{name} must be a whole number.") from None
+
+    start = max(number("startIndex", 1), 1)
+    count = min(max(number("count", MAX_RESULTS), 0), MAX_RESULTS)
+    return start, count
+
+
+# --- Discovery ------------------------------------------------------------------------------
+
+
+@scim_view(("GET",))
+def root(request, caller):
+    return _error(404, "See /ServiceProviderConfig, /ResourceTypes, /Schemas, /Users, /Groups.")
+
+
+@scim_view(("GET",))
+def service_provider_config_view(request, caller):
+    base = _base(request)
+    config = service_provider_config(
+        documentation=request.build_absolute_uri(reverse("scim:settings")),
+        location=f"{base}/ServiceProviderConfig",
+    )
+    return _json(config.model_dump(scim_ctx=Context.RESOURCE_QUERY_RESPONSE))
+
+
+def _listed(model, items: list) -> dict:
+    return ListResponse[model](
+        total_results=len(items),
+        start_index=1,
+        items_per_page=len(items),
+        resources=items,
+    ).model_dump(scim_ctx=Context.RESOURCE_QUERY_RESPONSE)
+
+
+@scim_view(("GET",))
+def resource_types_view(request, caller, name: str | None = None):
+    types = resource_types(_base(request))
+    if name is None:
+        return _json(_listed(ResourceType, types))
+    for resource_type in types:
+        if resource_type.id == name:
+            return _json(resource_type.model_dump(scim_ctx=Context.RESOURCE_QUERY_RESPONSE))
+    raise NotFoundException(detail=f"There is no resource type “{name}”.")
+
+
+@scim_view(("GET",))
+def schemas_view(request, caller, schema_id: str | None = None):
+    found = schemas(_base(request))
+    if schema_id is None:
+        return _json(_listed(Schema, found))
+    for schema in found:
+        if schema.id == schema_id:
+            return _json(schema.model_dump(scim_ctx=Context.RESOURCE_QUERY_RESPONSE))
+    raise NotFoundException(detail=f"There is no schema “{schema_id}”.")
+
+
+# --- Users ----------------------------------------------------------------------------------
+
+
+def _user_location(request, member_id: int) -> str:
+    return f"{_base(request)}/Users/{member_id}"
+
+
+def _user_out(request, member: Membership) -> ScimUser:
+    return user_resource(
+        member, location=_user_location(request, member.pk), groups=member_teams(member)
+    )
+
+
+def _fields(resource: ScimUser, *, current: Membership | None = None) -> UserFields:
+    """What a User resource asks for. Absent attributes of a replacement are cleared, as RFC
+    7644 §3.5.1 says, except what seatmgr keeps of its own (the seat, super admin)."""
+    if not resource.user_name:
+        raise InvalidValueException(detail="userName is required.")
+    extension = _extension(resource)
+    name = resource.name
+    return UserFields(
+        email=str(resource.user_name).strip(),
+        first_name=(name.given_name or "") if name else "",
+        last_name=(name.family_name or "") if name else "",
+        external_id=resource.external_id or "",
+        active=resource.active if resource.active is not None else True,
+        seat_type=extension.seat_type if extension else None,
+        super_admin=extension.super_admin if extension else None,
+    )
+
+
+def _extension(resource: ScimUser) -> SeatmgrUser | None:
+    try:
+        return resource[SeatmgrUser]
+    except (KeyError, TypeError):
+        return None
+
+
+def _names_fit(fields: UserFields) -> None:
+    for label, value, limit in (
+        ("userName", fields.email, 254),
+        ("name.givenName", fields.first_name, 150),
+        ("name.familyName", fields.last_name, 150),
+        ("externalId", fields.external_id, 255),
+    ):
+        if len(value) > limit or "\x00" in value:
+            raise InvalidValueException(detail=f"{label} is too long or holds a NUL character.")
+
+
+def _user_get(caller: Caller, member_id: str) -> Membership:
+    member = scim_user_get(account=caller.account, member_id=member_id)
+    if member is None:
+        raise NotFoundException(detail=f"There is no user “{member_id[:50]}” here.")
+    return member
+
+
+@scim_view(("GET", "POST"))
+def users(request, caller):
+    if request.method == "POST":
+        resource = _parsed(ScimUser, _body(request), Context.RESOURCE_CREATION_REQUEST)
+        fields = _fields(resource)
+        _names_fit(fields)
+        member = scim_user_create(account=caller.account, actor=caller.membership, fields=fields)
+        member = _user_get(caller, str(member.pk))
+        return _json(
+            _dump(_user_out(request, member), request, Context.RESOURCE_CREATION_RESPONSE),
+            status=201,
+            location=_user_location(request, member.pk),
+        )
+    found = scim_users(account=caller.account)
+    if request.GET.get("filter"):
+        found = found.filter(filter_q(request.GET["filter"], resource="User"))
+    start, count = _page(request)
+    total = found.count()
+    page = list(found[start - 1 : start - 1 + count]) if count else []
+    listing = ListResponse[ScimUser](
+        total_results=total,
+        start_index=start,
+        items_per_page=len(page),
+        resources=[_user_out(request, m) for m in page],
+    )
+    return _json(
+        listing.model_dump(
+            scim_ctx=Context.RESOURCE_QUERY_RESPONSE, response_parameters=_parameters(request)
+        )
+    )
+
+
+@scim_view(("GET", "PUT", "PATCH", "DELETE"))
+def user(request, caller, member_id: str):
+    member = _user_get(caller, member_id)
+    if request.method == "GET":
+        return _json(_dump(_user_out(request, member), request))
+    if request.method == "DELETE":
+        scim_user_delete(member=member, actor=caller.membership)
+        return HttpResponse(status=204)
+    if request.method == "PUT":
+        resource = _parsed(ScimUser, _body(request), Context.RESOURCE_REPLACEMENT_REQUEST)
+        fields = _fields(resource)
+        # seatmgr's own attributes a replacement leaves out stay as they are.
+        if _extension(resource) is None:
+            fields = _keep_seat(fields, member)
+    else:
+        patch = _parsed(PatchOp[ScimUser], _body(request), Context.RESOURCE_PATCH_REQUEST)
+        resource = _user_out(request, member)
+        try:
+            patch.patch(resource)
+        except SCIMException:
+            raise
+        except (ValueError, TypeError) as error:
+            raise InvalidValueException(detail=str(error)[:300]) from None
+        fields = _fields(resource)
+        fields = _keep_unpatched_seat(fields, member, patch)
+    _names_fit(fields)
+    member = scim_user_update(member=member, actor=caller.membership, fields=fields)
+    member = _user_get(caller, str(member.pk))
+    context = (
+        Context.RESOURCE_REPLACEMENT_RESPONSE
+        if request.method == "PUT"
+        else Context.RESOURCE_PATCH_RESPONSE
+    )
+    return _json(_dump(_user_out(request, member), request, context))
+
+
+def _keep_seat(fields: UserFields, member: Membership) -> UserFields:
+    scim = getattr(member, "scim", None)
+    sent = scim.seat_type_sent if scim else ""
+    return replace(fields, seat_type=sent or None, super_admin=None)
+
+
+def _keep_unpatched_seat(fields: UserFields, member: Membership, patch) -> UserFields:
+    """A PATCH that doesn't touch the extension changes no seat: the resource it was applied
+    to carries the member's seat, which is not a seat the identity provider sent."""
+    touched = json.dumps(patch.model_dump(scim_ctx=None), default=str).lower()
+    if "seattype" in touched or "superadmin" in touched or "seatmgr" in touched:
+        return fields
+    return _keep_seat(fields, member)
+
+
+# --- Groups ---------------------------------------------------------------------------------
+
+
+def _group_location(request, team_id: int) -> str:
+    return f"{_base(request)}/Groups/{team_id}"
+
+
+def _group_out(request, team: Team, *, with_members: bool = True) -> Group:
+    return group_resource(
+        team,
+        location=_group_location(request, team.pk),
+        members=scim_group_members(team=team) if with_members else None,
+        users_url=f"{_base(request)}/Users",
+    )
+
+
+def _wants_members(request) -> bool:
+    excluded = request.GET.get("excludedAttributes", "").lower()
+    attributes = request.GET.get("attributes", "").lower()
+    return "members" not in excluded and (not attributes or "members" in attributes)
+
+
+def _group_get(caller: Caller, team_id: str) -> Team:
+    team = scim_group_get(account=caller.account, team_id=team_id)
+    if team is None:
+        raise NotFoundException(detail=f"There is no group “{team_id[:50]}” here.")
+    return team
+
+
+def _members_of(caller: Caller, values: list[str]) -> list[Membership]:
+    ids = []
+    for value in values:
+        if not str(value).isdigit() or len(str(value)) > 18:
+            raise InvalidValueException(
+                detail=f"“{str(value)[:50]}” is not a user of this account."
+            )
+        ids.append(int(value))
+    found = list(
+        Membership.objects.filter(account=caller.account, pk__in=ids).select_related("user")
+    )
+    if len(found) != len(set(ids)):
+        missing = sorted(set(ids) - {m.pk for m in found})
+        raise InvalidValueException(detail=f"No user of this account has the id {missing[0]}.")
+    return found
+
+
+def _display_name(resource: Group) -> str:
+    name = (resource.display_name or "").strip()
+    if not name:
+        raise InvalidValueException(detail="displayName is required.")
+    if len(name) > 100 or "\x00" in name:
+        raise InvalidValueException(detail="displayName is at most 100 characters.")
+    return name
+
+
+@scim_view(("GET", "POST"))
+def groups(request, caller):
+    if request.method == "POST":
+        resource = _parsed(Group, _body(request), Context.RESOURCE_CREATION_REQUEST)
+        members = _members_of(caller, [m.value for m in resource.members or [] if m.value])
+        team = scim_group_create(
+            account=caller.account,
+            actor=caller.membership,
+            name=_display_name(resource),
+            external_id=resource.external_id or "",
+            members=members,
+        )
+        team = _group_get(caller, str(team.pk))
+        return _json(
+            _dump(_group_out(request, team), request, Context.RESOURCE_CREATION_RESPONSE),
+            status=201,
+            location=_group_location(request, team.pk),
+        )
+    found = scim_groups(account=caller.account)
+    if request.GET.get("filter"):
+        found = found.filter(filter_q(request.GET["filter"], resource="Group"))
+    start, count = _page(request)
+    total = found.count()
+    page = list(found[start - 1 : start - 1 + count]) if count else []
+    with_members = _wants_members(request)
+    listing = ListResponse[Group](
+        total_results=total,
+        start_index=start,
+        items_per_page=len(page),
+        resources=[_group_out(request, t, with_members=with_members) for t in page],
+    )
+    return _json(
+        listing.model_dump(
+            scim_ctx=Context.RESOURCE_QUERY_RESPONSE, response_parameters=_parameters(request)
+        )
+    )
+
+
+@scim_view(("GET", "PUT", "PATCH", "DELETE"))
+def group(request, caller, team_id: str):
+    team = _group_get(caller, team_id)
+    if request.method == "GET":
+        return _json(
+            _dump(_group_out(request, team, with_members=_wants_members(request)), request)
+        )
+    if request.method == "DELETE":
+        scim_group_delete(team=team, actor=caller.membership)
+        return HttpResponse(status=204)
+    before = scim_group_members(team=team)
+    if request.method == "PUT":
+        resource = _parsed(Group, _body(request), Context.RESOURCE_REPLACEMENT_REQUEST)
+        context = Context.RESOURCE_REPLACEMENT_RESPONSE
+    else:
+        patch = _parsed(PatchOp[Group], _body(request), Context.RESOURCE_PATCH_REQUEST)
+        resource = _group_out(request, team)
+        try:
+            patch.patch(resource)
+        except SCIMException:
+            raise
+        except (ValueError, TypeError) as error:
+            raise InvalidValueException(detail=str(error)[:300]) from None
+        context = Context.RESOURCE_PATCH_RESPONSE
+    wanted = _members_of(caller, [m.value for m in resource.members or [] if m.value])
+    wanted_ids = {m.pk for m in wanted}
+    before_ids = {m.pk for m in before}
+    scim_group_update(
+        team=team,
+        actor=caller.membership,
+        name=_display_name(resource),
+        external_id=resource.external_id or "",
+        add=[m for m in wanted if m.pk not in before_ids],
+        remove=[m for m in before if m.pk not in wanted_ids],
+    )
+    team = _group_get(caller, team_id)
+    return _json(_dump(_group_out(request, team), request, context))
