@@ -104,7 +104,8 @@ def write(
     out = [
         "# Performance",
         "",
-        "Six benchmarks, each comparing seatmgr with a floor measured side by side in the same "
+        f"{len(MODULES)} benchmarks, each comparing seatmgr with a floor measured side by side "
+        "in the same "
         "run, on PostgreSQL. Times are medians of several runs after a discarded warm-up "
         "(`time.perf_counter`); query counts come from "
         "`django.test.utils.CaptureQueriesContext`. Written by `bench/run.py` "
