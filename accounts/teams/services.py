@@ -9,7 +9,7 @@ a team is never both a member's main and one of their extra teams.
 """
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from enum import StrEnum
 
@@ -266,9 +266,16 @@ def team_member_remove(*, team: Team, membership: Membership, actor: User | None
 
 @transaction.atomic(durable=True)
 def team_create(
-    *, account: Account, name: str, actor: User | None, parent: Team | None = None
+    *,
+    account: Account,
+    name: str,
+    actor: User | None,
+    parent: Team | None = None,
+    commit_with: Callable[[Team], None] | None = None,
 ) -> Team:
-    """ "Create team": a name unique in the account, under `parent` or at the top."""
+    """ "Create team": a name unique in the account, under `parent` or at the top.
+    `commit_with(team)` is a caller's write that must commit with the team or not at all (the
+    JSON API's idempotency record), called inside the team's transaction."""
     if parent is not None and parent.account_id != account.pk:
         raise ValueError("a team's parent must be in the same account")
     team = Team(account=account, name=team_name_check(account=account, name=name), parent=parent)
@@ -280,6 +287,8 @@ def team_create(
         verb=AuditVerb.TEAM_CREATED,
         after={"name": team.name, "parent": parent.name if parent else None},
     )
+    if commit_with is not None:
+        commit_with(team)
     return team
 
 

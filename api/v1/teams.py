@@ -1,10 +1,11 @@
 """/api/v1/teams, permission sets and presets: the Teams tab for scripts (list, create, rename and
 move, delete), and the permission sets and presets a user can be given (POST and PATCH /users)."""
 
+import json
 from typing import Any
 
 from django.http import Http404
-from ninja import Field, Query, Schema, Status
+from ninja import Field, Header, Query, Schema, Status
 from ninja.errors import ValidationError
 
 from accounts.errors import TeamMoveToItself
@@ -20,6 +21,7 @@ from accounts.teams.services import (
 from api.models import ApiScope
 from api.problems import Problem
 from api.schemas import NO_NUL, SeatCode, TeamRef
+from api.services import Answer, idempotent
 from api.v1.base import ERRORS, Caller, api, needs
 from seats.catalogue import permissions_complete
 from seats.permission_sets.selectors import SetRow, builtin_set_rows, permission_set_rows
@@ -103,21 +105,55 @@ def teams_list(request):
 
 @api.post(
     "/teams",
-    response={201: TeamOut, **ERRORS},
+    response={201: TeamOut, 409: Problem, **ERRORS},
     **needs(ApiScope.TEAMS_WRITE),
     summary="Create a team",
     tags=["teams"],
 )
-def team_create_op(request, payload: TeamCreateIn):
+def team_create_op(
+    request,
+    payload: TeamCreateIn,
+    idempotency_key: str = Header(
+        ...,
+        alias="Idempotency-Key",
+        min_length=1,
+        max_length=255,
+        pattern=NO_NUL,
+        description="A new value for each new team; a retry with the same one is answered "
+        "with the first answer and creates nothing twice.",
+    ),
+):
     """Create team: a name no other team of the account has (in any case), at the top level or
     under `parent_id`."""
     caller: Caller = request.auth
     parent = _team_named(caller.account, payload.parent_id, ("body", "parent_id"))
-    with caller.attributed():
-        team = team_create(
-            account=caller.account, name=payload.name, parent=parent, actor=caller.membership.user
+
+    def act(keep) -> Answer:
+        answers: list[Answer] = []
+
+        def answer_keep(team) -> None:
+            answer = Answer(201, TeamOut(**_team_row(caller.account, team)).model_dump(mode="json"))
+            keep(answer)
+            answers.append(answer)
+
+        team_create(
+            account=caller.account,
+            name=payload.name,
+            parent=parent,
+            actor=caller.membership.user,
+            commit_with=answer_keep,
         )
-    return Status(201, _team_row(caller.account, team))
+        return answers[0]
+
+    with caller.attributed():
+        answer = idempotent(
+            caller=caller,
+            idempotency_key=idempotency_key,
+            operation="POST /teams",
+            request_body=json.dumps(payload.model_dump(mode="json"), sort_keys=True).encode(),
+            act=act,
+        )
+    return Status(answer.status, answer.body)
 
 
 @api.patch(

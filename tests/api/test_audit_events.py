@@ -111,11 +111,21 @@ def test_cursor_pages_miss_nothing_and_repeat_nothing_when_an_event_is_added_mea
 
 
 def test_a_change_made_through_a_key_names_the_key_and_its_maker(api, admin):
-    api.post("/api/v1/teams", {"name": "Sales"}, content_type="application/json")
+    api.post(
+        "/api/v1/teams",
+        {"name": "Sales"},
+        content_type="application/json",
+        headers={"Idempotency-Key": "sales"},
+    )
     page_member = MembershipFactory(account=admin.account, super_admin=True)
     signed_in = Client()
     signed_in.force_login(page_member.user)
-    signed_in.post("/api/v1/teams", {"name": "Support"}, content_type="application/json")
+    signed_in.post(
+        "/api/v1/teams",
+        {"name": "Support"},
+        content_type="application/json",
+        headers={"Idempotency-Key": "support"},
+    )
 
     created = events(api, verb="team.created")
 

@@ -2,6 +2,8 @@
 the page lists them, refused as the page refuses them, in the Audit log under the key's name),
 and the sets and presets a user can be given."""
 
+import itertools
+
 import pytest
 from django.test import Client
 
@@ -23,7 +25,13 @@ PROBLEM = "application/problem+json"
 
 
 def post_team(api: Client, **body):
-    return api.post("/api/v1/teams", body, content_type="application/json")
+    key = f"team-{next(_keys)}"
+    return api.post(
+        "/api/v1/teams", body, content_type="application/json", headers={"Idempotency-Key": key}
+    )
+
+
+_keys = itertools.count()
 
 
 def patch_team(api: Client, team: Team, **body):
@@ -359,3 +367,37 @@ def test_a_key_reads_only_its_own_accounts_teams_sets_and_presets(admin):
     assert api.get("/api/v1/presets").json() == {"presets": []}
     sets = api.get("/api/v1/permission-sets").json()["permission_sets"]
     assert all(s["builtin"] for s in sets)
+
+
+def test_a_retried_post_creates_the_team_once_and_gets_the_first_answer(api, admin):
+    first = api.post(
+        "/api/v1/teams",
+        {"name": "Ops"},
+        content_type="application/json",
+        headers={"Idempotency-Key": "ops-1"},
+    )
+    again = api.post(
+        "/api/v1/teams",
+        {"name": "Ops"},
+        content_type="application/json",
+        headers={"Idempotency-Key": "ops-1"},
+    )
+    other_body = api.post(
+        "/api/v1/teams",
+        {"name": "Ops 2"},
+        content_type="application/json",
+        headers={"Idempotency-Key": "ops-1"},
+    )
+
+    assert first.status_code == again.status_code == 201
+    assert again.json() == first.json()
+    assert Team.objects.filter(account=admin.account, name="Ops").count() == 1
+    assert other_body.status_code == 422
+    assert not Team.objects.filter(name="Ops 2").exists()
+
+
+def test_a_post_without_an_idempotency_key_is_a_422(api, admin):
+    response = api.post("/api/v1/teams", {"name": "Ops"}, content_type="application/json")
+
+    assert response.status_code == 422
+    assert not Team.objects.filter(name="Ops").exists()

@@ -18,6 +18,7 @@ OPERATIONS = [
         ApiScope.TEAMS_WRITE,
         201,
         body=lambda n: {"name": f"Matrix team {n}"},
+        idempotent=True,
     ),
     Operation(
         "PATCH",
