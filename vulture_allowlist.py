@@ -11,7 +11,8 @@ _ = object  # a stand-in: vulture only looks at the attribute names read below
 # Dotted strings in seatmgr/settings.py (INSTALLED_APPS finds the AppConfigs in apps.py;
 # AUTHENTICATION_BACKENDS, AXES_USERNAME_CALLABLE, TEMPLATES' context_processors, MIDDLEWARE,
 # PAYMENT_GATEWAY / billing.gateway.DEFAULT_GATEWAY, FORM_RENDERER).
-_.AccountsConfig, _.SeatsConfig, _.BillingConfig, _.InvitationsConfig, _.ApiConfig, _.ScimConfig
+_.AccountsConfig, _.SeatsConfig, _.BillingConfig, _.InvitationsConfig, _.ApiConfig
+_.ScimConfig, _.OpsConfig
 _.default_auto_field  # api.apps.ApiConfig: Django reads it
 _.EmailBackend, _.axes_username, _.settings_shell
 _.CurrentAccountMiddleware, _.DenyByDefaultMiddleware, _.AllowedMethodsMiddleware

@@ -24,6 +24,16 @@ ALLOWED_METHODS = ("GET", "HEAD", "POST")
 SUPER_ADMIN = "super_admin"
 
 
+# Set on views that answer every method themselves, with an error of their own for a method
+# they don't take (SCIM's endpoints: a SCIM error): AllowedMethodsMiddleware lets them through.
+OWN_METHODS_ATTRIBUTE = "seatmgr_own_methods"
+
+
+def own_methods(view: Callable) -> Callable:
+    setattr(view, OWN_METHODS_ATTRIBUTE, True)
+    return view
+
+
 def public(view: Callable) -> Callable:
     """Reachable without signing in: sign-in, password reset, invitation links."""
     view = login_not_required(view)

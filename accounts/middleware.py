@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.views.defaults import page_not_found, server_error
 
-from accounts.access import ACCESS_ATTRIBUTE, ALLOWED_METHODS
+from accounts.access import ACCESS_ATTRIBUTE, ALLOWED_METHODS, OWN_METHODS_ATTRIBUTE
 from accounts.selectors import membership_current
 from accounts.services import membership_touch
 
@@ -61,20 +61,20 @@ def _is_django_admin(request) -> bool:
     return match is not None and match.namespace == "admin"
 
 
-# The JSON API (api.v1) and SCIM (scim.views) answer PUT, PATCH and DELETE, and a 405 of their
-# own (a problem, a SCIM error) otherwise.
-JSON_API_NAMESPACES = ("api_v1", "scim")
+# The JSON API (api.v1) answers PATCH and DELETE, and a 405 of its own (a problem) otherwise;
+# so do views marked accounts.access.own_methods (SCIM's endpoints, with a SCIM error).
+JSON_API_NAMESPACE = "api_v1"
 
 
 def _is_json_api(request) -> bool:
     match = request.resolver_match
-    return match is not None and match.namespace in JSON_API_NAMESPACES
+    return match is not None and match.namespace == JSON_API_NAMESPACE
 
 
 class AllowedMethodsMiddleware:
     """Answers 405 to a method no page uses (accounts.access.ALLOWED_METHODS), signed in or
-    not, before the view or the sign-in redirect. Django admin and the JSON API (whose
-    operations are PATCH and DELETE too) are left to themselves."""
+    not, before the view or the sign-in redirect. Django admin, the JSON API (whose operations
+    are PATCH and DELETE too) and views marked `own_methods` (SCIM) are left to themselves."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -84,6 +84,8 @@ class AllowedMethodsMiddleware:
 
     def process_view(self, request, view_func, view_args, view_kwargs):
         if request.method in ALLOWED_METHODS or _is_django_admin(request) or _is_json_api(request):
+            return None
+        if getattr(view_func, OWN_METHODS_ATTRIBUTE, False):
             return None
         return HttpResponseNotAllowed(ALLOWED_METHODS)
 

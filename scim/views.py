@@ -43,7 +43,7 @@ from scim2_models import (
     SCIMException,
 )
 
-from accounts.access import public
+from accounts.access import own_methods, public
 from accounts.errors import DomainError, TeamNameTaken
 from accounts.models import Membership, Team
 from api.models import ApiScope
@@ -132,6 +132,7 @@ def scim_view(methods: tuple[str, ...]) -> Callable:
 
     def wrap(view: Callable) -> Callable:
         @public
+        @own_methods
         @csrf_exempt
         @wraps(view)
         def endpoint(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:

@@ -3,9 +3,13 @@
 import os
 
 from celery import Celery
+from django_structlog.celery.steps import DjangoStructLogInitStep
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "seatmgr.settings")
 
 app = Celery("seatmgr")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+# Workers log through structlog too, each task's lines with the request_id of the request that
+# queued it (django-structlog's Celery step; settings.DJANGO_STRUCTLOG_CELERY_ENABLED).
+app.steps["worker"].add(DjangoStructLogInitStep)

@@ -10,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+import structlog
 from csp.constants import NONE, SELF
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -53,9 +54,14 @@ INSTALLED_APPS = [
     "invitations",
     "api",
     "scim",
+    "ops",
+    "django_prometheus",
+    "django_structlog",
 ]
 
 MIDDLEWARE = [
+    # First and (almost) last: django-prometheus times every request, by view.
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -65,6 +71,9 @@ MIDDLEWARE = [
     "accounts.middleware.AllowedMethodsMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # A request id on every log line of the request (X-Request-ID on the answer) and on the
+    # Celery tasks it queues (DJANGO_STRUCTLOG_CELERY_ENABLED).
+    "django_structlog.middlewares.RequestMiddleware",
     "accounts.middleware.NoStoreWhenSignedInMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -74,6 +83,7 @@ MIDDLEWARE = [
     "accounts.middleware.DenyByDefaultMiddleware",
     # With DEBUG on, the product's 404 and 500 pages instead of Django's technical ones.
     "accounts.middleware.ProductErrorPagesMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
     # Last, as django-axes asks: it turns a locked-out sign-in into its lockout response.
     "axes.middleware.AxesMiddleware",
 ]
@@ -182,6 +192,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "invitations.tasks.invitations_unsent_sweep_task",
         "schedule": timedelta(minutes=5),
     },
+    "ops-heartbeat": {"task": "ops.tasks.heartbeat_task", "schedule": timedelta(seconds=60)},
 }
 
 # The payment gateway: the built-in test mode unless a provider's implementation is named.
@@ -257,14 +268,66 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_VERBOSE = False
 
+# Logs: "plain" lines for a terminal, or "json" (one object a line, for a log collector), both
+# through structlog so that every line of a request carries its request_id, and every line of a
+# task the request queued too (django-structlog).
+LOG_FORMAT = env.str("LOG_FORMAT", default="plain")
+_LOG_PRE_CHAIN = [
+    structlog.contextvars.merge_contextvars,
+    structlog.stdlib.add_log_level,
+    structlog.stdlib.add_logger_name,
+    structlog.processors.TimeStamper(fmt="iso", utc=True),
+]
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "plain": {
+            "()": structlog.stdlib.ProcessorFormatter,
+            "processor": structlog.dev.ConsoleRenderer(
+                colors=False, exception_formatter=structlog.dev.plain_traceback
+            ),
+            "foreign_pre_chain": _LOG_PRE_CHAIN,
+        },
+        "json": {
+            "()": structlog.stdlib.ProcessorFormatter,
+            "processor": structlog.processors.JSONRenderer(),
+            "foreign_pre_chain": _LOG_PRE_CHAIN,
+        },
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+structlog.configure(
+    processors=[
+        *_LOG_PRE_CHAIN,
+        structlog.stdlib.filter_by_level,
+        structlog.processors.StackInfoRenderer(),
+        structlog.processors.format_exc_info,
+        structlog.stdlib.ProcessorFormatter.wrap_for_formatter,
+    ],
+    logger_factory=structlog.stdlib.LoggerFactory(),
+    cache_logger_on_first_use=True,
+)
+DJANGO_STRUCTLOG_CELERY_ENABLED = True
+# The client's address is the product's own reading of it (accounts.ratelimit, TRUSTED_PROXIES),
+# not ipware's guess from headers anyone can send.
+DJANGO_STRUCTLOG_IP_LOGGING_ENABLED = False
+
+# Errors to Sentry when SENTRY_DSN is set (the Django and Celery integrations are automatic).
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    import sentry_sdk
+
+    sentry_sdk.init(dsn=SENTRY_DSN, send_default_pii=False, traces_sample_rate=0.0)
+
+# Operations (ops/): /metrics answers only with this token (Authorization: Bearer); unset, it
+# is a 404. /readyz checks the heartbeat (beat sends it every minute, "ops-heartbeat" above, a
+# worker runs it) only when a maximum age is set: a deployment with beat and workers.
+SEATMGR_METRICS_TOKEN = env.str("SEATMGR_METRICS_TOKEN", default="")
+_heartbeat_age = env.int("SEATMGR_HEARTBEAT_MAX_AGE", default=0)
+SEATMGR_HEARTBEAT_MAX_AGE = timedelta(seconds=_heartbeat_age) if _heartbeat_age else None
 
 # Calls a caller of /api/v1/ may make (per API key, or per signed-in member), as ninja's rates
 # read: "<n>/<s|m|h|d>". Counted in the default cache (CACHE_URL: Redis in production).

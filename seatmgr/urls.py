@@ -11,5 +11,6 @@ urlpatterns = [
     path("", include("invitations.urls")),
     path("", include("api.urls")),
     path("", include("scim.urls")),
+    path("", include("ops.urls")),
     path("api/v1/", api_v1_urls()),
 ]

@@ -471,6 +471,7 @@ ENDPOINTS: dict[str, Endpoint] = {
     # --- api: Settings → API keys (super admins). The JSON API itself (namespace "api_v1")
     # takes no session: its key × scope matrix is tests/api/test_authorization.py. ------------
     "api:api_keys": Endpoint(SUPER_ADMIN_PAGE),
+    "scim:settings": Endpoint(SUPER_ADMIN_PAGE),
     "api:api_key_create": Endpoint(
         SUPER_ADMIN_PAGE,
         GET_POST,

@@ -48,16 +48,24 @@ def _url_names(resolver: URLResolver, namespace: str = ""):
             yield namespace, entry
 
 
-# Left to themselves: Django admin (staff only) and the JSON API (an API key, no session: its own
-# matrix of operations × scopes is tests/api/test_authorization.py).
-NOT_SESSION_PAGES = ("admin", "api_v1")
+# Left to themselves: Django admin (staff only), the JSON API (an API key or a session: its own
+# matrix of operations × scopes × roles is tests/api/test_authorization.py), SCIM's endpoints (a
+# "scim" key, no session: tests/scim/test_authorization.py; its settings page is a page, here)
+# and the operations endpoints (no session: tests/ops).
+NOT_SESSION_PAGES = ("admin", "api_v1", "ops")
+SCIM_PAGES = ("settings",)
+
+
+def _session_page(namespace: str, pattern: URLPattern) -> bool:
+    top = namespace.split(":")[0]
+    return top not in NOT_SESSION_PAGES and (top != "scim" or pattern.name in SCIM_PAGES)
 
 
 def _resolver_names() -> set[str]:
     return {
         f"{namespace}:{pattern.name}" if namespace else str(pattern.name)
         for namespace, pattern in _url_names(get_resolver())
-        if namespace.split(":")[0] not in NOT_SESSION_PAGES
+        if _session_page(namespace, pattern)
     }
 
 
@@ -73,7 +81,7 @@ def test_every_url_has_a_name():
     unnamed = [
         str(p.pattern)
         for namespace, p in _url_names(get_resolver())
-        if namespace.split(":")[0] not in NOT_SESSION_PAGES and not p.name
+        if _session_page(namespace, p) and not p.name
     ]
     assert unnamed == []
 
