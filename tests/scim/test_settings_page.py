@@ -298,3 +298,15 @@ def test_another_accounts_rule_is_not_found(admin):
     assert client.get(reverse("scim:rule_remove", args=[theirs.pk])).status_code == 404
     assert client.post(reverse("scim:rule_remove", args=[theirs.pk])).status_code == 404
     assert ScimSeatRule.objects.exists()
+
+
+def test_the_pages_refuse_put_patch_and_delete_while_the_scim_service_takes_them(admin, rule):
+    """The settings pages share the "scim" namespace with /scim/v2/, which answers PATCH and
+    DELETE itself: only the pages get the pages' 405."""
+    client = signed_in(admin)
+    for verb in ("put", "patch", "delete"):
+        response = getattr(client, verb)(reverse("scim:rule_remove", args=[rule.pk]))
+        assert response.status_code == 405
+    assert ScimSeatRule.objects.exists()
+    idp = Client(headers={"Authorization": f"Bearer {token_for(admin, scopes=['scim'])}"})
+    assert idp.delete("/scim/v2/Users/999999").status_code == 404
