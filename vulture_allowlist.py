@@ -61,10 +61,6 @@ _.main_members, _.extra_members  # api.v1.teams.TeamOut (pydantic reads them by 
 _.effective_on, _.removal, _.removals, _.next_renewal  # api.v1.billing's schemas
 _.tier_label, _.removed_at_renewal, _.auto_renew  # api.v1.billing's schemas
 
-# SCIM provisioning settings (issue 16): the Settings → "Provisioning (SCIM)" form's services,
-# being built; delete this line when scim/pages.py calls them.
-_.scim_settings_save, _.scim_seat_rule_add, _.scim_seat_rule_remove
-
 # Attributes a library reads.
 _.mutability  # scim2-models' Attribute: the Schemas document publishes it (scim.resources)
 _.trust_env  # requests.Session: invitations/salesforce.py turns off the environment's proxies

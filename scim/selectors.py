@@ -4,6 +4,8 @@ groups as SCIM lists them (filtered by scim.filters)."""
 from django.db.models import BooleanField, Case, Exists, OuterRef, Q, QuerySet, Value, When
 
 from accounts.models import Account, Membership, MembershipStatus, Team
+from api.models import ApiKey, ApiScope
+from api.selectors import api_key_get, api_key_list
 from scim.models import ScimSeatRule, ScimSettings
 
 
@@ -14,6 +16,22 @@ def scim_settings_get(*, account: Account) -> ScimSettings:
 
 def scim_seat_rules(*, account: Account) -> list[ScimSeatRule]:
     return list(ScimSeatRule.objects.filter(account=account).select_related("team"))
+
+
+def scim_seat_rule_get(*, account: Account, rule_id: int) -> ScimSeatRule | None:
+    return ScimSeatRule.objects.filter(account=account, pk=rule_id).select_related("team").first()
+
+
+def scim_key_list(*, account: Account) -> list[ApiKey]:
+    """The account's keys of scope "scim" (its identity providers'), newest first. Filtered
+    here rather than by the database: JSON containment has no SQLite lookup, and an account
+    holds a handful of keys."""
+    return [key for key in api_key_list(account=account) if ApiScope.SCIM in key.scopes]
+
+
+def scim_key_get(*, account: Account, key_id: int) -> ApiKey | None:
+    key = api_key_get(account=account, key_id=key_id)
+    return key if key is not None and ApiScope.SCIM in key.scopes else None
 
 
 def scim_users(*, account: Account) -> QuerySet[Membership]:

@@ -23,4 +23,17 @@ urlpatterns = [
     path("scim/v2/Groups", views.groups, name="groups"),
     path("scim/v2/Groups/<str:team_id>", views.group, name="group"),
     path("settings/provisioning/", pages.scim_settings, name="settings"),
+    path("settings/provisioning/seats/", pages.scim_settings_save_view, name="settings_save"),
+    path("settings/provisioning/keys/new/", pages.scim_key_create_view, name="key_create"),
+    path(
+        "settings/provisioning/keys/<int:key_id>/revoke/",
+        pages.scim_key_revoke_view,
+        name="key_revoke",
+    ),
+    path("settings/provisioning/rules/new/", pages.scim_seat_rule_add_view, name="rule_add"),
+    path(
+        "settings/provisioning/rules/<int:rule_id>/remove/",
+        pages.scim_seat_rule_remove_view,
+        name="rule_remove",
+    ),
 ]

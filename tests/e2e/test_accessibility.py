@@ -47,6 +47,7 @@ ERROR_STATES = {
     "seats:preset_create": None,
     "billing:talk_to_sales": None,
     "billing:contact": None,
+    "scim:settings": "Add rule",
 }
 # Pages each user must reach, so a crawl that stops early cannot pass by looking at little.
 MUST_REACH = {
@@ -66,6 +67,7 @@ MUST_REACH = {
         "invitations:create_user_review",
         "accounts:profile",
         "accounts:notifications",
+        "scim:settings",
     },
     "billing admin": {"billing:seats", "billing:account", "billing:pricing", "billing:invoices"},
     "invitee": {"invitations:accept", "accounts:profile", "accounts:notifications"},

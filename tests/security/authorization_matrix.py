@@ -471,7 +471,6 @@ ENDPOINTS: dict[str, Endpoint] = {
     # --- api: Settings → API keys (super admins). The JSON API itself (namespace "api_v1")
     # takes no session: its key × scope matrix is tests/api/test_authorization.py. ------------
     "api:api_keys": Endpoint(SUPER_ADMIN_PAGE),
-    "scim:settings": Endpoint(SUPER_ADMIN_PAGE),
     "api:api_key_create": Endpoint(
         SUPER_ADMIN_PAGE,
         GET_POST,
@@ -481,6 +480,32 @@ ENDPOINTS: dict[str, Endpoint] = {
         SUPER_ADMIN_OBJECT,
         GET_POST,
         kwargs=lambda o: {"key_id": o.api_key.pk},
+        account_objects=True,
+    ),
+    # --- scim: Settings → "Provisioning (SCIM)" (super admins). The SCIM service provider itself
+    # (/scim/v2/) takes no session: a key of scope "scim" (tests/scim/test_authorization.py).
+    # A rule's team is looked up in the current account: another account's is a field error,
+    # not a 404. -----------------------------------------------------------------------------
+    "scim:settings": Endpoint(SUPER_ADMIN_PAGE),
+    "scim:settings_save": Endpoint(
+        SUPER_ADMIN_PAGE,
+        POST,
+        data=lambda o: {"default_seat": "core", "fallback_seat": "view_only"},
+    ),
+    "scim:key_create": Endpoint(SUPER_ADMIN_PAGE, POST, data=lambda o: {"name": "Intruder IdP"}),
+    "scim:key_revoke": Endpoint(
+        SUPER_ADMIN_OBJECT,
+        GET_POST,
+        kwargs=lambda o: {"key_id": o.scim_key.pk},
+        account_objects=True,
+    ),
+    "scim:rule_add": Endpoint(
+        SUPER_ADMIN_PAGE, POST, data=lambda o: {"team": o.team.pk, "seat_type": "core"}
+    ),
+    "scim:rule_remove": Endpoint(
+        SUPER_ADMIN_OBJECT,
+        GET_POST,
+        kwargs=lambda o: {"rule_id": o.scim_rule.pk},
         account_objects=True,
     ),
     # --- billing (AccountPermission.BILLING). A seat type is the catalogue's, not an object. ----

@@ -53,7 +53,7 @@ def _url_names(resolver: URLResolver, namespace: str = ""):
 # "scim" key, no session: tests/scim/test_authorization.py; its settings page is a page, here)
 # and the operations endpoints (no session: tests/ops).
 NOT_SESSION_PAGES = ("admin", "api_v1", "ops")
-SCIM_PAGES = ("settings",)
+SCIM_PAGES = ("settings", "settings_save", "key_create", "key_revoke", "rule_add", "rule_remove")
 
 
 def _session_page(namespace: str, pattern: URLPattern) -> bool:

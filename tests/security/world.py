@@ -43,6 +43,7 @@ from billing.periods import BillingInterval
 from billing.services.subscriptions import subscription_start
 from invitations.models import Invitation, SalesforceConnection
 from invitations.services.links import invitation_link_copy
+from scim.models import ScimSeatRule, ScimSettings
 from seats.catalogue import seat_default_permissions
 from seats.models import SeatLedgerEntry, SeatPool
 from tests.factories import (
@@ -93,6 +94,8 @@ class AccountWorld:
     invited: Membership
     invite_token: str
     api_key: ApiKey
+    scim_key: ApiKey  # of scope "scim": Settings → "Provisioning (SCIM)" lists and revokes it
+    scim_rule: ScimSeatRule
 
 
 @dataclass(frozen=True)
@@ -157,6 +160,12 @@ def _account_world(name: str, domain: str) -> AccountWorld:
         api_key=api_key_create(
             actor_membership=super_admin, name=f"{name} key", scopes=["users:read"], expires_on=None
         ).key,
+        scim_key=api_key_create(
+            actor_membership=super_admin, name=f"{name} IdP", scopes=["scim"], expires_on=None
+        ).key,
+        scim_rule=ScimSeatRule.objects.create(
+            account=account, team=parent_team, seat_type=SeatType.CORE
+        ),
     )
 
 
@@ -225,6 +234,8 @@ SNAPSHOT: tuple[tuple[type[Model], str, tuple[str, ...]], ...] = (
     (ApiKey, "account", ()),
     (IdempotencyRecord, "api_key__account", ()),
     (Notification, "membership__account", ()),
+    (ScimSettings, "account", ()),
+    (ScimSeatRule, "account", ()),
 )
 
 
