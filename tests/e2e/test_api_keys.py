@@ -118,5 +118,5 @@ def test_a_key_made_on_the_page_invites_a_user_from_a_script_until_it_is_revoked
 
     page.get_by_role("link", name="JSON API").click()
     expect(page.get_by_role("heading", name="seatmgr API")).to_be_visible()
-    expect(page.get_by_role("cell", name="POST /api/v1/users")).to_be_visible()
+    expect(page.get_by_text("POST /api/v1/users", exact=True)).to_be_visible()
     page.screenshot(path=SCREENS / "api-docs.png")
