@@ -170,6 +170,45 @@ def _body(request: HttpRequest) -> dict:
     return body
 
 
+def _patch_body(request: HttpRequest) -> dict:
+    """A PatchOp body, Microsoft Entra ID's remove-by-value read as RFC 7644 writes it: Entra
+    sends {"op": "Remove", "path": "members", "value": [{"value": "<id>"}]}, which scim2-models
+    refuses (a remove carries no value); it is one remove per item, `members[value eq "<id>"]`."""
+    body = _body(request)
+    operations = body.get("Operations")
+    if not isinstance(operations, list):
+        return body
+    out = []
+    for operation in operations:
+        if _is_remove_by_value(operation):
+            out.extend(
+                {"op": "remove", "path": f'{operation["path"]}[value eq "{item["value"]}"]'}
+                for item in operation["value"]
+            )
+        else:
+            out.append(operation)
+    return {**body, "Operations": out}
+
+
+def _is_remove_by_value(operation) -> bool:
+    if not isinstance(operation, dict) or str(operation.get("op", "")).lower() != "remove":
+        return False
+    path, value = operation.get("path"), operation.get("value")
+    return (
+        isinstance(path, str)
+        and path.isidentifier()
+        and isinstance(value, list)
+        and bool(value)
+        and all(
+            isinstance(item, dict)
+            and isinstance(item.get("value"), str)
+            and '"' not in item["value"]
+            and "\\" not in item["value"]
+            for item in value
+        )
+    )
+
+
 def _parsed(model, body: dict, context: Context):
     try:
         return model.model_validate(body, scim_ctx=context)
@@ -347,7 +386,8 @@ def users(request, caller):
         found = found.filter(filter_q(request.GET["filter"], resource="User"))
     start, count = _page(request)
     total = found.count()
-    page = list(found[start - 1 : start - 1 + count]) if count else []
+    # A startIndex past the end reads nothing (and a huge one is no database offset).
+    page = list(found[start - 1 : start - 1 + count]) if count and start <= total else []
     listing = ListResponse[ScimUser](
         total_results=total,
         start_index=start,
@@ -376,7 +416,7 @@ def user(request, caller, member_id: str):
         if _extension(resource) is None:
             fields = _keep_seat(fields, member)
     else:
-        patch = _parsed(PatchOp[ScimUser], _body(request), Context.RESOURCE_PATCH_REQUEST)
+        patch = _parsed(PatchOp[ScimUser], _patch_body(request), Context.RESOURCE_PATCH_REQUEST)
         resource = _user_out(request, member)
         try:
             patch.patch(resource)
@@ -467,6 +507,13 @@ def _display_name(resource: Group) -> str:
     return name
 
 
+def _group_external_id(resource: Group) -> str:
+    external_id = resource.external_id or ""
+    if len(external_id) > 255 or "\x00" in external_id:
+        raise InvalidValueException(detail="externalId is too long or holds a NUL character.")
+    return external_id
+
+
 @scim_view(("GET", "POST"))
 def groups(request, caller):
     if request.method == "POST":
@@ -476,7 +523,7 @@ def groups(request, caller):
             account=caller.account,
             actor=caller.membership,
             name=_display_name(resource),
-            external_id=resource.external_id or "",
+            external_id=_group_external_id(resource),
             members=members,
         )
         team = _group_get(caller, str(team.pk))
@@ -490,7 +537,8 @@ def groups(request, caller):
         found = found.filter(filter_q(request.GET["filter"], resource="Group"))
     start, count = _page(request)
     total = found.count()
-    page = list(found[start - 1 : start - 1 + count]) if count else []
+    # A startIndex past the end reads nothing (and a huge one is no database offset).
+    page = list(found[start - 1 : start - 1 + count]) if count and start <= total else []
     with_members = _wants_members(request)
     listing = ListResponse[Group](
         total_results=total,
@@ -520,7 +568,7 @@ def group(request, caller, team_id: str):
         resource = _parsed(Group, _body(request), Context.RESOURCE_REPLACEMENT_REQUEST)
         context = Context.RESOURCE_REPLACEMENT_RESPONSE
     else:
-        patch = _parsed(PatchOp[Group], _body(request), Context.RESOURCE_PATCH_REQUEST)
+        patch = _parsed(PatchOp[Group], _patch_body(request), Context.RESOURCE_PATCH_REQUEST)
         resource = _group_out(request, team)
         try:
             patch.patch(resource)
@@ -536,7 +584,7 @@ def group(request, caller, team_id: str):
         team=team,
         actor=caller.membership,
         name=_display_name(resource),
-        external_id=resource.external_id or "",
+        external_id=_group_external_id(resource),
         add=[m for m in wanted if m.pk not in before_ids],
         remove=[m for m in before if m.pk not in wanted_ids],
     )
