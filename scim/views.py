@@ -17,6 +17,7 @@ where RFC 7644 §3.12 has one):
 """
 
 import json
+import re
 from collections.abc import Callable
 from dataclasses import replace
 from functools import wraps
@@ -54,6 +55,7 @@ from api.v1.base import Caller
 from scim.errors import UserExists, UserNameImmutable
 from scim.filters import filter_q
 from scim.resources import (
+    EXTENSION_URN,
     MAX_RESULTS,
     ScimUser,
     SeatmgrUser,
@@ -83,6 +85,7 @@ from scim.services import (
 from seats.errors import NotEnoughSeats
 
 CONTENT_TYPE = "application/scim+json"
+CORE_USER_URN = "urn:ietf:params:scim:schemas:core:2.0:User"
 
 
 # --- Answers --------------------------------------------------------------------------------
@@ -188,6 +191,70 @@ def _patch_body(request: HttpRequest) -> dict:
         else:
             out.append(operation)
     return {**body, "Operations": out}
+
+
+# RFC 7643's User attributes seatmgr doesn't keep (scim.resources.USER_ATTRIBUTES are those it
+# keeps): accepted and not kept. Microsoft Entra ID maps some by default (title, phone numbers,
+# addresses) and PATCHes them with a value filter (`phoneNumbers[type eq "work"].value`), which
+# scim2-models refuses (noTarget) on a resource that has none.
+UNKEPT_USER_ATTRIBUTES = {
+    "title",
+    "phonenumbers",
+    "addresses",
+    "preferredlanguage",
+    "locale",
+    "timezone",
+    "nickname",
+    "profileurl",
+    "usertype",
+    "ims",
+    "photos",
+    "entitlements",
+    "roles",
+    "x509certificates",
+    "password",
+}
+KNOWN_SCHEMAS = {CORE_USER_URN.lower(), EXTENSION_URN.lower()}
+
+
+def _other_schema(name) -> bool:
+    """Whether a key or path names another schema's extension (Entra sends the enterprise
+    extension, urn:ietf:params:scim:schemas:extension:enterprise:2.0:User, by default)."""
+    if not isinstance(name, str) or not name.lower().startswith("urn:"):
+        return False
+    return not any(name.lower().startswith(known) for known in KNOWN_SCHEMAS)
+
+
+def _user_body(request: HttpRequest) -> dict:
+    """A User body without other schemas' extensions: accepted and not kept."""
+    body = _body(request)
+    out = {k: v for k, v in body.items() if not _other_schema(k)}
+    if isinstance(body.get("schemas"), list):
+        out["schemas"] = [s for s in body["schemas"] if not _other_schema(s)]
+    return out
+
+
+def _user_patch_body(request: HttpRequest) -> dict | None:
+    """A User PatchOp body without the operations on attributes seatmgr doesn't keep (None when
+    nothing else is left: nothing to change)."""
+    body = _patch_body(request)
+    operations = body.get("Operations")
+    if not isinstance(operations, list) or not operations:
+        return body
+    kept = []
+    for operation in operations:
+        path = operation.get("path") if isinstance(operation, dict) else None
+        root = re.split(r"[.\[]", path, maxsplit=1)[0].lower() if isinstance(path, str) else ""
+        if _other_schema(path) or root in UNKEPT_USER_ATTRIBUTES:
+            continue
+        value = operation.get("value") if isinstance(operation, dict) else None
+        if not path and isinstance(value, dict):
+            operation = {
+                **operation,
+                "value": {k: v for k, v in value.items() if not _other_schema(k)},
+            }
+        kept.append(operation)
+    return {**body, "Operations": kept} if kept else None
 
 
 def _is_remove_by_value(operation) -> bool:
@@ -371,7 +438,7 @@ def _user_get(caller: Caller, member_id: str) -> Membership:
 @scim_view(("GET", "POST"))
 def users(request, caller):
     if request.method == "POST":
-        resource = _parsed(ScimUser, _body(request), Context.RESOURCE_CREATION_REQUEST)
+        resource = _parsed(ScimUser, _user_body(request), Context.RESOURCE_CREATION_REQUEST)
         fields = _fields(resource)
         _names_fit(fields)
         member = scim_user_create(account=caller.account, actor=caller.membership, fields=fields)
@@ -410,13 +477,17 @@ def user(request, caller, member_id: str):
         scim_user_delete(member=member, actor=caller.membership)
         return HttpResponse(status=204)
     if request.method == "PUT":
-        resource = _parsed(ScimUser, _body(request), Context.RESOURCE_REPLACEMENT_REQUEST)
+        resource = _parsed(ScimUser, _user_body(request), Context.RESOURCE_REPLACEMENT_REQUEST)
         fields = _fields(resource)
         # seatmgr's own attributes a replacement leaves out stay as they are.
         if _extension(resource) is None:
             fields = _keep_seat(fields, member)
     else:
-        patch = _parsed(PatchOp[ScimUser], _patch_body(request), Context.RESOURCE_PATCH_REQUEST)
+        body = _user_patch_body(request)
+        if body is None:
+            context = Context.RESOURCE_PATCH_RESPONSE
+            return _json(_dump(_user_out(request, member), request, context))
+        patch = _parsed(PatchOp[ScimUser], body, Context.RESOURCE_PATCH_REQUEST)
         resource = _user_out(request, member)
         try:
             patch.patch(resource)

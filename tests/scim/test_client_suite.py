@@ -37,7 +37,7 @@ from scim.resources import ScimUser, SeatmgrUser
 from scim.services import scim_seat_rule_add
 from seats.models import SeatPool
 from tests.factories import AccountFactory
-from tests.scim.conftest import EXTENSION, PATCH_SCHEMA, scim_token
+from tests.scim.conftest import EXTENSION, PATCH_SCHEMA, USER_SCHEMA, scim_token, user_body
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -241,6 +241,57 @@ def test_entra_patches_with_capitalised_ops_paths_and_string_booleans(client, ac
     member.refresh_from_db()
     assert member.scim.external_id is None
     assert found(client, "externalId pr") == []
+
+
+ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
+
+
+def test_entras_default_attribute_mappings_are_accepted_and_what_seatmgr_keeps_kept(client, http):
+    # Entra's default mapping sends the enterprise extension, a title, phone numbers and
+    # addresses, none of which seatmgr keeps (Schemas doesn't list them).
+    body = user_body("mapped@initech.example", externalId="entra-oid-2") | {
+        "schemas": [USER_SCHEMA, ENTERPRISE],
+        "title": "Engineer",
+        "phoneNumbers": [{"type": "work", "value": "+1 555 0100"}],
+        "addresses": [{"type": "work", "formatted": "1 Infinite Loop", "primary": True}],
+        ENTERPRISE: {"department": "R&D", "employeeNumber": "42", "manager": {"value": "x"}},
+    }
+    created = http.post("Users", json=body)
+    assert created.status_code == 201, created.text
+    user_id = created.json()["id"]
+    assert ENTERPRISE not in created.json()
+
+    answer = patch(
+        client,
+        ScimUser,
+        user_id,
+        {"op": "Add", "path": f"{ENTERPRISE}:department", "value": "Platform"},
+        {"op": "Add", "path": 'phoneNumbers[type eq "mobile"].value', "value": "+1 555 0199"},
+        {"op": "Replace", "path": 'addresses[type eq "work"].locality', "value": "Paris"},
+        {"op": "Replace", "path": "title", "value": "Staff Engineer"},
+        {"op": "Replace", "path": "name.givenName", "value": "Mapped"},
+    )
+
+    assert answer.name.given_name == "Mapped"
+    assert Membership.objects.get(pk=user_id).first_name == "Mapped"
+    # Only attributes seatmgr doesn't keep: nothing changes, and the answer is the user.
+    only_unkept = patch(
+        client,
+        ScimUser,
+        user_id,
+        {"op": "Add", "path": f"{ENTERPRISE}:employeeNumber", "value": "43"},
+        {"op": "Replace", "value": {ENTERPRISE: {"department": "Ops"}}},
+    )
+    assert only_unkept.id == user_id and only_unkept.name.given_name == "Mapped"
+    # An attribute of no schema is still refused.
+    refused = http.patch(
+        f"Users/{user_id}",
+        json={
+            "schemas": [PATCH_SCHEMA],
+            "Operations": [{"op": "Add", "path": "shoeSize", "value": "9"}],
+        },
+    )
+    assert refused.status_code == 400
 
 
 def test_seat_type_through_the_extension(client, account):

@@ -8,11 +8,12 @@ from django.test import override_settings
 
 from accounts.models import AuditEvent, Membership, Notification, SeatType
 from api.services import api_key_create, api_key_revoke
-from scim.models import ScimSettings
+from scim.models import ScimGroup, ScimSettings
 from tests.api.conftest import subscribed_account, token_for
 from tests.factories import MembershipFactory
 from tests.scim.conftest import (
     EXTENSION,
+    GROUP_SCHEMA,
     SCIM,
     USER_SCHEMA,
     ScimClient,
@@ -250,3 +251,45 @@ def test_every_answer_with_a_body_is_application_scim_json(scim, grace):
 
     for answer in answers:
         assert answer["Content-Type"].startswith(SCIM), (answer.status_code, answer.content)
+
+
+# --- What the fuzzing found (each was a 500, or a refusal that wrote something) -------------
+
+
+@pytest.mark.parametrize("start", ["99999999999999999999", "9223372036854775807"])
+@pytest.mark.parametrize("resource", ["Users", "Groups"])
+def test_a_start_index_past_the_end_lists_nothing(scim, resource, start):
+    answer = scim.get(resource, startIndex=start, count="200")
+
+    assert answer.status_code == 200
+    assert answer.json().get("Resources", []) == []
+    assert answer.json()["itemsPerPage"] == 0
+
+
+@pytest.mark.parametrize("text", ['userName eq "\x00"', 'name.givenName sw "a\x00b"'])
+def test_a_nul_character_in_a_filter_value_is_invalid_filter(scim, text):
+    assert_error(scim.get("Users", filter=text), 400, "invalidFilter")
+
+
+@pytest.mark.parametrize("external_id", ["e" * 256, "a\x00b"])
+def test_a_group_external_id_too_long_or_with_nul_is_invalid_value(scim, external_id):
+    group = {"schemas": [GROUP_SCHEMA], "displayName": "Ops"}
+
+    assert_error(scim.post("Groups", group | {"externalId": external_id}), 400, "invalidValue")
+    created = scim.post("Groups", group).json()["id"]
+    replace = patch_body({"op": "replace", "path": "externalId", "value": external_id})
+    assert_error(scim.patch(f"Groups/{created}", replace), 400, "invalidValue")
+    assert not ScimGroup.objects.exclude(external_id=None).exists()
+
+
+def test_a_seat_change_refused_for_want_of_seats_writes_nothing(scim, grace):
+    sales = patch_body({"op": "replace", "path": f"{EXTENSION}:seatType", "value": "sales"})
+
+    assert_error(scim.patch(f"Users/{grace}", sales), 409)
+
+    member = Membership.objects.get(pk=grace)
+    assert member.seat_type == SeatType.VIEW_ONLY
+    assert member.scim.seat_type_sent == ""
+    # So the next change of this user is not refused for the seat it never got.
+    rename = patch_body({"op": "replace", "path": "name.givenName", "value": "Gracie"})
+    assert scim.patch(f"Users/{grace}", rename).status_code == 200
