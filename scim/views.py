@@ -284,7 +284,13 @@ def _parsed(model, body: dict, context: Context):
     except ValidationError as error:
         first = error.errors()[0] if error.errors() else {}
         where = ".".join(str(p) for p in first.get("loc", ()))
-        raise InvalidValueException(detail=f"{where}: {first.get('msg', 'not valid')}") from None
+        detail = f"{where}: {first.get('msg', 'not valid')}"
+        # scim2-models says which refusal it is (invalidPath, mutability...): keep it.
+        scim_type = (first.get("ctx") or {}).get("scim_type")
+        if scim_type in ("invalidPath", "noTarget", "mutability", "invalidSyntax"):
+            error = Error(status=400, scim_type=scim_type, detail=detail)
+            raise SCIMException.from_error(error) from None
+        raise InvalidValueException(detail=detail) from None
     except (ValueError, TypeError, KeyError, AttributeError) as error:
         raise InvalidSyntaxException(detail=str(error)[:300]) from None
 

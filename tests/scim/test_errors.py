@@ -293,3 +293,23 @@ def test_a_seat_change_refused_for_want_of_seats_writes_nothing(scim, grace):
     # So the next change of this user is not refused for the seat it never got.
     rename = patch_body({"op": "replace", "path": "name.givenName", "value": "Gracie"})
     assert scim.patch(f"Users/{grace}", rename).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("operation", "scim_type"),
+    [
+        ({"op": "add", "path": "shoeSize", "value": "9"}, "invalidPath"),
+        ({"op": "replace", "path": 'emails[type eq "work"', "value": "x"}, "invalidPath"),
+        ({"op": "add", "path": 'emails[type eq "home"].value', "value": "h@x.example"}, "noTarget"),
+        ({"op": "replace", "path": "id", "value": "5"}, "mutability"),
+        ({"op": "replace", "path": "meta.created", "value": "2020-01-01T00:00:00Z"}, "mutability"),
+        ({"op": "replace", "path": "groups", "value": []}, "mutability"),
+        ({"op": "remove", "path": "userName"}, "mutability"),
+        ({"op": "move", "path": "name.givenName"}, "invalidValue"),
+    ],
+    ids=lambda v: v if isinstance(v, str) else f"{v['op']} {v['path']}",
+)
+def test_a_patch_path_it_cant_follow_or_a_read_only_attribute_says_which(
+    scim, grace, operation, scim_type
+):
+    assert_error(scim.patch(f"Users/{grace}", patch_body(operation)), 400, scim_type)
