@@ -10,6 +10,7 @@ where RFC 7644 §3.12 has one):
     400 mutability      a change of userName (people are global), of a read-only attribute
     401                 no live key of scope "scim" (WWW-Authenticate: Bearer)
     404                 an id not of this account
+    405                 a method the endpoint doesn't answer (Allow: those it does)
     409 uniqueness      userName, or a group's displayName, already taken
     409 (no scimType)   no seat of the type is left (not "uniqueness": identity providers read
                         that as "exists already, link it"), or another state conflict

@@ -207,6 +207,35 @@ def test_okta_deactivates_and_reactivates_releasing_the_paid_seat(client, accoun
     assert events(AuditVerb.MEMBER_RENAMED, target=member)[0].api_key_name == KEY_NAME
 
 
+def test_with_release_off_a_deactivated_user_keeps_the_paid_seat(client, account, admin):
+    ScimSettings.objects.create(account=account, release_seat_on_deactivate=False)
+    created = client.create(new_user("keeps@initech.example", seat="core"))
+    free_before = core_free(account)
+
+    patch(client, ScimUser, created.id, {"op": "replace", "value": {"active": False}})
+
+    member = Membership.objects.get(pk=created.id)
+    assert member.status == MembershipStatus.DEACTIVATED
+    assert member.seat_type == SeatType.CORE
+    assert core_free(account) == free_before
+
+
+def test_okta_replaces_a_profile_with_put(client, http):
+    created = client.create(new_user("put@initech.example", external_id="okta-9", seat="core"))
+    # Okta's PUT: the whole user as it has it, id and all, without seatmgr's extension.
+    body = user_body("put@initech.example", id=created.id, externalId="okta-9") | {
+        "name": {"givenName": "Petra", "familyName": "Ut"}
+    }
+
+    answer = http.put(f"Users/{created.id}", json=body)
+
+    assert answer.status_code == 200, answer.text
+    member = Membership.objects.get(pk=created.id)
+    assert (member.first_name, member.last_name) == ("Petra", "Ut")
+    assert member.seat_type == SeatType.CORE  # a replacement without the extension keeps it
+    assert member.scim.external_id == "okta-9"
+
+
 def test_entra_patches_with_capitalised_ops_paths_and_string_booleans(client, account):
     created = client.create(new_user("entra@initech.example"))
     member = Membership.objects.get(pk=created.id)
@@ -348,6 +377,16 @@ def test_group_lifecycle_in_okta_and_entra_dialects(client, account):
     assert Membership.objects.get(pk=ann.id).main_team == team
     (team_created,) = events(AuditVerb.TEAM_CREATED)
     assert team_created.api_key_name == KEY_NAME
+
+    # Entra looks a group up by name, without its members.
+    looked_up = client.query(
+        Group,
+        query_parameters=SearchRequest(
+            filter='displayName eq "Engineering"', excluded_attributes=["members"]
+        ),
+    )
+    assert [g.id for g in looked_up.resources] == [created.id]
+    assert looked_up.resources[0].members is None
 
     def members() -> set[str]:
         got = client.query(Group, created.id)

@@ -313,3 +313,21 @@ def test_a_patch_path_it_cant_follow_or_a_read_only_attribute_says_which(
     scim, grace, operation, scim_type
 ):
     assert_error(scim.patch(f"Users/{grace}", patch_body(operation)), 400, scim_type)
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "allowed"),
+    [
+        ("post", "ServiceProviderConfig", "GET"),
+        ("delete", "Users", "GET, POST"),
+        ("post", "Users/1", "GET, PUT, PATCH, DELETE"),
+        ("put", "Groups", "GET, POST"),
+    ],
+)
+def test_a_method_an_endpoint_doesnt_answer_is_405_saying_which_it_does(
+    scim, method, path, allowed
+):
+    answer = scim.send(method, path, {})
+
+    assert_error(answer, 405)
+    assert answer["Allow"] == allowed
