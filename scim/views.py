@@ -8,7 +8,8 @@ where RFC 7644 §3.12 has one):
     400 invalidFilter   a filter it can't read or doesn't support
     400 invalidPath / noTarget   a PATCH path it can't follow
     400 mutability      a change of userName (people are global), of a read-only attribute
-    401                 no live key of scope "scim" (WWW-Authenticate: Bearer)
+    401                 no live API key (WWW-Authenticate: Bearer)
+    403                 a live API key without the scope "scim"
     404                 an id not of this account
     405                 a method the endpoint doesn't answer (Allow: those it does)
     409 uniqueness      userName, or a group's displayName, already taken
@@ -117,14 +118,20 @@ def _domain_error(error: DomainError) -> HttpResponse:
     return _error(400, str(error), "invalidValue")
 
 
+class ScopeMissing(Exception):
+    """A live key of the account, without the scope "scim": known, but not allowed (403)."""
+
+
 def _caller(request: HttpRequest) -> Caller | None:
     scheme, _sep, token = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token:
         return None
     now = timezone.now()
     key = api_key_for_token(token.strip(), now=now)
-    if key is None or ApiScope.SCIM not in key.scopes:
+    if key is None:
         return None
+    if ApiScope.SCIM not in key.scopes:
+        raise ScopeMissing
     api_key_used(key=key, now=now)
     return Caller(account=key.account, membership=key.created_by, key=key)
 
@@ -140,7 +147,10 @@ def scim_view(methods: tuple[str, ...]) -> Callable:
         @csrf_exempt
         @wraps(view)
         def endpoint(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            caller = _caller(request)
+            try:
+                caller = _caller(request)
+            except ScopeMissing:
+                return _error(403, "This API key lacks the scope “scim”: make a SCIM key.")
             if caller is None:
                 return _error(401, "Send a live API key of scope “scim”: Authorization: Bearer.")
             if request.method not in methods:

@@ -1,7 +1,7 @@
 """Who may call /scim/v2/: only a live key of scope "scim", for its own account. Every endpoint
-and method refuses the others with a 401 (no key, a wrong secret, a revoked key, a key with every
-other scope, a browser's session), and another account's ids are not found (404, nothing changed
-there)."""
+and method refuses the others: a 401 without a live key (none, a wrong secret, a revoked key, a
+browser's session), a 403 for a live key of another scope; another account's ids are not found
+(404, nothing changed there)."""
 
 import json
 
@@ -75,26 +75,30 @@ def every_scope_but_scim(admin) -> str:
     return token_for(admin, scopes=[s.value for s in ApiScope if s != ApiScope.SCIM])
 
 
+# Who is refused, and how: no live key is a 401 (with WWW-Authenticate); a live key of the
+# account without the scope "scim" is known but not allowed, a 403.
 REFUSED = {
-    "no key": lambda admin: None,
-    "wrong secret": wrong_secret,
-    "revoked key": revoked,
-    "every scope but scim": every_scope_but_scim,
+    "no key": (lambda admin: None, 401),
+    "wrong secret": (wrong_secret, 401),
+    "revoked key": (revoked, 401),
+    "every scope but scim": (every_scope_but_scim, 403),
 }
 
 
 @pytest.mark.parametrize("who", REFUSED)
 def test_every_endpoint_refuses_anyone_without_a_live_scim_key(admin, ids, who):
-    client = ScimClient(REFUSED[who](admin)).client
+    make_token, status = REFUSED[who]
+    client = ScimClient(make_token(admin)).client
     members, teams = Membership.objects.count(), Team.objects.count()
     events = AuditEvent.objects.count()
 
     for method, path, body in calls(ids):
         answer = send(client, method, path, body)
-        assert answer.status_code == 401, (method, path, answer.content)
+        assert answer.status_code == status, (method, path, answer.content)
         assert answer["Content-Type"].startswith(SCIM)
-        assert answer.json()["status"] == "401"
-        assert answer["WWW-Authenticate"].startswith("Bearer")
+        assert answer.json()["status"] == str(status)
+        if status == 401:
+            assert answer["WWW-Authenticate"].startswith("Bearer")
 
     assert (Membership.objects.count(), Team.objects.count()) == (members, teams)
     assert AuditEvent.objects.count() == events

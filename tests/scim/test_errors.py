@@ -117,7 +117,7 @@ def test_a_change_of_user_name_is_refused_as_mutability(scim, grace):
     assert Membership.objects.get(pk=grace).user.email == "grace@initech.example"
 
 
-# --- 401 ------------------------------------------------------------------------------------
+# --- 401, 403 ----------------------------------------------------------------------------------
 
 
 def test_no_key_is_401_with_a_bearer_challenge(db):
@@ -127,10 +127,11 @@ def test_no_key_is_401_with_a_bearer_challenge(db):
     assert answer["WWW-Authenticate"].startswith("Bearer")
 
 
-def test_a_key_without_the_scim_scope_is_401(admin):
+def test_a_key_without_the_scim_scope_is_403(admin):
     answer = ScimClient(token_for(admin, scopes=["users:read"])).get("Users")
 
-    assert_error(answer, 401)
+    assert_error(answer, 403)
+    assert "scope" in answer.json()["detail"]
 
 
 def test_a_revoked_key_is_401(admin):
