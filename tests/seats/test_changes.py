@@ -35,6 +35,7 @@ from invitations.services.links import (
     invitation_resend,
     invitation_revoke,
 )
+from scim.services import UserFields, scim_settings_save, scim_user_update
 from seats.changes import audit_rows, changes_text
 from seats.models import SeatPool
 from seats.permission_sets.services import (
@@ -145,6 +146,20 @@ def demo_events() -> Account:
         expires_on=timezone.localdate() + timedelta(days=90),
     ).key
     api_key_revoke(key=key, actor_membership=admin)
+    scim_settings_save(
+        account=account,
+        default_seat="core",
+        fallback_seat="view_only",
+        release_seat_on_deactivate=False,
+        send_invitations=True,
+        actor=admin,
+    )
+    renamed = member("tom.content@demo.example.com")
+    scim_user_update(
+        member=renamed,
+        actor=admin,
+        fields=UserFields(email=renamed.user.email, first_name="Thomas", last_name="Content"),
+    )
 
     account_seat_warning_set(account=account, threshold=2, actor=actor)
     card_save(
