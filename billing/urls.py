@@ -1,10 +1,11 @@
 from django.urls import path
 
-from billing import plan_views, views
+from billing import plan_views, views, webhook_views
 
 app_name = "billing"
 
 urlpatterns = [
+    path("billing/stripe/webhook/", webhook_views.stripe_webhook, name="stripe_webhook"),
     path("settings/seats/", views.seats, name="seats"),
     path("settings/seats/<str:seat_type>/add/", views.seats_add, name="seats_add"),
     path("settings/seats/<str:seat_type>/quote/", views.seats_quote, name="seats_quote"),

@@ -29,14 +29,16 @@ from accounts.locks import accounts_lock
 from accounts.models import AuditEvent, AuditVerb
 from accounts.services import audit_events_record, rows_update
 from accounts.text import day
+from billing.gateway import Charge
 from billing.models import (
     CardOnFile,
     Invoice,
     InvoiceStatus,
+    PaymentCustomer,
     Subscription,
     SubscriptionStatus,
 )
-from billing.services.charges import card_charge
+from billing.services.charges import card_charge, invoice_charge_note
 from seats.pools.services import billing_admins_notify_many
 
 logger = logging.getLogger(__name__)
@@ -125,20 +127,26 @@ def renewal_invoices_charge(*, invoices: Sequence[Invoice], now: datetime) -> Ch
     """
     if not invoices:
         return ChargesOutcome(paid=[], failed=[])
+    accounts = {i.account_id for i in invoices}
     card_tokens = dict(
-        CardOnFile.objects.filter(account__in={i.account_id for i in invoices}).values_list(
-            "account_id", "gateway_token"
+        CardOnFile.objects.filter(account__in=accounts).values_list("account_id", "gateway_token")
+    )
+    customers = dict(
+        PaymentCustomer.objects.filter(account__in=accounts).values_list(
+            "account_id", "customer_id"
         )
     )
-    charges: dict[int, str | None] = {}  # invoice id: charge id ("": nothing to pay), or None
+    # Invoice id: its charge (one with an empty id: nothing to pay), or None (not paid).
+    charges: dict[int, Charge | None] = {}
     failed = []
     for invoice in invoices:
         if not invoice.total_cents:
-            charges[invoice.pk] = ""
+            charges[invoice.pk] = Charge(id="", amount_cents=0, currency=invoice.currency)
             continue
         try:
             charges[invoice.pk] = card_charge(
                 card_token=card_tokens.get(invoice.account_id),
+                customer_id=customers.get(invoice.account_id, ""),
                 amount_cents=invoice.total_cents,
                 currency=invoice.currency,
                 key=renewal_charge_key(
@@ -162,7 +170,7 @@ def renewal_invoices_charge(*, invoices: Sequence[Invoice], now: datetime) -> Ch
 
 
 def _charges_record(
-    *, invoices: list[Invoice], charges: dict[int, str | None], now: datetime
+    *, invoices: list[Invoice], charges: dict[int, Charge | None], now: datetime
 ) -> list[Invoice]:
     """Record the first charge of each of these renewal invoices (`charges`: by invoice id, as
     in `renewal_invoices_charge`), unless another run has since; those recorded. One
@@ -175,16 +183,25 @@ def _charges_record(
         # after the other, and the second finds it tried already.
         accounts_lock(list({invoice.account_id for invoice in invoices}))
         for invoice in invoices:
-            charge_id = charges[invoice.pk]
+            charge = charges[invoice.pk]
             invoice.attempts = 1
-            if charge_id is None:
+            if charge is None:
                 invoice.next_attempt_at = now + retry_delay(1)
             else:
                 invoice.status, invoice.paid_at = InvoiceStatus.PAID, now
-                invoice.charge_id, invoice.next_attempt_at = charge_id, None
+                invoice.next_attempt_at = None
+                invoice_charge_note(invoice=invoice, charge=charge)
         written = rows_update(
             invoices,
-            ["status", "attempts", "next_attempt_at", "charge_id", "paid_at"],
+            [
+                "status",
+                "attempts",
+                "next_attempt_at",
+                "charge_id",
+                "payment_id",
+                "receipt_url",
+                "paid_at",
+            ],
             where={"status": InvoiceStatus.OPEN, "attempts": 0},
         )
         invoices = [invoice for invoice in invoices if invoice.pk in written]

@@ -38,7 +38,7 @@ from billing.models import (
     SubscriptionStatus,
 )
 from billing.periods import period_end
-from billing.services.charges import card_charge
+from billing.services.charges import card_charge, customer_id_get, invoice_charge_note
 from billing.services.renewals.charges import (
     RenewalNotCharged,
     renewal_invoice_untried,
@@ -226,10 +226,11 @@ def invoice_retry(*, invoice_id: int, now: datetime) -> bool:
             raise RenewalNotCharged(invoice_id=invoice.pk)
         return bool(outcome.paid)
     attempt = invoice.attempts + 1
-    charge_id = card_charge(
+    charge = card_charge(
         card_token=CardOnFile.objects.filter(account=invoice.account_id)
         .values_list("gateway_token", flat=True)
         .first(),
+        customer_id=customer_id_get(account_id=invoice.account_id),
         amount_cents=invoice.total_cents,
         currency=invoice.currency,
         key=f"invoice:{invoice.pk}:attempt:{attempt}",
@@ -244,12 +245,12 @@ def invoice_retry(*, invoice_id: int, now: datetime) -> bool:
         if invoice.status != InvoiceStatus.OPEN or invoice.attempts != attempt - 1:
             return False  # another run recorded this attempt (with the same key: one charge)
         invoice.attempts = attempt
-        if charge_id is None:
+        if charge is None:
             invoice.next_attempt_at = now + retry_delay(attempt)
             invoice.save()
             return False
         invoice.status, invoice.paid_at, invoice.next_attempt_at = InvoiceStatus.PAID, now, None
-        invoice.charge_id = charge_id
+        invoice_charge_note(invoice=invoice, charge=charge)
         invoice.save()
         still_open = Invoice.objects.filter(account=account, status=InvoiceStatus.OPEN).exists()
         if not still_open and invoice.subscription_id:

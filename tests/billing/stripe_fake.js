@@ -1,0 +1,1 @@
+// placeholder: the Stripe.js stand-in (filled in with the Elements page)
