@@ -61,10 +61,9 @@ _.main_members, _.extra_members  # api.v1.teams.TeamOut (pydantic reads them by 
 _.effective_on, _.removal, _.removals, _.next_renewal  # api.v1.billing's schemas
 _.tier_label, _.removed_at_renewal, _.auto_renew  # api.v1.billing's schemas
 
-# The Stripe gateway (issue 17): stored for the record; the "Payment method" page's Elements
-# path and the authentication page call these (tests/billing/test_stripe_*.py drive them).
-_.received_at  # WebhookEvent.received_at
-_.collects_cards, _.card_setup_start, _.card_save_from_setup, _.payment_settle
+# The Stripe gateway (issue 17).
+_.received_at  # WebhookEvent.received_at, stored for the record
+_._csp_update  # billing.payment_views: django-csp's middleware reads it from the response
 
 # SCIM provisioning settings (issue 16): the Settings → "Provisioning (SCIM)" form's services,
 # being built; delete this line when scim/pages.py calls them.

@@ -112,6 +112,16 @@ class PaymentGateway(Protocol):
     # seatmgr's form; `card_tokenize` then refuses every card.
     collects_cards: bool
 
+    def page_context(self) -> dict[str, str]:
+        """What a page that loads the provider's script needs: `provider_script` (its URL) and
+        `publishable_key`; {} for a gateway that has no script."""
+        ...
+
+    def page_csp(self) -> dict[str, list[str]]:
+        """The Content-Security-Policy sources that script needs (added to the site's policy
+        on those pages only); {} for a gateway that has no script."""
+        ...
+
     def customer_create(self, *, account_id: int, name: str, email: str) -> str:
         """The provider's customer for this account (created once per account: the call is
         idempotent per account); its id. Raises GatewayUnavailable."""
@@ -256,6 +266,12 @@ class TestGateway:
 
     __test__: ClassVar[bool] = False  # not a pytest test class
     collects_cards = False
+
+    def page_context(self) -> dict[str, str]:
+        return {}
+
+    def page_csp(self) -> dict[str, list[str]]:
+        return {}
 
     def customer_create(self, *, account_id: int, name: str, email: str) -> str:
         return f"cus_test_{account_id}"

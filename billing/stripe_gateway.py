@@ -44,6 +44,14 @@ BRANDS = {
     "jcb": "JCB",
     "unionpay": "UnionPay",
 }
+# Stripe.js must be loaded from Stripe (never bundled), and these are the origins it uses:
+# the script, its card field's and 3-D Secure's frames, and its API calls.
+STRIPE_JS = "https://js.stripe.com/v3/"
+STRIPE_CSP = {
+    "script-src": ["https://js.stripe.com"],
+    "frame-src": ["https://js.stripe.com", "https://hooks.stripe.com"],
+    "connect-src": ["https://api.stripe.com"],
+}
 # Retries of a request that found no answer (connection refused or dropped, a 5xx, a 409 on a
 # key still in flight): the library resends it with the same idempotency key.
 NETWORK_RETRIES = 2
@@ -70,6 +78,18 @@ class StripeGateway:
             max_network_retries=NETWORK_RETRIES,
         )
         self.webhook_secret = settings.STRIPE_WEBHOOK_SECRET
+        self.publishable_key = settings.STRIPE_PUBLISHABLE_KEY
+        if base:  # the tests' fake serves a stand-in for Stripe.js too
+            self.script_url = f"{base}/v3/"
+            self.csp = {"script-src": [base], "frame-src": [base], "connect-src": [base]}
+        else:
+            self.script_url, self.csp = STRIPE_JS, STRIPE_CSP
+
+    def page_context(self) -> dict[str, str]:
+        return {"provider_script": self.script_url, "publishable_key": self.publishable_key}
+
+    def page_csp(self) -> dict[str, list[str]]:
+        return self.csp
 
     def _call(self, request: Any, *args: Any, **kwargs: Any) -> Any:
         """Make one API call; Stripe's errors as billing's (the card's own errors excepted)."""

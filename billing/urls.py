@@ -1,6 +1,6 @@
 from django.urls import path
 
-from billing import plan_views, views, webhook_views
+from billing import payment_views, plan_views, views, webhook_views
 
 app_name = "billing"
 
@@ -24,6 +24,11 @@ urlpatterns = [
     path("settings/billing/card/", views.card, name="card"),
     path("settings/billing/invoices/", views.invoices, name="invoices"),
     path("settings/billing/invoices/<int:invoice_id>/", views.invoice, name="invoice"),
+    path(
+        "settings/billing/invoices/<int:invoice_id>/authenticate/",
+        payment_views.invoice_authenticate,
+        name="invoice_authenticate",
+    ),
     path("settings/billing/contact/", views.contact, name="contact"),
     path("settings/pricing/", views.pricing, name="pricing"),
     path("settings/pricing/bundle/", plan_views.bundle, name="bundle"),

@@ -61,7 +61,7 @@ def _invoice_locked(*, payment_id: str, account_id: str | int | None) -> Invoice
     # Waits for a purchase of this account still charging under the lock (see above).
     account = account_lock(int(account_id))
     return (
-        Invoice.objects.select_for_update()
+        Invoice.objects.select_for_update(of=("self",))
         .filter(account=account, payment_id=payment_id)
         .select_related("account", "created_by")
         .first()

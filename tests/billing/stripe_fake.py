@@ -29,6 +29,13 @@ from urllib.parse import parse_qsl, urlsplit
 
 STRIPE_JS = Path(__file__).with_name("stripe_fake.js")
 OUTCOMES = ("success", "card_declined", "authentication_required")
+# The numbers the Stripe.js stand-in may type (Stripe's own test cards): brand and outcome.
+TEST_NUMBERS = {
+    "4242424242424242": ("visa", "success"),
+    "5555555555554444": ("mastercard", "success"),
+    "4000000000000002": ("visa", "card_declined"),
+    "4000002760003184": ("visa", "authentication_required"),
+}
 
 
 def form_decode(body: str) -> dict[str, Any]:
@@ -144,6 +151,7 @@ class StripeFake:
             ("POST", r"/v1/payment_intents", self._intent_create),
             ("GET", r"/v1/payment_intents/(\w+)", self._intent_get),
             ("POST", r"/v1/payment_intents/(\w+)/confirm", self._intent_confirm),
+            ("POST", r"/v1/payment_methods", self._method_create),
             ("GET", r"/v1/payment_methods/(\w+)", self._method_get),
             ("POST", r"/v1/payment_methods/(\w+)/detach", self._method_detach),
             ("POST", r"/v1/refunds", self._refund_create),
@@ -214,6 +222,29 @@ class StripeFake:
         pm["customer"] = setup["customer"]
         setup.update(status="succeeded", payment_method=pm["id"])
         return setup
+
+    def _method_create(self, params: dict) -> dict:
+        number = (params.get("card") or {}).get("number", "").replace(" ", "")
+        if number not in TEST_NUMBERS:
+            raise _Error(
+                402,
+                {
+                    "type": "card_error",
+                    "code": "incorrect_number",
+                    "message": "Your card number is incorrect.",
+                },
+            )
+        brand, outcome = TEST_NUMBERS[number]
+        pm = {
+            "id": _id("pm"),
+            "object": "payment_method",
+            "type": "card",
+            "customer": None,
+            "card": {"brand": brand, "last4": number[-4:], "exp_month": 12, "exp_year": 2031},
+        }
+        self.methods[pm["id"]] = pm
+        self.outcomes[pm["id"]] = outcome
+        return pm
 
     def _method_get(self, pm_id: str, params: dict) -> dict:
         if pm_id not in self.methods:

@@ -24,7 +24,9 @@ NOW = datetime(2027, 4, 1, tzinfo=UTC)
 HALF_WAY = datetime(2027, 4, 16, tzinfo=UTC)
 
 
-def stripe_account(name: str = "Initech") -> tuple[Account, Membership]:
+def stripe_account(
+    name: str = "Initech", *, email: str = "ada@example.com"
+) -> tuple[Account, Membership]:
     account = AccountFactory(name=name)
     subscription_start(
         account=account,
@@ -34,7 +36,7 @@ def stripe_account(name: str = "Initech") -> tuple[Account, Membership]:
         actor=None,
         extra_seats={SeatType.CORE: 2},
     )
-    admin = MembershipFactory(account=account, super_admin=True, user__email="ada@example.com")
+    admin = MembershipFactory(account=account, super_admin=True, user__email=email)
     return account, admin
 
 

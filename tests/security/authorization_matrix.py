@@ -520,6 +520,13 @@ ENDPOINTS: dict[str, Endpoint] = {
     "billing:invoice": Endpoint(
         BILLING_OBJECT, kwargs=lambda o: {"invoice_id": o.invoice.pk}, account_objects=True
     ),
+    # An invoice with nothing waiting for the bank: the page sends back to the invoice.
+    "billing:invoice_authenticate": Endpoint(
+        BILLING_OBJECT,
+        GET_POST,
+        kwargs=lambda o: {"invoice_id": o.invoice.pk},
+        account_objects=True,
+    ),
     "billing:contact": Endpoint(
         BILLING_PAGE,
         GET_POST,
