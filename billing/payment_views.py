@@ -23,6 +23,9 @@ from billing.services.cards import card_save_from_setup, card_setup_start
 from billing.services.payments import payment_settle
 
 BILLING = AccountPermission.BILLING
+# Invoices whose payment the card holder may complete: a purchase waiting for the bank, or a
+# renewal refused off session (open, retried meanwhile).
+WAITING = (InvoiceStatus.NEEDS_AUTHENTICATION, InvoiceStatus.OPEN)
 
 
 def _with_provider_csp(response):
@@ -64,7 +67,7 @@ def invoice_authenticate(request, invoice_id: int):
         raise Http404
     if not invoice.payment_id:  # nothing was asked of the provider (nothing to pay)
         return redirect(reverse("billing:invoice", args=[invoice.pk]))
-    if request.method == "POST" or invoice.status != InvoiceStatus.NEEDS_AUTHENTICATION:
+    if request.method == "POST" or invoice.status not in WAITING:
         invoice = payment_settle(invoice=invoice)
         if invoice.status == InvoiceStatus.PAID:
             messages.success(
@@ -76,9 +79,16 @@ def invoice_authenticate(request, invoice_id: int):
                 _("Invoice %(number)s was not paid: the bank refused it. Nothing was charged.")
                 % {"number": invoice.number},
             )
-        if invoice.status != InvoiceStatus.NEEDS_AUTHENTICATION:
+        if invoice.status not in WAITING:
             return redirect(reverse("billing:invoice", args=[invoice.pk]))
     payment = gateway_get().payment_get(payment_id=invoice.payment_id)
-    context = {"invoice": invoice, "client_secret": payment.client_secret}
+    card = card_on_file_get(account=invoice.account)
+    context = {
+        "invoice": invoice,
+        "client_secret": payment.client_secret,
+        # A renewal refused off session is paid again with the card on file, this time with
+        # the card holder there to authenticate.
+        "payment_method": card.gateway_token if card is not None else "",
+    }
     context.update(gateway_get().page_context())
     return _with_provider_csp(render(request, "billing/invoice_authenticate.html", context))

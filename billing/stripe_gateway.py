@@ -165,9 +165,9 @@ class StripeGateway:
             currency=intent.currency,
             status=status,
             payment_id=intent.id,
-            client_secret=(intent.client_secret or "")
-            if status == PaymentStatus.REQUIRES_ACTION
-            else "",
+            # Not paid yet: the card holder's browser may complete it (an off-session renewal
+            # that needs authentication is "failed" until then).
+            client_secret=(intent.client_secret or "") if status != PaymentStatus.SUCCEEDED else "",
             receipt_url=(charge.receipt_url or "") if charge is not None else "",
         )
 

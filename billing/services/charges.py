@@ -28,7 +28,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from accounts.models import Account, User
-from billing.errors import BillingError, NoCardOnFile
+from billing.errors import AuthenticationRequired, BillingError, NoCardOnFile
 from billing.gateway import Charge, PaymentStatus, gateway_get
 from billing.models import (
     CardOnFile,
@@ -112,6 +112,11 @@ def invoice_paid_charge(
     return invoice
 
 
+def charge_paid(charge: Charge | None) -> bool:
+    """Whether `card_charge`'s answer took the money (or there was nothing to take)."""
+    return charge is not None and charge.status == PaymentStatus.SUCCEEDED
+
+
 def invoice_charge_note(*, invoice: Invoice, charge: Charge) -> None:
     """Copy what the provider says of a payment onto its invoice (not saved)."""
     invoice.charge_id, invoice.payment_id = charge.id, charge.payment_ref
@@ -139,8 +144,10 @@ def card_charge(
     customer_id: str = "",
 ) -> Charge | None:
     """Charge the card on file for a renewal period (its gateway token; None: there is none),
-    off session; the charge, or None (nothing raised) when it can't be paid (declined, the bank
-    asks for an authentication nobody is there to give). With no lock held (see above).
+    off session; the charge, or None (nothing raised) when it can't be paid: declined, or
+    unreachable. When the bank asks for an authentication nobody is there to give, a charge
+    with status REQUIRES_ACTION names the payment waiting for it (nothing taken). With no lock
+    held (see above).
 
     The idempotency key names what is paid for (`key`) and the card: the same charge asked
     again — a retry after a timeout, a job killed after the provider took the money — can never
@@ -160,6 +167,16 @@ def card_charge(
             customer_id=customer_id,
             off_session=True,
             metadata={"key": f"{key}:{card_token}"},
+        )
+    except AuthenticationRequired as waiting:
+        # Nothing taken: the billing admins are sent a link that completes this payment.
+        logger.info("charge %s waits for the card holder's authentication", key)
+        return Charge(
+            id="",
+            amount_cents=amount_cents,
+            currency=currency,
+            status=PaymentStatus.REQUIRES_ACTION,
+            payment_id=waiting.payment_id,
         )
     except BillingError as failure:
         logger.info("charge %s failed: %s", key, failure.code)

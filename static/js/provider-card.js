@@ -38,7 +38,9 @@
     var provider = window.Stripe(confirm.dataset.publishableKey);
     confirm.addEventListener("submit", function (event) {
       event.preventDefault();
-      provider.confirmCardPayment(confirm.dataset.clientSecret).then(function (result) {
+      var method = confirm.dataset.paymentMethod;
+      var data = method ? { payment_method: method } : undefined;
+      provider.confirmCardPayment(confirm.dataset.clientSecret, data).then(function (result) {
         if (result.error) {
           showError(confirm, result.error.message);
         }

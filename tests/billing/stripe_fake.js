@@ -52,9 +52,11 @@
           }
         );
       },
-      confirmCardPayment: function (secret) {
+      confirmCardPayment: function (secret, data) {
         var intentId = secret.split("_secret_")[0];
-        return post("/v1/payment_intents/" + intentId + "/confirm", {}).then(function (intent) {
+        var params = data && data.payment_method ? { payment_method: data.payment_method } : {};
+        params.off_session = "false"; // the card holder is here: the bank's challenge passes
+        return post("/v1/payment_intents/" + intentId + "/confirm", params).then(function (intent) {
           return intent.ok ? { paymentIntent: intent.body } : { error: intent.body.error };
         });
       },

@@ -131,9 +131,10 @@ class StripeFake:
             return self._setup_confirm(setup_id, {"payment_method": payment_method})
 
     def authenticate(self, payment_id: str) -> dict:
-        """The card holder passes 3-D Secure for this PaymentIntent: the money is taken."""
+        """The card holder passes 3-D Secure for this PaymentIntent (what Stripe.js's
+        confirmCardPayment does on the page): the money is taken."""
         with self.lock:
-            return self._intent_confirm(payment_id, {})
+            return self._intent_confirm(payment_id, {"off_session": "false"})
 
     def charges_for(self, payment_id: str) -> list[dict]:
         return [charge for charge in self.taken if charge["payment_intent"] == payment_id]
@@ -348,7 +349,17 @@ class StripeFake:
         intent = self.intents.get(intent_id)
         if intent is None:
             raise self._missing("payment_intent", intent_id)
-        if intent["status"] == "requires_action":
+        if params.get("payment_method"):
+            intent["payment_method"] = params["payment_method"]
+        present = params.get("off_session") == "false"  # Stripe.js, the card holder there
+        if present:
+            intent["off_session"] = False
+        outcome = self.outcomes[intent["payment_method"]]
+        if intent["status"] == "requires_action" or (
+            present
+            and intent["status"] == "requires_payment_method"
+            and outcome == "authentication_required"
+        ):
             # The bank's challenge passed (the stand-in for Stripe.js's 3-D Secure dialog).
             self._take(intent)
         elif intent["status"] in ("requires_confirmation", "requires_payment_method"):

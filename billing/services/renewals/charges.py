@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import transaction
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from accounts.locks import accounts_lock
@@ -38,7 +39,7 @@ from billing.models import (
     Subscription,
     SubscriptionStatus,
 )
-from billing.services.charges import card_charge, invoice_charge_note
+from billing.services.charges import card_charge, charge_paid, invoice_charge_note
 from seats.pools.services import billing_admins_notify_many
 
 logger = logging.getLogger(__name__)
@@ -79,6 +80,21 @@ def renewal_notice_templates() -> dict[bool, str]:
             "charged. Update the card on file; we'll try again. Nobody loses a seat."
         ),
     }
+
+
+def invoice_authenticate_url(invoice: Invoice) -> str:
+    """Where a billing admin completes a payment that waits for the bank's authentication."""
+    return reverse("billing:invoice_authenticate", args=[invoice.pk])
+
+
+def renewal_authentication_text(*, invoice: Invoice) -> str:
+    """What the billing admins are told when the bank asks to authenticate a renewal's
+    payment (off session, nobody could): the notification links to the page that does it."""
+    return _(
+        "Your subscription renewed until %(end)s, but your bank asks you to confirm the "
+        "payment of invoice %(number)s: open this notification to confirm it. We'll also try "
+        "again. Nobody loses a seat."
+    ) % {"end": day(invoice.period_end), "number": invoice.number}
 
 
 def renewal_notice_text(
@@ -164,7 +180,7 @@ def renewal_invoices_charge(*, invoices: Sequence[Invoice], now: datetime) -> Ch
         now=now,
     )
     return ChargesOutcome(
-        paid=[i.pk for i in recorded if charges[i.pk] is not None],
+        paid=[i.pk for i in recorded if charge_paid(charges[i.pk])],
         failed=failed,
     )
 
@@ -185,8 +201,10 @@ def _charges_record(
         for invoice in invoices:
             charge = charges[invoice.pk]
             invoice.attempts = 1
-            if charge is None:
+            if not charge_paid(charge):
                 invoice.next_attempt_at = now + retry_delay(1)
+                # Waiting for the bank's authentication: the link the admins get completes it.
+                invoice.payment_id = charge.payment_id if charge is not None else ""
             else:
                 invoice.status, invoice.paid_at = InvoiceStatus.PAID, now
                 invoice.next_attempt_at = None
@@ -211,6 +229,11 @@ def _charges_record(
             status=SubscriptionStatus.ACTIVE,
         ).update(status=SubscriptionStatus.PAST_DUE)
         paid = {invoice.pk: invoice.status == InvoiceStatus.PAID for invoice in invoices}
+        waiting = {
+            invoice.pk
+            for invoice in invoices
+            if not paid[invoice.pk] and charges[invoice.pk] is not None
+        }
         audit_events_record(
             events=[
                 AuditEvent(
@@ -238,7 +261,10 @@ def _charges_record(
                         invoice=invoice,
                         paid=paid[invoice.pk],
                         templates=templates,
-                    ),
+                    )
+                    if invoice.pk not in waiting
+                    else renewal_authentication_text(invoice=invoice),
+                    *([invoice_authenticate_url(invoice)] if invoice.pk in waiting else []),
                 )
                 for invoice in invoices
             ],

@@ -38,7 +38,12 @@ from billing.models import (
     SubscriptionStatus,
 )
 from billing.periods import period_end
-from billing.services.charges import card_charge, customer_id_get, invoice_charge_note
+from billing.services.charges import (
+    card_charge,
+    charge_paid,
+    customer_id_get,
+    invoice_charge_note,
+)
 from billing.services.renewals.charges import (
     RenewalNotCharged,
     renewal_invoice_untried,
@@ -245,8 +250,10 @@ def invoice_retry(*, invoice_id: int, now: datetime) -> bool:
         if invoice.status != InvoiceStatus.OPEN or invoice.attempts != attempt - 1:
             return False  # another run recorded this attempt (with the same key: one charge)
         invoice.attempts = attempt
-        if charge is None:
+        if not charge_paid(charge):
             invoice.next_attempt_at = now + retry_delay(attempt)
+            if charge is not None:  # waits for the bank: the admins' link completes this one
+                invoice.payment_id = charge.payment_id
             invoice.save()
             return False
         invoice.status, invoice.paid_at, invoice.next_attempt_at = InvoiceStatus.PAID, now, None
