@@ -64,6 +64,7 @@ _.tier_label, _.removed_at_renewal, _.auto_renew  # api.v1.billing's schemas
 # The Stripe gateway (issue 17).
 _.received_at  # WebhookEvent.received_at, stored for the record
 _._csp_update  # billing.payment_views: django-csp's middleware reads it from the response
+_.app_configs  # billing.checks.stripe_keys_check: Django passes it by name
 
 # SCIM provisioning settings (issue 16): the Settings → "Provisioning (SCIM)" form's services,
 # being built; delete this line when scim/pages.py calls them.

@@ -176,3 +176,32 @@ def test_typed_card_numbers_are_refused_cards_go_through_elements(stripe_fake):
             number="4242424242424242", exp_month=1, exp_year=2031, cvc="123", now=datetime.now(UTC)
         )
     assert gateway().collects_cards
+
+
+def test_the_stripe_gateway_without_its_keys_stops_start_up(settings):
+    from billing.checks import stripe_keys_check
+
+    settings.PAYMENT_GATEWAY = "stripe"
+    settings.STRIPE_SECRET_KEY = ""
+    settings.STRIPE_PUBLISHABLE_KEY = "pk_test_x"
+    settings.STRIPE_WEBHOOK_SECRET = ""
+
+    errors = stripe_keys_check(None)
+
+    assert [e.msg.split(" ")[0] for e in errors] == ["STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET"]
+    settings.PAYMENT_GATEWAY = "billing.gateway.TestGateway"
+    assert stripe_keys_check(None) == []
+
+
+def test_no_key_is_logged(stripe_fake, caplog):
+    caplog.set_level("DEBUG")
+    customer, card = saved_card(stripe_fake, outcome="card_declined")
+    with pytest.raises(CardDeclined):
+        pay(customer, card)
+    stripe_fake.drop_next(3)
+    with pytest.raises(GatewayUnavailable):
+        pay(customer, card, key="another")
+
+    assert caplog.records
+    assert "sk_test_fake" not in caplog.text
+    assert "whsec_" not in caplog.text
