@@ -123,6 +123,35 @@ def invoice_charge_note(*, invoice: Invoice, charge: Charge) -> None:
     invoice.receipt_url = charge.receipt_url
 
 
+def payment_waiting_completed(*, invoice: Invoice) -> Charge | None:
+    """The payment of this open invoice that waited for the bank's authentication, if the card
+    holder has completed it since; None otherwise (or when the provider can't say now)."""
+    if not invoice.payment_id or invoice.charge_id:
+        return None
+    try:
+        waiting = gateway_get().payment_get(payment_id=invoice.payment_id)
+    except BillingError:
+        return None
+    return waiting if waiting.status == PaymentStatus.SUCCEEDED else None
+
+
+def charge_refund_if_extra(*, invoice: Invoice, charge: Charge | None) -> None:
+    """Give back a retry's charge that found its invoice paid by another payment meanwhile (the
+    admins' link): the same invoice is never paid twice. Under the caller's lock."""
+    if (
+        charge_paid(charge)
+        and charge.id
+        and invoice.status == InvoiceStatus.PAID
+        and invoice.payment_id != charge.payment_ref
+    ):
+        logger.warning("invoice %s was paid twice; the retry's charge is refunded", invoice.pk)
+        gateway_get().refund(
+            payment_id=charge.payment_ref,
+            amount_cents=charge.amount_cents,
+            idempotency_key=f"refund:{charge.payment_ref}",
+        )
+
+
 def customer_id_get(*, account_id: int) -> str:
     """The account's customer at the provider ("" before its first card was saved)."""
     return (

@@ -84,3 +84,53 @@ def test_a_declined_renewal_is_past_due_and_retried_on_todays_schedule(stripe_fa
     invoice.refresh_from_db()
     assert (invoice.status, invoice.attempts) == (InvoiceStatus.OPEN, 2)
     assert invoice.next_attempt_at == RENEWAL + timedelta(hours=6) + RETRY_DELAYS[1]
+
+
+def test_a_retry_records_the_payment_completed_from_the_link_instead_of_charging_again(
+    stripe_fake,
+):
+    account, _admin, invoice = renewed(stripe_fake, "authentication_required")
+    # Completed on the page, but neither its POST nor the webhook reached seatmgr.
+    with stripe_fake.lock:
+        stripe_fake._intent_confirm(
+            invoice.payment_id,
+            {"payment_method": account.card.gateway_token, "off_session": "false"},
+        )
+
+    renewals_run(now=RENEWAL + timedelta(hours=6))
+
+    invoice.refresh_from_db()
+    assert invoice.status == InvoiceStatus.PAID
+    assert invoice.charge_id == stripe_fake.taken[0]["id"]
+    assert len(stripe_fake.taken) == 1
+    assert account.subscriptions.get().status == SubscriptionStatus.ACTIVE
+
+
+def test_a_retry_that_finds_its_invoice_paid_by_the_link_meanwhile_is_refunded(
+    stripe_fake, monkeypatch
+):
+    from billing.services.payments import payment_settle
+    from billing.services.renewals import subscription as renewals
+
+    account, _admin, invoice = renewed(stripe_fake, "authentication_required")
+    # By the retry's time, a working card is on file: the retry charges it off session.
+    working = stripe_fake.card_add(customer=stripe_fake.intents[invoice.payment_id]["customer"])
+    account.card.__class__.objects.filter(pk=account.card.pk).update(gateway_token=working)
+    charge = renewals.card_charge
+
+    def charge_while_the_admin_completes_the_link(**kwargs):
+        with stripe_fake.lock:  # the first payment, authenticated on the page meanwhile
+            stripe_fake._intent_confirm(invoice.payment_id, {"off_session": "false"})
+        payment_settle(invoice=Invoice.objects.get(pk=invoice.pk))
+        return charge(**kwargs)
+
+    monkeypatch.setattr(renewals, "card_charge", charge_while_the_admin_completes_the_link)
+    monkeypatch.setattr(renewals, "payment_waiting_completed", lambda **kwargs: None)
+
+    assert renewals.invoice_retry(invoice_id=invoice.pk, now=RENEWAL + timedelta(hours=6)) is False
+
+    invoice.refresh_from_db()
+    assert invoice.status == InvoiceStatus.PAID
+    first, extra = stripe_fake.taken
+    assert invoice.charge_id == first["id"]
+    assert extra["amount_refunded"] == extra["amount"]
