@@ -75,3 +75,22 @@ def test_a_webhook_before_the_purchase_commits_records_the_payment_once(
     assert core_total(account) == before + 3
     assert AuditEvent.objects.filter(verb=AuditVerb.SEATS_BOUGHT).count() == 1
     assert len(stripe_fake.taken) == 1
+
+
+def test_the_same_event_delivered_twice_at_once_is_handled_once(stripe_fake):
+    from billing.models import WebhookEvent
+    from tests.concurrency import run_together
+
+    account, admin = stripe_account()
+    card_saved(stripe_fake, account, admin, outcome="authentication_required")
+    before = core_total(account)
+    invoice = buy(account, admin, 3)
+    stripe_fake.authenticate(invoice.payment_id)
+    body = event_about(stripe_fake, "payment_intent.succeeded", invoice.payment_id)
+
+    answers = run_together([lambda: deliver(body).status_code, lambda: deliver(body).status_code])
+
+    assert answers == [200, 200]
+    assert WebhookEvent.objects.count() == 1
+    assert core_total(account) == before + 3
+    assert AuditEvent.objects.filter(verb=AuditVerb.SEATS_BOUGHT).count() == 1
