@@ -111,7 +111,9 @@ def seats_purchase(
 
     A second call with the same idempotency key (a double submit) returns the first invoice
     and buys nothing. A declined card raises CardDeclined and nothing changes. The gateway gets
-    the same key, so a request retried after a crash is not charged twice either.
+    the same key, so a request retried after a crash is not charged twice either. When the bank
+    asks for authentication, the invoice is returned "needs authentication" and nothing is
+    granted: the seats follow the confirmed money (billing.services.payments).
 
     `commit_with(invoice)` is a caller's write that must commit with the purchase or not at all
     (the JSON API's answer kept for a replay); it runs for a double submit's first invoice too.
