@@ -23,7 +23,7 @@ import stripe
 from django.conf import settings
 
 from billing.errors import AuthenticationRequired, CardDeclined, CardInvalid, GatewayUnavailable
-from billing.gateway import (
+from billing.gateway_types import (
     CardDetails,
     CardSetup,
     Charge,
