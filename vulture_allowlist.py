@@ -61,6 +61,11 @@ _.main_members, _.extra_members  # api.v1.teams.TeamOut (pydantic reads them by 
 _.effective_on, _.removal, _.removals, _.next_renewal  # api.v1.billing's schemas
 _.tier_label, _.removed_at_renewal, _.auto_renew  # api.v1.billing's schemas
 
+# The Stripe gateway (issue 17).
+_.received_at  # WebhookEvent.received_at, stored for the record
+_._csp_update  # billing.payment_views: django-csp's middleware reads it from the response
+_.app_configs  # billing.checks.stripe_keys_check: Django passes it by name
+
 # Attributes a library reads.
 _.mutability  # scim2-models' Attribute: the Schemas document publishes it (scim.resources)
 _.trust_env  # requests.Session: invitations/salesforce.py turns off the environment's proxies

@@ -33,8 +33,10 @@ from billing.forms import (
     SeatWarningForm,
     card_invalid_add,
 )
-from billing.gateway import TEST_CARDS
+from billing.gateway import TEST_CARDS, gateway_get
+from billing.models import InvoiceStatus
 from billing.money import money_format
+from billing.payment_views import card_with_provider
 from billing.selectors import (
     billing_contact_get,
     card_on_file_get,
@@ -161,6 +163,9 @@ def seats_add(request, seat_type: str):
             form.data = form.data.copy()
             form.data["idempotency_key"] = uuid.uuid4().hex
         else:
+            if invoice.status == InvoiceStatus.NEEDS_AUTHENTICATION:
+                # Nothing granted yet: the bank asks the card holder first.
+                return redirect(reverse("billing:invoice_authenticate", args=[invoice.pk]))
             messages.success(
                 request,
                 _("Seats bought. Invoice %(number)s was paid.") % {"number": invoice.number},
@@ -371,6 +376,8 @@ def seats_remove_cancel(request, seat_type: str):
 @member_required(BILLING)
 def card(request):
     """Account & Billing → "Payment method": add or replace the card on file."""
+    if gateway_get().collects_cards:
+        return card_with_provider(request)
     account = request.membership.account
     form = CardForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
