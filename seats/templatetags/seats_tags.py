@@ -9,6 +9,7 @@ from seats.catalogue import LANDING_PAGES, level_label
 from seats.errors import UnknownPermissionSet
 from seats.permission_sets.builtin import builtin_permission_set_get
 from seats.permissions.choice import preset_set_name
+from seats.requests.selectors import seat_requests_open_count
 from seats.users.services.lifecycle import seat_releasable
 
 register = template.Library()
@@ -99,3 +100,12 @@ register.filter("seat_releasable", seat_releasable)
 def permission_level(level: str) -> str:
     """A permission level as the editor names it: "everything" -> "Everything"."""
     return str(level_label(level))
+
+
+@register.simple_tag(takes_context=True)
+def seat_requests_open(context) -> int:
+    """The count on the "Seat requests" tab of Users & Teams: one query, only where it shows."""
+    membership = context.get("current_membership")
+    if membership is None:
+        return 0
+    return seat_requests_open_count(account=membership.account)
