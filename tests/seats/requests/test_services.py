@@ -209,9 +209,7 @@ def test_someone_without_add_and_edit_users_cannot_decide(account, viewer):
     assert seat_request.status == SeatRequestStatus.OPEN
 
 
-def test_approving_after_the_last_seat_went_is_refused_clearly_and_changes_nothing(
-    account, admin
-):
+def test_approving_after_the_last_seat_went_is_refused_clearly_and_changes_nothing(account, admin):
     first = MembershipFactory(account=account, view_only=True, user__email="fay@acme.example")
     second = MembershipFactory(account=account, view_only=True, user__email="sam@acme.example")
     first_request, second_request = ask(first), ask(second)
