@@ -105,7 +105,8 @@ def test_a_viewer_requests_a_sales_seat_and_the_super_admin_approves_it(page, ac
     sign_out(page)
 
     sign_in(page, viewer)
-    expect(page.get_by_role("banner")).to_contain_text("1")  # a notification waits
+    # Told twice: the request was approved, and the seat changed.
+    expect(page.get_by_role("banner")).to_contain_text("Notifications 2")
     page.goto("/settings/my-seat/")
     expect(page.get_by_role("heading", name="You have a Sales seat")).to_be_visible()
     sales = page.get_by_test_id("seat-sales")
