@@ -39,4 +39,6 @@ USER seatmgr
 EXPOSE 8000
 
 ENTRYPOINT ["/app/docker/entrypoint.sh"]
-CMD ["gunicorn", "seatmgr.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "2", "--access-logfile", "-"]
+# docker/gunicorn.conf.py: threaded workers (2 processes x 4 threads by default; WEB_CONCURRENCY,
+# GUNICORN_THREADS), keep-alive, the access log on stdout.
+CMD ["gunicorn", "--config", "docker/gunicorn.conf.py", "seatmgr.wsgi:application"]

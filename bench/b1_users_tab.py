@@ -156,7 +156,7 @@ def run(ctx: Context) -> Result:
         measured=users,
         unit="s",
         ratio=users / admin,
-        target=("<=", 1.0),
+        target=("<=", 0.5),
         runs=len(users_times),
         extras={
             "users_tab_queries": len(users_queries),

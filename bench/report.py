@@ -19,8 +19,9 @@ from bench import (
 from bench.common import Result, fmt
 from bench.context import Context
 
+# Each result's module, by result name (bench 4 gives three results: its NAMES).
 MODULES = {
-    m.NAME: m
+    name: m
     for m in (
         b1_users_tab,
         b2_create_users,
@@ -30,6 +31,7 @@ MODULES = {
         b6_export_memory,
         b7_api_users,
     )
+    for name in getattr(m, "NAMES", (m.NAME,))
 }
 
 
@@ -104,7 +106,7 @@ def write(
     out = [
         "# Performance",
         "",
-        f"{len(MODULES)} benchmarks, each comparing seatmgr with a floor measured side by side "
+        f"{len(results)} comparisons, each comparing seatmgr with a floor measured side by side "
         "in the same "
         "run, on PostgreSQL. Times are medians of several runs after a discarded warm-up "
         "(`time.perf_counter`); query counts come from "
@@ -137,18 +139,25 @@ def write(
         "from it and one near its target should be run again before anything is concluded.",
     ]
     out += ["", "## What each benchmark compares, and what the numbers say", ""]
+    described: dict[object, int] = {}
     for number, r in enumerate(results, start=1):
         module = MODULES[r.name]
-        out += [f"### {number}. {r.title}", "", _doc(module), ""]
-        out.append(
-            f"Runs: {r.runs} timed (medians shown). Facts: "
-            + ", ".join(f"{k} = {v}" for k, v in r.extras.items())
-            + "."
-        )
-        out.append("")
+        out += [f"### {number}. {r.title}", ""]
+        if module in described:
+            # A second result of the same runs: described (and its facts listed) above.
+            out += [f"Measured in the same runs as {described[module]}.", ""]
+        else:
+            described[module] = number
+            out += [_doc(module), ""]
+            out.append(
+                f"Runs: {r.runs} timed (medians shown). Facts: "
+                + ", ".join(f"{k} = {v}" for k, v in r.extras.items())
+                + "."
+            )
+            out.append("")
         analysis = getattr(module, "analysis", None)
         if analysis is not None:
-            out += [analysis(r, ctx.notes.get(r.name, {})), ""]
+            out += [analysis(r, ctx.notes.get(module.NAME, {})), ""]
     out += [
         "## Machine",
         "",

@@ -85,6 +85,9 @@ def _check(node, types: dict) -> None:
         if value is None or not isinstance(value, kind):
             expected = "true or false" if kind is bool else "a quoted string"
             raise InvalidFilterException(detail=f"“{key[0]}” is compared with {expected}.")
+        if isinstance(value, str) and "\x00" in value:
+            # No column holds one, and PostgreSQL refuses one in a query.
+            raise InvalidFilterException(detail="A filter value holds a NUL character.")
         if kind is bool and operator not in ("eq", "ne"):
             raise InvalidFilterException(detail="A boolean is compared with eq or ne only.")
         return

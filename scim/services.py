@@ -242,8 +242,8 @@ def scim_user_update(
     _seat_check(fields.seat_type)
     settings = scim_settings_get(account=account)
     deactivated = member.status == MembershipStatus.DEACTIVATED
-    if fields.active and deactivated:
-        _reactivation_seat_check(member, fields)
+    if fields.active:
+        _seat_change_check(member, fields)
     _names_and_external_id_set(member, fields, actor, now)
     if not fields.active and not deactivated:
         member_deactivate(
@@ -255,7 +255,13 @@ def scim_user_update(
         )
     if fields.active and deactivated:
         member_reactivate(membership=_fresh(member), actor_membership=actor, now=now)
-    if fields.seat_type is not None and fields.seat_type != _fresh(member).seat_type:
+    # A deactivated user takes no seat: the one sent is kept (ScimUser.seat_type_sent) for
+    # their reactivation, else a deactivation would take back the paid seat it released.
+    if (
+        fields.active
+        and fields.seat_type is not None
+        and fields.seat_type != _fresh(member).seat_type
+    ):
         member_seat_change(
             membership=_fresh(member), seat_type=fields.seat_type, actor_membership=actor, now=now
         )
@@ -275,8 +281,10 @@ def _fresh(member: Membership) -> Membership:
     return Membership.objects.select_related("user", "account").get(pk=member.pk)
 
 
-def _reactivation_seat_check(member: Membership, fields: UserFields) -> None:
-    """Reactivating someone on a paid seat needs that seat free: refuse before anything."""
+def _seat_change_check(member: Membership, fields: UserFields) -> None:
+    """Moving or reactivating someone onto another paid seat needs that seat free: refuse
+    before anything is written (else the seat sent would be kept, and every later change of
+    the user refused for it)."""
     seat = fields.seat_type or member.seat_type
     if not seat_is_paid(seat) or seat == member.seat_type:
         return

@@ -8,8 +8,10 @@ where RFC 7644 §3.12 has one):
     400 invalidFilter   a filter it can't read or doesn't support
     400 invalidPath / noTarget   a PATCH path it can't follow
     400 mutability      a change of userName (people are global), of a read-only attribute
-    401                 no live key of scope "scim" (WWW-Authenticate: Bearer)
+    401                 no live API key (WWW-Authenticate: Bearer)
+    403                 a live API key without the scope "scim"
     404                 an id not of this account
+    405                 a method the endpoint doesn't answer (Allow: those it does)
     409 uniqueness      userName, or a group's displayName, already taken
     409 (no scimType)   no seat of the type is left (not "uniqueness": identity providers read
                         that as "exists already, link it"), or another state conflict
@@ -17,6 +19,7 @@ where RFC 7644 §3.12 has one):
 """
 
 import json
+import re
 from collections.abc import Callable
 from dataclasses import replace
 from functools import wraps
@@ -54,6 +57,7 @@ from api.v1.base import Caller
 from scim.errors import UserExists, UserNameImmutable
 from scim.filters import filter_q
 from scim.resources import (
+    EXTENSION_URN,
     MAX_RESULTS,
     ScimUser,
     SeatmgrUser,
@@ -83,6 +87,7 @@ from scim.services import (
 from seats.errors import NotEnoughSeats
 
 CONTENT_TYPE = "application/scim+json"
+CORE_USER_URN = "urn:ietf:params:scim:schemas:core:2.0:User"
 
 
 # --- Answers --------------------------------------------------------------------------------
@@ -113,14 +118,20 @@ def _domain_error(error: DomainError) -> HttpResponse:
     return _error(400, str(error), "invalidValue")
 
 
+class ScopeMissing(Exception):
+    """A live key of the account, without the scope "scim": known, but not allowed (403)."""
+
+
 def _caller(request: HttpRequest) -> Caller | None:
     scheme, _sep, token = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token:
         return None
     now = timezone.now()
     key = api_key_for_token(token.strip(), now=now)
-    if key is None or ApiScope.SCIM not in key.scopes:
+    if key is None:
         return None
+    if ApiScope.SCIM not in key.scopes:
+        raise ScopeMissing
     api_key_used(key=key, now=now)
     return Caller(account=key.account, membership=key.created_by, key=key)
 
@@ -136,7 +147,10 @@ def scim_view(methods: tuple[str, ...]) -> Callable:
         @csrf_exempt
         @wraps(view)
         def endpoint(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            caller = _caller(request)
+            try:
+                caller = _caller(request)
+            except ScopeMissing:
+                return _error(403, "This API key lacks the scope “scim”: make a SCIM key.")
             if caller is None:
                 return _error(401, "Send a live API key of scope “scim”: Authorization: Bearer.")
             if request.method not in methods:
@@ -170,6 +184,109 @@ def _body(request: HttpRequest) -> dict:
     return body
 
 
+def _patch_body(request: HttpRequest) -> dict:
+    """A PatchOp body, Microsoft Entra ID's remove-by-value read as RFC 7644 writes it: Entra
+    sends {"op": "Remove", "path": "members", "value": [{"value": "<id>"}]}, which scim2-models
+    refuses (a remove carries no value); it is one remove per item, `members[value eq "<id>"]`."""
+    body = _body(request)
+    operations = body.get("Operations")
+    if not isinstance(operations, list):
+        return body
+    out = []
+    for operation in operations:
+        if _is_remove_by_value(operation):
+            out.extend(
+                {"op": "remove", "path": f'{operation["path"]}[value eq "{item["value"]}"]'}
+                for item in operation["value"]
+            )
+        else:
+            out.append(operation)
+    return {**body, "Operations": out}
+
+
+# RFC 7643's User attributes seatmgr doesn't keep (scim.resources.USER_ATTRIBUTES are those it
+# keeps): accepted and not kept. Microsoft Entra ID maps some by default (title, phone numbers,
+# addresses) and PATCHes them with a value filter (`phoneNumbers[type eq "work"].value`), which
+# scim2-models refuses (noTarget) on a resource that has none.
+UNKEPT_USER_ATTRIBUTES = {
+    "title",
+    "phonenumbers",
+    "addresses",
+    "preferredlanguage",
+    "locale",
+    "timezone",
+    "nickname",
+    "profileurl",
+    "usertype",
+    "ims",
+    "photos",
+    "entitlements",
+    "roles",
+    "x509certificates",
+    "password",
+}
+KNOWN_SCHEMAS = {CORE_USER_URN.lower(), EXTENSION_URN.lower()}
+
+
+def _other_schema(name) -> bool:
+    """Whether a key or path names another schema's extension (Entra sends the enterprise
+    extension, urn:ietf:params:scim:schemas:extension:enterprise:2.0:User, by default)."""
+    if not isinstance(name, str) or not name.lower().startswith("urn:"):
+        return False
+    return not any(name.lower().startswith(known) for known in KNOWN_SCHEMAS)
+
+
+def _user_body(request: HttpRequest) -> dict:
+    """A User body without other schemas' extensions: accepted and not kept."""
+    body = _body(request)
+    out = {k: v for k, v in body.items() if not _other_schema(k)}
+    if isinstance(body.get("schemas"), list):
+        out["schemas"] = [s for s in body["schemas"] if not _other_schema(s)]
+    return out
+
+
+def _user_patch_body(request: HttpRequest) -> dict | None:
+    """A User PatchOp body without the operations on attributes seatmgr doesn't keep (None when
+    nothing else is left: nothing to change)."""
+    body = _patch_body(request)
+    operations = body.get("Operations")
+    if not isinstance(operations, list) or not operations:
+        return body
+    kept = []
+    for operation in operations:
+        path = operation.get("path") if isinstance(operation, dict) else None
+        root = re.split(r"[.\[]", path, maxsplit=1)[0].lower() if isinstance(path, str) else ""
+        if _other_schema(path) or root in UNKEPT_USER_ATTRIBUTES:
+            continue
+        value = operation.get("value") if isinstance(operation, dict) else None
+        if not path and isinstance(value, dict):
+            operation = {
+                **operation,
+                "value": {k: v for k, v in value.items() if not _other_schema(k)},
+            }
+        kept.append(operation)
+    return {**body, "Operations": kept} if kept else None
+
+
+def _is_remove_by_value(operation) -> bool:
+    if not isinstance(operation, dict) or str(operation.get("op", "")).lower() != "remove":
+        return False
+    path, value = operation.get("path"), operation.get("value")
+    return (
+        isinstance(path, str)
+        and path.isidentifier()
+        and isinstance(value, list)
+        and bool(value)
+        and all(
+            isinstance(item, dict)
+            and isinstance(item.get("value"), str)
+            and '"' not in item["value"]
+            and "\\" not in item["value"]
+            for item in value
+        )
+    )
+
+
 def _parsed(model, body: dict, context: Context):
     try:
         return model.model_validate(body, scim_ctx=context)
@@ -178,7 +295,13 @@ def _parsed(model, body: dict, context: Context):
     except ValidationError as error:
         first = error.errors()[0] if error.errors() else {}
         where = ".".join(str(p) for p in first.get("loc", ()))
-        raise InvalidValueException(detail=f"{where}: {first.get('msg', 'not valid')}") from None
+        detail = f"{where}: {first.get('msg', 'not valid')}"
+        # scim2-models says which refusal it is (invalidPath, mutability...): keep it.
+        scim_type = (first.get("ctx") or {}).get("scim_type")
+        if scim_type in ("invalidPath", "noTarget", "mutability", "invalidSyntax"):
+            error = Error(status=400, scim_type=scim_type, detail=detail)
+            raise SCIMException.from_error(error) from None
+        raise InvalidValueException(detail=detail) from None
     except (ValueError, TypeError, KeyError, AttributeError) as error:
         raise InvalidSyntaxException(detail=str(error)[:300]) from None
 
@@ -332,7 +455,7 @@ def _user_get(caller: Caller, member_id: str) -> Membership:
 @scim_view(("GET", "POST"))
 def users(request, caller):
     if request.method == "POST":
-        resource = _parsed(ScimUser, _body(request), Context.RESOURCE_CREATION_REQUEST)
+        resource = _parsed(ScimUser, _user_body(request), Context.RESOURCE_CREATION_REQUEST)
         fields = _fields(resource)
         _names_fit(fields)
         member = scim_user_create(account=caller.account, actor=caller.membership, fields=fields)
@@ -347,7 +470,8 @@ def users(request, caller):
         found = found.filter(filter_q(request.GET["filter"], resource="User"))
     start, count = _page(request)
     total = found.count()
-    page = list(found[start - 1 : start - 1 + count]) if count else []
+    # A startIndex past the end reads nothing (and a huge one is no database offset).
+    page = list(found[start - 1 : start - 1 + count]) if count and start <= total else []
     listing = ListResponse[ScimUser](
         total_results=total,
         start_index=start,
@@ -370,13 +494,17 @@ def user(request, caller, member_id: str):
         scim_user_delete(member=member, actor=caller.membership)
         return HttpResponse(status=204)
     if request.method == "PUT":
-        resource = _parsed(ScimUser, _body(request), Context.RESOURCE_REPLACEMENT_REQUEST)
+        resource = _parsed(ScimUser, _user_body(request), Context.RESOURCE_REPLACEMENT_REQUEST)
         fields = _fields(resource)
         # seatmgr's own attributes a replacement leaves out stay as they are.
         if _extension(resource) is None:
             fields = _keep_seat(fields, member)
     else:
-        patch = _parsed(PatchOp[ScimUser], _body(request), Context.RESOURCE_PATCH_REQUEST)
+        body = _user_patch_body(request)
+        if body is None:
+            context = Context.RESOURCE_PATCH_RESPONSE
+            return _json(_dump(_user_out(request, member), request, context))
+        patch = _parsed(PatchOp[ScimUser], body, Context.RESOURCE_PATCH_REQUEST)
         resource = _user_out(request, member)
         try:
             patch.patch(resource)
@@ -467,6 +595,13 @@ def _display_name(resource: Group) -> str:
     return name
 
 
+def _group_external_id(resource: Group) -> str:
+    external_id = resource.external_id or ""
+    if len(external_id) > 255 or "\x00" in external_id:
+        raise InvalidValueException(detail="externalId is too long or holds a NUL character.")
+    return external_id
+
+
 @scim_view(("GET", "POST"))
 def groups(request, caller):
     if request.method == "POST":
@@ -476,7 +611,7 @@ def groups(request, caller):
             account=caller.account,
             actor=caller.membership,
             name=_display_name(resource),
-            external_id=resource.external_id or "",
+            external_id=_group_external_id(resource),
             members=members,
         )
         team = _group_get(caller, str(team.pk))
@@ -490,7 +625,8 @@ def groups(request, caller):
         found = found.filter(filter_q(request.GET["filter"], resource="Group"))
     start, count = _page(request)
     total = found.count()
-    page = list(found[start - 1 : start - 1 + count]) if count else []
+    # A startIndex past the end reads nothing (and a huge one is no database offset).
+    page = list(found[start - 1 : start - 1 + count]) if count and start <= total else []
     with_members = _wants_members(request)
     listing = ListResponse[Group](
         total_results=total,
@@ -520,7 +656,7 @@ def group(request, caller, team_id: str):
         resource = _parsed(Group, _body(request), Context.RESOURCE_REPLACEMENT_REQUEST)
         context = Context.RESOURCE_REPLACEMENT_RESPONSE
     else:
-        patch = _parsed(PatchOp[Group], _body(request), Context.RESOURCE_PATCH_REQUEST)
+        patch = _parsed(PatchOp[Group], _patch_body(request), Context.RESOURCE_PATCH_REQUEST)
         resource = _group_out(request, team)
         try:
             patch.patch(resource)
@@ -536,7 +672,7 @@ def group(request, caller, team_id: str):
         team=team,
         actor=caller.membership,
         name=_display_name(resource),
-        external_id=resource.external_id or "",
+        external_id=_group_external_id(resource),
         add=[m for m in wanted if m.pk not in before_ids],
         remove=[m for m in before if m.pk not in wanted_ids],
     )

@@ -118,7 +118,18 @@ DATABASES = {
         "DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'var' / 'seatmgr.sqlite3'}"
     )
 }
-DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
+# Persistent connections on PostgreSQL: a request reuses its thread's connection (opening one
+# costs several milliseconds, more than a signed-in page's own queries), kept CONN_MAX_AGE
+# seconds and checked before reuse after an idle request (CONN_HEALTH_CHECKS), so a restarted
+# server costs one failed check, not an error page. Behind PgBouncer in transaction mode set
+# CONN_MAX_AGE=0 and DISABLE_SERVER_SIDE_CURSORS=1 (README, "Scaling"). SQLite (the embedded
+# default) opens a file: nothing to keep.
+_postgres = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60 if _postgres else 0)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("CONN_HEALTH_CHECKS", default=_postgres)
+DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env.bool(
+    "DISABLE_SERVER_SIDE_CURSORS", default=False
+)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://seatmgr")}

@@ -1,9 +1,16 @@
+from html import escape as _esc
+
 from django import template
+from django.template.defaulttags import CsrfTokenNode
 from django.urls import get_script_prefix, reverse
+from django.utils import dateformat, formats, timezone
 from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from accounts.models import Access, Membership
+from accounts.models import Access, InvitationState, Membership, MembershipStatus, SeatType
+from accounts.templatetags.labels import seat_label, status_label
 from accounts.templatetags.moments import ago
 from seats.catalogue import LANDING_PAGES, level_label
 from seats.errors import UnknownPermissionSet
@@ -67,7 +74,7 @@ register.filter("ago", ago)
 # The Users list renders these for each of its 50 rows. Django's {% url %} costs tens of
 # microseconds a call (a URL pattern reversed): below, once per URL prefix and page. (Its seat
 # and status labels are accounts' `labels` library.)
-_MEMBER_URLS: dict[tuple[str, str], tuple[str, str]] = {}
+_MEMBER_URLS: dict[tuple[str, ...], tuple[str, str]] = {}
 _MEMBER_URL_KEY = 987654321
 
 
@@ -76,19 +83,22 @@ def member_url(membership_id: int, page: str = "") -> str:
     """A user's page, as {% url 'seats:user' membership_id %} gives it; with `page`, another
     of their pages: "history" ({% url 'seats:user_history' %}) or an action of their
     "Actions" menu ("deactivate": {% url 'seats:user_action' membership_id 'deactivate' %})."""
+    if not page:
+        return _member_path("seats:user", membership_id)
+    if page == "history":
+        return _member_path("seats:user_history", membership_id)
+    return _member_path("seats:user_action", membership_id, action=page)
+
+
+def _member_path(name: str, membership_id: int, **kwargs: str) -> str:
+    """{% url name membership_id **kwargs %}, reversed once per URL prefix and page."""
     prefix = get_script_prefix()
-    parts = _MEMBER_URLS.get((prefix, page))
+    key = (prefix, name, *kwargs.values())
+    parts = _MEMBER_URLS.get(key)
     if parts is None:
-        if not page:
-            url = reverse("seats:user", kwargs={"membership_id": _MEMBER_URL_KEY})
-        elif page == "history":
-            url = reverse("seats:user_history", kwargs={"membership_id": _MEMBER_URL_KEY})
-        else:
-            url = reverse(
-                "seats:user_action", kwargs={"membership_id": _MEMBER_URL_KEY, "action": page}
-            )
+        url = reverse(name, kwargs={"membership_id": _MEMBER_URL_KEY, **kwargs})
         before, _key, after = url.partition(str(_MEMBER_URL_KEY))
-        parts = _MEMBER_URLS[(prefix, page)] = (before, after)
+        parts = _MEMBER_URLS[key] = (before, after)
     return f"{parts[0]}{int(membership_id)}{parts[1]}"
 
 
@@ -100,6 +110,212 @@ register.filter("seat_releasable", seat_releasable)
 def permission_level(level: str) -> str:
     """A permission level as the editor names it: "everything" -> "Everything"."""
     return str(level_label(level))
+
+
+# The Users list's rows, the "Actions" menu and the invite link's copy button, drawn in Python:
+# through the template engine the 50 rows took most of the page's time (a variable lookup,
+# filter or {% include %} costs microseconds, and a row holds about seventy), while here a row
+# is a few string joins. The menu and the copy button are the only copies (a user's page and
+# "Users created" draw them with these tags too). Everything shown is escaped.
+
+
+_TEXTS: dict[str | None, dict[str, str]] = {}
+
+
+def _texts() -> dict[str, str]:
+    """The rows' fixed words, translated and escaped once per language."""
+    language = get_language()
+    text = _TEXTS.get(language)
+    if text is None:
+        words = {
+            "history": _("View permissions history"),
+            "reset_password": _("Reset password"),
+            "remove_super_admin": _("Remove super admin"),
+            "make_super_admin": _("Make super admin"),
+            "release_seat": _("Release seat"),
+            "reactivate": _("Reactivate user"),
+            "remove": _("Remove from account"),
+            "deactivate": _("Deactivate user"),
+            "copied": _("Copied"),
+            "copy_manually": _("Press Ctrl+C to copy"),
+            "copy_failed": _("Could not make a link"),
+            "copy": _("Copy invite link"),
+            "invite_link": _("Invite link"),
+            "main_team": _("Main team"),
+            "actions": _("Actions"),
+            "never": _("Never"),
+            "resend": _("Resend invite"),
+            "revoke": _("Revoke invite"),
+        }
+        text = _TEXTS[language] = {key: _esc(str(word)) for key, word in words.items()}
+    return text
+
+
+@register.simple_tag(takes_context=True)
+def member_actions(context, member: Membership) -> str:
+    """The items of a user's "Actions" menu, on their page and in their row of the Users list:
+    each a link to the action's confirmation page (the view checks the permission again).
+    `next_query` (optional, "?next=…") is where a finished or cancelled action returns."""
+    can = context.get("can") or {}
+    return mark_safe(  # noqa: S308 - built from escaped parts
+        _actions_html(
+            member,
+            can_super_admin=bool(can.get("super_admin")),
+            next_query=_esc(context.get("next_query") or ""),
+        )
+    )
+
+
+def _actions_html(member: Membership, *, can_super_admin: bool, next_query: str) -> str:
+    pk, status = member.pk, member.status
+    text = _texts()
+    items = [f'<li><a href="{member_url(pk, "history")}">{text["history"]}</a></li>']
+
+    def action(name: str) -> None:
+        items.append(f'<li><a href="{member_url(pk, name)}{next_query}">{text[name]}</a></li>')
+
+    if status == MembershipStatus.ACTIVE:
+        action("reset_password")
+    if can_super_admin:
+        if member.is_super_admin:
+            action("remove_super_admin")
+        elif member.seat_type != SeatType.VIEW_ONLY and status != MembershipStatus.DEACTIVATED:
+            action("make_super_admin")
+    if seat_releasable(member):
+        action("release_seat")
+    if status == MembershipStatus.DEACTIVATED:
+        action("reactivate")
+        action("remove")
+    elif status == MembershipStatus.ACTIVE:
+        action("deactivate")
+    return "\n".join(items)
+
+
+@register.simple_tag
+def copy_invite_link(member: Membership) -> str:
+    """ "Copy invite link": a button that asks for a fresh link (static/js/app.js), the field
+    that shows it when the clipboard refuses, and a status line saying what happened."""
+    return mark_safe(_copy_link_html(member.pk))  # noqa: S308 - built from escaped parts
+
+
+def _copy_link_html(pk: int) -> str:
+    text = _texts()
+    return (
+        f'<span class="copy-link" data-copied="{text["copied"]}" '
+        f'data-copy-manually="{text["copy_manually"]}" data-copy-failed="{text["copy_failed"]}">\n'
+        f'<button type="button" class="button small" '
+        f'data-copy-invite="{_member_path("invitations:invite_link_copy", pk)}" '
+        f'aria-describedby="copy-status-{pk}">{text["copy"]}</button>\n'
+        f'<input type="text" class="copy-link-url" readonly hidden '
+        f'aria-label="{text["invite_link"]}">\n'
+        f'<span class="copy-status" id="copy-status-{pk}" role="status"></span>\n</span>'
+    )
+
+
+@register.simple_tag(takes_context=True)
+def users_rows(context, members) -> str:
+    """The Users list's rows (<tr>…</tr> each): the checkbox for bulk edit, name and address,
+    seat, access, teams, status and invitation, last active, and the row's "Actions" menu
+    (with the invitation's actions for an invited user)."""
+    can = context.get("can") or {}
+    can_super_admin = bool(can.get("super_admin"))
+    next_query = _esc(context.get("next_query") or "")
+    # {% csrf_token %}, drawn once for the page's "Resend invite" forms.
+    csrf = CsrfTokenNode().render(context)
+    now = timezone.now()
+    text = _texts()
+    return mark_safe(  # noqa: S308 - built from escaped parts
+        "".join(
+            _row_html(
+                m,
+                now=now,
+                text=text,
+                csrf=csrf,
+                can_super_admin=can_super_admin,
+                next_query=next_query,
+            )
+            for m in members
+        )
+    )
+
+
+def _row_html(m, *, now, text, csrf, can_super_admin, next_query) -> str:
+    pk, email = m.pk, _esc(m.user.email)
+    url = member_url(pk)
+    full_name = m.full_name
+    if full_name:
+        who = (
+            f'<a href="{url}">{_esc(full_name)}</a>'
+            f'<span class="cell-sub" data-field="email">{email}</span>'
+        )
+    else:
+        who = f'<a href="{url}" data-field="email">{email}</a>'
+    access = _esc(str(membership_access_label(m)))
+    if m.is_super_admin:
+        access = f'<span class="badge">{access}</span>'
+    extra = list(m.extra_teams.all())
+    main = m.main_team
+    names = [_esc(t.name) for t in extra]
+    teams_title = (
+        ' title="' + (f"{_esc(main.name)}, " if main else "") + ", ".join(names) + '"'
+        if extra
+        else ""
+    )
+    teams = (
+        ", ".join(
+            ([f'<strong title="{text["main_team"]}">{_esc(main.name)}</strong>'] if main else [])
+            + names
+        )
+        or "—"
+    )
+    status = m.status
+    status_cell = f'<span class="status status-{_esc(status)}">{_esc(status_label(status))}</span>'
+    invited = status == MembershipStatus.INVITED
+    state = m.invitation_state_at(now) if invited else None
+    if state:
+        status_cell += (
+            f'<span class="cell-sub invite invite-{state.value}" data-field="invitation">'
+            f"{_esc(str(state.label))}</span>"
+        )
+    last = m.last_active_at
+    if last:
+        local = timezone.localtime(last)
+        last_cell = (
+            f'<time datetime="{dateformat.format(local, "c")}" '
+            f'title="{_esc(formats.date_format(local, "DATETIME_FORMAT"))} (UTC)">'
+            f"{_esc(ago(last))}</time>"
+        )
+    else:
+        last_cell = text["never"]
+    menu = _actions_html(m, can_super_admin=can_super_admin, next_query=next_query)
+    if invited:
+        menu += (
+            f'\n<li class="menu-sep">{_copy_link_html(pk)}</li>\n'
+            f'<li><form method="post" action="{_member_path("invitations:invite_resend", pk)}">'
+            f'{csrf}<button type="submit">{text["resend"]}</button></form></li>'
+        )
+        if state not in (InvitationState.REVOKED, InvitationState.NOT_SENT):
+            revoke = _member_path("invitations:invite_revoke", pk)
+            menu += f'\n<li><a href="{revoke}">{text["revoke"]}</a></li>'
+    select_label = _esc(_("Select %(email)s") % {"email": m.user.email})
+    menu_label = _esc(_("Actions for %(name)s") % {"name": m.display_name})
+    return (
+        "<tr>"
+        f'<td class="select"><input type="checkbox" name="members" value="{pk}" form="bulk" '
+        f'aria-label="{select_label}"></td>\n'
+        f'<td class="who" title="{email}">{who}</td>\n'
+        f"<td>{_esc(seat_label(m.seat_type))}</td>\n"
+        f"<td>{access}</td>\n"
+        f'<td class="teams"{teams_title}>{teams}</td>\n'
+        f"<td>{status_cell}</td>\n"
+        f"<td>{last_cell}</td>\n"
+        '<td class="menu-cell"><details class="menu row-menu">'
+        f'<summary class="button small" aria-label="{menu_label}" '
+        f'aria-controls="row-menu-{pk}" title="{text["actions"]}">'
+        '<span aria-hidden="true">⋯</span></summary>\n'
+        f'<ul class="menu-items row-menu-items" id="row-menu-{pk}" role="list">\n{menu}\n</ul>'
+        "</details></td></tr>\n"
+    )
 
 
 @register.simple_tag(takes_context=True)

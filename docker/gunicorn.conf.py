@@ -1,0 +1,22 @@
+"""gunicorn as deployed (Dockerfile CMD, docker-compose.yml web, bench/b4_load.py): read by
+`gunicorn -c docker/gunicorn.conf.py seatmgr.wsgi:application`; the command line wins over it.
+
+Measured with bench/b4_load.py (numbers in docs/performance.md): threaded workers keep the
+client's connection alive and each thread keeps its PostgreSQL connection (CONN_MAX_AGE), so a
+signed-in request pays neither a TCP nor a database handshake. Python holds one core per worker
+process (the GIL), so the processes match the cores and the threads cover the time a request
+waits on PostgreSQL. Every thread may hold a database connection: PostgreSQL sees up to
+workers × threads connections per web container (PgBouncer: README, "Scaling").
+"""
+
+import os
+
+bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
+# WEB_CONCURRENCY: gunicorn's own name for the number of worker processes.
+workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "gthread")
+threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+# A client's idle connection is kept this long (seconds) for its next request.
+keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "5"))
+# One line a request on stdout; GUNICORN_ACCESS_LOG="" turns it off.
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-") or None
