@@ -60,6 +60,7 @@ _.expired  # templates/api/api_keys.html
 _.main_members, _.extra_members  # api.v1.teams.TeamOut (pydantic reads them by name)
 _.effective_on, _.removal, _.removals, _.next_renewal  # api.v1.billing's schemas
 _.tier_label, _.removed_at_renewal, _.auto_renew  # api.v1.billing's schemas
+_.decided_by, _.decided_at  # SeatRequest: templates/seats/requests/*.html read them
 
 # The Stripe gateway (issue 17).
 _.received_at  # WebhookEvent.received_at, stored for the record

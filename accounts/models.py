@@ -513,6 +513,10 @@ class AuditVerb(models.TextChoices):
     API_KEY_REVOKED = "api_key.revoked", _("API key revoked")
     MEMBER_RENAMED = "member.renamed", _("User's name changed")
     SCIM_SETTINGS_CHANGED = "scim.settings_changed", _("Provisioning settings changed")
+    SEAT_REQUESTED = "seat_request.created", _("Seat requested")
+    SEAT_REQUEST_APPROVED = "seat_request.approved", _("Seat request approved")
+    SEAT_REQUEST_DENIED = "seat_request.denied", _("Seat request denied")
+    SEAT_REQUEST_CANCELLED = "seat_request.cancelled", _("Seat request cancelled")
 
 
 # The API key a change is being made through (api.auth sets it for the length of one JSON API

@@ -106,6 +106,7 @@ def seats_purchase(
     actor: User,
     now: datetime | None = None,
     commit_with: Callable[[Invoice], None] | None = None,
+    check_first: Callable[[], None] | None = None,
 ) -> Invoice:
     """ "Buy now": charge the card on file for the rest of the period, then grow the pool.
 
@@ -117,6 +118,9 @@ def seats_purchase(
 
     `commit_with(invoice)` is a caller's write that must commit with the purchase or not at all
     (the JSON API's answer kept for a replay); it runs for a double submit's first invoice too.
+    `check_first()` raises what would make that write fail, under the account's lock and before
+    the card is charged (a seat request approved with the purchase), so nothing is paid for that
+    can't be granted; a double submit doesn't run it.
     """
     now = now or timezone.now()
     # The account lock orders purchases, removals, renewals and seat assignments.
@@ -126,6 +130,8 @@ def seats_purchase(
         if commit_with is not None:
             commit_with(done)
         return done
+    if check_first is not None:
+        check_first()
     subscription = subscription_live_get(account=account)
     if subscription is None:
         raise NoSubscription()

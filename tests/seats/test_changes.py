@@ -47,6 +47,12 @@ from seats.permissions.choice import AccessChoice, AccessMode
 from seats.permissions.services import member_access_set
 from seats.pools.services import seats_assigned_count
 from seats.presets.services import PresetFields, preset_create, preset_delete, preset_update
+from seats.requests.services import (
+    seat_request_approve,
+    seat_request_cancel,
+    seat_request_create,
+    seat_request_deny,
+)
 from seats.users.services.lifecycle import (
     member_deactivate,
     member_reactivate,
@@ -176,6 +182,13 @@ def demo_events() -> Account:
     seats_purchase(
         account=account, seat_type=SeatType.CORE, quantity=2, idempotency_key="k1", actor=actor
     )
+    ethan, mia = member("ethan.finance@demo.example.com"), member("mia.design@demo.example.com")
+    asked = seat_request_create(membership=ethan, seat_type=SeatType.CORE, reason="Budget reviews")
+    seat_request_cancel(seat_request=asked, membership=ethan)
+    asked = seat_request_create(membership=ethan, seat_type=SeatType.CORE, reason="Forecasts")
+    seat_request_deny(seat_request=asked, actor_membership=admin, note="Next quarter")
+    asked = seat_request_create(membership=mia, seat_type=SeatType.CORE, reason="Design reviews")
+    seat_request_approve(seat_request=asked, actor_membership=admin)
     # Every free Core seat is to go at the renewal; assigning one more keeps one of them.
     pool = SeatPool.objects.get(account=account, seat_type=SeatType.CORE)
     free = pool.total - seats_assigned_count(account=account, seat_type=SeatType.CORE)

@@ -262,6 +262,10 @@ def _set(objects) -> dict:
     return {"set_id": objects.permission_set.pk}
 
 
+def _seat_request(objects) -> dict:
+    return {"request_id": objects.seat_request.pk}
+
+
 def _core(_objects) -> dict:
     return {"seat_type": "core"}
 
@@ -343,6 +347,29 @@ ENDPOINTS: dict[str, Endpoint] = {
     ),
     "accounts:notifications": Endpoint(MEMBER, GET_POST),
     "accounts:notifications_read": Endpoint(MEMBER, POST),
+    # --- seats: Your seat and Seat requests -------------------------------------------------------
+    # Every member may ask (a member who isn't on a View-only seat is told so on the form).
+    "seats:my_seat": Endpoint(
+        MEMBER, GET_POST, data=lambda o: {"seat_type": "core", "reason": "To edit deals"}
+    ),
+    # Only the requester cancels their own request: anyone else's id is a 404, whoever asks.
+    "seats:seat_request_cancel": Endpoint(
+        {**MEMBER, **dict.fromkeys(SIGNED_IN_ROLES, NOT_FOUND), DEACTIVATED: FORBIDDEN},
+        POST,
+        kwargs=_seat_request,
+        account_objects=True,
+    ),
+    "seats:seat_requests": Endpoint(USERS_PAGE),
+    "seats:seat_request_approve": Endpoint(
+        USERS_OBJECT, POST, kwargs=_seat_request, account_objects=True
+    ),
+    "seats:seat_request_deny": Endpoint(
+        USERS_OBJECT,
+        GET_POST,
+        kwargs=_seat_request,
+        data=lambda o: {"note": "Not this quarter"},
+        account_objects=True,
+    ),
     # --- seats: Users ----------------------------------------------------------------------------
     "seats:users": Endpoint(USERS_PAGE),
     "seats:users_export": Endpoint(USERS_PAGE),
