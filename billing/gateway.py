@@ -215,7 +215,7 @@ class TestGateway:
 
     def card_setup(self, *, customer_id: str) -> CardSetup:
         # The test mode takes cards in seatmgr's own form: there is no provider page.
-        return CardSetup(id="", client_secret="")
+        return CardSetup(id="", client_secret="")  # nosec B106 - empty: no provider page
 
     def card_from_setup(self, *, customer_id: str, setup_id: str) -> CardDetails:
         raise CardInvalid(field="token")
