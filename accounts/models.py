@@ -513,6 +513,10 @@ class AuditVerb(models.TextChoices):
     API_KEY_REVOKED = "api_key.revoked", _("API key revoked")
     MEMBER_RENAMED = "member.renamed", _("User's name changed")
     SCIM_SETTINGS_CHANGED = "scim.settings_changed", _("Provisioning settings changed")
+    RECLAIM_POLICY_CHANGED = "reclaim.policy_changed", _("Reclaim policy changed")
+    RECLAIM_WARNED = "reclaim.warned", _("Warned of seat reclaim")
+    SEAT_RECLAIMED = "reclaim.seat_reclaimed", _("Seat reclaimed for inactivity")
+    SEATS_UNASSIGNED_NOTICE = "seats.unassigned_notice", _("Unassigned seats reminder sent")
 
 
 # The API key a change is being made through (api.auth sets it for the length of one JSON API

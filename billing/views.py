@@ -53,6 +53,7 @@ from billing.services.removals import seat_removal_cancel, seat_removal_schedule
 from billing.services.renewal_previews import RenewalPreview, seat_removal_preview
 from seats.catalogue import PAID_SEAT_TYPES
 from seats.pools.selectors import PoolSummary, seat_pool_summaries
+from seats.reclaim.selectors import inactive_paid_seat_counts
 
 BILLING = AccountPermission.BILLING
 
@@ -93,11 +94,12 @@ def _removal_dialogs(
 def seats(request):
     """Users & Teams → "Seats": each paid seat type's counts, and who holds which seat."""
     account = request.membership.account
+    now = timezone.now()
     filters = SeatsFilterForm(request.GET or None)
     criteria = filters.cleaned_data if filters.is_valid() else {}
     members = member_search(
         account=account,
-        now=timezone.now(),
+        now=now,
         q=criteria.get("q", ""),
         seat_type=criteria.get("seat", ""),
         invitation_state=criteria.get("invitation", ""),
@@ -105,11 +107,14 @@ def seats(request):
     )
     subscription = subscription_live_get(account=account)
     pools = seat_pools_removable_list(account=account)
+    inactive = inactive_paid_seat_counts(account=account, now=now)
     return render(
         request,
         "billing/seats.html",
         {
             "pools": pools,
+            # Each card: the pool, how many may be removed, who has not been active lately.
+            "cards": [(p, r, inactive.get(p.seat_type, [])) for p, r in pools],
             "removals": _removal_dialogs(subscription, pools),
             "subscription": subscription,
             "filters": filters,

@@ -9,4 +9,5 @@ urlpatterns = [
     path("", include("seats.permission_sets.urls")),
     path("", include("seats.presets.urls")),
     path("", include("seats.audit_log.urls")),
+    path("", include("seats.reclaim.urls")),
 ]

@@ -46,6 +46,7 @@ from seats.permissions.choice import AccessChoice, AccessMode
 from seats.permissions.services import member_access_set
 from seats.pools.services import seats_assigned_count
 from seats.presets.services import PresetFields, preset_create, preset_delete, preset_update
+from seats.reclaim.services import reclaim_policy_set, reclaim_run
 from seats.users.services.lifecycle import (
     member_deactivate,
     member_reactivate,
@@ -176,6 +177,23 @@ def demo_events() -> Account:
     subscription_renew(
         subscription_id=subscription.pk, now=subscription.current_period_end + timedelta(hours=1)
     )
+    # The reclaim policy: set, a warning, a reclaim.
+    reclaim_policy_set(
+        account=account,
+        enabled=True,
+        inactive_days=30,
+        warning_days=7,
+        exempt_members=[member("viewer@demo.example.com")],
+        exempt_teams=[marketing],
+        actor_membership=admin,
+    )
+    idle = member("ava.ops@demo.example.com")
+    Membership.objects.filter(pk=idle.pk).update(
+        last_active_at=timezone.now() - timedelta(days=40), main_team=None
+    )
+    idle.extra_teams.clear()
+    reclaim_run(now=timezone.now())
+    reclaim_run(now=timezone.now() + timedelta(days=8))
     return account
 
 
