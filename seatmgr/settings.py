@@ -206,6 +206,10 @@ CELERY_BEAT_SCHEDULE = {
     },
     "ops-heartbeat": {"task": "ops.tasks.heartbeat_task", "schedule": timedelta(seconds=60)},
     # Daily; hourly would do no harm (each warning and reclaim happens once), and catches up.
+    "billing-unassigned-seats": {
+        "task": "billing.tasks.unassigned_seats_notify_task",
+        "schedule": timedelta(days=1),
+    },
     "seats-reclaim": {
         "task": "seats.reclaim.tasks.reclaim_run_task",
         "schedule": timedelta(days=1),

@@ -30,6 +30,7 @@ from billing.services.changes import subscription_interval_switch
 from billing.services.purchases import seats_purchase
 from billing.services.removals import seat_removal_cancel, seat_removal_schedule
 from billing.services.renewals.subscription import subscription_renew
+from billing.services.savings import unassigned_seats_notify_run
 from invitations.services.links import (
     invitation_link_copy,
     invitation_resend,
@@ -194,6 +195,9 @@ def demo_events() -> Account:
     idle.extra_teams.clear()
     reclaim_run(now=timezone.now())
     reclaim_run(now=timezone.now() + timedelta(days=8))
+    # Savings at renewal: the billing admins told of the unassigned seats.
+    renewal = Subscription.objects.get(account=account).current_period_end
+    assert unassigned_seats_notify_run(now=renewal - timedelta(days=10))["sent"]
     return account
 
 
