@@ -63,6 +63,7 @@ _.tier_label, _.removed_at_renewal, _.auto_renew  # api.v1.billing's schemas
 _.ReclaimConfig  # seats.reclaim's AppConfig: Django finds it in INSTALLED_APPS
 _.exempt_emails  # seats.reclaim.forms: a form field, read by name in its template
 _.warned_at, _.restored_at  # ReclaimNotice: read by templates/seats/reclaim/reclaim_policy.html
+_.reclaimed_note  # an inclusion tag: templates/seats/users/user.html calls it by name
 
 # Attributes a library reads.
 _.mutability  # scim2-models' Attribute: the Schemas document publishes it (scim.resources)

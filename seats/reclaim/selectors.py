@@ -102,3 +102,22 @@ def reclaim_notices_recent(*, account: Account) -> QuerySet[ReclaimNotice]:
         .select_related("membership__user")
         .order_by("-warned_at", "-id")[:20]
     )
+
+
+def reclaim_restorable_get(*, membership: Membership, now: datetime) -> ReclaimNotice | None:
+    """The policy's latest reclaim of this member still on a View-only seat whose permissions
+    come back with the same seat within RESTORE_WINDOW, or None. `restore_until` is set."""
+    if membership.seat_type in PAID_SEAT_TYPES:
+        return None
+    notice = (
+        ReclaimNotice.objects.filter(
+            membership=membership,
+            reclaimed_at__gte=now - RESTORE_WINDOW,
+            restored_at__isnull=True,
+        )
+        .order_by("-reclaimed_at")
+        .first()
+    )
+    if notice is not None:
+        notice.restore_until = notice.reclaimed_at + RESTORE_WINDOW
+    return notice

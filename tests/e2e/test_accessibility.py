@@ -68,6 +68,7 @@ MUST_REACH = {
         "accounts:profile",
         "accounts:notifications",
         "scim:settings",
+        "seats:reclaim_policy",
     },
     "billing admin": {"billing:seats", "billing:account", "billing:pricing", "billing:invoices"},
     "invitee": {"invitations:accept", "accounts:profile", "accounts:notifications"},
