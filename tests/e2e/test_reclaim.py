@@ -23,6 +23,7 @@ from tests.factories import AccountFactory, MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
+BILLING_ADMIN = {**seat_default_permissions("core"), "account.billing": "on"}
 CUSTOM = {
     **seat_default_permissions("core"),
     "crm.deals.delete": "everything",
@@ -132,3 +133,36 @@ def test_inactive_paid_seats_are_counted_and_moved_to_view_only_seats(
     page.goto("/settings/seats/")
     expect(fact(page.get_by_role("region", name="Core seat"), "Available")).to_have_text("4")
     screenshot(page, "reclaim", "07-seats-tab-after")
+
+
+def test_ten_days_before_renewal_the_billing_admin_removes_the_unassigned_seats_it_names(
+    page, signed_in
+):
+    account = AccountFactory(name="Initech")
+    subscription_start(
+        account=account,
+        hubs={"marketing": "professional"},
+        interval="monthly",
+        now=timezone.now() - timedelta(days=20),
+        actor=None,
+        extra_seats={"core": 2},
+    )
+    signed_in("member", account=account, permissions=BILLING_ADMIN)  # 1 of the 5 Core seats
+    page.goto("/settings/billing/")
+    notice = page.get_by_test_id("savings-core")
+    expect(notice).to_contain_text(
+        "2 Core seats are unassigned: remove them at renewal to save $100 a month."
+    )
+    screenshot(page, "reclaim", "08-savings-notice")
+
+    notice.get_by_role("link", name="Remove unassigned seats").click()
+    dialog = page.get_by_role("dialog", name="Remove unassigned Core seats")
+    expect(dialog).to_be_visible()
+    expect(dialog.get_by_label("Seats to remove")).to_have_value("2")
+    expect(fact(dialog, "Auto-renewal")).to_have_text("3")
+    screenshot(page, "reclaim", "09-savings-dialog-prefilled")
+    dialog.get_by_role("button", name="Remove 2 seats").click()
+
+    expect(page.get_by_role("status")).to_contain_text("The removal is scheduled")
+    expect(page.get_by_test_id("savings-core")).to_have_count(0)
+    assert SeatPool.objects.get(account=account, seat_type=SeatType.CORE).pending_removal == 2
