@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import Coalesce
 
-from accounts.models import Account, Membership
+from accounts.models import Account, Membership, MembershipStatus
 from accounts.selectors import inactive_q
 from seats.catalogue import PAID_SEAT_TYPES
 from seats.reclaim.models import ReclaimNotice, ReclaimPolicy
@@ -66,7 +66,8 @@ def reclaim_policy_get(*, account: Account) -> ReclaimPolicy:
 
 
 def reclaim_candidates(*, policy: ReclaimPolicy, now: datetime) -> QuerySet[Membership]:
-    """Members the policy warns or reclaims now: on a paid seat, not exempt, and inactive
+    """Members the policy warns or reclaims now: on a paid seat, not exempt, not deactivated
+    (they can't sign in to keep it; "Release seat" is the admins' tool for them), and inactive
     (since they were last active, or since they were added when never active) for at least
     the policy's days less its warning days. Each has `inactive_since`."""
     warn_from = now - timedelta(days=policy.inactive_days - policy.warning_days)
@@ -75,6 +76,7 @@ def reclaim_candidates(*, policy: ReclaimPolicy, now: datetime) -> QuerySet[Memb
         Membership.objects.filter(
             account_id=policy.account_id, seat_type__in=PAID_SEAT_TYPES, is_super_admin=False
         )
+        .exclude(status=MembershipStatus.DEACTIVATED)
         .annotate(inactive_since=Coalesce("last_active_at", "created_at"))
         .filter(inactive_since__lte=warn_from)
         .exclude(pk__in=policy.exempt_members.values("pk"))

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -103,12 +104,25 @@ def account_reclaim_run(*, policy: ReclaimPolicy, now: datetime) -> dict[str, in
             to_warn.append(member)
         elif notice.reclaimed_at is None and notice.reclaim_on <= now:
             to_reclaim.append(notice)
-    if to_warn:
+    warned = []
+    for member in to_warn:
         try:
-            result["warned"] = members_reclaim_warn(policy=policy, members=to_warn, now=now)
-        except Exception:  # the reclaims below still run; the next run warns again
-            logger.exception("reclaim warnings failed", extra={"account_id": policy.account_id})
-            result["failed"] += len(to_warn)
+            notice = member_reclaim_warn(policy=policy, member=member, now=now)
+        except Exception:  # one person's failure is theirs: logged, the next run tries again
+            logger.exception(
+                "reclaim warning failed",
+                extra={"account_id": policy.account_id, "membership_id": member.pk},
+            )
+            result["failed"] += 1
+        else:
+            if notice is not None:
+                warned.append((member, notice))
+    result["warned"] = len(warned)
+    if warned:
+        try:
+            reclaim_admins_warn(account=policy.account, warned=warned, now=now)
+        except Exception:  # the people were warned; the admins see them on the policy page
+            logger.exception("reclaim admin notice failed", extra={"account_id": policy.account_id})
     for notice in to_reclaim:
         try:
             result["reclaimed"] += member_seat_reclaim(notice_id=notice.pk, now=now)
@@ -130,69 +144,77 @@ def _admins(account: Account) -> list[Membership]:
 
 
 @transaction.atomic(durable=True)
-def members_reclaim_warn(
-    *, policy: ReclaimPolicy, members: Sequence[Membership], now: datetime
-) -> int:
-    """Tell each member their paid seat goes on a date, and the super admins who goes when.
-    The date: when their stretch of inactivity reaches the policy's days, but never less than
-    the warning's days from now. Returns how many were warned (a row made meanwhile by another
-    run is skipped)."""
+def member_reclaim_warn(
+    *, policy: ReclaimPolicy, member: Membership, now: datetime
+) -> ReclaimNotice | None:
+    """Tell a member their paid seat goes on a date, and record it. The date: when their
+    stretch of inactivity reaches the policy's days, but never less than the warning's days
+    from now. None when another run warned them meanwhile."""
     account = account_lock(policy.account)
-    notices = []
-    for member in members:
-        reclaim_on = max(
-            member.inactive_since + timedelta(days=policy.inactive_days),
-            now + timedelta(days=policy.warning_days),
-        )
-        notice, created = ReclaimNotice.objects.get_or_create(
-            membership=member,
-            inactive_since=member.inactive_since,
-            defaults={
-                "account": account,
-                "seat_type": member.seat_type,
-                "warned_at": now,
-                "reclaim_on": reclaim_on,
-            },
-        )
-        if created:
-            notices.append((member, notice))
-            audit_record(
-                account=account,
-                actor=None,
-                verb=AuditVerb.RECLAIM_WARNED,
-                target=member,
-                after={"seat_type": member.seat_type, "reclaim_on": reclaim_on.date().isoformat()},
-                now=now,
+    reclaim_on = max(
+        member.inactive_since + timedelta(days=policy.inactive_days),
+        now + timedelta(days=policy.warning_days),
+    )
+    notice, created = ReclaimNotice.objects.get_or_create(
+        membership=member,
+        inactive_since=member.inactive_since,
+        defaults={
+            "account": account,
+            "seat_type": member.seat_type,
+            "warned_at": now,
+            "reclaim_on": reclaim_on,
+        },
+    )
+    if not created:
+        return None
+    audit_record(
+        account=account,
+        actor=None,
+        verb=AuditVerb.RECLAIM_WARNED,
+        target=member,
+        after={"seat_type": member.seat_type, "reclaim_on": reclaim_on.date().isoformat()},
+        now=now,
+    )
+    members_notify(
+        notices=[
+            Notice(
+                membership=member,
+                kind=NotificationKind.ACCESS_CHANGED,
+                text=_(
+                    "You have not used %(account)s for a while: your %(seat)s moves to a "
+                    "View-only seat on %(date)s. Sign in before then to keep it."
+                )
+                % {
+                    "account": account.name,
+                    "seat": SEAT_RULES[member.seat_type].label,
+                    "date": day(reclaim_on),
+                },
             )
-    texts = [
-        Notice(
-            membership=member,
-            kind=NotificationKind.ACCESS_CHANGED,
-            text=_(
-                "You have not used %(account)s for a while: your %(seat)s moves to a View-only "
-                "seat on %(date)s. Sign in before then to keep it."
-            )
-            % {
-                "account": account.name,
-                "seat": SEAT_RULES[member.seat_type].label,
-                "date": day(notice.reclaim_on),
-            },
-        )
-        for member, notice in notices
-    ]
-    if notices:
-        names = ", ".join(f"{m.display_name} ({day(n.reclaim_on)})" for m, n in notices)
-        texts += [
+        ],
+        now=now,
+    )
+    return notice
+
+
+@transaction.atomic(durable=True)
+def reclaim_admins_warn(
+    *, account: Account, warned: Sequence[tuple[Membership, ReclaimNotice]], now: datetime
+) -> None:
+    """Tell the super admins, in one message, who was just warned and when each seat goes."""
+    names = ", ".join(f"{m.display_name} ({day(n.reclaim_on)})" for m, n in warned)
+    members_notify(
+        notices=[
             Notice(
                 membership=admin,
                 kind=NotificationKind.ACCESS_CHANGED,
                 text=_("Inactive paid seats will move to a View-only seat: %(names)s")
                 % {"names": names},
+                url=reverse("seats:reclaim_policy"),
             )
             for admin in _admins(account)
-        ]
-    members_notify(notices=texts, now=now)
-    return len(notices)
+        ],
+        now=now,
+    )
 
 
 @transaction.atomic(durable=True)
@@ -215,6 +237,7 @@ def member_seat_reclaim(*, notice_id: int, now: datetime | None = None) -> bool:
         or not policy.enabled
         or member.seat_type != notice.seat_type
         or member.seat_type not in PAID_SEAT_TYPES
+        or member.status == MembershipStatus.DEACTIVATED
         or (member.last_active_at or member.created_at) != notice.inactive_since
         or member_is_exempt(policy=policy, membership=member)
     ):

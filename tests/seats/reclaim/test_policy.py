@@ -218,6 +218,14 @@ def test_super_admins_chosen_people_and_members_of_chosen_teams_are_exempt(accou
     assert {seat(m) for m in (admin, chosen, in_team, extra)} == {SeatType.CORE}
 
 
+def test_deactivated_members_are_left_to_release_seat(account, admin):
+    gone = idle_member(account, "gone@initech.example", deactivated=True)
+    policy_on(admin)
+
+    assert reclaim_run(now=NOW + 200 * DAY) == {"warned": 0, "reclaimed": 0, "failed": 0}
+    assert seat(gone) == SeatType.CORE
+
+
 def test_exempted_after_the_warning_keeps_the_seat(account, admin):
     idle = idle_member(account)
     policy = policy_on(admin)
@@ -295,3 +303,27 @@ def test_the_management_command_runs_the_job_at_the_time_given(account, admin):
     assert "warned 1, reclaimed 0" in out.getvalue()
     assert "warned 0, reclaimed 1" in out.getvalue()
     assert seat(idle) == SeatType.VIEW_ONLY
+
+
+def test_one_persons_failed_warning_does_not_stop_the_others(account, admin, monkeypatch, caplog):
+    first = idle_member(account, "first@initech.example")
+    second = idle_member(account, "second@initech.example")
+    policy_on(admin)
+    from seats.reclaim import services
+
+    real = services.members_notify
+
+    def failing(*, notices, now):
+        if any(n.membership.pk == first.pk for n in notices):
+            raise RuntimeError("the mail queue went away")
+        return real(notices=notices, now=now)
+
+    monkeypatch.setattr(services, "members_notify", failing)
+
+    result = reclaim_run(now=NOW + 83 * DAY)
+
+    assert (result["warned"], result["failed"]) == (1, 1)
+    assert list(ReclaimNotice.objects.values_list("membership", flat=True)) == [second.pk]
+    assert "reclaim warning failed" in caplog.text
+    monkeypatch.setattr(services, "members_notify", real)
+    assert reclaim_run(now=NOW + 84 * DAY)["warned"] == 1  # the next run warns them
