@@ -18,7 +18,7 @@ from accounts.models import Membership, Notification, SeatType
 from billing.services.subscriptions import subscription_start
 from seats.catalogue import seat_default_permissions
 from seats.models import SeatPool
-from tests.e2e.conftest import screenshot
+from tests.e2e.conftest import screenshot, sign_in_through_the_form
 from tests.factories import AccountFactory, MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -110,6 +110,16 @@ def test_the_super_admin_sets_the_policy_and_an_inactive_user_is_warned_then_rec
     pool = SeatPool.objects.get(account=account, seat_type=SeatType.CORE)
     assert pool.total == 5
     assert Membership.objects.get(pk=ida.pk).seat_type == SeatType.VIEW_ONLY
+
+    # Ida signs in: she was warned, then told, and is on a View-only seat.
+    page.get_by_role("button", name="Sign out").click()
+    sign_in_through_the_form(page, "ida@acme.example")
+    page.wait_for_url(lambda url: "/sign-in/" not in url)
+    page.goto("/settings/notifications/")
+    expect(page.get_by_text("Sign in before then to keep it.")).to_be_visible()
+    expect(page.get_by_text("and your permissions come back as they were")).to_be_visible()
+    expect(page.get_by_text("Your seat in Acme is now: View-only seat.")).to_be_visible()
+    screenshot(page, "reclaim", "04b-user-notifications")
 
 
 def test_inactive_paid_seats_are_counted_and_moved_to_view_only_seats(
