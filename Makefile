@@ -44,7 +44,7 @@ security: install
 	$(VENV)/bin/bandit -q -c pyproject.toml -r $(BANDIT_PATHS) -b .bandit-baseline.json
 	VENV=$(VENV) .ci/pip-audit
 
-BANDIT_PATHS := accounts seats billing invitations api seatmgr bench
+BANDIT_PATHS := accounts seats billing invitations api scim ops seatmgr bench
 
 format: install
 	$(VENV)/bin/ruff check --fix .

@@ -64,6 +64,12 @@ _.ReclaimConfig  # seats.reclaim's AppConfig: Django finds it in INSTALLED_APPS
 _.exempt_emails  # seats.reclaim.forms: a form field, read by name in its template
 _.warned_at, _.restored_at  # ReclaimNotice: read by templates/seats/reclaim/reclaim_policy.html
 _.reclaimed_note  # an inclusion tag: templates/seats/users/user.html calls it by name
+_.decided_by, _.decided_at  # SeatRequest: templates/seats/requests/*.html read them
+
+# The Stripe gateway (issue 17).
+_.received_at  # WebhookEvent.received_at, stored for the record
+_._csp_update  # billing.payment_views: django-csp's middleware reads it from the response
+_.app_configs  # billing.checks.stripe_keys_check: Django passes it by name
 
 # Attributes a library reads.
 _.mutability  # scim2-models' Attribute: the Schemas document publishes it (scim.resources)

@@ -517,6 +517,10 @@ class AuditVerb(models.TextChoices):
     RECLAIM_WARNED = "reclaim.warned", _("Warned of seat reclaim")
     SEAT_RECLAIMED = "reclaim.seat_reclaimed", _("Seat reclaimed for inactivity")
     SEATS_UNASSIGNED_NOTICE = "seats.unassigned_notice", _("Unassigned seats reminder sent")
+    SEAT_REQUESTED = "seat_request.created", _("Seat requested")
+    SEAT_REQUEST_APPROVED = "seat_request.approved", _("Seat request approved")
+    SEAT_REQUEST_DENIED = "seat_request.denied", _("Seat request denied")
+    SEAT_REQUEST_CANCELLED = "seat_request.cancelled", _("Seat request cancelled")
 
 
 # The API key a change is being made through (api.auth sets it for the length of one JSON API

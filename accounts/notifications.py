@@ -9,6 +9,7 @@ class NotificationKind(models.TextChoices):
     INVITATION_ACCEPTED = "invitation_accepted", _("An invitation I sent was accepted")
     STATUS_CHANGED = "status_changed", _("I was deactivated or reactivated")
     BILLING = "billing", _("Billing events (seats bought, removals, renewals, warnings)")
+    SEAT_REQUESTS = "seat_requests", _("Seat requests (someone asks for a seat; mine is decided)")
 
 
 class Channel(models.TextChoices):

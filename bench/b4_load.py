@@ -16,6 +16,7 @@ setting.
 
 import os
 import re
+import runpy
 import subprocess
 import urllib.request
 
@@ -239,8 +240,7 @@ def run(ctx: Context) -> list[Result]:
 
 def _deployed() -> str:
     """docker/gunicorn.conf.py's worker class, workers and threads with the defaults."""
-    namespace: dict = {}
-    exec(CONFIG.read_text(), namespace)  # noqa: S102 - our own config file
+    namespace = runpy.run_path(str(CONFIG))
     return f"{namespace['worker_class']}:{namespace['workers']}:{namespace['threads']}"
 
 

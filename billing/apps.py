@@ -11,3 +11,5 @@ class BillingConfig(AppConfig):
         from billing.audit import audit_keys_register
 
         audit_keys_register()
+        # The Stripe keys' check (registered on import).
+        import billing.checks  # noqa: F401

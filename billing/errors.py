@@ -155,3 +155,30 @@ class GatewayUnavailable(BillingError):
     message = _(
         "The payment provider could not be reached. Nothing was charged; try again in a moment."
     )
+
+
+class AuthenticationRequired(BillingError):
+    """The bank asks the card holder to authenticate the payment (3-D Secure), and they are not
+    there (a renewal): nothing was taken. `payment_id` names the payment waiting for them."""
+
+    code = "authentication_required"
+    message = _(
+        "Your bank asks you to confirm this payment. Nothing was charged yet; "
+        "confirm it from the link we sent, or use another card."
+    )
+
+    def __init__(self, *, payment_id: str = "", **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.payment_id = payment_id
+
+
+class CheckoutNeedsAuthentication(BillingError):
+    """The bank asks to authenticate a checkout's payment; a checkout cannot wait for it (see
+    billing.services.checkout), so nothing was charged or changed."""
+
+    code = "checkout_needs_authentication"
+    message = _(
+        "Your bank asks you to confirm this payment, which checkout cannot do: nothing was "
+        "charged or changed. Save your card again on the Payment method page (your bank "
+        "confirms it there), then buy again."
+    )

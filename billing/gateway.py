@@ -4,11 +4,15 @@ Card numbers never reach the database. The gateway turns a card into a token and
 only `CardDetails`: the token, the brand, the last four digits and the expiry. Every later charge
 names the token, never the card.
 
-`gateway_get()` returns the gateway that `settings.PAYMENT_GATEWAY` names. The default is
-`TestGateway`, the built-in test mode: it validates cards as a provider would and charges nothing
-real, and `TEST_CARDS` lists the numbers it knows. A real provider is another class with the
-methods of `PaymentGateway`, named in that setting, raising the refusals of billing.errors
-(CardInvalid, CardDeclined, GatewayUnavailable).
+`gateway_get()` returns the gateway that `settings.PAYMENT_GATEWAY` names ("test", "stripe" or
+a dotted path). The default is `TestGateway`, the built-in test mode: it validates cards as a
+provider would and charges nothing real, and `TEST_CARDS` lists the numbers it knows.
+`StripeGateway` (billing.stripe_gateway) is the real provider. Both implement every method of
+`PaymentGateway`, so the product has one code path: a customer per account, a card saved either
+from a form (`card_tokenize`, the test mode) or by the provider's own page (`card_setup`, then
+`card_from_setup`), charges that may wait for the bank's authentication, webhook events,
+refunds. They raise the refusals of billing.errors (CardInvalid, CardDeclined,
+AuthenticationRequired, GatewayUnavailable).
 """
 
 import functools
@@ -24,37 +28,41 @@ from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 
 from billing.errors import CardDeclined, CardInvalid, GatewayUnavailable
+from billing.gateway_types import (
+    CardDetails,
+    CardSetup,
+    Charge,
+    GatewayEvent,
+    PaymentStatus,
+    WebhookInvalid,
+)
 
 DEFAULT_GATEWAY = "billing.gateway.TestGateway"
-
-
-@dataclass(frozen=True)
-class CardDetails:
-    """What seatmgr may keep about a card: never its number or security code.
-
-    `token` names the card at the gateway that issued it; `brand` is shown as is ("Visa").
-    """
-
-    brand: str
-    last4: str
-    exp_month: int
-    exp_year: int
-    token: str
-
-
-@dataclass(frozen=True)
-class Charge:
-    """Money the gateway took: `amount_cents` in `currency` (a lower-case ISO 4217 code)."""
-
-    id: str
-    amount_cents: int
-    currency: str
 
 
 class PaymentGateway(Protocol):
     """What seatmgr needs from a payment provider. Implementations take no constructor arguments
     (read their configuration from settings) and are shared by every request of a process.
     """
+
+    # True when cards are typed into the provider's own page (Stripe Elements), never into
+    # seatmgr's form; `card_tokenize` then refuses every card.
+    collects_cards: bool
+
+    def page_context(self) -> dict[str, str]:
+        """What a page that loads the provider's script needs: `provider_script` (its URL) and
+        `publishable_key`; {} for a gateway that has no script."""
+        ...
+
+    def page_csp(self) -> dict[str, list[str]]:
+        """The Content-Security-Policy sources that script needs (added to the site's policy
+        on those pages only); {} for a gateway that has no script."""
+        ...
+
+    def customer_create(self, *, account_id: int, name: str, email: str) -> str:
+        """The provider's customer for this account (created once per account: the call is
+        idempotent per account); its id. Raises GatewayUnavailable."""
+        ...
 
     def card_tokenize(
         self, *, number: str, exp_month: int, exp_year: int, cvc: str, now: datetime
@@ -66,6 +74,21 @@ class PaymentGateway(Protocol):
         """
         ...
 
+    def card_setup(self, *, customer_id: str) -> CardSetup:
+        """Start saving a card for later charges on the provider's own page. Raises
+        GatewayUnavailable."""
+        ...
+
+    def card_from_setup(self, *, customer_id: str, setup_id: str) -> CardDetails:
+        """The card a completed `card_setup` saved for `customer_id`. Raises CardInvalid when the
+        setup is not this customer's or did not succeed."""
+        ...
+
+    def card_detach(self, *, card_token: str) -> None:
+        """Forget a saved card at the provider (replaced or removed). Never raises for a card
+        the provider no longer knows."""
+        ...
+
     def charge(
         self,
         *,
@@ -74,17 +97,41 @@ class PaymentGateway(Protocol):
         currency: str,
         idempotency_key: str,
         description: str,
+        customer_id: str = "",
+        off_session: bool = False,
+        metadata: dict[str, str] | None = None,
     ) -> Charge:
-        """Take `amount_cents` (> 0) in `currency` from the card behind `card_token`.
+        """Take `amount_cents` (> 0) in `currency` from the card behind `card_token` (saved for
+        `customer_id`).
 
         Callers skip the call when nothing is owed: charging 0 cents raises ValueError. The
         provider takes the money at most once per `idempotency_key`: a request retried with the
         same key (after a timeout, by a re-delivered task) returns the first Charge instead of
         charging again, so the key must name the thing being paid for, not the attempt.
 
+        With the card holder present (`off_session` False) the answer may be a Charge with
+        status REQUIRES_ACTION: nothing is taken until they authenticate. Off session (a
+        renewal) that case raises AuthenticationRequired instead. `metadata` travels with the
+        payment and comes back in its webhook events.
+
         Raises CardDeclined when the bank refuses, CardInvalid when the token is not one this
         provider issued, GatewayUnavailable when the provider cannot be reached.
         """
+        ...
+
+    def payment_get(self, *, payment_id: str) -> Charge:
+        """A payment's current state (after an authentication, a webhook). Raises
+        GatewayUnavailable."""
+        ...
+
+    def refund(self, *, payment_id: str, amount_cents: int, idempotency_key: str) -> str:
+        """Give back `amount_cents` of a payment, once per `idempotency_key`; the refund's id.
+        Raises GatewayUnavailable."""
+        ...
+
+    def webhook_event(self, *, payload: bytes, signature: str) -> GatewayEvent:
+        """The event a webhook delivers, once its signature and age are verified. Raises
+        WebhookInvalid."""
         ...
 
 
@@ -155,6 +202,26 @@ class TestGateway:
     """
 
     __test__: ClassVar[bool] = False  # not a pytest test class
+    collects_cards = False
+
+    def page_context(self) -> dict[str, str]:
+        return {}
+
+    def page_csp(self) -> dict[str, list[str]]:
+        return {}
+
+    def customer_create(self, *, account_id: int, name: str, email: str) -> str:
+        return f"cus_test_{account_id}"
+
+    def card_setup(self, *, customer_id: str) -> CardSetup:
+        # The test mode takes cards in seatmgr's own form: there is no provider page.
+        return CardSetup(id="", client_secret="")
+
+    def card_from_setup(self, *, customer_id: str, setup_id: str) -> CardDetails:
+        raise CardInvalid(field="token")
+
+    def card_detach(self, *, card_token: str) -> None:
+        return None  # stateless: nothing is kept to forget
 
     def card_tokenize(
         self, *, number: str, exp_month: int, exp_year: int, cvc: str, now: datetime
@@ -193,6 +260,9 @@ class TestGateway:
         currency: str,
         idempotency_key: str,
         description: str,
+        customer_id: str = "",
+        off_session: bool = False,
+        metadata: dict[str, str] | None = None,
     ) -> Charge:
         if amount_cents <= 0:
             raise ValueError(f"amount_cents must be positive, got {amount_cents}")
@@ -215,6 +285,29 @@ class TestGateway:
         charge_id = "ch_test_" + hashlib.sha256(idempotency_key.encode()).hexdigest()[:24]
         return Charge(id=charge_id, amount_cents=amount_cents, currency=currency)
 
+    def payment_get(self, *, payment_id: str) -> Charge:
+        # Every test-mode payment succeeded when it was made (declines raise at once).
+        return Charge(id=payment_id, amount_cents=0, currency="", status=PaymentStatus.SUCCEEDED)
+
+    def refund(self, *, payment_id: str, amount_cents: int, idempotency_key: str) -> str:
+        return "re_test_" + hashlib.sha256(idempotency_key.encode()).hexdigest()[:24]
+
+    def webhook_event(self, *, payload: bytes, signature: str) -> GatewayEvent:
+        raise WebhookInvalid("the test mode sends no webhooks")
+
+
+# Short names PAYMENT_GATEWAY may use instead of a dotted path.
+GATEWAY_NAMES = {"test": DEFAULT_GATEWAY, "stripe": "billing.stripe_gateway.StripeGateway"}
+
+
+def __getattr__(name: str) -> Any:
+    # billing.gateway.StripeGateway, imported on first use: the test mode never loads `stripe`.
+    if name == "StripeGateway":
+        from billing.stripe_gateway import StripeGateway
+
+        return StripeGateway
+    raise AttributeError(name)
+
 
 @functools.cache
 def gateway_get() -> PaymentGateway:
@@ -222,5 +315,6 @@ def gateway_get() -> PaymentGateway:
 
     Tests that change the setting call `gateway_get.cache_clear()` before and after.
     """
-    gateway_class = import_string(getattr(settings, "PAYMENT_GATEWAY", DEFAULT_GATEWAY))
+    name = getattr(settings, "PAYMENT_GATEWAY", DEFAULT_GATEWAY)
+    gateway_class = import_string(GATEWAY_NAMES.get(name, name))
     return gateway_class()

@@ -179,6 +179,40 @@ class CardOnFile(models.Model):
         return f"{self.brand} •••• {self.last4}"
 
 
+class PaymentCustomer(models.Model):
+    """The account as the payment provider knows it (a Stripe Customer): created once, before
+    the first card is saved; cards and payments are made for it."""
+
+    account = models.OneToOneField(
+        Account, on_delete=models.CASCADE, related_name="payment_customer"
+    )
+    customer_id = models.CharField(max_length=100, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("payment customer")
+        verbose_name_plural = _("payment customers")
+
+    def __str__(self) -> str:
+        return self.customer_id
+
+
+class WebhookEvent(models.Model):
+    """A provider's webhook event that was handled: one row per event id (the database refuses a
+    second), so a redelivered event is handled once."""
+
+    event_id = models.CharField(max_length=100, unique=True)
+    type = models.CharField(max_length=100)
+    received_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("webhook event")
+        verbose_name_plural = _("webhook events")
+
+    def __str__(self) -> str:
+        return f"{self.type} {self.event_id}"
+
+
 class BillingContact(models.Model):
     """Who receives invoices and billing questions for an account."""
 
@@ -206,6 +240,12 @@ class InvoiceKind(models.TextChoices):
 class InvoiceStatus(models.TextChoices):
     PAID = "paid", _("Paid")
     OPEN = "open", _("Unpaid")
+    # A purchase or checkout whose bank asks the card holder to authenticate: nothing granted
+    # until the provider confirms the money (billing.services.payments).
+    NEEDS_AUTHENTICATION = "needs_authentication", _("Needs authentication")
+    # A payment that waited for authentication and was refused or abandoned: nothing was taken,
+    # nothing granted.
+    VOID = "void", _("Not paid")
 
 
 class Invoice(models.Model):
@@ -228,7 +268,15 @@ class Invoice(models.Model):
     period_end = models.DateTimeField()
     # NULL, not "", for invoices without a key: the unique constraint ignores NULLs.
     idempotency_key = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001
+    # The provider's charge id (shown), its payment (a Stripe PaymentIntent, which webhooks and
+    # the authentication page name) and its receipt, when it has one.
     charge_id = models.CharField(max_length=100, blank=True)
+    payment_id = models.CharField(max_length=100, blank=True, db_index=True)
+    receipt_url = models.URLField(max_length=500, blank=True)
+    refunded_cents = models.PositiveIntegerField(default=0)
+    # What a purchase waiting for authentication grants once paid ({"seat_type", "quantity"});
+    # {} for everything else.
+    grant = models.JSONField(default=dict, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(

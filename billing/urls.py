@@ -1,10 +1,11 @@
 from django.urls import path
 
-from billing import plan_views, views
+from billing import payment_views, plan_views, views, webhook_views
 
 app_name = "billing"
 
 urlpatterns = [
+    path("billing/stripe/webhook/", webhook_views.stripe_webhook, name="stripe_webhook"),
     path("settings/seats/", views.seats, name="seats"),
     path("settings/seats/<str:seat_type>/add/", views.seats_add, name="seats_add"),
     path("settings/seats/<str:seat_type>/quote/", views.seats_quote, name="seats_quote"),
@@ -23,6 +24,11 @@ urlpatterns = [
     path("settings/billing/card/", views.card, name="card"),
     path("settings/billing/invoices/", views.invoices, name="invoices"),
     path("settings/billing/invoices/<int:invoice_id>/", views.invoice, name="invoice"),
+    path(
+        "settings/billing/invoices/<int:invoice_id>/authenticate/",
+        payment_views.invoice_authenticate,
+        name="invoice_authenticate",
+    ),
     path("settings/billing/contact/", views.contact, name="contact"),
     path("settings/pricing/", views.pricing, name="pricing"),
     path("settings/pricing/bundle/", plan_views.bundle, name="bundle"),

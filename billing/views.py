@@ -33,8 +33,10 @@ from billing.forms import (
     SeatWarningForm,
     card_invalid_add,
 )
-from billing.gateway import TEST_CARDS
+from billing.gateway import TEST_CARDS, gateway_get
+from billing.models import InvoiceStatus
 from billing.money import money_format
+from billing.payment_views import card_with_provider
 from billing.selectors import (
     billing_contact_get,
     card_on_file_get,
@@ -52,9 +54,12 @@ from billing.services.purchases import PurchaseQuote, seats_purchase, seats_purc
 from billing.services.removals import seat_removal_cancel, seat_removal_schedule
 from billing.services.renewal_previews import RenewalPreview, seat_removal_preview
 from billing.services.savings import UnassignedSaving, unassigned_savings
+from billing.services.seat_requests import seat_request_buy_and_approve
 from seats.catalogue import PAID_SEAT_TYPES
+from seats.models import SeatRequest
 from seats.pools.selectors import PoolSummary, seat_pool_summaries
 from seats.reclaim.selectors import inactive_paid_seat_counts
+from seats.requests.selectors import seat_request_get
 
 BILLING = AccountPermission.BILLING
 
@@ -142,10 +147,16 @@ def seats_add(request, seat_type: str):
     if card is None:
         messages.info(request, _("Add a card first; you'll come back here to buy the seats."))
         return redirect(card_first)
+    # "Buy 1 <type> seat and approve" (Seat requests): one seat, bought for an open request of
+    # this account and type, which the purchase approves (billing.services.seat_requests).
+    seat_request = _seat_request_for(request, seat_type)
     form = AddSeatsForm(
         request.POST or None,
         initial={"quantity": request.GET.get("quantity", 1), "idempotency_key": uuid.uuid4().hex},
     )
+    if seat_request is not None and form.is_bound:
+        form.data = form.data.copy()
+        form.data["quantity"] = "1"
     quote, priced, error = None, False, None
     quantity = form.data.get("quantity") if form.is_bound else form.initial["quantity"]
     try:
@@ -154,13 +165,20 @@ def seats_add(request, seat_type: str):
         error = problem
     if request.method == "POST" and form.is_valid():
         try:
-            invoice = seats_purchase(
-                account=account,
-                seat_type=seat_type,
-                quantity=form.cleaned_data["quantity"],
-                idempotency_key=form.cleaned_data["idempotency_key"],
-                actor=request.user,
-            )
+            if seat_request is not None:
+                invoice = seat_request_buy_and_approve(
+                    seat_request=seat_request,
+                    actor_membership=request.membership,
+                    idempotency_key=form.cleaned_data["idempotency_key"],
+                )
+            else:
+                invoice = seats_purchase(
+                    account=account,
+                    seat_type=seat_type,
+                    quantity=form.cleaned_data["quantity"],
+                    idempotency_key=form.cleaned_data["idempotency_key"],
+                    actor=request.user,
+                )
         except NoCardOnFile:
             return redirect(card_first)
         except DomainError as problem:
@@ -170,10 +188,27 @@ def seats_add(request, seat_type: str):
             form.data = form.data.copy()
             form.data["idempotency_key"] = uuid.uuid4().hex
         else:
-            messages.success(
-                request,
-                _("Seats bought. Invoice %(number)s was paid.") % {"number": invoice.number},
-            )
+            if invoice.status == InvoiceStatus.NEEDS_AUTHENTICATION:
+                # Nothing granted yet: the bank asks the card holder first.
+                return redirect(reverse("billing:invoice_authenticate", args=[invoice.pk]))
+            if seat_request is not None:
+                messages.success(
+                    request,
+                    _(
+                        "Seat bought and request approved: %(name)s now has a %(seat)s. Invoice "
+                        "%(number)s was paid."
+                    )
+                    % {
+                        "name": seat_request.membership.display_name,
+                        "seat": seat_request.get_seat_type_display(),
+                        "number": invoice.number,
+                    },
+                )
+            else:
+                messages.success(
+                    request,
+                    _("Seats bought. Invoice %(number)s was paid.") % {"number": invoice.number},
+                )
             return redirect(back or reverse("billing:seats"))
     return render(
         request,
@@ -187,8 +222,24 @@ def seats_add(request, seat_type: str):
             "card": card,
             "pool": seat_pool_summary_get(account=account, seat_type=seat_type),
             "next": back,
+            "seat_request": seat_request,
         },
     )
+
+
+def _seat_request_for(request, seat_type: str) -> SeatRequest | None:
+    """The open seat request "Buy 1 <type> seat and approve" names (`request`, in the query or
+    the form), of this account and seat type; None without one, 404 for any other id."""
+    value = request.POST.get("request") or request.GET.get("request")
+    if not value:
+        return None
+    try:
+        found = seat_request_get(account=request.membership.account, request_id=int(value))
+    except ValueError:
+        raise Http404 from None
+    if found is None or found.seat_type != seat_type:
+        raise Http404
+    return found
 
 
 def _add_seats_quote(*, account, seat_type: str, quantity) -> tuple[PurchaseQuote, bool]:
@@ -384,6 +435,8 @@ def seats_remove_cancel(request, seat_type: str):
 @member_required(BILLING)
 def card(request):
     """Account & Billing → "Payment method": add or replace the card on file."""
+    if gateway_get().collects_cards:
+        return card_with_provider(request)
     account = request.membership.account
     form = CardForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

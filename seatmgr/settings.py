@@ -216,8 +216,18 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
-# The payment gateway: the built-in test mode unless a provider's implementation is named.
+# The payment gateway: the built-in test mode unless a provider's implementation is named
+# ("stripe", or a dotted path; billing.gateway.gateway_get).
 PAYMENT_GATEWAY = env.str("PAYMENT_GATEWAY", default="billing.gateway.TestGateway")
+# Stripe (PAYMENT_GATEWAY=stripe): the account's API keys and the webhook endpoint's signing
+# secret. Read from the environment only, never stored or logged.
+STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")
+STRIPE_PUBLISHABLE_KEY = env.str("STRIPE_PUBLISHABLE_KEY", default="")
+STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
+# TEST-ONLY. Where the Stripe client sends its requests instead of Stripe's API (the tests'
+# fake, tests/billing/stripe_fake.py, on 127.0.0.1), and where the page loads Stripe.js from.
+# Constants, never read from the environment (like SALESFORCE_ALLOW_LOOPBACK_FOR_TESTS below).
+STRIPE_API_BASE_FOR_TESTS: str | None = None
 # Due subscriptions renewed per transaction (billing.services.renewals.batches; .env.example).
 RENEWAL_BATCH_SIZE = env.int("RENEWAL_BATCH_SIZE", default=500)
 

@@ -61,6 +61,7 @@ _KEY_LABELS: dict[str, Any] = {
     "expires_at": gettext_lazy("Link expires"),
     "links_revoked": gettext_lazy("Links revoked"),
     "note": gettext_lazy("Note"),
+    "reason": gettext_lazy("Why"),
     "purchased_at_renewal": gettext_lazy("Paid seats at renewal"),
     "quantity": gettext_lazy("Quantity"),
     "invoice": gettext_lazy("Invoice"),

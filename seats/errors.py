@@ -238,3 +238,56 @@ class LandingPageUnknown(SeatsError):
     code = "landing_page_unknown"
     field = "default_landing_page"
     message = _("Choose a landing page from the list.")
+
+
+# "Request a seat" (seats.requests).
+
+
+class SeatRequestOnlyFromViewOnly(SeatsError):
+    """Context: `seat` (the label of the seat the member holds)."""
+
+    code = "seat_request_not_view_only"
+    field = "seat_type"
+    message = _("You already have a {seat}. Seat requests are for people on a View-only seat.")
+
+
+class SeatRequestDuplicate(SeatsError):
+    """Context: `seat` (its label)."""
+
+    code = "seat_request_duplicate"
+    field = "seat_type"
+    message = _(
+        "You already asked for a {seat}: your request is waiting for an admin. "
+        "Cancel it below if you want to ask again."
+    )
+
+
+class SeatRequestReasonRequired(SeatsError):
+    code = "seat_request_reason_required"
+    field = "reason"
+    message = _("Say why you need the seat, so that an admin can decide.")
+
+
+class SeatRequestClosed(SeatsError):
+    """Context: `status` (its label, lower case)."""
+
+    code = "seat_request_closed"
+    message = _("This request is no longer open: it was {status}.")
+
+
+class SeatRequestNoSeatLeft(SeatsError):
+    """Approving needs a seat the account doesn't have. Context: `seat`, `name`."""
+
+    code = "seat_request_no_seat_left"
+    message = _(
+        "No {seat} is left to give {name}. A billing admin can buy one and approve the request "
+        "in one step (“Buy 1 {seat} and approve”)."
+    )
+
+
+class SeatRequestsNotYours(SeatsError):
+    code = "seat_request_not_allowed"
+    message = _(
+        "Only super admins and people who can add and edit users decide seat requests, and only "
+        "the person who asked can cancel one."
+    )

@@ -146,3 +146,65 @@ class SeatLedgerEntry(AppendOnlyModel):
 
     def __str__(self) -> str:
         return f"{self.pool}: {self.reason} at {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class SeatRequestStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    APPROVED = "approved", _("Approved")
+    DENIED = "denied", _("Denied")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class SeatRequest(models.Model):
+    """One person on a View-only seat asking for a paid seat, and what became of it.
+
+    Open until an admin approves it (the seat is assigned in the same transaction), denies it
+    (with an optional note) or the person cancels it. One open request per member and seat type
+    (a partial unique index), so a double submit or two tabs can't ask twice.
+    """
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="seat_requests")
+    membership = models.ForeignKey(
+        "accounts.Membership", on_delete=models.CASCADE, related_name="seat_requests"
+    )
+    seat_type = models.CharField(max_length=20, choices=SeatType.choices)
+    reason = models.TextField(max_length=500)
+    status = models.CharField(
+        max_length=20, choices=SeatRequestStatus.choices, default=SeatRequestStatus.OPEN
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    # The approver's or denier's note to the requester ("" without one).
+    note = models.TextField(max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("seat request")
+        verbose_name_plural = _("seat requests")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["membership", "seat_type"],
+                condition=Q(status="open"),
+                name="seat_request_one_open_per_member_and_type",
+            ),
+            models.CheckConstraint(
+                condition=Q(seat_type__in=PAID_SEAT_TYPES), name="seat_request_paid_type_only"
+            ),
+            # Decided means who and when are known; open means neither is.
+            models.CheckConstraint(
+                condition=Q(status="open", decided_at__isnull=True)
+                | ~Q(status="open") & Q(decided_at__isnull=False),
+                name="seat_request_decided_when_closed",
+            ),
+        ]
+        indexes = [models.Index(fields=["account", "status"], name="seat_request_by_status")]
+
+    def __str__(self) -> str:
+        return f"{self.get_seat_type_display()} for {self.membership_id} ({self.status})"

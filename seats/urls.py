@@ -10,4 +10,5 @@ urlpatterns = [
     path("", include("seats.presets.urls")),
     path("", include("seats.audit_log.urls")),
     path("", include("seats.reclaim.urls")),
+    path("", include("seats.requests.urls")),
 ]

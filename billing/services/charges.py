@@ -16,6 +16,11 @@ The policy, one for every charge (billing.services says it too):
 
 Either way the provider gets an idempotency key naming what is paid for, so a request retried
 after a timeout or a crash is never charged twice.
+
+When the bank asks the card holder to authenticate (3-D Secure), an admin's purchase writes its
+invoice as "needs authentication" and grants nothing: what it buys follows when the provider
+confirms the money (billing.services.payments). A renewal charges off session: the provider
+refuses at once (AuthenticationRequired) and the invoice is past due like any decline.
 """
 
 import logging
@@ -23,14 +28,15 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from accounts.models import Account, User
-from billing.errors import BillingError, NoCardOnFile
-from billing.gateway import gateway_get
+from billing.errors import AuthenticationRequired, BillingError, NoCardOnFile
+from billing.gateway import Charge, PaymentStatus, gateway_get
 from billing.models import (
     CardOnFile,
     Invoice,
     InvoiceKind,
     InvoiceLine,
     InvoiceStatus,
+    PaymentCustomer,
     Subscription,
 )
 
@@ -49,6 +55,7 @@ def invoice_paid_charge(
     description: str,
     actor: User,
     now: datetime,
+    grant: dict | None = None,
 ) -> Invoice:
     """Charge `card` (the account's card on file, read by the caller under its lock) what `lines`
     add up to and write them as a paid invoice of `kind` for the rest of the subscription's period
@@ -60,43 +67,99 @@ def invoice_paid_charge(
     transaction back. The provider's key is `idempotency_key` (the form's) with the kind and the
     account: a double submit finds the first invoice before calling this, and a request retried
     after a crash is not charged twice. `description` is what the provider shows for the charge.
+
+    When the bank asks for authentication, the invoice is written "needs authentication" (not
+    paid) with `grant`, what it buys once paid: the caller grants nothing then.
     """
     total = sum(line.amount_cents for line in lines)
-    charge_id = ""
+    charge = Charge(id="", amount_cents=0, currency=currency)
     if total > 0:
         if card is None:
             raise NoCardOnFile()
-        charge_id = (
-            gateway_get()
-            .charge(
-                card_token=card.gateway_token,
-                amount_cents=total,
-                currency=currency,
-                idempotency_key=f"{InvoiceKind(kind).value}:{account.pk}:{idempotency_key}",
-                description=description,
-            )
-            .id
+        key = f"{InvoiceKind(kind).value}:{account.pk}:{idempotency_key}"
+        charge = gateway_get().charge(
+            card_token=card.gateway_token,
+            amount_cents=total,
+            currency=currency,
+            idempotency_key=key,
+            description=description,
+            customer_id=customer_id_get(account_id=account.pk),
+            metadata={"account_id": str(account.pk), "key": key},
         )
+    paid = charge.status == PaymentStatus.SUCCEEDED
     invoice = Invoice.objects.create(
         account=account,
         subscription=subscription,
         kind=kind,
-        status=InvoiceStatus.PAID,
+        status=InvoiceStatus.PAID if paid else InvoiceStatus.NEEDS_AUTHENTICATION,
         currency=currency,
         total_cents=total,
         period_start=now,
         period_end=subscription.current_period_end,
         idempotency_key=idempotency_key,
-        charge_id=charge_id,
+        charge_id=charge.id,
+        payment_id=charge.payment_ref,
+        receipt_url=charge.receipt_url,
+        grant={} if paid else (grant or {}),
         attempts=1,
         created_by=actor,
         created_at=now,
-        paid_at=now,
+        paid_at=now if paid else None,
     )
     for line in lines:
         line.invoice = invoice
     InvoiceLine.objects.bulk_create(lines)
     return invoice
+
+
+def charge_paid(charge: Charge | None) -> bool:
+    """Whether `card_charge`'s answer took the money (or there was nothing to take)."""
+    return charge is not None and charge.status == PaymentStatus.SUCCEEDED
+
+
+def invoice_charge_note(*, invoice: Invoice, charge: Charge) -> None:
+    """Copy what the provider says of a payment onto its invoice (not saved)."""
+    invoice.charge_id, invoice.payment_id = charge.id, charge.payment_ref
+    invoice.receipt_url = charge.receipt_url
+
+
+def payment_waiting_completed(*, invoice: Invoice) -> Charge | None:
+    """The payment of this open invoice that waited for the bank's authentication, if the card
+    holder has completed it since; None otherwise (or when the provider can't say now)."""
+    if not invoice.payment_id or invoice.charge_id:
+        return None
+    try:
+        waiting = gateway_get().payment_get(payment_id=invoice.payment_id)
+    except BillingError:
+        return None
+    return waiting if waiting.status == PaymentStatus.SUCCEEDED else None
+
+
+def charge_refund_if_extra(*, invoice: Invoice, charge: Charge | None) -> None:
+    """Give back a retry's charge that found its invoice paid by another payment meanwhile (the
+    admins' link): the same invoice is never paid twice. Under the caller's lock."""
+    if (
+        charge_paid(charge)
+        and charge.id
+        and invoice.status == InvoiceStatus.PAID
+        and invoice.payment_id != charge.payment_ref
+    ):
+        logger.warning("invoice %s was paid twice; the retry's charge is refunded", invoice.pk)
+        gateway_get().refund(
+            payment_id=charge.payment_ref,
+            amount_cents=charge.amount_cents,
+            idempotency_key=f"refund:{charge.payment_ref}",
+        )
+
+
+def customer_id_get(*, account_id: int) -> str:
+    """The account's customer at the provider ("" before its first card was saved)."""
+    return (
+        PaymentCustomer.objects.filter(account=account_id)
+        .values_list("customer_id", flat=True)
+        .first()
+        or ""
+    )
 
 
 def card_charge(
@@ -107,9 +170,13 @@ def card_charge(
     key: str,
     period_start: datetime,
     period_end: datetime,
-) -> str | None:
-    """Charge the card on file for a renewal period (its gateway token; None: there is none);
-    the charge id, or None (nothing raised) when it can't be paid. With no lock held (see above).
+    customer_id: str = "",
+) -> Charge | None:
+    """Charge the card on file for a renewal period (its gateway token; None: there is none),
+    off session; the charge, or None (nothing raised) when it can't be paid: declined, or
+    unreachable. When the bank asks for an authentication nobody is there to give, a charge
+    with status REQUIRES_ACTION names the payment waiting for it (nothing taken). With no lock
+    held (see above).
 
     The idempotency key names what is paid for (`key`) and the card: the same charge asked
     again — a retry after a timeout, a job killed after the provider took the money — can never
@@ -126,8 +193,21 @@ def card_charge(
             currency=currency,
             idempotency_key=f"{key}:{card_token}",
             description=f"seatmgr {period_start.date()} - {period_end.date()}",
+            customer_id=customer_id,
+            off_session=True,
+            metadata={"key": f"{key}:{card_token}"},
+        )
+    except AuthenticationRequired as waiting:
+        # Nothing taken: the billing admins are sent a link that completes this payment.
+        logger.info("charge %s waits for the card holder's authentication", key)
+        return Charge(
+            id="",
+            amount_cents=amount_cents,
+            currency=currency,
+            status=PaymentStatus.REQUIRES_ACTION,
+            payment_id=waiting.payment_id,
         )
     except BillingError as failure:
         logger.info("charge %s failed: %s", key, failure.code)
         return None
-    return charge.id
+    return charge

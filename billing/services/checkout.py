@@ -17,13 +17,14 @@ from accounts.text import day
 from billing.catalogue import (
     HubCode,
 )
-from billing.errors import NoCardOnFile
+from billing.errors import CheckoutNeedsAuthentication, NoCardOnFile
 from billing.gateway import CardDetails
 from billing.models import (
     CardOnFile,
     Invoice,
     InvoiceKind,
     InvoiceLine,
+    InvoiceStatus,
     ItemKind,
     Subscription,
     SubscriptionItem,
@@ -65,9 +66,14 @@ def _invoice_paid(
     now: datetime,
 ) -> Invoice:
     """Charge today's part of these quote lines to `card` (the card on file, the new one if
-    the checkout stored one) and write the paid checkout invoice."""
+    the checkout stored one) and write the paid checkout invoice.
+
+    A checkout changes too much to wait for the bank (items, pools, maybe a new subscription):
+    when the bank asks for authentication, CheckoutNeedsAuthentication rolls it all back.
+    Nothing was taken; the payment the provider holds is never confirmed.
+    """
     end = day(subscription.current_period_end)
-    return invoice_paid_charge(
+    invoice = invoice_paid_charge(
         account=account,
         card=card,
         subscription=subscription,
@@ -91,6 +97,9 @@ def _invoice_paid(
         actor=actor,
         now=now,
     )
+    if invoice.status != InvoiceStatus.PAID:
+        raise CheckoutNeedsAuthentication()
+    return invoice
 
 
 def bundle_checkout(

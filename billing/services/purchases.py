@@ -20,12 +20,13 @@ from billing.catalogue import (
     seat_price_cents,
 )
 from billing.errors import InvalidQuantity, NoCardOnFile, NoSubscription, SeatsNotForSale
-from billing.models import Invoice, InvoiceKind, InvoiceLine, Subscription
+from billing.models import Invoice, InvoiceKind, InvoiceLine, InvoiceStatus, Subscription
 from billing.periods import proration_cents
 from billing.selectors import card_on_file_get, subscription_hub_tiers, subscription_live_get
 from billing.services.charges import invoice_paid_charge
 from seats.catalogue import SEAT_RULES
 from seats.errors import SeatTypeEndsAtRenewal, SeatTypeUnavailable
+from seats.models import SeatPool
 from seats.pools.services import (
     billing_admins_notify,
     seat_pool_add_purchased,
@@ -105,15 +106,21 @@ def seats_purchase(
     actor: User,
     now: datetime | None = None,
     commit_with: Callable[[Invoice], None] | None = None,
+    check_first: Callable[[], None] | None = None,
 ) -> Invoice:
     """ "Buy now": charge the card on file for the rest of the period, then grow the pool.
 
     A second call with the same idempotency key (a double submit) returns the first invoice
     and buys nothing. A declined card raises CardDeclined and nothing changes. The gateway gets
-    the same key, so a request retried after a crash is not charged twice either.
+    the same key, so a request retried after a crash is not charged twice either. When the bank
+    asks for authentication, the invoice is returned "needs authentication" and nothing is
+    granted: the seats follow the confirmed money (billing.services.payments).
 
     `commit_with(invoice)` is a caller's write that must commit with the purchase or not at all
     (the JSON API's answer kept for a replay); it runs for a double submit's first invoice too.
+    `check_first()` raises what would make that write fail, under the account's lock and before
+    the card is charged (a seat request approved with the purchase), so nothing is paid for that
+    can't be granted; a double submit doesn't run it.
     """
     now = now or timezone.now()
     # The account lock orders purchases, removals, renewals and seat assignments.
@@ -123,6 +130,8 @@ def seats_purchase(
         if commit_with is not None:
             commit_with(done)
         return done
+    if check_first is not None:
+        check_first()
     subscription = subscription_live_get(account=account)
     if subscription is None:
         raise NoSubscription()
@@ -156,8 +165,25 @@ def seats_purchase(
         description=f"{quote.quantity} x {quote.seat_label}",
         actor=actor,
         now=now,
+        grant={"seat_type": seat_type, "quantity": quantity},
     )
-    # Paid (or nothing to pay): the seats follow the money in the same commit.
+    if invoice.status == InvoiceStatus.PAID:
+        # Paid (or nothing to pay): the seats follow the money in the same commit. Otherwise
+        # the bank asks for authentication: they follow its confirmation (billing.services
+        # .payments), and nothing is granted before.
+        seats_grant(invoice=invoice, pool=pool, actor=actor, now=now)
+    if commit_with is not None:
+        commit_with(invoice)
+    return invoice
+
+
+def seats_grant(*, invoice: Invoice, pool: SeatPool, actor: User | None, now: datetime) -> None:
+    """Grow `pool` by the seats a paid purchase `invoice` bought (its first line), tell the
+    billing admins. In the caller's transaction, which holds the account's and the pool's
+    locks."""
+    account, line = invoice.account, invoice.lines.all()[0]
+    seat_type, quantity = pool.seat_type, line.quantity
+    label = SEAT_RULES[SeatType(seat_type)].label
     seat_pool_add_purchased(pool=pool, quantity=quantity, actor=actor, now=now)
     audit_record(
         account=account,
@@ -166,12 +192,13 @@ def seats_purchase(
         after={
             "seat_type": seat_type,
             "quantity": quantity,
-            "amount_cents": quote.amount_cents,
+            "amount_cents": line.amount_cents,
             "invoice": invoice.number,
         },
         now=now,
     )
     seat_pool_settle(account=account, seat_type=seat_type, actor=actor, now=now)
+    who = actor.display_name if actor is not None else str(account)
     billing_admins_notify(
         account=account,
         text=ngettext(
@@ -179,14 +206,6 @@ def seats_purchase(
             "%(who)s bought %(count)s %(seat)ss (%(total)s in all).",
             quantity,
         )
-        % {
-            "who": actor.display_name,
-            "count": quantity,
-            "seat": quote.seat_label,
-            "total": pool.total,
-        },
+        % {"who": who, "count": quantity, "seat": label, "total": pool.total},
         now=now,
     )
-    if commit_with is not None:
-        commit_with(invoice)
-    return invoice

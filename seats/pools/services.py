@@ -151,16 +151,24 @@ def billing_admins_notify(*, account: Account, text: str, now: datetime | None =
         )
 
 
-def billing_admins_notify_many(*, notices: Sequence[tuple[int, str]], now: datetime) -> None:
-    """`billing_admins_notify` for many texts at once, each (account id, text): the admins read
-    in one query, told through `members_notify` (one INSERT, one email task after commit)."""
-    url = _seats_url()
-    admins = billing_admins_by_account(account_ids={account_id for account_id, _text in notices})
+def billing_admins_notify_many(
+    *, notices: Sequence[tuple[int, str] | tuple[int, str, str]], now: datetime
+) -> None:
+    """`billing_admins_notify` for many texts at once, each (account id, text), or (account id,
+    text, the page it links to) where that is not the Seats tab: the admins read in one query,
+    told through `members_notify` (one INSERT, one email task after commit)."""
+    seats_url = _seats_url()
+    admins = billing_admins_by_account(account_ids={notice[0] for notice in notices})
     members_notify(
         notices=[
-            Notice(membership=admin, kind=NotificationKind.BILLING, text=text, url=url)
-            for account_id, text in notices
-            for admin in admins[account_id]
+            Notice(
+                membership=admin,
+                kind=NotificationKind.BILLING,
+                text=account_id_text_url[1],
+                url=account_id_text_url[2] if len(account_id_text_url) > 2 else seats_url,
+            )
+            for account_id_text_url in notices
+            for admin in admins[account_id_text_url[0]]
         ],
         now=now,
     )

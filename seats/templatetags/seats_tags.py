@@ -16,6 +16,7 @@ from seats.catalogue import LANDING_PAGES, level_label
 from seats.errors import UnknownPermissionSet
 from seats.permission_sets.builtin import builtin_permission_set_get
 from seats.permissions.choice import preset_set_name
+from seats.requests.selectors import seat_requests_open_count
 from seats.users.services.lifecycle import seat_releasable
 
 register = template.Library()
@@ -315,3 +316,12 @@ def _row_html(m, *, now, text, csrf, can_super_admin, next_query) -> str:
         f'<ul class="menu-items row-menu-items" id="row-menu-{pk}" role="list">\n{menu}\n</ul>'
         "</details></td></tr>\n"
     )
+
+
+@register.simple_tag(takes_context=True)
+def seat_requests_open(context) -> int:
+    """The count on the "Seat requests" tab of Users & Teams: one query, only where it shows."""
+    membership = context.get("current_membership")
+    if membership is None:
+        return 0
+    return seat_requests_open_count(account=membership.account)

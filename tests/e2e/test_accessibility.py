@@ -20,6 +20,7 @@ from playwright.sync_api import Error as PlaywrightError
 
 from accounts.models import Membership
 from invitations.services.links import invitation_issue, invitation_resend
+from seats.requests.services import seat_request_create
 from tests.e2e.axe import axe_violations, blocking, dangling_idrefs, violations_report
 from tests.e2e.conftest import sign_in_through_the_form
 from tests.e2e.keyboard import focus_walk_problems
@@ -48,6 +49,7 @@ ERROR_STATES = {
     "billing:talk_to_sales": None,
     "billing:contact": None,
     "scim:settings": "Add rule",
+    "seats:my_seat": "Request a seat",
 }
 # Pages each user must reach, so a crawl that stops early cannot pass by looking at little.
 MUST_REACH = {
@@ -69,15 +71,29 @@ MUST_REACH = {
         "accounts:notifications",
         "scim:settings",
         "seats:reclaim_policy",
+        "seats:my_seat",
+        "seats:seat_requests",
+        "seats:seat_request_deny",
     },
     "billing admin": {"billing:seats", "billing:account", "billing:pricing", "billing:invoices"},
-    "invitee": {"invitations:accept", "accounts:profile", "accounts:notifications"},
+    "invitee": {
+        "invitations:accept",
+        "accounts:profile",
+        "accounts:notifications",
+        "seats:my_seat",
+    },
 }
 
 
 @pytest.fixture
 def demo():
     call_command("demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    # An open seat request, so that "Seat requests" lists one with its Approve and Deny.
+    seat_request_create(
+        membership=Membership.objects.get(user__email="ava.ops@demo.example.com"),
+        seat_type="core",
+        reason="I prepare the monthly operations report.",
+    )
 
 
 def view_name(url: str, origin: str) -> str | None:

@@ -36,6 +36,7 @@ from invitations.services.links import (
     invitation_resend,
     invitation_revoke,
 )
+from scim.services import UserFields, scim_settings_save, scim_user_update
 from seats.changes import audit_rows, changes_text
 from seats.models import SeatPool
 from seats.permission_sets.services import (
@@ -48,6 +49,12 @@ from seats.permissions.services import member_access_set
 from seats.pools.services import seats_assigned_count
 from seats.presets.services import PresetFields, preset_create, preset_delete, preset_update
 from seats.reclaim.services import reclaim_policy_set, reclaim_run
+from seats.requests.services import (
+    seat_request_approve,
+    seat_request_cancel,
+    seat_request_create,
+    seat_request_deny,
+)
 from seats.users.services.lifecycle import (
     member_deactivate,
     member_reactivate,
@@ -147,6 +154,20 @@ def demo_events() -> Account:
         expires_on=timezone.localdate() + timedelta(days=90),
     ).key
     api_key_revoke(key=key, actor_membership=admin)
+    scim_settings_save(
+        account=account,
+        default_seat="core",
+        fallback_seat="view_only",
+        release_seat_on_deactivate=False,
+        send_invitations=True,
+        actor=admin,
+    )
+    renamed = member("tom.content@demo.example.com")
+    scim_user_update(
+        member=renamed,
+        actor=admin,
+        fields=UserFields(email=renamed.user.email, first_name="Thomas", last_name="Content"),
+    )
 
     account_seat_warning_set(account=account, threshold=2, actor=actor)
     card_save(
@@ -163,6 +184,13 @@ def demo_events() -> Account:
     seats_purchase(
         account=account, seat_type=SeatType.CORE, quantity=2, idempotency_key="k1", actor=actor
     )
+    ethan, mia = member("ethan.finance@demo.example.com"), member("mia.design@demo.example.com")
+    asked = seat_request_create(membership=ethan, seat_type=SeatType.CORE, reason="Budget reviews")
+    seat_request_cancel(seat_request=asked, membership=ethan)
+    asked = seat_request_create(membership=ethan, seat_type=SeatType.CORE, reason="Forecasts")
+    seat_request_deny(seat_request=asked, actor_membership=admin, note="Next quarter")
+    asked = seat_request_create(membership=mia, seat_type=SeatType.CORE, reason="Design reviews")
+    seat_request_approve(seat_request=asked, actor_membership=admin)
     # Every free Core seat is to go at the renewal; assigning one more keeps one of them.
     pool = SeatPool.objects.get(account=account, seat_type=SeatType.CORE)
     free = pool.total - seats_assigned_count(account=account, seat_type=SeatType.CORE)

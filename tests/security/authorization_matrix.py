@@ -75,9 +75,12 @@ ALLOWED = "allowed"
 FORBIDDEN = "403"
 NOT_FOUND = "404"
 LOGIN = "login"
-OUTCOMES = (ALLOWED, FORBIDDEN, NOT_FOUND, LOGIN)
 # Only for a GET of a require_POST URL, once past the access check (see Endpoint.expected_get).
 METHOD_NOT_ALLOWED = "405"
+# A public URL that checks its own credential (the payment provider's webhook signature): a
+# request without one is refused with 400 and writes nothing.
+BAD_REQUEST = "400"
+OUTCOMES = (ALLOWED, FORBIDDEN, NOT_FOUND, LOGIN, BAD_REQUEST)
 
 # --- Rows shared by many URLs ------------------------------------------------------------------
 
@@ -232,7 +235,7 @@ class Endpoint:
             return self.expected
         if self.get_expected is not None:
             return self.get_expected
-        past_the_check = (ALLOWED, NOT_FOUND)
+        past_the_check = (ALLOWED, NOT_FOUND, BAD_REQUEST)
         return {
             role: METHOD_NOT_ALLOWED if outcome in past_the_check else outcome
             for role, outcome in self.expected.items()
@@ -257,6 +260,10 @@ def _preset(objects) -> dict:
 
 def _set(objects) -> dict:
     return {"set_id": objects.permission_set.pk}
+
+
+def _seat_request(objects) -> dict:
+    return {"request_id": objects.seat_request.pk}
 
 
 def _core(_objects) -> dict:
@@ -340,6 +347,29 @@ ENDPOINTS: dict[str, Endpoint] = {
     ),
     "accounts:notifications": Endpoint(MEMBER, GET_POST),
     "accounts:notifications_read": Endpoint(MEMBER, POST),
+    # --- seats: Your seat and Seat requests -------------------------------------------------------
+    # Every member may ask (a member who isn't on a View-only seat is told so on the form).
+    "seats:my_seat": Endpoint(
+        MEMBER, GET_POST, data=lambda o: {"seat_type": "core", "reason": "To edit deals"}
+    ),
+    # Only the requester cancels their own request: anyone else's id is a 404, whoever asks.
+    "seats:seat_request_cancel": Endpoint(
+        {**MEMBER, **dict.fromkeys(SIGNED_IN_ROLES, NOT_FOUND), DEACTIVATED: FORBIDDEN},
+        POST,
+        kwargs=_seat_request,
+        account_objects=True,
+    ),
+    "seats:seat_requests": Endpoint(USERS_PAGE),
+    "seats:seat_request_approve": Endpoint(
+        USERS_OBJECT, POST, kwargs=_seat_request, account_objects=True
+    ),
+    "seats:seat_request_deny": Endpoint(
+        USERS_OBJECT,
+        GET_POST,
+        kwargs=_seat_request,
+        data=lambda o: {"note": "Not this quarter"},
+        account_objects=True,
+    ),
     # --- seats: Users ----------------------------------------------------------------------------
     "seats:users": Endpoint(USERS_PAGE),
     "seats:users_export": Endpoint(USERS_PAGE),
@@ -520,6 +550,8 @@ ENDPOINTS: dict[str, Endpoint] = {
         kwargs=lambda o: {"rule_id": o.scim_rule.pk},
         account_objects=True,
     ),
+    # --- billing: the payment provider's webhook (public; its signature is the credential) ---
+    "billing:stripe_webhook": Endpoint(dict.fromkeys(ROLES, BAD_REQUEST), POST),
     # --- billing (AccountPermission.BILLING). A seat type is the catalogue's, not an object. ----
     "billing:seats": Endpoint(BILLING_PAGE),
     "billing:seats_add": Endpoint(
@@ -551,6 +583,13 @@ ENDPOINTS: dict[str, Endpoint] = {
     "billing:invoices": Endpoint(BILLING_PAGE),
     "billing:invoice": Endpoint(
         BILLING_OBJECT, kwargs=lambda o: {"invoice_id": o.invoice.pk}, account_objects=True
+    ),
+    # An invoice with nothing waiting for the bank: the page sends back to the invoice.
+    "billing:invoice_authenticate": Endpoint(
+        BILLING_OBJECT,
+        GET_POST,
+        kwargs=lambda o: {"invoice_id": o.invoice.pk},
+        account_objects=True,
     ),
     "billing:contact": Endpoint(
         BILLING_PAGE,

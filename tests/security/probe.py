@@ -11,6 +11,7 @@ from tests.invitations.views.helpers import mailbox_proof
 from tests.security.authorization_matrix import (
     ALLOWED,
     ANONYMOUS,
+    BAD_REQUEST,
     FORBIDDEN,
     LOGIN,
     METHOD_NOT_ALLOWED,
@@ -109,6 +110,8 @@ def assert_outcome(response, expected: str, *, path: str, redirect_to: str | Non
         assert response.status_code == 404, f"expected 404, got {answer}"
     elif expected == METHOD_NOT_ALLOWED:
         assert response.status_code == 405, f"expected 405, got {answer}"
+    elif expected == BAD_REQUEST:
+        assert response.status_code == 400, f"expected 400, got {answer}"
     elif redirect_to is not None:
         assert expected == ALLOWED, expected
         assert response.status_code == 302, f"expected a redirect to {redirect_to}, got {answer}"

@@ -45,7 +45,8 @@ from invitations.models import Invitation, SalesforceConnection
 from invitations.services.links import invitation_link_copy
 from scim.models import ScimSeatRule, ScimSettings
 from seats.catalogue import seat_default_permissions
-from seats.models import SeatLedgerEntry, SeatPool
+from seats.models import SeatLedgerEntry, SeatPool, SeatRequest
+from seats.requests.services import seat_request_create
 from tests.factories import (
     AccountFactory,
     BillingContactFactory,
@@ -96,6 +97,7 @@ class AccountWorld:
     api_key: ApiKey
     scim_key: ApiKey  # of scope "scim": Settings → "Provisioning (SCIM)" lists and revokes it
     scim_rule: ScimSeatRule
+    seat_request: SeatRequest  # an open request for a Core seat by a View-only member
 
 
 @dataclass(frozen=True)
@@ -165,6 +167,13 @@ def _account_world(name: str, domain: str) -> AccountWorld:
         ).key,
         scim_rule=ScimSeatRule.objects.create(
             account=account, team=parent_team, seat_type=SeatType.CORE
+        ),
+        seat_request=seat_request_create(
+            membership=MembershipFactory(
+                account=account, view_only=True, user__email=f"asker@{domain}"
+            ),
+            seat_type=SeatType.CORE,
+            reason="Need to edit deals",
         ),
     )
 
@@ -236,6 +245,7 @@ SNAPSHOT: tuple[tuple[type[Model], str, tuple[str, ...]], ...] = (
     (Notification, "membership__account", ()),
     (ScimSettings, "account", ()),
     (ScimSeatRule, "account", ()),
+    (SeatRequest, "account", ()),
 )
 
 

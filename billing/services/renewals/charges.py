@@ -23,20 +23,23 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import transaction
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from accounts.locks import accounts_lock
 from accounts.models import AuditEvent, AuditVerb
 from accounts.services import audit_events_record, rows_update
 from accounts.text import day
+from billing.gateway import Charge
 from billing.models import (
     CardOnFile,
     Invoice,
     InvoiceStatus,
+    PaymentCustomer,
     Subscription,
     SubscriptionStatus,
 )
-from billing.services.charges import card_charge
+from billing.services.charges import card_charge, charge_paid, invoice_charge_note
 from seats.pools.services import billing_admins_notify_many
 
 logger = logging.getLogger(__name__)
@@ -77,6 +80,21 @@ def renewal_notice_templates() -> dict[bool, str]:
             "charged. Update the card on file; we'll try again. Nobody loses a seat."
         ),
     }
+
+
+def invoice_authenticate_url(invoice: Invoice) -> str:
+    """Where a billing admin completes a payment that waits for the bank's authentication."""
+    return reverse("billing:invoice_authenticate", args=[invoice.pk])
+
+
+def renewal_authentication_text(*, invoice: Invoice) -> str:
+    """What the billing admins are told when the bank asks to authenticate a renewal's
+    payment (off session, nobody could): the notification links to the page that does it."""
+    return _(
+        "Your subscription renewed until %(end)s, but your bank asks you to confirm the "
+        "payment of invoice %(number)s: open this notification to confirm it. We'll also try "
+        "again. Nobody loses a seat."
+    ) % {"end": day(invoice.period_end), "number": invoice.number}
 
 
 def renewal_notice_text(
@@ -125,20 +143,26 @@ def renewal_invoices_charge(*, invoices: Sequence[Invoice], now: datetime) -> Ch
     """
     if not invoices:
         return ChargesOutcome(paid=[], failed=[])
+    accounts = {i.account_id for i in invoices}
     card_tokens = dict(
-        CardOnFile.objects.filter(account__in={i.account_id for i in invoices}).values_list(
-            "account_id", "gateway_token"
+        CardOnFile.objects.filter(account__in=accounts).values_list("account_id", "gateway_token")
+    )
+    customers = dict(
+        PaymentCustomer.objects.filter(account__in=accounts).values_list(
+            "account_id", "customer_id"
         )
     )
-    charges: dict[int, str | None] = {}  # invoice id: charge id ("": nothing to pay), or None
+    # Invoice id: its charge (one with an empty id: nothing to pay), or None (not paid).
+    charges: dict[int, Charge | None] = {}
     failed = []
     for invoice in invoices:
         if not invoice.total_cents:
-            charges[invoice.pk] = ""
+            charges[invoice.pk] = Charge(id="", amount_cents=0, currency=invoice.currency)
             continue
         try:
             charges[invoice.pk] = card_charge(
                 card_token=card_tokens.get(invoice.account_id),
+                customer_id=customers.get(invoice.account_id, ""),
                 amount_cents=invoice.total_cents,
                 currency=invoice.currency,
                 key=renewal_charge_key(
@@ -156,13 +180,13 @@ def renewal_invoices_charge(*, invoices: Sequence[Invoice], now: datetime) -> Ch
         now=now,
     )
     return ChargesOutcome(
-        paid=[i.pk for i in recorded if charges[i.pk] is not None],
+        paid=[i.pk for i in recorded if charge_paid(charges[i.pk])],
         failed=failed,
     )
 
 
 def _charges_record(
-    *, invoices: list[Invoice], charges: dict[int, str | None], now: datetime
+    *, invoices: list[Invoice], charges: dict[int, Charge | None], now: datetime
 ) -> list[Invoice]:
     """Record the first charge of each of these renewal invoices (`charges`: by invoice id, as
     in `renewal_invoices_charge`), unless another run has since; those recorded. One
@@ -175,16 +199,27 @@ def _charges_record(
         # after the other, and the second finds it tried already.
         accounts_lock(list({invoice.account_id for invoice in invoices}))
         for invoice in invoices:
-            charge_id = charges[invoice.pk]
+            charge = charges[invoice.pk]
             invoice.attempts = 1
-            if charge_id is None:
+            if not charge_paid(charge):
                 invoice.next_attempt_at = now + retry_delay(1)
+                # Waiting for the bank's authentication: the link the admins get completes it.
+                invoice.payment_id = charge.payment_id if charge is not None else ""
             else:
                 invoice.status, invoice.paid_at = InvoiceStatus.PAID, now
-                invoice.charge_id, invoice.next_attempt_at = charge_id, None
+                invoice.next_attempt_at = None
+                invoice_charge_note(invoice=invoice, charge=charge)
         written = rows_update(
             invoices,
-            ["status", "attempts", "next_attempt_at", "charge_id", "paid_at"],
+            [
+                "status",
+                "attempts",
+                "next_attempt_at",
+                "charge_id",
+                "payment_id",
+                "receipt_url",
+                "paid_at",
+            ],
             where={"status": InvoiceStatus.OPEN, "attempts": 0},
         )
         invoices = [invoice for invoice in invoices if invoice.pk in written]
@@ -194,6 +229,11 @@ def _charges_record(
             status=SubscriptionStatus.ACTIVE,
         ).update(status=SubscriptionStatus.PAST_DUE)
         paid = {invoice.pk: invoice.status == InvoiceStatus.PAID for invoice in invoices}
+        waiting = {
+            invoice.pk
+            for invoice in invoices
+            if not paid[invoice.pk] and charges[invoice.pk] is not None
+        }
         audit_events_record(
             events=[
                 AuditEvent(
@@ -221,7 +261,10 @@ def _charges_record(
                         invoice=invoice,
                         paid=paid[invoice.pk],
                         templates=templates,
-                    ),
+                    )
+                    if invoice.pk not in waiting
+                    else renewal_authentication_text(invoice=invoice),
+                    *([invoice_authenticate_url(invoice)] if invoice.pk in waiting else []),
                 )
                 for invoice in invoices
             ],

@@ -38,7 +38,14 @@ from billing.models import (
     SubscriptionStatus,
 )
 from billing.periods import period_end
-from billing.services.charges import card_charge
+from billing.services.charges import (
+    card_charge,
+    charge_paid,
+    charge_refund_if_extra,
+    customer_id_get,
+    invoice_charge_note,
+    payment_waiting_completed,
+)
 from billing.services.renewals.charges import (
     RenewalNotCharged,
     renewal_invoice_untried,
@@ -226,10 +233,13 @@ def invoice_retry(*, invoice_id: int, now: datetime) -> bool:
             raise RenewalNotCharged(invoice_id=invoice.pk)
         return bool(outcome.paid)
     attempt = invoice.attempts + 1
-    charge_id = card_charge(
+    # A payment that waited for the bank may have been completed from the admins' link since
+    # (its webhook not handled yet): record that one rather than charge again.
+    charge = payment_waiting_completed(invoice=invoice) or card_charge(
         card_token=CardOnFile.objects.filter(account=invoice.account_id)
         .values_list("gateway_token", flat=True)
         .first(),
+        customer_id=customer_id_get(account_id=invoice.account_id),
         amount_cents=invoice.total_cents,
         currency=invoice.currency,
         key=f"invoice:{invoice.pk}:attempt:{attempt}",
@@ -242,14 +252,19 @@ def invoice_retry(*, invoice_id: int, now: datetime) -> bool:
         account = account_lock(invoice.account_id)
         invoice = Invoice.objects.select_for_update().get(pk=invoice_id)
         if invoice.status != InvoiceStatus.OPEN or invoice.attempts != attempt - 1:
-            return False  # another run recorded this attempt (with the same key: one charge)
+            # Another run recorded this attempt (with the same key: one charge), or the
+            # admins' link paid the invoice meanwhile: then this charge was one too many.
+            charge_refund_if_extra(invoice=invoice, charge=charge)
+            return False
         invoice.attempts = attempt
-        if charge_id is None:
+        if not charge_paid(charge):
             invoice.next_attempt_at = now + retry_delay(attempt)
+            if charge is not None:  # waits for the bank: the admins' link completes this one
+                invoice.payment_id = charge.payment_id
             invoice.save()
             return False
         invoice.status, invoice.paid_at, invoice.next_attempt_at = InvoiceStatus.PAID, now, None
-        invoice.charge_id = charge_id
+        invoice_charge_note(invoice=invoice, charge=charge)
         invoice.save()
         still_open = Invoice.objects.filter(account=account, status=InvoiceStatus.OPEN).exists()
         if not still_open and invoice.subscription_id:

@@ -114,6 +114,21 @@ def member_seat_change(
     seat). Capacity and eligibility are checked under the pool's lock; permissions above the
     new seat's ceiling are lowered to it (seat_change_preview lists them beforehand).
     """
+    return member_seat_move(
+        membership=membership, seat_type=seat_type, actor_membership=actor_membership, now=now
+    )
+
+
+def member_seat_move(
+    *,
+    membership: Membership,
+    seat_type: str,
+    actor_membership: Membership,
+    now: datetime | None = None,
+) -> Membership:
+    """member_seat_change inside the caller's transaction: for a service that assigns a seat
+    together with its own write (a seat request approved, after a purchase). Takes the
+    account's, the member's and the pool's locks itself."""
     now = now or timezone.now()
     seat_type = SeatType(seat_type)
     account = account_lock(membership.account)

@@ -1,0 +1,94 @@
+"""The pages where the payment provider's own script takes the card: "Payment method" with Stripe
+Elements, and the bank's authentication of an invoice that needs it.
+
+Only with a gateway that `collects_cards` (Stripe): the page loads the provider's script, and
+its answer allows exactly the provider's origins in the Content-Security-Policy. The test mode
+keeps seatmgr's own card form and the site-wide policy.
+"""
+
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from accounts.access import member_required
+from accounts.policy import AccountPermission
+from accounts.redirects import safe_next
+from billing.errors import BillingError, CardInvalid
+from billing.gateway import gateway_get
+from billing.models import InvoiceStatus
+from billing.selectors import card_on_file_get, invoice_get
+from billing.services.cards import card_save_from_setup, card_setup_start
+from billing.services.payments import payment_settle
+
+BILLING = AccountPermission.BILLING
+# Invoices whose payment the card holder may complete: a purchase waiting for the bank, or a
+# renewal refused off session (open, retried meanwhile).
+WAITING = (InvoiceStatus.NEEDS_AUTHENTICATION, InvoiceStatus.OPEN)
+
+
+def _with_provider_csp(response):
+    # django-csp adds these sources to the site-wide policy for this answer only.
+    response._csp_update = gateway_get().page_csp()
+    return response
+
+
+def card_with_provider(request):
+    """ "Payment method" with the provider's card field: the card goes from the browser to the
+    provider (a SetupIntent), seatmgr then reads what it may keep. Called by billing.views.card
+    (which declares the access) when the gateway collects cards itself."""
+    account = request.membership.account
+    if request.method == "POST":
+        try:
+            card_save_from_setup(
+                account=account, setup_id=request.POST.get("setup_intent", ""), actor=request.user
+            )
+        except CardInvalid:
+            messages.error(request, _("The card could not be saved. Try again."))
+            return redirect(reverse("billing:card"))
+        messages.success(request, _("The card was saved."))
+        return redirect(safe_next(request, reverse("billing:card")))
+    context = {"card": card_on_file_get(account=account), "next": safe_next(request, "")}
+    try:
+        context["setup"] = card_setup_start(account=account)
+    except BillingError as problem:
+        context["problem"] = problem
+    context.update(gateway_get().page_context())
+    return _with_provider_csp(render(request, "billing/card_provider.html", context))
+
+
+@member_required(BILLING)
+def invoice_authenticate(request, invoice_id: int):
+    """An invoice that needs the bank's authentication: the provider's script asks for it, then
+    the page posts back and the payment is settled (the webhook may have been first)."""
+    invoice = invoice_get(account=request.membership.account, invoice_id=invoice_id)
+    if invoice is None:
+        raise Http404
+    if not invoice.payment_id:  # nothing was asked of the provider (nothing to pay)
+        return redirect(reverse("billing:invoice", args=[invoice.pk]))
+    if request.method == "POST" or invoice.status not in WAITING:
+        invoice = payment_settle(invoice=invoice)
+        if invoice.status == InvoiceStatus.PAID:
+            messages.success(
+                request, _("Invoice %(number)s was paid.") % {"number": invoice.number}
+            )
+        elif invoice.status == InvoiceStatus.VOID:
+            messages.error(
+                request,
+                _("Invoice %(number)s was not paid: the bank refused it. Nothing was charged.")
+                % {"number": invoice.number},
+            )
+        if invoice.status not in WAITING:
+            return redirect(reverse("billing:invoice", args=[invoice.pk]))
+    payment = gateway_get().payment_get(payment_id=invoice.payment_id)
+    card = card_on_file_get(account=invoice.account)
+    context = {
+        "invoice": invoice,
+        "client_secret": payment.client_secret,
+        # A renewal refused off session is paid again with the card on file, this time with
+        # the card holder there to authenticate.
+        "payment_method": card.gateway_token if card is not None else "",
+    }
+    context.update(gateway_get().page_context())
+    return _with_provider_csp(render(request, "billing/invoice_authenticate.html", context))

@@ -1,0 +1,214 @@
+"""Payments settled after the request that started them: authentications and webhook events.
+
+A purchase whose bank asks for authentication commits its invoice "needs authentication" and
+grants nothing (billing.services.charges). The money is confirmed later, by the card holder's
+browser (the authentication page, which calls `payment_settle`) or by the provider's webhook,
+whichever comes first; the other finds the invoice settled and does nothing.
+
+Webhook events are handled once each (a WebhookEvent row per event id, unique) and never
+trusted for the order they come in: a payment's handler reads the payment's current state from
+the provider, so "failed" after "succeeded" (or the same event twice) settles it once, right.
+
+A webhook can arrive while the request that started the payment still holds the account's lock
+(a purchase charges under it). The handler takes that lock first, so it waits for the purchase
+to commit and then sees its invoice: paid already (nothing to do), or waiting (settled here).
+"""
+
+import logging
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.locks import account_lock
+from accounts.models import Account, AuditVerb
+from accounts.services import audit_record
+from billing.gateway import GatewayEvent, PaymentStatus, gateway_get
+from billing.models import (
+    CardOnFile,
+    Invoice,
+    InvoiceKind,
+    InvoiceStatus,
+    Subscription,
+    SubscriptionStatus,
+    WebhookEvent,
+)
+from billing.services.charges import invoice_charge_note
+from billing.services.purchases import seats_grant
+from seats.pools.services import billing_admins_notify, seat_pool_lock_for
+
+logger = logging.getLogger(__name__)
+
+# The events handled; any other is acknowledged (recorded) and ignored.
+PAYMENT_EVENTS = (
+    "payment_intent.succeeded",
+    "payment_intent.payment_failed",
+    "payment_intent.canceled",
+)
+
+
+def _invoice_locked(*, payment_id: str, account_id: str | int | None) -> Invoice | None:
+    """The invoice of a payment, under its account's lock (taken first, as every billing write
+    does); None when there is none (the payment is not one of seatmgr's invoices, or the request
+    that started it has not written it and will record the outcome itself)."""
+    if not payment_id:
+        return None
+    found = Invoice.objects.filter(payment_id=payment_id).values_list("account_id", flat=True)
+    account_id = found.first() or account_id
+    if not account_id or not Account.objects.filter(pk=account_id).exists():
+        return None
+    # Waits for a purchase of this account still charging under the lock (see above).
+    account = account_lock(int(account_id))
+    return (
+        Invoice.objects.select_for_update(of=("self",))
+        .filter(account=account, payment_id=payment_id)
+        .select_related("account", "created_by")
+        .first()
+    )
+
+
+def _payment_settle(*, payment_id: str, account_id: str | int | None, now: datetime) -> None:
+    invoice = _invoice_locked(payment_id=payment_id, account_id=account_id)
+    if invoice is None or invoice.status not in (
+        InvoiceStatus.NEEDS_AUTHENTICATION,
+        InvoiceStatus.OPEN,
+    ):
+        return
+    charge = gateway_get().payment_get(payment_id=payment_id)
+    if charge.status == PaymentStatus.SUCCEEDED:
+        waited = invoice.status == InvoiceStatus.NEEDS_AUTHENTICATION
+        invoice.status, invoice.paid_at, invoice.next_attempt_at = InvoiceStatus.PAID, now, None
+        invoice_charge_note(invoice=invoice, charge=charge)
+        grant, invoice.grant = invoice.grant, {}
+        invoice.save()
+        if waited and invoice.kind == InvoiceKind.PURCHASE and grant:
+            pool = seat_pool_lock_for(account=invoice.account, seat_type=grant["seat_type"])
+            if pool is None:
+                logger.error("invoice %s paid for a seat type the account lost", invoice.pk)
+            else:
+                seats_grant(invoice=invoice, pool=pool, actor=invoice.created_by, now=now)
+        elif not Invoice.objects.filter(
+            account=invoice.account, status=InvoiceStatus.OPEN
+        ).exists():
+            # A renewal paid from the link the billing admins were sent: active again.
+            Subscription.objects.filter(
+                pk=invoice.subscription_id, status=SubscriptionStatus.PAST_DUE
+            ).update(status=SubscriptionStatus.ACTIVE)
+        billing_admins_notify(
+            account=invoice.account,
+            text=_("Invoice %(number)s was paid.") % {"number": invoice.number},
+            now=now,
+        )
+    elif (
+        charge.status == PaymentStatus.FAILED
+        and invoice.status == InvoiceStatus.NEEDS_AUTHENTICATION
+    ):
+        invoice.status, invoice.grant = InvoiceStatus.VOID, {}
+        invoice.save(update_fields=["status", "grant"])
+        billing_admins_notify(
+            account=invoice.account,
+            text=_("Invoice %(number)s was not paid: the bank refused it. Nothing was charged.")
+            % {"number": invoice.number},
+            now=now,
+        )
+
+
+@transaction.atomic(durable=True)
+def payment_settle(*, invoice: Invoice, now: datetime | None = None) -> Invoice:
+    """Record what became of an invoice's payment after its authentication (the card holder's
+    browser says it is done): paid (and what it bought granted), refused, or still waiting.
+    Safe to call twice, and alongside the webhook: the first records it."""
+    _payment_settle(
+        payment_id=invoice.payment_id, account_id=invoice.account_id, now=now or timezone.now()
+    )
+    return Invoice.objects.get(pk=invoice.pk)
+
+
+def _refund_record(*, obj: dict, now: datetime) -> None:
+    invoice = _invoice_locked(payment_id=obj.get("payment_intent") or "", account_id=None)
+    refunded = int(obj.get("amount_refunded") or 0)
+    # The total refunded so far, never less: an older event arriving late changes nothing.
+    if invoice is None or refunded <= invoice.refunded_cents:
+        return
+    before, invoice.refunded_cents = invoice.refunded_cents, refunded
+    invoice.save(update_fields=["refunded_cents"])
+    audit_record(
+        account=invoice.account,
+        actor=None,
+        verb=AuditVerb.BILLING_CHANGED,
+        before={"invoice": invoice.number, "refunded_cents": before},
+        after={"invoice": invoice.number, "refunded_cents": refunded},
+        now=now,
+    )
+
+
+def _dispute_record(*, obj: dict, now: datetime) -> None:
+    invoice = _invoice_locked(payment_id=obj.get("payment_intent") or "", account_id=None)
+    if invoice is None:
+        return
+    audit_record(
+        account=invoice.account,
+        actor=None,
+        verb=AuditVerb.BILLING_CHANGED,
+        after={"invoice": invoice.number, "disputed_cents": int(obj.get("amount") or 0)},
+        now=now,
+    )
+    billing_admins_notify(
+        account=invoice.account,
+        text=_("The bank disputes the payment of invoice %(number)s.") % {"number": invoice.number},
+        now=now,
+    )
+
+
+def _card_detached(*, obj: dict, now: datetime) -> None:
+    card = CardOnFile.objects.filter(gateway_token=obj.get("id") or "").first()
+    if card is None:
+        return  # a card seatmgr replaced already (it asked for the detach)
+    account = account_lock(card.account_id)
+    if CardOnFile.objects.filter(pk=card.pk, gateway_token=card.gateway_token).delete()[0]:
+        audit_record(
+            account=account,
+            actor=None,
+            verb=AuditVerb.BILLING_CHANGED,
+            before={"card": str(card)},
+            after={"card": None},
+            now=now,
+        )
+        billing_admins_notify(
+            account=account,
+            text=_("The card %(card)s was removed at the payment provider. Add a card.")
+            % {"card": str(card)},
+            now=now,
+        )
+
+
+@transaction.atomic(durable=True)
+def webhook_event_handle(*, event: GatewayEvent, now: datetime | None = None) -> bool:
+    """Handle a verified webhook event once; False when it was handled before (a redelivery).
+
+    One transaction: the event's row and what it changed commit together, so an event whose
+    handling failed is handled again when the provider redelivers it.
+    """
+    now = now or timezone.now()
+    _seen, created = WebhookEvent.objects.get_or_create(
+        event_id=event.id, defaults={"type": event.type, "received_at": now}
+    )
+    if not created:
+        return False
+    obj = event.object
+    if event.type in PAYMENT_EVENTS:
+        _payment_settle(
+            payment_id=obj.get("id") or "",
+            account_id=(obj.get("metadata") or {}).get("account_id"),
+            now=now,
+        )
+    elif event.type == "charge.refunded":
+        _refund_record(obj=obj, now=now)
+    elif event.type == "charge.dispute.created":
+        _dispute_record(obj=obj, now=now)
+    elif event.type == "payment_method.detached":
+        _card_detached(obj=obj, now=now)
+    # customer.updated and the rest: recorded as seen. seatmgr keeps nothing of the customer
+    # but its id, which never changes.
+    return True

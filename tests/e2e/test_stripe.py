@@ -1,0 +1,114 @@
+"""The Stripe gateway in Chromium at 1280×800, against the tests' fake of Stripe, which also
+serves a stand-in for Stripe.js (tests/billing/stripe_fake.js): a card saved through "Elements",
+seats bought with a card whose bank asks for 3-D Secure, the payment confirmed on the page.
+Screenshots in var/screens/billing/.
+"""
+
+import re
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from accounts.models import SeatType
+from billing.gateway import gateway_get
+from billing.models import CardOnFile, Invoice, InvoiceStatus
+from billing.services.subscriptions import subscription_start
+from seats.catalogue import seat_default_permissions
+from seats.models import SeatPool
+from tests.billing.stripe_fake import stripe_fake_start, stripe_fake_stop
+from tests.e2e.conftest import WINDOW, page_width
+from tests.e2e.conftest import screenshot as shared_screenshot
+from tests.factories import AccountFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+BILLING_ADMIN = {**seat_default_permissions("core"), "account.billing": "on"}
+NEEDS_3DS = "4000 0027 6000 3184"  # Stripe's test card whose bank asks for authentication
+
+
+@pytest.fixture
+def stripe_fake(settings):
+    fake = stripe_fake_start()
+    settings.PAYMENT_GATEWAY = "stripe"
+    settings.STRIPE_SECRET_KEY = "sk_test_fake"
+    settings.STRIPE_PUBLISHABLE_KEY = "pk_test_fake"
+    settings.STRIPE_WEBHOOK_SECRET = "whsec_test_secret"
+    settings.STRIPE_API_BASE_FOR_TESTS = fake.base
+    gateway_get.cache_clear()
+    yield fake
+    gateway_get.cache_clear()
+    stripe_fake_stop(fake)
+
+
+@pytest.fixture
+def acme():
+    account = AccountFactory(name="Acme")
+    subscription_start(
+        account=account,
+        hubs={"marketing": "professional"},
+        interval="monthly",
+        now=timezone.now(),
+        actor=None,
+        extra_seats={"core": 2},
+    )
+    return account
+
+
+def screenshot(page, name: str) -> None:
+    shared_screenshot(page, "billing", name)
+
+
+def test_a_card_saved_with_elements_then_seats_paid_after_3d_secure(
+    page, signed_in, acme, stripe_fake
+):
+    page.set_viewport_size(WINDOW)
+    signed_in("member", account=acme, permissions=BILLING_ADMIN)
+
+    page.goto("/settings/billing/card/")
+    expect(page.get_by_role("heading", name="Add a card")).to_be_visible()
+    card_field = page.get_by_label("Card number")
+    expect(card_field).to_be_visible()  # mounted by (the stand-in for) Stripe.js
+    card_field.fill(NEEDS_3DS)
+    screenshot(page, "stripe-card-elements")
+    page.get_by_role("button", name="Save card").click()
+
+    expect(page.get_by_role("status")).to_contain_text("The card was saved.")
+    expect(page.get_by_text("Card on file: Visa •••• 3184")).to_be_visible()
+    card = CardOnFile.objects.get(account=acme)
+    assert card.gateway_token.startswith("pm_")
+    assert page_width(page) <= WINDOW["width"]
+
+    page.goto(f"/settings/seats/{SeatType.CORE}/add/")
+    page.get_by_role("button", name="Buy now").click()
+
+    expect(page.get_by_role("heading", name="Confirm the payment with your bank")).to_be_visible()
+    invoice = Invoice.objects.get(account=acme, kind="purchase")
+    assert invoice.status == InvoiceStatus.NEEDS_AUTHENTICATION
+    assert SeatPool.objects.get(account=acme, seat_type=SeatType.CORE).total == 5
+    screenshot(page, "stripe-needs-authentication")
+    page.get_by_role("button", name="Confirm the payment").click()
+
+    expect(page.get_by_role("status")).to_contain_text(f"Invoice {invoice.number} was paid.")
+    expect(page.get_by_text(re.compile(r"ch_[0-9a-f]+"))).to_be_visible()
+    expect(page.get_by_role("link", name="Receipt")).to_be_visible()
+    screenshot(page, "stripe-invoice-paid")
+    invoice.refresh_from_db()
+    assert invoice.status == InvoiceStatus.PAID
+    assert SeatPool.objects.get(account=acme, seat_type=SeatType.CORE).total == 6
+    assert len(stripe_fake.taken) == 1
+
+
+def test_a_card_the_provider_refuses_shows_its_message_and_saves_nothing(
+    page, signed_in, acme, stripe_fake
+):
+    page.set_viewport_size(WINDOW)
+    signed_in("member", account=acme, permissions=BILLING_ADMIN)
+
+    page.goto("/settings/billing/card/")
+    page.get_by_label("Card number").fill("1234 5678 9012 3456")
+    page.get_by_role("button", name="Save card").click()
+
+    expect(page.get_by_role("alert")).to_contain_text("Your card number is incorrect.")
+    screenshot(page, "stripe-card-refused")
+    assert not CardOnFile.objects.filter(account=acme).exists()
