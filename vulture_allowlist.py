@@ -60,6 +60,10 @@ _.expired  # templates/api/api_keys.html
 _.main_members, _.extra_members  # api.v1.teams.TeamOut (pydantic reads them by name)
 _.effective_on, _.removal, _.removals, _.next_renewal  # api.v1.billing's schemas
 _.tier_label, _.removed_at_renewal, _.auto_renew  # api.v1.billing's schemas
+_.ReclaimConfig  # seats.reclaim's AppConfig: Django finds it in INSTALLED_APPS
+_.exempt_emails  # seats.reclaim.forms: a form field, read by name in its template
+_.warned_at, _.restored_at  # ReclaimNotice: read by templates/seats/reclaim/reclaim_policy.html
+_.reclaimed_note  # an inclusion tag: templates/seats/users/user.html calls it by name
 _.decided_by, _.decided_at  # SeatRequest: templates/seats/requests/*.html read them
 
 # The Stripe gateway (issue 17).

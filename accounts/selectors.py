@@ -180,9 +180,16 @@ def member_search(
     if invitation_state:
         members = members.filter(invitation_state_filter(invitation_state, now=now))
     if inactive_days:
-        cutoff = now - timedelta(days=inactive_days)
-        members = members.filter(Q(last_active_at__lt=cutoff) | Q(last_active_at__isnull=True))
+        members = members.filter(inactive_q(now=now, days=inactive_days))
     return members
+
+
+def inactive_q(*, now, days: int) -> Q:
+    """Members not active for `days` days: last active before then, or never active (a member
+    who never signed in counts as inactive, whenever they were added). The Users tab's "Last
+    active more than" filter and the Seats tab's inactive counts both say it this way."""
+    cutoff = now - timedelta(days=days)
+    return Q(last_active_at__lt=cutoff) | Q(last_active_at__isnull=True)
 
 
 def _count(queryset: QuerySet, group_by: str) -> Coalesce:

@@ -366,3 +366,30 @@ class SalesRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.account} {self.created_at:%Y-%m-%d}"
+
+
+class UnassignedSeatsNotice(models.Model):
+    """The billing admins were emailed, once for this period, that `quantity` seats of a paid
+    type are unassigned and that removing them at the renewal on `period_end` saves
+    `saving_cents` a period. The unique row is what makes it once."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+")
+    seat_type = models.CharField(max_length=20)
+    period_end = models.DateTimeField()
+    quantity = models.PositiveIntegerField()
+    saving_cents = models.PositiveIntegerField()
+    currency = models.CharField(max_length=3)
+    sent_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("unassigned seats notice")
+        verbose_name_plural = _("unassigned seats notices")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "seat_type", "period_end"],
+                name="unassigned_seats_notice_once_per_period",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account} {self.seat_type} {self.period_end:%Y-%m-%d}"

@@ -8,6 +8,7 @@ from accounts.emails import email_send
 from accounts.tasks import MAIL_RETRY
 from billing.models import SalesRequest
 from billing.services.renewals.batches import renewals_run
+from billing.services.savings import unassigned_seats_notify_run
 
 
 @shared_task
@@ -28,3 +29,9 @@ def sales_request_email_task(sales_request_id: int) -> bool:
     email_send(to=settings.SALES_EMAIL, template="sales_request", context={"request": request})
     SalesRequest.objects.filter(pk=request.pk).update(emailed_at=timezone.now())
     return True
+
+
+@shared_task
+def unassigned_seats_notify_task() -> dict[str, int]:
+    """Daily: tell billing admins, once per period, what removing unassigned seats saves."""
+    return unassigned_seats_notify_run(now=timezone.now())

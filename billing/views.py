@@ -20,7 +20,7 @@ from accounts.models import SeatType
 from accounts.pagination import page_of, query_without_page
 from accounts.policy import AccountPermission
 from accounts.redirects import safe_next
-from accounts.selectors import member_search
+from accounts.selectors import id_from, member_search
 from accounts.services import account_seat_warning_set
 from billing.catalogue import HubCode, catalogue_get
 from billing.errors import CardInvalid, InvalidQuantity, NoCardOnFile, RemovalTooLarge
@@ -53,10 +53,12 @@ from billing.services.cards import billing_contact_save, card_save
 from billing.services.purchases import PurchaseQuote, seats_purchase, seats_purchase_quote
 from billing.services.removals import seat_removal_cancel, seat_removal_schedule
 from billing.services.renewal_previews import RenewalPreview, seat_removal_preview
+from billing.services.savings import UnassignedSaving, unassigned_savings
 from billing.services.seat_requests import seat_request_buy_and_approve
 from seats.catalogue import PAID_SEAT_TYPES
 from seats.models import SeatRequest
 from seats.pools.selectors import PoolSummary, seat_pool_summaries
+from seats.reclaim.selectors import inactive_paid_seat_counts
 from seats.requests.selectors import seat_request_get
 
 BILLING = AccountPermission.BILLING
@@ -73,24 +75,25 @@ def _paid_seat_type(value: str) -> SeatType:
 
 
 def _removal_dialogs(
-    subscription, pools: list[tuple[PoolSummary, int]]
-) -> list[tuple[PoolSummary, int, RenewalPreview]]:
-    """ "Remove unassigned seats" dialogs: each pool with seats to remove, how many at most, and
-    the next renewal's price before and after removing one (the dialog's starting quantity)."""
+    subscription, pools: list[tuple[PoolSummary, int]], savings: list[UnassignedSaving] = ()
+) -> list[tuple[PoolSummary, int, RenewalPreview, int]]:
+    """ "Remove unassigned seats" dialogs: each pool with seats to remove, how many at most, the
+    next renewal's price before and after, and the quantity the dialog starts on: every
+    unassigned seat when the savings notice offers them (one click away, prefilled), else one."""
     if subscription is None:
         return []
     summaries = [pool for pool, _removable in pools]
-    return [
-        (
-            pool,
-            removable,
-            seat_removal_preview(
-                subscription=subscription, pools=summaries, seat_type=pool.seat_type, quantity=1
-            ),
+    prefilled = {saving.pool.seat_type: saving.quantity for saving in savings}
+    dialogs = []
+    for pool, removable in pools:
+        if not removable:
+            continue
+        quantity = prefilled.get(pool.seat_type, 1)
+        preview = seat_removal_preview(
+            subscription=subscription, pools=summaries, seat_type=pool.seat_type, quantity=quantity
         )
-        for pool, removable in pools
-        if removable
-    ]
+        dialogs.append((pool, removable, preview, quantity))
+    return dialogs
 
 
 @member_required(BILLING)
@@ -98,11 +101,12 @@ def _removal_dialogs(
 def seats(request):
     """Users & Teams → "Seats": each paid seat type's counts, and who holds which seat."""
     account = request.membership.account
+    now = timezone.now()
     filters = SeatsFilterForm(request.GET or None)
     criteria = filters.cleaned_data if filters.is_valid() else {}
     members = member_search(
         account=account,
-        now=timezone.now(),
+        now=now,
         q=criteria.get("q", ""),
         seat_type=criteria.get("seat", ""),
         invitation_state=criteria.get("invitation", ""),
@@ -110,12 +114,17 @@ def seats(request):
     )
     subscription = subscription_live_get(account=account)
     pools = seat_pools_removable_list(account=account)
+    inactive = inactive_paid_seat_counts(account=account, now=now)
+    savings = unassigned_savings(subscription=subscription, pools=pools, now=now)
     return render(
         request,
         "billing/seats.html",
         {
             "pools": pools,
-            "removals": _removal_dialogs(subscription, pools),
+            "savings": savings,
+            # Each card: the pool, how many may be removed, who has not been active lately.
+            "cards": [(p, r, inactive.get(p.seat_type, [])) for p, r in pools],
+            "removals": _removal_dialogs(subscription, pools, savings),
             "subscription": subscription,
             "filters": filters,
             # The pager's links keep the filters (partials/pager.html); "Clear" shows with them.
@@ -286,6 +295,7 @@ def account(request):
     account = request.membership.account
     subscription = subscription_live_get(account=account)
     pools = seat_pools_removable_list(account=account)
+    savings = unassigned_savings(subscription=subscription, pools=pools, now=timezone.now())
     return render(
         request,
         "billing/account.html",
@@ -293,7 +303,8 @@ def account(request):
             "subscription": subscription,
             "owned_hubs": subscription_owned_hubs(subscription),
             "pools": pools,
-            "removals": _removal_dialogs(subscription, pools),
+            "savings": savings,
+            "removals": _removal_dialogs(subscription, pools, savings),
             "card": card_on_file_get(account=account),
         },
     )
@@ -307,7 +318,9 @@ def seats_remove(request, seat_type: str):
     removable = seat_pool_removable_get(account=account, seat_type=seat_type)
     if removable is None:
         raise Http404
-    form = RemoveSeatsForm(request.POST or None, initial={"quantity": 1})
+    # Opened from the savings notice without scripts: ?quantity= starts on every unassigned seat.
+    start = id_from(request.GET.get("quantity", "")) or 1
+    form = RemoveSeatsForm(request.POST or None, initial={"quantity": start})
     # Back to the page the dialog was opened on: Account & Billing, or the Seats tab.
     back = safe_next(request, reverse("billing:account"))
     if request.method == "POST" and form.is_valid():
@@ -325,7 +338,7 @@ def seats_remove(request, seat_type: str):
             return redirect(back)
     pool, maximum = removable
     try:
-        quantity = max(int(form.data.get("quantity", 1)), 1)
+        quantity = max(int(form.data.get("quantity", start)), 1)
     except (TypeError, ValueError):
         quantity = 1
     subscription = subscription_live_get(account=account)

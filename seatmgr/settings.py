@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "axes",
     "accounts",
     "seats",
+    "seats.reclaim",
     "billing",
     "invitations",
     "api",
@@ -204,6 +205,15 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": timedelta(minutes=5),
     },
     "ops-heartbeat": {"task": "ops.tasks.heartbeat_task", "schedule": timedelta(seconds=60)},
+    # Daily; hourly would do no harm (each warning and reclaim happens once), and catches up.
+    "billing-unassigned-seats": {
+        "task": "billing.tasks.unassigned_seats_notify_task",
+        "schedule": timedelta(days=1),
+    },
+    "seats-reclaim": {
+        "task": "seats.reclaim.tasks.reclaim_run_task",
+        "schedule": timedelta(days=1),
+    },
 }
 
 # The payment gateway: the built-in test mode unless a provider's implementation is named

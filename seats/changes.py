@@ -69,6 +69,16 @@ _KEY_LABELS: dict[str, Any] = {
     "permissions": gettext_lazy("Permissions"),
     "scopes": gettext_lazy("Scopes"),
     "expires_on": gettext_lazy("Key expires"),
+    "enabled": gettext_lazy("On"),
+    "inactive_days": gettext_lazy("Days without activity"),
+    "warning_days": gettext_lazy("Days of warning"),
+    "exempt_people": gettext_lazy("Exempt people"),
+    "exempt_teams": gettext_lazy("Exempt teams"),
+    "reclaim_on": gettext_lazy("Seat moves on"),
+    "restore_until": gettext_lazy("Permissions given back with the seat until"),
+    "unassigned": gettext_lazy("Unassigned seats"),
+    "saving": gettext_lazy("Saving a period"),
+    "renewal_on": gettext_lazy("Renewal date"),
 }
 
 

@@ -9,5 +9,6 @@ urlpatterns = [
     path("", include("seats.permission_sets.urls")),
     path("", include("seats.presets.urls")),
     path("", include("seats.audit_log.urls")),
+    path("", include("seats.reclaim.urls")),
     path("", include("seats.requests.urls")),
 ]

@@ -70,6 +70,7 @@ MUST_REACH = {
         "accounts:profile",
         "accounts:notifications",
         "scim:settings",
+        "seats:reclaim_policy",
         "seats:my_seat",
         "seats:seat_requests",
         "seats:seat_request_deny",

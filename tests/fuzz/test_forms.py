@@ -243,3 +243,26 @@ def test_the_preset_form_never_fails(client, admin, name, language, landing):
         reverse("seats:preset_create"),
         {"name": name, "default_language": language, "default_landing_page": landing},
     )
+
+
+@FUZZ
+@given(days=TEXT, warning=TEXT, emails=TEXT, enabled=TEXT)
+def test_the_reclaim_policy_form_never_fails(client, admin, days, warning, emails, enabled):
+    post_and_check(
+        client,
+        reverse("seats:reclaim_policy"),
+        {
+            "enabled": enabled,
+            "inactive_days": days,
+            "warning_days": warning,
+            "exempt_emails": emails,
+        },
+    )
+
+
+@FUZZ
+@given(days=TEXT, members=st.lists(TEXT, max_size=3))
+def test_the_move_to_view_only_form_never_fails(client, admin, days, members):
+    post_and_check(
+        client, reverse("seats:inactive_move", args=["core"]), {"days": days, "members": members}
+    )

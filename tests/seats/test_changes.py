@@ -30,6 +30,7 @@ from billing.services.changes import subscription_interval_switch
 from billing.services.purchases import seats_purchase
 from billing.services.removals import seat_removal_cancel, seat_removal_schedule
 from billing.services.renewals.subscription import subscription_renew
+from billing.services.savings import unassigned_seats_notify_run
 from invitations.services.links import (
     invitation_link_copy,
     invitation_resend,
@@ -47,6 +48,7 @@ from seats.permissions.choice import AccessChoice, AccessMode
 from seats.permissions.services import member_access_set
 from seats.pools.services import seats_assigned_count
 from seats.presets.services import PresetFields, preset_create, preset_delete, preset_update
+from seats.reclaim.services import reclaim_policy_set, reclaim_run
 from seats.requests.services import (
     seat_request_approve,
     seat_request_cancel,
@@ -204,6 +206,26 @@ def demo_events() -> Account:
     subscription_renew(
         subscription_id=subscription.pk, now=subscription.current_period_end + timedelta(hours=1)
     )
+    # The reclaim policy: set, a warning, a reclaim.
+    reclaim_policy_set(
+        account=account,
+        enabled=True,
+        inactive_days=30,
+        warning_days=7,
+        exempt_members=[member("viewer@demo.example.com")],
+        exempt_teams=[marketing],
+        actor_membership=admin,
+    )
+    idle = member("ava.ops@demo.example.com")
+    Membership.objects.filter(pk=idle.pk).update(
+        last_active_at=timezone.now() - timedelta(days=40), main_team=None
+    )
+    idle.extra_teams.clear()
+    reclaim_run(now=timezone.now())
+    reclaim_run(now=timezone.now() + timedelta(days=8))
+    # Savings at renewal: the billing admins told of the unassigned seats.
+    renewal = Subscription.objects.get(account=account).current_period_end
+    assert unassigned_seats_notify_run(now=renewal - timedelta(days=10))["sent"]
     return account
 
 

@@ -497,6 +497,18 @@ ENDPOINTS: dict[str, Endpoint] = {
     ),
     # --- seats: Audit log (super admins) ---------------------------------------------------------
     "seats:audit_log": Endpoint(SUPER_ADMIN_PAGE),
+    # --- seats: inactive paid seats (USERS) and the reclaim policy (super admins) -------------
+    # The body names members, but only those listed for the current account can be ticked:
+    # another account's ids are refused by the form (200, nothing moved), never looked up.
+    "seats:inactive_move": Endpoint(
+        USERS_PAGE,
+        GET_POST,
+        kwargs=lambda o: {"seat_type": "core"},
+        data=lambda o: {"days": "30", "members": [o.target.pk]},
+    ),
+    "seats:reclaim_policy": Endpoint(
+        SUPER_ADMIN_PAGE, GET_POST, data=lambda o: {"inactive_days": "90", "warning_days": "7"}
+    ),
     "seats:audit_log_export": Endpoint(SUPER_ADMIN_PAGE),
     # --- api: Settings → API keys (super admins). The JSON API itself (namespace "api_v1")
     # takes no session: its key × scope matrix is tests/api/test_authorization.py. ------------

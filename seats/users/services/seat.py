@@ -33,6 +33,7 @@ from seats.pools.services import (
     seat_pool_lock_for,
     seat_pool_settle,
 )
+from seats.reclaim.restore import reclaimed_access_take
 
 
 def seat_change_preview(*, membership: Membership, seat_type: str) -> list[PermissionChange]:
@@ -66,12 +67,17 @@ def seat_change_check(
 
 
 def members_seat_apply(
-    *, members: Sequence[Membership], seat_type: SeatType, actor: User, now: datetime
+    *, members: Sequence[Membership], seat_type: SeatType, actor: User | None, now: datetime
 ) -> None:
     """Move locked members to `seat_type`, lowering permissions above its ceiling, and tell
-    them. In the caller's transaction, after its checks; the caller settles the pools."""
+    them. In the caller's transaction, after its checks; the caller settles the pools.
+
+    A member the reclaim policy took this seat type from lately gets back the access they held
+    (seats.reclaim.restore). `actor` None: the reclaim policy itself.
+    """
     seats_before = {m.pk: m.seat_type for m in members}
-    given = {m.pk: access_on_seat(m, seat_type)[0] for m in members}
+    restored = reclaimed_access_take(members=members, seat_type=seat_type, now=now)
+    given = {m.pk: restored.get(m.pk) or access_on_seat(m, seat_type)[0] for m in members}
     for membership in members:
         membership.seat_type = seat_type
     members_access_write(
