@@ -5,7 +5,7 @@ from typing import Literal
 
 from ninja import Field, Schema
 
-from accounts.models import MembershipStatus, SeatType
+from accounts.models import InvitationState, MembershipStatus, SeatType
 from invitations.parsing import MAX_FILE_PEOPLE
 from seats.permissions.choice import AccessMode
 
@@ -14,6 +14,7 @@ StatusCode = Literal[tuple(MembershipStatus.values)]  # type: ignore[valid-type]
 AccessModeCode = Literal[tuple(AccessMode.values)]  # type: ignore[valid-type]
 # No NUL character reaches the database (PostgreSQL refuses it in text).
 NO_NUL = r"^[^\x00]*$"
+InvitationCode = Literal[tuple(InvitationState.values)]  # type: ignore[valid-type]
 SortCode = Literal["name", "-name", "email", "-email", "seat", "-seat", "status", "-status"]
 
 

@@ -20,6 +20,7 @@ from api.problems import Problem
 from api.schemas import (
     NO_NUL,
     DeactivateIn,
+    InvitationCode,
     InvitationRevoked,
     SeatCode,
     SortCode,
@@ -131,17 +132,34 @@ def users_list(
     status: StatusCode | None = None,
     seat: SeatCode | None = None,
     q: str = Query("", max_length=200, pattern=NO_NUL, description="Words of the name or email."),
+    team: int | None = Query(None, ge=1, description="A team's id: its main or extra members."),
+    access: str = Query(
+        "",
+        max_length=120,
+        pattern=NO_NUL,
+        description="The Access column: super_admin, seat_defaults, custom, template:<code> "
+        "or set:<id>.",
+    ),
+    invitation: InvitationCode | None = None,
+    inactive_days: int | None = Query(
+        None, ge=1, le=3650, description="Not active for at least this many days (or never)."
+    ),
     sort: SortCode = "name",
     cursor: str | None = Query(None, max_length=2000, pattern=NO_NUL),
     limit: int = Query(50, ge=1, le=100),
 ):
-    """The Users tab's list: filtered by status, seat and a search, sorted, a page at a time.
-    Pages follow `next_cursor`; a user added meanwhile shifts nothing already read."""
+    """The Users tab's list: its filters (status, seat, search, team, access, invitation,
+    inactivity), sorted, a page at a time. Pages follow `next_cursor`; a user added meanwhile
+    shifts nothing already read."""
     now = timezone.now()
     filters = DirectoryFilters(
         q=q,
         seat_type=seat or "",
+        team_id=team,
         status=status or "",
+        invitation_state=invitation or "",
+        access=access,
+        inactive_days=inactive_days,
         sort=sort.lstrip("-"),
         descending=sort.startswith("-"),
     )

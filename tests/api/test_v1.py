@@ -6,6 +6,7 @@ from django.core import mail
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from accounts.models import (
     AuditEvent,
@@ -377,3 +378,29 @@ def test_the_audit_logs_csv_names_the_key_and_its_maker(api, admin):
     text = "".join(audit_csv_lines(events))
 
     assert "API key “HRIS sync” (admin@example.com)" in text
+
+
+def test_users_are_filtered_by_team_access_invitation_and_inactivity_like_the_users_tab(api, admin):
+    account = admin.account
+    sales = account.teams.create(name="Sales")
+    seller = MembershipFactory(account=account, user__email="seller@example.com", main_team=sales)
+    extra = MembershipFactory(account=account, user__email="extra@example.com")
+    extra.extra_teams.add(sales)
+    invited = MembershipFactory(account=account, user__email="new@example.com", invited=True)
+    MembershipFactory(
+        account=account,
+        user__email="recent@example.com",
+        last_active_at=timezone.now(),
+    )
+
+    def emails(**params) -> list[str]:
+        response = api.get("/api/v1/users", {"sort": "email", **params})
+        assert response.status_code == 200, response.content
+        return [u["email"] for u in response.json()["users"]]
+
+    assert emails(team=sales.pk) == ["extra@example.com", "seller@example.com"]
+    assert emails(access="super_admin") == ["admin@example.com"]
+    assert emails(invitation="not_sent") == [invited.user.email]
+    assert "recent@example.com" not in emails(inactive_days=30)
+    assert seller.user.email in emails(inactive_days=30)
+    assert api.get("/api/v1/users", {"invitation": "lost"}).status_code == 422
