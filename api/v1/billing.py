@@ -76,7 +76,10 @@ class InvoiceOut(Schema):
     id: int
     number: str
     kind: str = Field(description="purchase, renewal or checkout.")
-    status: str = Field(description="paid or open.")
+    status: str = Field(
+        description="paid, open (a renewal not paid yet), needs_authentication (the bank asks the "
+        "card holder first: nothing granted yet) or void (refused or abandoned: nothing taken)."
+    )
     total_cents: int
     currency: str
     created_at: datetime
