@@ -3,6 +3,7 @@ and its errors as problem details (api.problems)."""
 
 import json
 import threading
+from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from typing import Any
@@ -12,7 +13,7 @@ from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
-from ninja import NinjaAPI
+from ninja import NinjaAPI, Status
 from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
 from ninja.openapi.docs import DocsBase
 from ninja.security import APIKeyCookie, HttpBearer
@@ -27,7 +28,7 @@ from api.models import ApiKey, ApiScope
 from api.problems import PROBLEM_CONTENT_TYPE, Problem, domain_problem, problem_response
 from api.problems import validation_problem as _validation_problem
 from api.selectors import api_key_for_token
-from api.services import api_key_used
+from api.services import Answer, api_key_used, idempotent
 
 
 @dataclass(frozen=True)
@@ -289,3 +290,37 @@ def needs(scope: ApiScope) -> dict[str, Any]:
 
 # Every operation may answer these; each adds its own.
 ERRORS = {401: Problem, 403: Problem, 422: Problem, 429: Problem}
+
+
+def idempotent_post(
+    caller: Caller,
+    *,
+    operation: str,
+    idempotency_key: str,
+    body: dict[str, Any],
+    change: Callable[[Callable[[Any], None]], Any],
+    answer: Callable[[Any], Answer],
+) -> Status:
+    """A POST that creates or charges, once per `Idempotency-Key` (api.services.idempotent).
+    `change(commit_with)` calls the page's service, which calls `commit_with(result)` inside its
+    own transaction; `answer(result)` is what the caller is told, and what a replay gets."""
+
+    def act(keep) -> Answer:
+        answers: list[Answer] = []
+
+        def commit_with(result) -> None:
+            answers.append(answer(result))
+            keep(answers[0])
+
+        change(commit_with)
+        return answers[0]
+
+    with caller.attributed():
+        kept = idempotent(
+            caller=caller,
+            idempotency_key=idempotency_key,
+            operation=operation,
+            request_body=json.dumps(body, sort_keys=True).encode(),
+            act=act,
+        )
+    return Status(kept.status, kept.body)

@@ -20,8 +20,8 @@ from accounts.models import Account
 from api.models import ApiScope
 from api.problems import Problem, problem_response
 from api.schemas import NO_NUL, SeatPoolOut, SeatsOut
-from api.services import Answer, idempotent
-from api.v1.base import ERRORS, Caller, api, needs
+from api.services import Answer
+from api.v1.base import ERRORS, Caller, api, idempotent_post, needs
 from billing.errors import NoPendingRemoval, NoSubscription
 from billing.models import Invoice, ItemKind, Subscription
 from billing.selectors import (
@@ -304,39 +304,33 @@ def seats_purchases_create(
         )
     body = payload.model_dump(mode="json")
 
-    def act(keep) -> Answer:
-        answers: list[Answer] = []
+    def answer(invoice: Invoice) -> Answer:
+        subscription = subscription_live_get(account=caller.account)
+        pool = seat_pool_summary_get(account=caller.account, seat_type=payload.seat_type)
+        out = PurchaseOut(
+            invoice=InvoiceOut(**_invoice_out(invoice)),
+            seats=SeatPoolOut(**_pool_out(pool, _renewal_date(subscription))),
+        )
+        return Answer(201, out.model_dump(mode="json"))
 
-        def answer_keep(invoice: Invoice) -> None:
-            subscription = subscription_live_get(account=caller.account)
-            pool = seat_pool_summary_get(account=caller.account, seat_type=payload.seat_type)
-            out = PurchaseOut(
-                invoice=InvoiceOut(**_invoice_out(invoice)),
-                seats=SeatPoolOut(**_pool_out(pool, _renewal_date(subscription))),
-            )
-            answer = Answer(201, out.model_dump(mode="json"))
-            keep(answer)
-            answers.append(answer)
-
+    def change(commit_with) -> None:
         seats_purchase(
             account=caller.account,
             seat_type=payload.seat_type,
             quantity=payload.quantity,
             idempotency_key=_purchase_key(caller, idempotency_key),
             actor=caller.membership.user,
-            commit_with=answer_keep,
+            commit_with=commit_with,
         )
-        return answers[0]
 
-    with caller.attributed():
-        answer = idempotent(
-            caller=caller,
-            idempotency_key=idempotency_key,
-            operation="POST /seats/purchases",
-            request_body=json.dumps(body, sort_keys=True).encode(),
-            act=act,
-        )
-    return Status(answer.status, answer.body)
+    return idempotent_post(
+        caller,
+        operation="POST /seats/purchases",
+        idempotency_key=idempotency_key,
+        body=body,
+        change=change,
+        answer=answer,
+    )
 
 
 # --- Removals ---------------------------------------------------------------------------------

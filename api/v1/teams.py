@@ -1,7 +1,6 @@
 """/api/v1/teams, permission sets and presets: the Teams tab for scripts (list, create, rename and
 move, delete), and the permission sets and presets a user can be given (POST and PATCH /users)."""
 
-import json
 from typing import Any
 
 from django.http import Http404
@@ -21,8 +20,8 @@ from accounts.teams.services import (
 from api.models import ApiScope
 from api.problems import Problem
 from api.schemas import NO_NUL, SeatCode, TeamRef
-from api.services import Answer, idempotent
-from api.v1.base import ERRORS, Caller, api, needs
+from api.services import Answer
+from api.v1.base import ERRORS, Caller, api, idempotent_post, needs
 from seats.catalogue import permissions_complete
 from seats.permission_sets.selectors import SetRow, builtin_set_rows, permission_set_rows
 from seats.permissions.choice import ACCOUNT_SET_PREFIX, BUILTIN_PREFIX
@@ -128,32 +127,25 @@ def team_create_op(
     caller: Caller = request.auth
     parent = _team_named(caller.account, payload.parent_id, ("body", "parent_id"))
 
-    def act(keep) -> Answer:
-        answers: list[Answer] = []
-
-        def answer_keep(team) -> None:
-            answer = Answer(201, TeamOut(**_team_row(caller.account, team)).model_dump(mode="json"))
-            keep(answer)
-            answers.append(answer)
-
+    def change(commit_with) -> None:
         team_create(
             account=caller.account,
             name=payload.name,
             parent=parent,
             actor=caller.membership.user,
-            commit_with=answer_keep,
+            commit_with=commit_with,
         )
-        return answers[0]
 
-    with caller.attributed():
-        answer = idempotent(
-            caller=caller,
-            idempotency_key=idempotency_key,
-            operation="POST /teams",
-            request_body=json.dumps(payload.model_dump(mode="json"), sort_keys=True).encode(),
-            act=act,
-        )
-    return Status(answer.status, answer.body)
+    return idempotent_post(
+        caller,
+        operation="POST /teams",
+        idempotency_key=idempotency_key,
+        body=payload.model_dump(mode="json"),
+        change=change,
+        answer=lambda team: Answer(
+            201, TeamOut(**_team_row(caller.account, team)).model_dump(mode="json")
+        ),
+    )
 
 
 @api.patch(

@@ -31,8 +31,8 @@ from api.schemas import (
     UsersCreated,
     UsersCreateIn,
 )
-from api.services import Answer, idempotent
-from api.v1.base import ERRORS, Caller, api, needs
+from api.services import Answer
+from api.v1.base import ERRORS, Caller, api, idempotent_post, needs
 from invitations.parsing import ParsedPerson
 from invitations.services.links import invitation_resend, invitation_revoke
 from invitations.services.members import members_invite
@@ -250,19 +250,16 @@ def users_create(
     caller: Caller = request.auth
     body = payload.model_dump(mode="json")
 
-    def act(keep) -> Answer:
-        now = timezone.now()
-        answers: list[Answer] = []
+    now = timezone.now()
 
-        def answer_keep(result) -> None:
-            ids = [m.pk for m in result.memberships]
-            members = member_directory(account=caller.account, filters=DirectoryFilters(), now=now)
-            created = {m.pk: m for m in members.filter(pk__in=ids)}
-            users = [UserOut(**_user_out(created[pk], now)).model_dump(mode="json") for pk in ids]
-            answer = Answer(201, {"users": users, "created_people": result.created_users})
-            keep(answer)
-            answers.append(answer)
+    def answer(result) -> Answer:
+        ids = [m.pk for m in result.memberships]
+        members = member_directory(account=caller.account, filters=DirectoryFilters(), now=now)
+        created = {m.pk: m for m in members.filter(pk__in=ids)}
+        users = [UserOut(**_user_out(created[pk], now)).model_dump(mode="json") for pk in ids]
+        return Answer(201, {"users": users, "created_people": result.created_users})
 
+    def change(commit_with) -> None:
         members_invite(
             account=caller.account,
             actor_membership=caller.membership,
@@ -275,19 +272,17 @@ def users_create(
             ),
             send_email=payload.send_email,
             now=now,
-            commit_with=answer_keep,
+            commit_with=commit_with,
         )
-        return answers[0]
 
-    with caller.attributed():
-        answer = idempotent(
-            caller=caller,
-            idempotency_key=idempotency_key,
-            operation="POST /users",
-            request_body=json.dumps(body, sort_keys=True).encode(),
-            act=act,
-        )
-    return Status(answer.status, answer.body)
+    return idempotent_post(
+        caller,
+        operation="POST /users",
+        idempotency_key=idempotency_key,
+        body=body,
+        change=change,
+        answer=answer,
+    )
 
 
 def _member_for_write(caller: Caller, user_id: int) -> Membership:
