@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PYTEST_ARGS ?=
 
-.PHONY: install run test lint format lock worker beat security
+.PHONY: install run test lint format lock worker beat security messages
 
 $(VENV)/.installed: requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -53,6 +53,14 @@ format: install
 # Re-pin every dependency after editing pyproject.toml.
 lock: install
 	$(VENV)/bin/uv pip compile pyproject.toml --extra dev --python-version 3.11 --universal -o requirements.lock
+
+# The French catalogue: collect every marked string into locale/fr/LC_MESSAGES/django.po (new ones
+# untranslated, changed ones fuzzy), then compile the .mo files that are committed beside it
+# (tests/i18n/test_catalogue.py fails when a msgid is untranslated or fuzzy, or a .mo is stale).
+MESSAGE_IGNORES := --ignore=.venv --ignore=tests --ignore=bench --ignore=var --ignore=node_modules
+messages: install
+	DEBUG=1 $(PY) manage.py makemessages -l fr --add-location=file --no-obsolete $(MESSAGE_IGNORES)
+	DEBUG=1 $(PY) manage.py compilemessages -l fr $(MESSAGE_IGNORES)
 
 worker: install
 	$(VENV)/bin/celery -A seatmgr worker --loglevel=INFO
