@@ -18,6 +18,7 @@ def settings_shell(request) -> dict:
             "manage_teams": membership_can(membership, AccountPermission.TEAMS),
             "manage_presets": membership_can(membership, AccountPermission.PRESETS),
             "manage_billing": membership_can(membership, AccountPermission.BILLING),
+            "account_defaults": membership_can(membership, AccountPermission.DEFAULTS),
             "super_admin": membership_is_super_admin(membership),
         },
         "unread_notifications": SimpleLazyObject(

@@ -3,6 +3,7 @@ from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
+from accounts.languages import time_zone_names
 from accounts.models import email_normalise
 from accounts.notifications import Channel, NotificationKind
 
@@ -39,10 +40,36 @@ class PasswordResetRequestForm(forms.Form):
         return email_normalise(self.cleaned_data["email"])
 
 
+def _time_zone_choices() -> list[tuple[str, str]]:
+    return [("", _("UTC (the site's time zone)")), *((name, name) for name in time_zone_names())]
+
+
 class ProfileForm(forms.Form):
     first_name = forms.CharField(label=_("First name"), max_length=150, required=False)
     last_name = forms.CharField(label=_("Last name"), max_length=150, required=False)
-    language = forms.ChoiceField(label=_("Language"), choices=settings.LANGUAGES)
+    language = forms.ChoiceField(
+        label=_("Language"),
+        choices=[("", _("Automatic (your browser's, else your account's)")), *settings.LANGUAGES],
+        required=False,
+        help_text=_("The language of the pages and of the emails seatmgr sends you."),
+    )
+    time_zone = forms.ChoiceField(
+        label=_("Time zone"),
+        choices=_time_zone_choices,
+        required=False,
+        help_text=_("Dates and times are shown in this time zone."),
+    )
+
+
+class AccountDefaultsForm(forms.Form):
+    default_language = forms.ChoiceField(
+        label=_("Default language"),
+        choices=settings.LANGUAGES,
+        help_text=_(
+            "For people who haven't chosen a language in their profile and whose browser asks for "
+            "none that seatmgr speaks, and for the emails they are sent (invitations included)."
+        ),
+    )
 
 
 class NotificationsForm(forms.Form):

@@ -4,11 +4,12 @@ page answers, no caching of what a signed-in person sees, and the product's own 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseNotAllowed
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.cache import add_never_cache_headers
 from django.views.defaults import page_not_found, server_error
 
 from accounts.access import ACCESS_ATTRIBUTE, ALLOWED_METHODS, OWN_METHODS_ATTRIBUTE
+from accounts.languages import page_language, time_zone_of
 from accounts.selectors import membership_current
 from accounts.services import membership_touch
 
@@ -34,6 +35,30 @@ class CurrentAccountMiddleware:
                     interval=settings.LAST_ACTIVE_WRITE_INTERVAL,
                 )
         return self.get_response(request)
+
+
+class LanguageMiddleware:
+    """The page's language and time zone, once the person and the account are known
+    (accounts.languages): Django's LocaleMiddleware, earlier, has set the browser's language
+    for anything answered before this point; this refines it with the person's choice and the
+    account's default, and sets their time zone for the request."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        membership = getattr(request, "membership", None)
+        language = page_language(request, account=membership.account if membership else None)
+        translation.activate(language)
+        request.LANGUAGE_CODE = language
+        signed_in = request.user.is_authenticated
+        timezone.activate(time_zone_of(request.user if signed_in else None))
+        try:
+            response = self.get_response(request)
+        finally:
+            timezone.deactivate()
+        response.headers["Content-Language"] = language
+        return response
 
 
 class DenyByDefaultMiddleware:

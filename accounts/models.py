@@ -69,9 +69,13 @@ class User(AbstractBaseUser, PermissionsMixin):
     email = models.EmailField(_("email"), max_length=254, unique=True)
     first_name = models.CharField(_("first name"), max_length=150, blank=True)
     last_name = models.CharField(_("last name"), max_length=150, blank=True)
+    # Blank until the person chooses: then pages follow their browser (Accept-Language) or the
+    # account's default language, and emails the account's (accounts.languages).
     language = models.CharField(
-        _("language"), max_length=10, choices=settings.LANGUAGES, default="en"
+        _("language"), max_length=10, choices=settings.LANGUAGES, blank=True, default=""
     )
+    # An IANA zone ("Europe/Paris"); blank: the site's (TIME_ZONE, UTC).
+    time_zone = models.CharField(_("time zone"), max_length=64, blank=True, default="")
     is_active = models.BooleanField(_("active"), default=True)
     is_staff = models.BooleanField(_("staff status"), default=False)
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
@@ -120,6 +124,11 @@ class Account(models.Model):
     name = models.CharField(_("name"), max_length=200)
     # Available seats of a type at or below this number warn the billing admins.
     seat_warning_threshold = models.PositiveIntegerField(_("seat-limit warning at"), default=1)
+    # The language of people who have not chosen one (and whose browser asks for none seatmgr
+    # speaks), and of the emails they are sent, invitations included.
+    default_language = models.CharField(
+        _("default language"), max_length=10, choices=settings.LANGUAGES, default="en"
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -514,6 +523,7 @@ class AuditVerb(models.TextChoices):
     MEMBER_RENAMED = "member.renamed", _("User's name changed")
     SCIM_SETTINGS_CHANGED = "scim.settings_changed", _("Provisioning settings changed")
     RECLAIM_POLICY_CHANGED = "reclaim.policy_changed", _("Reclaim policy changed")
+    ACCOUNT_DEFAULTS_CHANGED = "account.defaults_changed", _("Account defaults changed")
     RECLAIM_WARNED = "reclaim.warned", _("Warned of seat reclaim")
     SEAT_RECLAIMED = "reclaim.seat_reclaimed", _("Seat reclaimed for inactivity")
     SEATS_UNASSIGNED_NOTICE = "seats.unassigned_notice", _("Unassigned seats reminder sent")

@@ -260,13 +260,45 @@ def current_account_set(*, session, membership: Membership) -> None:
 
 
 @transaction.atomic(durable=True)
-def user_profile_update(*, user: User, first_name: str, last_name: str, language: str) -> User:
+def user_profile_update(
+    *, user: User, first_name: str, last_name: str, language: str, time_zone: str = ""
+) -> User:
+    """Save a person's profile. `language` "" means not chosen (accounts.languages decides);
+    `time_zone` "" means the site's."""
     user.first_name = first_name.strip()
     user.last_name = last_name.strip()
     user.language = language
+    user.time_zone = time_zone
     user.full_clean(exclude=["password"])
-    user.save(update_fields=["first_name", "last_name", "language"])
+    user.save(update_fields=["first_name", "last_name", "language", "time_zone"])
     return user
+
+
+def user_language_choose(*, user: User, language: str) -> None:
+    """Remember the language a person picked before they had a profile (the invitation page's
+    switcher)."""
+    User.objects.filter(pk=user.pk, language="").update(language=language)
+    user.language = language
+
+
+@transaction.atomic(durable=True)
+def account_defaults_update(*, account: Account, actor: User, default_language: str) -> Account:
+    """Settings → Account defaults (the view checks who may): the language of people who have
+    not chosen one, and of the emails they get. Recorded when it changes."""
+    before = {"default_language": account.default_language}
+    account.default_language = default_language
+    account.full_clean()
+    account.save(update_fields=["default_language"])
+    after = {"default_language": account.default_language}
+    if after != before:
+        audit_record(
+            account=account,
+            actor=actor,
+            verb=AuditVerb.ACCOUNT_DEFAULTS_CHANGED,
+            before=before,
+            after=after,
+        )
+    return account
 
 
 @transaction.atomic(durable=True)

@@ -4,7 +4,9 @@ one full stop, not two."""
 import re
 from datetime import date, datetime
 
-from django.utils import formats, timezone
+from babel import Locale
+from babel.dates import format_date, format_datetime, format_time
+from django.utils import timezone, translation
 
 # A full stop right after a name's own (".." but not an ellipsis "..."), before a space or
 # the end: "of Demo Co.." → "of Demo Co.".
@@ -29,10 +31,34 @@ def person(who, *, with_email: bool = False) -> str:
     return f"{who.full_name} ({email})" if with_email else who.full_name
 
 
+def babel_locale() -> Locale:
+    """The active language as CLDR knows it (Babel), for dates, times, numbers and money."""
+    return Locale.parse(translation.to_locale(translation.get_language() or "en"))
+
+
 def day(moment: datetime | date) -> str:
-    """The day of a date or a moment (in the site's time zone) as the active language writes
-    dates (DATE_FORMAT: "Dec. 23, 2026" in English), for sentences built in Python."""
+    """The day of a date or a moment (in the viewer's time zone) as the active language writes
+    it (CLDR's medium date): "Dec 23, 2026", "23 déc. 2026"."""
     if isinstance(moment, datetime):
         moment = timezone.localtime(moment) if timezone.is_aware(moment) else moment
         moment = moment.date()
-    return formats.date_format(moment, "DATE_FORMAT")
+    return format_date(moment, "medium", locale=babel_locale())
+
+
+def clock(moment: datetime) -> str:
+    """The time of a moment in the viewer's time zone: "2:05 PM", "14:05"."""
+    if timezone.is_aware(moment):
+        moment = timezone.localtime(moment)
+    return format_time(moment, "short", locale=babel_locale())
+
+
+def moment_text(moment: datetime) -> str:
+    """A moment in the viewer's time zone, as the active language writes it (CLDR's medium date
+    and short time): "Dec 23, 2026, 2:05 PM", "23 déc. 2026, 14:05"."""
+    if timezone.is_aware(moment):
+        moment = timezone.localtime(moment)
+    locale = babel_locale()
+    pattern = locale.datetime_formats["medium"].format(
+        locale.time_formats["short"].pattern, locale.date_formats["medium"].pattern
+    )
+    return format_datetime(moment, pattern, locale=locale)

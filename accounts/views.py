@@ -1,16 +1,25 @@
 """Sign-in, account choice, profile and notification preferences. Thin: check, validate, call."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from accounts.access import member_required, no_access_response, public, signed_in
-from accounts.forms import NotificationsForm, PasswordResetRequestForm, ProfileForm, SignInForm
+from accounts.forms import (
+    AccountDefaultsForm,
+    NotificationsForm,
+    PasswordResetRequestForm,
+    ProfileForm,
+    SignInForm,
+)
+from accounts.languages import page_language
 from accounts.models import MembershipStatus
 from accounts.notifications import Channel, notification_preferences
 from accounts.policy import AccountPermission, membership_can
@@ -21,6 +30,7 @@ from accounts.selectors import (
     notification_list,
 )
 from accounts.services import (
+    account_defaults_update,
     current_account_set,
     notification_settings_update,
     notifications_mark_read,
@@ -74,6 +84,31 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
 
 class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
     template_name = "accounts/password_reset_complete.html"
+
+
+@public
+@require_POST
+def language_choose(request):
+    """The language switcher of the signed-out pages (sign-in, invitations): remembered in a
+    cookie (accounts.languages reads it before the browser's language), back to the page."""
+    language = request.POST.get("language", "")
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        back = reverse("accounts:login")
+    response = redirect(back)
+    if language in dict(settings.LANGUAGES):
+        response.set_cookie(
+            settings.LANGUAGE_COOKIE_NAME,
+            language,
+            max_age=settings.LANGUAGE_COOKIE_AGE,
+            path=settings.LANGUAGE_COOKIE_PATH,
+            secure=settings.LANGUAGE_COOKIE_SECURE,
+            httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+            samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+        )
+    return response
 
 
 sign_in = public(SignInView.as_view())
@@ -145,13 +180,30 @@ def profile(request):
             "first_name": user.first_name,
             "last_name": user.last_name,
             "language": user.language,
+            "time_zone": user.time_zone,
         },
     )
     if request.method == "POST" and form.is_valid():
         user_profile_update(user=user, **form.cleaned_data)
+        # The confirmation reads in the language just chosen, as the next page will.
+        translation.activate(page_language(request, account=request.membership.account))
         messages.success(request, _("Your profile was saved."))
         return redirect("accounts:profile")
     return render(request, "accounts/profile.html", {"form": form})
+
+
+@member_required(AccountPermission.DEFAULTS)
+def account_defaults(request):
+    account = request.membership.account
+    form = AccountDefaultsForm(
+        request.POST or None, initial={"default_language": account.default_language}
+    )
+    if request.method == "POST" and form.is_valid():
+        account_defaults_update(account=account, actor=request.user, **form.cleaned_data)
+        translation.activate(page_language(request, account=account))
+        messages.success(request, _("The account defaults were saved."))
+        return redirect("accounts:account_defaults")
+    return render(request, "accounts/account_defaults.html", {"form": form})
 
 
 @member_required()

@@ -81,6 +81,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "accounts.middleware.CurrentAccountMiddleware",
+    # The person's language and time zone (Profile), else the account's default language.
+    "accounts.middleware.LanguageMiddleware",
     "accounts.middleware.DenyByDefaultMiddleware",
     # With DEBUG on, the product's 404 and 500 pages instead of Django's technical ones.
     "accounts.middleware.ProductErrorPagesMiddleware",
@@ -249,6 +251,10 @@ SALESFORCE_ALLOW_LOOPBACK_FOR_TESTS = False
 SECURE_TLS = SITE_URL.startswith("https://")
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=SECURE_TLS)
 CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=SECURE_TLS)
+# The signed-out pages' language switcher (accounts.views.language_choose).
+LANGUAGE_COOKIE_SECURE = SESSION_COOKIE_SECURE
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=SECURE_TLS)
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000 if SECURE_TLS else 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_SECONDS > 0

@@ -4,7 +4,7 @@ through here, so the same event reads the same everywhere.
 
 Seat, permission, level, built-in set and landing page labels come from the catalogue (this is
 why it lives on floor 2); names are stored in the events, never ids; dates are written in the
-viewer's language (DATE_FORMAT / DATETIME_FORMAT), times in the site's time zone. Nothing is
+viewer's language (CLDR, accounts.text), times in the viewer's time zone. Nothing is
 cut: a page shows the first lines of a long change and the rest in place (`AuditRow.more`).
 
 Keys that only a higher floor can label (billing's hubs, intervals, money) are registered by
@@ -16,16 +16,17 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
+from babel.numbers import format_decimal
 from django.conf import settings
 from django.db.models import QuerySet
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from accounts.exports import csv_lines
 from accounts.models import Access, AuditEvent, AuditVerb, MembershipStatus
-from accounts.text import day
+from accounts.text import babel_locale, day, moment_text
 from seats.catalogue import (
     LANDING_PAGES,
     PERMISSIONS,
@@ -178,7 +179,7 @@ def moment_format(value: datetime | date) -> str:
         if timezone.is_aware(value):
             value = timezone.localtime(value)
         if (value.hour, value.minute, value.second) != (0, 0, 0):
-            return formats.date_format(value, "DATETIME_FORMAT")
+            return moment_text(value)
     return day(value)
 
 
@@ -210,7 +211,9 @@ def value_format(key: str, value: Any) -> str:
         return _VALUE_FORMATS[key](value)
     if isinstance(value, str):
         return _moment(value) or value
-    return formats.localize(value, use_l10n=True)
+    if isinstance(value, int | float):
+        return format_decimal(value, locale=babel_locale())
+    return str(value)
 
 
 def _level(level: Any) -> str:

@@ -14,14 +14,15 @@ import logging
 from django.contrib.auth import authenticate, login, logout
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.access import public
 from accounts.errors import form_error_add
+from accounts.languages import browser_language_chosen, page_language
 from accounts.ratelimit import client_ip, rate_limit_exceeded
-from accounts.services import current_account_set
+from accounts.services import current_account_set, user_language_choose
 from invitations.errors import (
     InvitationInvalid,
     InvitationPasswordAlreadySet,
@@ -95,6 +96,9 @@ def accept(request):
         return _neutral(request)
     invitee = invitation.membership.user
     account = invitation.membership.account
+    # Before the invitee chooses, the inviting account's default language (accounts.languages).
+    request.LANGUAGE_CODE = page_language(request, account=account)
+    translation.activate(request.LANGUAGE_CODE)
     context = {"invitation": invitation, "account": account, "invitee": invitee}
 
     if request.user.is_authenticated and request.user.pk != invitee.pk:
@@ -144,6 +148,11 @@ def accept(request):
                 # Signing in (or setting a password) rotates the session key.
                 user.refresh_from_db()
                 login(request, user, backend="accounts.backends.EmailBackend")
+            # The language picked with the page's switcher is the person's choice from now on
+            # (their emails too), unless they had made one already.
+            chosen = browser_language_chosen(request)
+            if chosen and not user.language:
+                user_language_choose(user=user, language=chosen)
             current_account_set(session=request.session, membership=membership)
             return redirect("accounts:home")
     return _strict_referrer(TemplateResponse(request, template, context))

@@ -3,7 +3,7 @@ from html import escape as _esc
 from django import template
 from django.template.defaulttags import CsrfTokenNode
 from django.urls import get_script_prefix, reverse
-from django.utils import dateformat, formats, timezone
+from django.utils import dateformat, timezone
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Access, InvitationState, Membership, MembershipStatus, SeatType
 from accounts.templatetags.labels import seat_label, status_label
 from accounts.templatetags.moments import ago
+from accounts.text import moment_text
 from seats.catalogue import LANDING_PAGES, level_label
 from seats.errors import UnknownPermissionSet
 from seats.permission_sets.builtin import builtin_permission_set_get
@@ -282,7 +283,7 @@ def _row_html(m, *, now, text, csrf, can_super_admin, next_query) -> str:
         local = timezone.localtime(last)
         last_cell = (
             f'<time datetime="{dateformat.format(local, "c")}" '
-            f'title="{_esc(formats.date_format(local, "DATETIME_FORMAT"))} (UTC)">'
+            f'title="{_esc(moment_text(local))} {_esc(timezone.get_current_timezone_name())}">'
             f"{_esc(ago(last))}</time>"
         )
     else:

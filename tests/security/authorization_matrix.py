@@ -310,6 +310,13 @@ ENDPOINTS: dict[str, Endpoint] = {
     "accounts:logout": Endpoint(
         PUBLIC, POST, redirects={"POST": dict.fromkeys(ROLES, "accounts:login")}
     ),
+    # The signed-out pages' language switcher: a cookie, then back (to sign-in without a page).
+    "accounts:language": Endpoint(
+        PUBLIC,
+        POST,
+        data=lambda o: {"language": "fr"},
+        redirects={"POST": dict.fromkeys(ROLES, "accounts:login")},
+    ),
     "accounts:password_reset": Endpoint(
         PUBLIC,
         GET_POST,
@@ -344,6 +351,10 @@ ENDPOINTS: dict[str, Endpoint] = {
         MEMBER,
         GET_POST,
         data=lambda o: {"first_name": "Mallory", "last_name": "Intruder", "language": "en"},
+    ),
+    # Settings → Account defaults: super admins and holders of "Edit account defaults".
+    "accounts:account_defaults": Endpoint(
+        SUPER_ADMIN_PAGE, GET_POST, data=lambda o: {"default_language": "fr"}
     ),
     "accounts:notifications": Endpoint(MEMBER, GET_POST),
     "accounts:notifications_read": Endpoint(MEMBER, POST),
