@@ -217,9 +217,7 @@ def test_signing_out_and_continuing_keeps_the_invitation(client, admin):
 def page(response) -> str:
     """A page's text but for the language switcher's CSRF token (masked anew each time) and its
     way back (the address asked for)."""
-    return re.sub(
-        r'name="(csrfmiddlewaretoken|next)" value="[^"]*"', "", response.content.decode()
-    )
+    return re.sub(r'name="(csrfmiddlewaretoken|next)" value="[^"]*"', "", response.content.decode())
 
 
 def test_invalid_used_expired_and_revoked_links_get_the_same_status_and_the_same_page(admin, clock):
