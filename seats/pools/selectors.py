@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 
 from django.db.models import Count
-from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.models import Account, Membership, SeatType, SolutionsPartner
 from seats.catalogue import SEAT_RULES
@@ -66,10 +66,11 @@ def seat_choices_for(*, account: Account) -> list[tuple[str, str]]:
     choices = []
     for pool in seat_pool_summaries(account=account):
         if pool.enabled and pool.enabled_at_renewal:
-            label = _("%(seat)s (%(available)s available)") % {
-                "seat": pool.label,
-                "available": pool.available,
-            }
+            label = ngettext(
+                "%(seat)s (%(available)s available)",
+                "%(seat)s (%(available)s available)",
+                pool.available,
+            ) % {"seat": pool.label, "available": pool.available}
             choices.append((pool.seat_type, label))
     choices.append((SeatType.VIEW_ONLY, str(SEAT_RULES[SeatType.VIEW_ONLY].label)))
     if SolutionsPartner.objects.filter(accounts=account).exists():
