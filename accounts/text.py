@@ -3,8 +3,12 @@ one full stop, not two."""
 
 import re
 from datetime import date, datetime
+from typing import Any
 
 from django.utils import formats, timezone
+from django.utils.functional import lazy
+
+from accounts.models import SEAT_TYPE_COUNTS, SEAT_TYPE_PLURALS, SeatType
 
 # A full stop right after a name's own (".." but not an ellipsis "..."), before a space or
 # the end: "of Demo Co.." → "of Demo Co.".
@@ -36,3 +40,20 @@ def day(moment: datetime | date) -> str:
         moment = timezone.localtime(moment) if timezone.is_aware(moment) else moment
         moment = moment.date()
     return formats.date_format(moment, "DATE_FORMAT")
+
+
+def seats_label(seat_type: str) -> Any:
+    """A seat type in the plural, for sentences: "Remove unassigned Core seats". Lazily
+    translated, as a seat type's label is."""
+    return SEAT_TYPE_PLURALS[SeatType(seat_type)]
+
+
+def seat_count(seat_type: str, count: int) -> str:
+    """A number of seats of one type, in the plural the language makes for that number:
+    "1 Core seat", "3 Core seats" ("3 sièges principaux")."""
+    return SEAT_TYPE_COUNTS[SeatType(seat_type)] % {"count": count}
+
+
+# For an error's context: the words are chosen when the message is shown, in the language of
+# whoever sees it (accounts.errors).
+seat_count_lazy = lazy(seat_count, str)
