@@ -16,6 +16,7 @@ from django.db.models import F, Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 
 class AppendOnlyModel(models.Model):
@@ -277,6 +278,27 @@ class SeatType(models.TextChoices):
     SERVICE = "service", _("Service seat")
     VIEW_ONLY = "view_only", _("View-only seat")
     PARTNER = "partner", _("Partner seat")
+
+
+# A seat type in the plural ("Core seats") and counted ("3 Core seats"), for sentences. Not every
+# language makes them by adding "s" to the label ("Siège principal", "3 sièges principaux"), so
+# each is a string of its own; accounts.text.seats_label and accounts.text.seat_count give them.
+SEAT_TYPE_PLURALS = {
+    SeatType.CORE: _("Core seats"),
+    SeatType.SALES: _("Sales seats"),
+    SeatType.SERVICE: _("Service seats"),
+    SeatType.VIEW_ONLY: _("View-only seats"),
+    SeatType.PARTNER: _("Partner seats"),
+}
+SEAT_TYPE_COUNTS = {
+    SeatType.CORE: ngettext_lazy("%(count)s Core seat", "%(count)s Core seats", "count"),
+    SeatType.SALES: ngettext_lazy("%(count)s Sales seat", "%(count)s Sales seats", "count"),
+    SeatType.SERVICE: ngettext_lazy("%(count)s Service seat", "%(count)s Service seats", "count"),
+    SeatType.VIEW_ONLY: ngettext_lazy(
+        "%(count)s View-only seat", "%(count)s View-only seats", "count"
+    ),
+    SeatType.PARTNER: ngettext_lazy("%(count)s Partner seat", "%(count)s Partner seats", "count"),
+}
 
 
 class MembershipStatus(models.TextChoices):

@@ -3,10 +3,14 @@ one full stop, not two."""
 
 import re
 from datetime import date, datetime
+from typing import Any
 
 from babel import Locale
 from babel.dates import format_date, format_datetime, format_time
 from django.utils import timezone, translation
+from django.utils.functional import lazy
+
+from accounts.models import SEAT_TYPE_COUNTS, SEAT_TYPE_PLURALS, SeatType
 
 # A full stop right after a name's own (".." but not an ellipsis "..."), before a space or
 # the end: "of Demo Co.." → "of Demo Co.".
@@ -62,3 +66,20 @@ def moment_text(moment: datetime) -> str:
         locale.time_formats["short"].pattern, locale.date_formats["medium"].pattern
     )
     return format_datetime(moment, pattern, locale=locale)
+
+
+def seats_label(seat_type: str) -> Any:
+    """A seat type in the plural, for sentences: "Remove unassigned Core seats". Lazily
+    translated, as a seat type's label is."""
+    return SEAT_TYPE_PLURALS[SeatType(seat_type)]
+
+
+def seat_count(seat_type: str, count: int) -> str:
+    """A number of seats of one type, in the plural the language makes for that number:
+    "1 Core seat", "3 Core seats" ("3 sièges principaux")."""
+    return SEAT_TYPE_COUNTS[SeatType(seat_type)] % {"count": count}
+
+
+# For an error's context: the words are chosen when the message is shown, in the language of
+# whoever sees it (accounts.errors).
+seat_count_lazy = lazy(seat_count, str)

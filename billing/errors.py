@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
 from accounts.errors import DomainError
+from accounts.text import seat_count_lazy
 
 
 class BillingError(DomainError):
@@ -45,11 +46,12 @@ class InvalidBundle(BillingError):
 
 
 class SeatsStillAssigned(BillingError):
-    """Context: `count`, `people` (names, comma-separated), `names` (a list), `seat`."""
+    """Context: `count`, `people` (names, comma-separated), `names` (a list), `seat` (label),
+    `seats` (the label in the plural)."""
 
     code = "seats_still_assigned"
     message = _(
-        "Reassign these {count} users first: {people}. The new plan doesn't include {seat}s."
+        "Reassign these {count} users first: {people}. The new plan doesn't include {seats}."
     )
 
 
@@ -82,10 +84,10 @@ class NoPendingChange(BillingError):
 
 
 class SeatsNotForSale(BillingError):
-    """Context: `seat` (label)."""
+    """Context: `seat` (label), `seats` (the label in the plural)."""
 
     code = "seats_not_for_sale"
-    message = _("Your plan doesn't sell {seat}s. Upgrade in Pricing & Features.")
+    message = _("Your plan doesn't sell {seats}. Upgrade in Pricing & Features.")
 
 
 class InvalidQuantity(BillingError):
@@ -96,17 +98,14 @@ class InvalidQuantity(BillingError):
 
 
 class RemovalTooLarge(BillingError):
-    """Context: `maximum`, `seat` (label), `assigned`, `included` (what the next period's plan
-    includes, which can't be removed)."""
+    """Context: `maximum`, `seat_type`, `seats` (`maximum` seats of that type, counted: "2 Core
+    seats"), `assigned`, `included` (what the next period's plan includes, which can't be
+    removed)."""
 
     code = "removal_too_large"
 
-    def __init__(self, *, maximum: int, seat: Any, assigned: int, included: int) -> None:
-        most = ngettext_lazy(
-            "You can remove at most {maximum} {seat}:",
-            "You can remove at most {maximum} {seat}s:",
-            maximum,
-        )
+    def __init__(self, *, maximum: int, seat_type: str, assigned: int, included: int) -> None:
+        most = _("You can remove at most {seats}:")
         held = ngettext_lazy("{assigned} is assigned", "{assigned} are assigned", assigned)
         if included:
             why = format_lazy(
@@ -115,7 +114,14 @@ class RemovalTooLarge(BillingError):
         else:
             why = format_lazy("{}.", held)
         message = format_lazy("{} {} {}", most, why, _("Unassign seats first to remove more."))
-        super().__init__(message, maximum=maximum, seat=seat, assigned=assigned, included=included)
+        super().__init__(
+            message,
+            maximum=maximum,
+            seat_type=seat_type,
+            seats=seat_count_lazy(seat_type, maximum),
+            assigned=assigned,
+            included=included,
+        )
 
 
 class NoPendingRemoval(BillingError):

@@ -387,7 +387,7 @@ def seats_remove_quote(request, seat_type: str):
         # The words the removal itself would refuse with (billing.services.removals).
         too_many = RemovalTooLarge(
             maximum=maximum,
-            seat=pool.label,
+            seat_type=seat_type,
             assigned=pool.assigned,
             included=pool.included_at_renewal,
         )

@@ -1,11 +1,14 @@
 """Labels of accounts' choices as the product names them: `seat_label` ("Sales seat") and
-`status_label` ("Invited"), for every page that shows a seat type or a member's status."""
+`status_label` ("Invited"), for every page that shows a seat type or a member's status; a seat
+type in the plural, `seats_label` ("Core seats"), and counted, `seat_count` ("3 Core seats")."""
 
 from django import template
 from django.db import models
 from django.utils.translation import get_language
 
 from accounts.models import MembershipStatus, SeatType
+from accounts.text import seat_count as _seat_count
+from accounts.text import seats_label as _seats_label
 
 register = template.Library()
 
@@ -33,3 +36,15 @@ def seat_label(seat_type: str | None) -> str:
 def status_label(status: str) -> str:
     """A membership status's label ("Invited"), as get_status_display gives it."""
     return _choice_label(MembershipStatus, status)
+
+
+@register.filter
+def seats_label(seat_type: str) -> str:
+    """A seat type in the plural ("Core seats"), for a sentence."""
+    return str(_seats_label(seat_type))
+
+
+@register.filter
+def seat_count(seat_type: str, count: int) -> str:
+    """A number of seats of one type ("1 Core seat", "3 Core seats"), for a sentence."""
+    return _seat_count(seat_type, count)

@@ -20,6 +20,7 @@ from datetime import datetime
 from django.utils.translation import gettext as _
 
 from accounts.models import Account, Membership, SeatType
+from accounts.text import seats_label
 from billing.catalogue import (
     HubCode,
     SeatNotForSaleError,
@@ -383,6 +384,7 @@ def renewal_seats_check(*, account: Account, subscription: Subscription, bundle:
                 people=", ".join(names),
                 names=names,
                 seat=SEAT_RULES[SeatType(seat_type)].label,
+                seats=seats_label(seat_type),
             )
     included_after = included_core_seats(bundle.hubs.items())
     if included_after < included_core_seats(hubs.items()):

@@ -7,12 +7,11 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from accounts.locks import account_lock
 from accounts.models import Account, AuditVerb, SeatType, User
 from accounts.services import audit_record
-from accounts.text import day
+from accounts.text import day, seat_count, seats_label
 from billing.catalogue import (
     SeatNotForSaleError,
     catalogue_get,
@@ -62,7 +61,7 @@ def _quote(
     try:
         unit = seat_price_cents(subscription_hub_tiers(subscription).items(), seat_type)
     except SeatNotForSaleError:
-        raise SeatsNotForSale(seat=label) from None
+        raise SeatsNotForSale(seat=label, seats=seats_label(seat_type)) from None
     unit_period = period_price_cents(unit, subscription.interval)
     # Rounding rule: the whole line (unit price x quantity) is prorated once, rounded half up
     # to the cent (billing.periods.proration_cents), so 3 seats never cost 3 rounded thirds.
@@ -183,7 +182,6 @@ def seats_grant(*, invoice: Invoice, pool: SeatPool, actor: User | None, now: da
     locks."""
     account, line = invoice.account, invoice.lines.all()[0]
     seat_type, quantity = pool.seat_type, line.quantity
-    label = SEAT_RULES[SeatType(seat_type)].label
     seat_pool_add_purchased(pool=pool, quantity=quantity, actor=actor, now=now)
     audit_record(
         account=account,
@@ -201,11 +199,7 @@ def seats_grant(*, invoice: Invoice, pool: SeatPool, actor: User | None, now: da
     who = actor.display_name if actor is not None else str(account)
     billing_admins_notify(
         account=account,
-        text=ngettext(
-            "%(who)s bought %(count)s %(seat)s (%(total)s in all).",
-            "%(who)s bought %(count)s %(seat)ss (%(total)s in all).",
-            quantity,
-        )
-        % {"who": who, "count": quantity, "seat": label, "total": pool.total},
+        text=_("%(who)s bought %(seats)s (%(total)s in all).")
+        % {"who": who, "seats": seat_count(seat_type, quantity), "total": pool.total},
         now=now,
     )

@@ -5,15 +5,13 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from accounts.locks import account_lock
-from accounts.models import Account, AuditVerb, SeatType, User
+from accounts.models import Account, AuditVerb, User
 from accounts.services import audit_record
-from accounts.text import day
+from accounts.text import day, seat_count, seats_label
 from billing.errors import InvalidQuantity, NoPendingRemoval, NoSubscription, RemovalTooLarge
 from billing.selectors import removable_seats, subscription_live_get
-from seats.catalogue import SEAT_RULES
 from seats.models import SeatPool
 from seats.pools.services import (
     billing_admins_notify,
@@ -27,9 +25,7 @@ from seats.pools.services import (
 def _pool_locked(account: Account, seat_type: str) -> SeatPool:
     pool = seat_pool_lock_for(account=account, seat_type=seat_type)
     if pool is None:
-        raise RemovalTooLarge(
-            maximum=0, seat=SEAT_RULES[SeatType(seat_type)].label, assigned=0, included=0
-        )
+        raise RemovalTooLarge(maximum=0, seat_type=seat_type, assigned=0, included=0)
     return pool
 
 
@@ -52,7 +48,6 @@ def seat_removal_schedule(
         raise NoSubscription()
     pool = _pool_locked(account, seat_type)
     assigned = seats_assigned_count(account=account, seat_type=seat_type)
-    label = SEAT_RULES[SeatType(seat_type)].label
     maximum = removable_seats(
         included=pool.included_at_renewal,
         purchased_at_renewal=pool.purchased_at_renewal,
@@ -62,7 +57,10 @@ def seat_removal_schedule(
         raise InvalidQuantity(maximum=max(maximum, 1))
     if quantity > maximum:
         raise RemovalTooLarge(
-            maximum=maximum, seat=label, assigned=assigned, included=pool.included_at_renewal
+            maximum=maximum,
+            seat_type=seat_type,
+            assigned=assigned,
+            included=pool.included_at_renewal,
         )
     before = pool.purchased_at_renewal
     seat_pool_removal_schedule(pool=pool, quantity=quantity, actor=actor, now=now)
@@ -80,15 +78,10 @@ def seat_removal_schedule(
     )
     billing_admins_notify(
         account=account,
-        text=ngettext(
-            "%(who)s scheduled the removal of %(count)s %(seat)s on %(date)s.",
-            "%(who)s scheduled the removal of %(count)s %(seat)ss on %(date)s.",
-            quantity,
-        )
+        text=_("%(who)s scheduled the removal of %(seats)s on %(date)s.")
         % {
             "who": actor.display_name,
-            "count": quantity,
-            "seat": label,
+            "seats": seat_count(seat_type, quantity),
             "date": day(subscription.current_period_end),
         },
         now=now,
@@ -119,8 +112,8 @@ def seat_removal_cancel(
     )
     billing_admins_notify(
         account=account,
-        text=_("%(who)s cancelled the removal of %(seat)ss.")
-        % {"who": actor.display_name, "seat": SEAT_RULES[SeatType(seat_type)].label},
+        text=_("%(who)s cancelled the removal of %(seats)s.")
+        % {"who": actor.display_name, "seats": seats_label(seat_type)},
         now=now,
     )
     return pool

@@ -13,6 +13,7 @@ from django.utils.translation import ngettext
 from accounts.locks import account_lock
 from accounts.models import AuditVerb
 from accounts.services import audit_record
+from accounts.text import seat_count
 from billing.models import LIVE_SUBSCRIPTION_STATUSES, Subscription, UnassignedSeatsNotice
 from billing.money import money_format
 from billing.selectors import seat_pools_removable_list
@@ -42,10 +43,14 @@ class UnassignedSaving:
         saving = money_format(self.saving_cents, self.currency)
         period = _("a year") if self.interval == "annual" else _("a month")
         return ngettext(
-            "%(n)s %(seat)s is unassigned: remove it at renewal to save %(saving)s %(period)s.",
-            "%(n)s %(seat)ss are unassigned: remove them at renewal to save %(saving)s %(period)s.",
+            "%(seats)s is unassigned: remove it at renewal to save %(saving)s %(period)s.",
+            "%(seats)s are unassigned: remove them at renewal to save %(saving)s %(period)s.",
             self.quantity,
-        ) % {"n": self.quantity, "seat": self.pool.label, "saving": saving, "period": period}
+        ) % {
+            "seats": seat_count(self.pool.seat_type, self.quantity),
+            "saving": saving,
+            "period": period,
+        }
 
 
 def unassigned_savings(

@@ -1,10 +1,11 @@
 """accounts' `labels` library: the seat and status labels every page shows, as Django's
-get_FOO_display would give them."""
+get_FOO_display would give them, and a seat type in the plural and counted, as sentences need
+them."""
 
 import pytest
 
 from accounts.models import MembershipStatus, SeatType
-from accounts.templatetags.labels import seat_label, status_label
+from accounts.templatetags.labels import seat_count, seat_label, seats_label, status_label
 from tests.factories import MembershipFactory
 
 
@@ -24,3 +25,19 @@ def test_every_seat_type_reads_as_its_label():
 def test_no_seat_type_reads_as_nothing():
     # An offer that sells no seats (pricing, Account & Billing) has none.
     assert seat_label(None) == seat_label("") == ""
+
+
+def test_a_seat_type_in_the_plural_and_counted_reads_as_a_sentence_needs_it():
+    # "Remove unassigned Core seats", "Ada bought 1 Core seat", "3 Core seats are unassigned":
+    # each its own translatable words, so a language need not add "s" to the label.
+    assert seats_label(SeatType.CORE) == "Core seats"
+    assert seat_count(SeatType.CORE, 1) == "1 Core seat"
+    assert seat_count(SeatType.SALES, 3) == "3 Sales seats"
+
+
+def test_every_seat_type_has_words_in_the_plural_and_counted():
+    for seat_type in SeatType:
+        label = str(seat_type.label)
+        assert seats_label(seat_type.value) == f"{label}s"
+        assert seat_count(seat_type.value, 1) == f"1 {label}"
+        assert seat_count(seat_type.value, 2) == f"2 {label}s"
