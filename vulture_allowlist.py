@@ -17,6 +17,7 @@ _.default_auto_field  # api.apps.ApiConfig: Django reads it
 _.EmailBackend, _.axes_username, _.settings_shell
 _.CurrentAccountMiddleware, _.DenyByDefaultMiddleware, _.AllowedMethodsMiddleware
 _.NoStoreWhenSignedInMiddleware, _.ProductErrorPagesMiddleware, _.process_exception
+_.LanguageMiddleware
 _.TestGateway
 _.FormRenderer, _.field_template_name  # FORM_RENDERER; Django reads the attribute
 _.bound_field_class  # FormRenderer: Django reads it
@@ -79,3 +80,4 @@ _.trust_env  # requests.Session: invitations/salesforce.py turns off the environ
 # TO DELETE (issue 12): dead code vulture found. Delete the code, then its line here; this
 # section must end up empty. (The unreachable tail of seats/services.py member_seat_change is
 # the "return" entry of ignore_names in pyproject.toml: vulture cannot allow-list it here.)
+_.written_for  # accounts.languages: used by emails and notifications (issue #18)
