@@ -59,7 +59,7 @@ lock: install
 # (tests/i18n/test_catalogue.py fails when a msgid is untranslated or fuzzy, or a .mo is stale).
 MESSAGE_IGNORES := --ignore=.venv --ignore=tests --ignore=bench --ignore=var --ignore=node_modules
 messages: install
-	DEBUG=1 $(PY) manage.py makemessages -l fr --add-location=file --no-obsolete $(MESSAGE_IGNORES)
+	DEBUG=1 $(PY) manage.py makemessages -l fr --add-location=file --no-obsolete --no-fuzzy-matching $(MESSAGE_IGNORES)
 	DEBUG=1 $(PY) manage.py compilemessages -l fr $(MESSAGE_IGNORES)
 
 worker: install

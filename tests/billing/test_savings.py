@@ -108,4 +108,4 @@ def test_the_command_sends_the_notices_at_the_time_given(account, admin):
 
     call_command("notify_unassigned_seats", "--now", TEN_DAYS_BEFORE.isoformat(), stdout=out)
 
-    assert "sent 1 notice(s), 0 failure(s)" in out.getvalue()
+    assert "sent 1 notice, 0 failures" in out.getvalue()

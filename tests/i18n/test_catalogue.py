@@ -7,6 +7,7 @@ locale/fr/GLOSSARY.md.
 """
 
 import gettext
+import io
 import re
 import subprocess
 from pathlib import Path
@@ -14,7 +15,11 @@ from pathlib import Path
 import pytest
 from babel.messages.pofile import read_po
 from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.utils import translation
+
+from accounts.commands import operator_language
 
 LOCALE = Path(settings.BASE_DIR) / "locale" / "fr" / "LC_MESSAGES"
 PO, MO = LOCALE / "django.po", LOCALE / "django.mo"
@@ -132,3 +137,22 @@ def test_remove_n_seats_reads_supprimer_n_sieges():
         for n, words in ((1, "Supprimer 1 siège"), (3, "Supprimer 3 sièges")):
             said = translation.ngettext("Remove %(n)s seat", "Remove %(n)s seats", n)
             assert said % {"n": n} == words
+
+
+def test_a_command_answers_in_the_operators_language():
+    assert operator_language({"LANG": "fr_FR.UTF-8"}) == "fr"
+    assert operator_language({"LC_ALL": "fr_CA.UTF-8", "LANG": "en_US.UTF-8"}) == "fr"
+    assert operator_language({"LANG": "de_DE.UTF-8"}) == settings.LANGUAGE_CODE
+    assert operator_language({}) == settings.LANGUAGE_CODE
+
+
+@pytest.mark.django_db
+def test_reclaim_seats_speaks_french_to_a_french_shell(monkeypatch):
+    out = io.StringIO()
+    monkeypatch.setenv("LANG", "fr_FR.UTF-8")
+    monkeypatch.delenv("LC_ALL", raising=False)
+    monkeypatch.delenv("LC_MESSAGES", raising=False)
+    call_command("reclaim_seats", "--now", "2027-01-01T00:00:00Z", stdout=out)
+    assert out.getvalue().strip() == "avertis\u00a0: 0, récupérés\u00a0: 0, 0 échec"
+    with pytest.raises(CommandError, match="fuseau horaire"):
+        call_command("reclaim_seats", "--now", "2027-01-01T00:00:00")

@@ -446,9 +446,10 @@ def test_a_renewal_run_killed_half_way_is_completed_by_the_next_run_once_each(ma
 
     assert second.returncode == 0, output
     # What the killed batch had not charged yet, the retry pass charges.
+    periods, invoices = len(subscriptions) - len(renewed), len(untried)
     assert (
-        f"renewed {len(subscriptions) - len(renewed)} period(s), "
-        f"retried {len(untried)} invoice(s), 0 failure(s)"
+        f"renewed {periods} period{'s' if periods != 1 else ''}, "
+        f"retried {invoices} invoice{'s' if invoices != 1 else ''}, 0 failures"
     ) in output
     for subscription in subscriptions:
         assert_renewed_once(subscription)
@@ -517,7 +518,7 @@ def test_a_renewal_run_killed_after_the_provider_charged_does_not_charge_that_pe
     second = manage_py("renew_subscriptions", "--now", RENEWAL, env=provider)
     output, _ = second.communicate(timeout=60)
     assert second.returncode == 0, output
-    assert "renewed 1 period(s), retried 2 invoice(s), 0 failure(s)" in output
+    assert "renewed 1 period, retried 2 invoices, 0 failures" in output
 
     for subscription in subscriptions:
         assert_renewed_once(subscription)

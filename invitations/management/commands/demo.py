@@ -8,11 +8,13 @@ from contextlib import nullcontext
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.test.utils import override_settings
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from accounts.commands import PersonCommand
 from accounts.models import (
     Account,
     Membership,
@@ -64,14 +66,14 @@ PEOPLE = [
     (f"consultant@{PARTNER_DOMAIN}", "Pat", "Ng", SeatType.PARTNER, "active", ""),
 ]
 SIGN_INS = [
-    ("superadmin@demo.example.com", "super admin"),
-    ("billing@demo.example.com", "Edit billing only"),
-    ("useradmin@demo.example.com", "Add and edit users, not super admin"),
-    ("viewer@demo.example.com", "View-only seat"),
+    ("superadmin@demo.example.com", gettext_lazy("super admin")),
+    ("billing@demo.example.com", gettext_lazy("Edit billing only")),
+    ("useradmin@demo.example.com", gettext_lazy("Add and edit users, not super admin")),
+    ("viewer@demo.example.com", gettext_lazy("View-only seat")),
 ]
 
 
-class Command(BaseCommand):
+class Command(PersonCommand):
     help = "Load the Demo Co. account (safe to run twice) and print how to sign in."
 
     def add_arguments(self, parser):
@@ -81,7 +83,10 @@ class Command(BaseCommand):
 
     def handle(self, *args, password: str, **options):
         if Account.objects.filter(name=ACCOUNT_NAME).exists():
-            self.stdout.write(f"{ACCOUNT_NAME} already exists; setting the demo passwords again.")
+            self.stdout.write(
+                _("%(account)s already exists; setting the demo passwords again.")
+                % {"account": ACCOUNT_NAME}
+            )
         else:
             # Loading the account fills its seat pools, which warns its admins that few seats
             # are left: in the app (the demo shows them) and by email. With tasks run in this
@@ -91,12 +96,16 @@ class Command(BaseCommand):
             backend = "django.core.mail.backends.dummy.EmailBackend"
             with override_settings(EMAIL_BACKEND=backend) if quiet else nullcontext():
                 self._create()
-            self.stdout.write(self.style.SUCCESS(f"Created the {ACCOUNT_NAME} account."))
+            self.stdout.write(
+                self.style.SUCCESS(
+                    _("Created the %(account)s account.") % {"account": ACCOUNT_NAME}
+                )
+            )
         self._set_passwords(password)
-        self.stdout.write("Sign in at http://localhost:8000/ with any of:")
+        self.stdout.write(_("Sign in at http://localhost:8000/ with any of:"))
         for email, role in SIGN_INS:
             self.stdout.write(f"  {email:<32} {role}")
-        self.stdout.write(f"  password: {password}")
+        self.stdout.write("  " + _("password: %(password)s") % {"password": password})
 
     def _set_passwords(self, password: str) -> None:
         active_emails = [p[0] for p in PEOPLE if p[4] == "active"]

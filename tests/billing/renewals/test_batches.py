@@ -258,7 +258,7 @@ def test_a_declined_card_in_a_batch_leaves_that_subscription_past_due_and_renews
             RENEWAL + timedelta(hours=6),
         )
         assert billing_texts(admin_of(unpaid)) == [
-            f"Your subscription renewed until March 1, 2027, but invoice {invoice.number} could "
+            f"Your subscription renewed until Mar 1, 2027, but invoice {invoice.number} could "
             "not be charged. Update the card on file; we'll try again. Nobody loses a seat."
         ]
 
@@ -337,7 +337,7 @@ def test_renewals_whose_run_died_before_charging_are_charged_by_the_next_run_onc
             == 1
         )
         assert billing_texts(admin_of(subscription)) == [
-            f"Your subscription renewed until March 1, 2027; invoice {invoice.number} was paid."
+            f"Your subscription renewed until Mar 1, 2027; invoice {invoice.number} was paid."
         ]
 
 
