@@ -8,8 +8,10 @@ integration tests need Redis. On a laptop without them these tests skip, saying 
 import os
 
 import pytest
+from django.conf import settings
 from django.core.cache import cache
 from django.test import override_settings
+from django.utils import timezone, translation
 from hypothesis import settings as hypothesis_settings
 
 # Tests never assert wall-clock times (a loaded CI machine would fail them at random): property
@@ -53,6 +55,17 @@ def _empty_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _english_in_utc():
+    """Each test starts in English and UTC, as a request starts with its own language (the
+    middleware activates one per request; in a test the thread outlives the request)."""
+    translation.activate(settings.LANGUAGE_CODE)
+    timezone.deactivate()
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+    timezone.deactivate()
 
 
 @pytest.fixture(autouse=True)

@@ -100,6 +100,7 @@ def demo_events() -> Account:
 
     member_seat_change(membership=viewer, seat_type=SeatType.CORE, actor_membership=admin)
     account_defaults_update(account=account, actor=actor, default_language="fr")
+    account_defaults_update(account=account, actor=actor, default_language="en")
     member_access_set(
         membership=member("viewer@demo.example.com"),
         choice=AccessChoice(mode=AccessMode.TEMPLATE, template="builtin:marketer"),
