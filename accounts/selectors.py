@@ -37,6 +37,23 @@ def password_reset_allowed(user: User) -> bool:
     return user.is_active and user.has_usable_password()
 
 
+def recent_account_get(*, user: User) -> Account | None:
+    """The account of this person's most recent active membership: the one they were active in
+    last, else the one they joined last. Its default language is theirs for an email that no
+    account sent (a password reset) while they have not chosen one."""
+    membership = (
+        Membership.objects.filter(user=user, status=MembershipStatus.ACTIVE)
+        .select_related("account")
+        .order_by(
+            models.F("last_active_at").desc(nulls_last=True),
+            models.F("joined_at").desc(nulls_last=True),
+            "-pk",
+        )
+        .first()
+    )
+    return membership.account if membership is not None else None
+
+
 # Statuses that can be "the current account": an invited membership is not usable until its
 # invitation is accepted; a deactivated one is, so that its member is told they have no access.
 SELECTABLE_STATUSES = (MembershipStatus.ACTIVE, MembershipStatus.DEACTIVATED)
@@ -119,14 +136,22 @@ def billing_admins(*, account: Account) -> QuerySet[Membership]:
 def billing_admins_by_account(*, account_ids: Iterable[int]) -> dict[int, list[Membership]]:
     """The billing admins of many accounts in one query, by account id (every id is a key).
 
-    Only what notifying them needs (id, account, notification settings): any other field would
-    be read with a query of its own.
+    Only what notifying them needs (id, account, notification settings, and the languages and
+    time zone their notices are written in: accounts.languages.written_for): any other field
+    would be read with a query of its own.
     """
     admins: dict[int, list[Membership]] = {account_id: [] for account_id in account_ids}
     for membership in (
         Membership.objects.filter(account_id__in=list(admins))
         .filter(_billing_admin_filter())
-        .only("pk", "account_id", "notification_settings")
+        .select_related("user", "account")
+        .only(
+            "pk",
+            "notification_settings",
+            "account__default_language",
+            "user__language",
+            "user__time_zone",
+        )
         .order_by("account_id", "pk")
     ):
         admins[membership.account_id].append(membership)

@@ -10,8 +10,9 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from accounts.emails import email_send
+from accounts.languages import written_for
 from accounts.models import Membership, MembershipStatus, User
-from accounts.selectors import password_reset_allowed
+from accounts.selectors import password_reset_allowed, recent_account_get
 
 logger = logging.getLogger(__name__)
 
@@ -39,11 +40,13 @@ def password_reset_email_task(user_id: int) -> bool:
             "token": default_token_generator.make_token(user),
         },
     )
-    email_send(
-        to=user.email,
-        template="password_reset",
-        context={"user": user, "reset_path": path},
-    )
+    # In their language: their own choice, else the default of the account they used last.
+    with written_for(user=user, account=recent_account_get(user=user)):
+        email_send(
+            to=user.email,
+            template="password_reset",
+            context={"user": user, "reset_path": path},
+        )
     return True
 
 
@@ -60,11 +63,14 @@ def _notified_members(membership_ids: list[int]) -> dict[int, Membership]:
 
 
 def _notification_email_send(membership: Membership, text: str, url: str) -> None:
-    email_send(
-        to=membership.user.email,
-        template="notification",
-        context={"membership": membership, "text": text, "url": url},
-    )
+    """`text` is already in the member's language (accounts.services.notice_written); the rest
+    of the email is written in it here."""
+    with written_for(user=membership.user, account=membership.account):
+        email_send(
+            to=membership.user.email,
+            template="notification",
+            context={"membership": membership, "text": text, "url": url},
+        )
 
 
 @shared_task(**MAIL_RETRY)
