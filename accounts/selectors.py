@@ -37,23 +37,6 @@ def password_reset_allowed(user: User) -> bool:
     return user.is_active and user.has_usable_password()
 
 
-def recent_account_get(*, user: User) -> Account | None:
-    """The account of this person's most recent active membership: the one they were active in
-    last, else the one they joined last. Its default language is theirs for an email that no
-    account sent (a password reset) while they have not chosen one."""
-    membership = (
-        Membership.objects.filter(user=user, status=MembershipStatus.ACTIVE)
-        .select_related("account")
-        .order_by(
-            models.F("last_active_at").desc(nulls_last=True),
-            models.F("joined_at").desc(nulls_last=True),
-            "-pk",
-        )
-        .first()
-    )
-    return membership.account if membership is not None else None
-
-
 # Statuses that can be "the current account": an invited membership is not usable until its
 # invitation is accepted; a deactivated one is, so that its member is told they have no access.
 SELECTABLE_STATUSES = (MembershipStatus.ACTIVE, MembershipStatus.DEACTIVATED)

@@ -14,7 +14,6 @@ token, and each email gets its own token put in its place (InvitationEmails).
 import contextlib
 import logging
 from collections.abc import Sequence
-from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 
 from django.core.mail import get_connection
@@ -120,8 +119,7 @@ def invitation_mark_sent(*, invitation_id: int, token_hash: str, now) -> bool:
 
 class InvitationEmails:
     """The invitation email (subject, text, HTML) of each invitation, rendered from
-    templates/emails/invitation.* once per account, inviter, expiry, and the language and time
-    zone it is written in (the invitee's: `invitation_written_for`).
+    templates/emails/invitation.* once per account, inviter and expiry.
 
     The templates see the account, the inviter, the link and its expiry, and nothing else:
     what is per invitation is the link's token only. They are rendered with a stand-in token,
@@ -134,9 +132,12 @@ class InvitationEmails:
         self._rendered: dict[tuple, tuple[str, str, str, str]] = {}
 
     def render(self, *, invitation: Invitation, token: str) -> tuple[str, str, str]:
-        with invitation_written_for(invitation) as language:
+        invitee, account = invitation.membership.user, invitation.membership.account
+        # In the invitee's language and time zone: their own choice, else the inviting
+        # account's default language (accounts.languages).
+        with written_for(user=invitee, account=account) as language:
             key = (
-                invitation.membership.account_id,
+                account.pk,
                 invitation.created_by_id,
                 invitation.expires_at,
                 language,
@@ -152,13 +153,6 @@ class InvitationEmails:
                 rendered = self._rendered[key] = (stand_in, subject, text, html)
         stand_in, subject, text, html = rendered
         return subject, text.replace(stand_in, token), html.replace(stand_in, token)
-
-
-def invitation_written_for(invitation: Invitation) -> AbstractContextManager[str]:
-    """The language and time zone of the emails to an invitee: their own choice, else the
-    inviting account's default language (accounts.languages.written_for)."""
-    membership = invitation.membership
-    return written_for(user=membership.user, account=membership.account)
 
 
 def invitation_email_context(*, invitation: Invitation, token: str) -> dict:
@@ -219,12 +213,13 @@ def mailbox_code_email_send(*, code_id: int) -> bool:
         row.code_hash = mailbox_code_hash(code_id=row.pk, code=code)
         row.sent_at = now
         row.save(update_fields=["code_hash", "sent_at"])
-        with invitation_written_for(row.invitation):
+        membership = row.invitation.membership
+        with written_for(user=membership.user, account=membership.account):
             email_send(
                 to=row.invitation.email,
                 template="mailbox_code",
                 context={
-                    "account": row.invitation.membership.account,
+                    "account": membership.account,
                     "code": code,
                     "minutes": int((row.expires_at - row.created_at).total_seconds() // 60),
                 },
