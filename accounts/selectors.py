@@ -119,14 +119,22 @@ def billing_admins(*, account: Account) -> QuerySet[Membership]:
 def billing_admins_by_account(*, account_ids: Iterable[int]) -> dict[int, list[Membership]]:
     """The billing admins of many accounts in one query, by account id (every id is a key).
 
-    Only what notifying them needs (id, account, notification settings): any other field would
-    be read with a query of its own.
+    Only what notifying them needs (id, account, notification settings, and the languages and
+    time zone their notices are written in: accounts.languages.written_for): any other field
+    would be read with a query of its own.
     """
     admins: dict[int, list[Membership]] = {account_id: [] for account_id in account_ids}
     for membership in (
         Membership.objects.filter(account_id__in=list(admins))
         .filter(_billing_admin_filter())
-        .only("pk", "account_id", "notification_settings")
+        .select_related("user", "account")
+        .only(
+            "pk",
+            "notification_settings",
+            "account__default_language",
+            "user__language",
+            "user__time_zone",
+        )
         .order_by("account_id", "pk")
     ):
         admins[membership.account_id].append(membership)

@@ -1,6 +1,6 @@
 """Every write of the accounts floor. Keyword-only, one transaction per top-level service."""
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from accounts.background import task_after_commit
 from accounts.errors import DomainError, PasswordResetTooOften, PasswordResetUnavailable
+from accounts.languages import written_for
 from accounts.locks import account_lock
 from accounts.models import (
     Account,
@@ -322,49 +323,73 @@ def _channels(membership: Membership, kind: str) -> dict[str, bool]:
     )
 
 
+NoticeText = Callable[[], str]
+"""A notification's words, written when called. `notify` calls it once for each recipient,
+inside their language and time zone (accounts.languages.written_for), so that every word, label,
+date (accounts.text.day) and amount (billing.money.money_format) in it is theirs, whoever acted.
+In a loop or a comprehension, bind the loop variables it reads (`lambda m=m: ...`, or
+functools.partial): a closure reads a variable when it is called, by then the last one's."""
+
+
+def notice_written(*, membership: Membership, text: NoticeText) -> str:
+    """A notification's words as this member reads them: in their language and time zone, a
+    name's own full stop not doubled."""
+    with written_for(user=membership.user, account=membership.account):
+        return sentence(text())
+
+
 def notify(
     *,
     membership: Membership,
     kind: str,
-    text: str,
+    text: NoticeText,
     url: str = "",
     now: datetime | None = None,
 ) -> Notification | None:
-    """Tell a member something, in the app and/or by email, as their preferences say.
+    """Tell a member something, in the app and/or by email, as their preferences say, in their
+    language (`text`: NoticeText).
 
     Runs inside the caller's transaction; the email leaves after commit.
     """
     choice = _channels(membership, kind)
-    text = sentence(text)
+    if not (choice["in_app"] or choice["email"]):
+        return None
+    written = notice_written(membership=membership, text=text)
     notification = None
     if choice["in_app"]:
         notification = Notification.objects.create(
-            membership=membership, kind=kind, text=text, url=url, created_at=now or timezone.now()
+            membership=membership,
+            kind=kind,
+            text=written,
+            url=url,
+            created_at=now or timezone.now(),
         )
     if choice["email"]:
-        task_after_commit(notification_email_task, membership.pk, str(text), url)
+        task_after_commit(notification_email_task, membership.pk, written, url)
     return notification
 
 
 @dataclass(frozen=True)
 class Notice:
-    """One message for one member, as `notify` takes it."""
+    """One message for one member, as `notify` takes it (`text`: NoticeText)."""
 
     membership: Membership
     kind: str
-    text: str
+    text: NoticeText
     url: str = ""
 
 
 def members_notify(*, notices: Sequence[Notice], now: datetime) -> list[Notification]:
-    """`notify` for many members at once, each as their preferences say: the in-app
-    notifications in one INSERT, and every email in one background task after commit (one
-    message on the broker instead of one per email). Runs inside the caller's transaction.
+    """`notify` for many members at once, each as their preferences say and in their language:
+    the in-app notifications in one INSERT, and every email in one background task after commit
+    (one message on the broker instead of one per email). Runs inside the caller's transaction.
     """
     in_app, emails = [], []
     for notice in notices:
         choice = _channels(notice.membership, notice.kind)
-        text = sentence(notice.text)
+        if not (choice["in_app"] or choice["email"]):
+            continue
+        text = notice_written(membership=notice.membership, text=notice.text)
         if choice["in_app"]:
             in_app.append(
                 Notification(

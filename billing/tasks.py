@@ -5,6 +5,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from accounts.emails import email_send
+from accounts.languages import written_for
 from accounts.tasks import MAIL_RETRY
 from billing.models import SalesRequest
 from billing.services.renewals.batches import renewals_run
@@ -26,7 +27,10 @@ def sales_request_email_task(sales_request_id: int) -> bool:
     )
     if request is None:
         return False
-    email_send(to=settings.SALES_EMAIL, template="sales_request", context={"request": request})
+    # The sales team is nobody's account: the site's language and time zone (LANGUAGE_CODE,
+    # TIME_ZONE), whatever the page that asked spoke (an eager task runs in its request).
+    with written_for(user=None, account=None):
+        email_send(to=settings.SALES_EMAIL, template="sales_request", context={"request": request})
     SalesRequest.objects.filter(pk=request.pk).update(emailed_at=timezone.now())
     return True
 

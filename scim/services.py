@@ -151,11 +151,13 @@ def _refusal_notice(account: Account, error: NotEnoughSeats, email: str) -> None
     """Tell the billing admins why the identity provider's request was refused."""
     billing_admins_notify(
         account=account,
-        text=_(
-            "Provisioning could not give %(email)s a %(seat)s: none is left. Buy seats, or "
-            "change the provisioning settings."
-        )
-        % {"email": email, "seat": error.context.get("seat", "")},
+        text=lambda: (
+            _(
+                "Provisioning could not give %(email)s a %(seat)s: none is left. Buy seats, or "
+                "change the provisioning settings."
+            )
+            % {"email": email, "seat": error.context.get("seat", "")}
+        ),
     )
 
 

@@ -115,11 +115,13 @@ def auto_renewal_cancel(
         )
         billing_admins_notify(
             account=account,
-            text=_("%(who)s cancelled auto-renewal: the subscription ends on %(date)s.")
-            % {
-                "who": actor.display_name,
-                "date": day(subscription.current_period_end),
-            },
+            text=lambda: (
+                _("%(who)s cancelled auto-renewal: the subscription ends on %(date)s.")
+                % {
+                    "who": actor.display_name,
+                    "date": day(subscription.current_period_end),
+                }
+            ),
             now=now,
         )
     return subscription
@@ -146,7 +148,7 @@ def auto_renewal_resume(
         )
         billing_admins_notify(
             account=account,
-            text=_("%(who)s resumed auto-renewal.") % {"who": actor.display_name},
+            text=lambda: _("%(who)s resumed auto-renewal.") % {"who": actor.display_name},
             now=now,
         )
     return subscription

@@ -195,7 +195,7 @@ def _checkout(
         )
         billing_admins_notify(
             account=account,
-            text=_("%(who)s changed the subscription.") % {"who": actor.display_name},
+            text=lambda: _("%(who)s changed the subscription.") % {"who": actor.display_name},
             now=now,
         )
     return CheckoutResult(subscription=subscription, invoice=invoice, quote=quote)
@@ -236,8 +236,10 @@ def _subscription_checkout(
     )
     billing_admins_notify(
         account=account,
-        text=_("%(who)s started the subscription; invoice %(number)s was paid.")
-        % {"who": actor.display_name, "number": invoice.number},
+        text=lambda: (
+            _("%(who)s started the subscription; invoice %(number)s was paid.")
+            % {"who": actor.display_name, "number": invoice.number}
+        ),
         now=now,
     )
     return CheckoutResult(subscription=subscription, invoice=invoice, quote=quote)

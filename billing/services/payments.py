@@ -97,7 +97,7 @@ def _payment_settle(*, payment_id: str, account_id: str | int | None, now: datet
             ).update(status=SubscriptionStatus.ACTIVE)
         billing_admins_notify(
             account=invoice.account,
-            text=_("Invoice %(number)s was paid.") % {"number": invoice.number},
+            text=lambda: _("Invoice %(number)s was paid.") % {"number": invoice.number},
             now=now,
         )
     elif (
@@ -108,8 +108,10 @@ def _payment_settle(*, payment_id: str, account_id: str | int | None, now: datet
         invoice.save(update_fields=["status", "grant"])
         billing_admins_notify(
             account=invoice.account,
-            text=_("Invoice %(number)s was not paid: the bank refused it. Nothing was charged.")
-            % {"number": invoice.number},
+            text=lambda: (
+                _("Invoice %(number)s was not paid: the bank refused it. Nothing was charged.")
+                % {"number": invoice.number}
+            ),
             now=now,
         )
 
@@ -156,7 +158,9 @@ def _dispute_record(*, obj: dict, now: datetime) -> None:
     )
     billing_admins_notify(
         account=invoice.account,
-        text=_("The bank disputes the payment of invoice %(number)s.") % {"number": invoice.number},
+        text=lambda: (
+            _("The bank disputes the payment of invoice %(number)s.") % {"number": invoice.number}
+        ),
         now=now,
     )
 
@@ -177,8 +181,10 @@ def _card_detached(*, obj: dict, now: datetime) -> None:
         )
         billing_admins_notify(
             account=account,
-            text=_("The card %(card)s was removed at the payment provider. Add a card.")
-            % {"card": str(card)},
+            text=lambda: (
+                _("The card %(card)s was removed at the payment provider. Add a card.")
+                % {"card": str(card)}
+            ),
             now=now,
         )
 

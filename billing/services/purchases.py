@@ -199,7 +199,9 @@ def seats_grant(*, invoice: Invoice, pool: SeatPool, actor: User | None, now: da
     who = actor.display_name if actor is not None else str(account)
     billing_admins_notify(
         account=account,
-        text=_("%(who)s bought %(seats)s (%(total)s in all).")
-        % {"who": who, "seats": seat_count(seat_type, quantity), "total": pool.total},
+        text=lambda: (
+            _("%(who)s bought %(seats)s (%(total)s in all).")
+            % {"who": who, "seats": seat_count(seat_type, quantity), "total": pool.total}
+        ),
         now=now,
     )

@@ -78,12 +78,14 @@ def seat_removal_schedule(
     )
     billing_admins_notify(
         account=account,
-        text=_("%(who)s scheduled the removal of %(seats)s on %(date)s.")
-        % {
-            "who": actor.display_name,
-            "seats": seat_count(seat_type, quantity),
-            "date": day(subscription.current_period_end),
-        },
+        text=lambda: (
+            _("%(who)s scheduled the removal of %(seats)s on %(date)s.")
+            % {
+                "who": actor.display_name,
+                "seats": seat_count(seat_type, quantity),
+                "date": day(subscription.current_period_end),
+            }
+        ),
         now=now,
     )
     return pool
@@ -112,8 +114,10 @@ def seat_removal_cancel(
     )
     billing_admins_notify(
         account=account,
-        text=_("%(who)s cancelled the removal of %(seats)s.")
-        % {"who": actor.display_name, "seats": seats_label(seat_type)},
+        text=lambda: (
+            _("%(who)s cancelled the removal of %(seats)s.")
+            % {"who": actor.display_name, "seats": seats_label(seat_type)}
+        ),
         now=now,
     )
     return pool

@@ -38,8 +38,9 @@ class UnassignedSaving:
     interval: str
     renewal_date: datetime
 
-    @property
     def text(self) -> str:
+        """What it saves, in the active language (a page's, or each billing admin's when they
+        are told: a NoticeText; templates call it as `{{ saving.text }}`)."""
         saving = money_format(self.saving_cents, self.currency)
         period = _("a year") if self.interval == "annual" else _("a month")
         return ngettext(

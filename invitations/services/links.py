@@ -277,8 +277,10 @@ def invitation_accept(
         notify(
             membership=inviter,
             kind=NotificationKind.INVITATION_ACCEPTED,
-            text=_("%(name)s accepted your invitation to %(account)s.")
-            % {"name": user.display_name, "account": membership.account.name},
+            text=lambda: (
+                _("%(name)s accepted your invitation to %(account)s.")
+                % {"name": user.display_name, "account": membership.account.name}
+            ),
             url=reverse("seats:users"),
             now=now,
         )

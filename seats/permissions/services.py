@@ -233,14 +233,23 @@ def member_access_set(
         actor=actor_membership.user if actor_membership is not None else None,
         now=now,
     )
-    text = _("Your permissions in %(account)s were changed.") % {"account": membership.account.name}
-    if changed:
-        event = AuditEvent.objects.filter(target=membership).latest("created_at", "id")
+    event = (
+        AuditEvent.objects.filter(target=membership).latest("created_at", "id") if changed else None
+    )
+
+    def text() -> str:
+        short = _("Your permissions in %(account)s were changed.") % {
+            "account": membership.account.name
+        }
+        if event is None:
+            return short
         told = _("Your permissions in %(account)s were changed: %(changes)s.") % {
             "account": membership.account.name,
             "changes": changes_notice(event_changes(event)),
         }
-        # Whole or not at all: a notice longer than a notification holds says it in short.
-        text = told if len(told) <= NOTICE_LENGTH else text
+        # Whole or not at all: a notice longer than a notification holds says it in short. Measured
+        # in the member's language: French runs longer than English.
+        return told if len(told) <= NOTICE_LENGTH else short
+
     notify(membership=membership, kind=NotificationKind.ACCESS_CHANGED, text=text, now=now)
     return membership

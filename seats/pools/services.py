@@ -26,7 +26,7 @@ from accounts.models import (
 )
 from accounts.notifications import NotificationKind
 from accounts.selectors import billing_admins, billing_admins_by_account
-from accounts.services import Notice, audit_record, members_notify, notify
+from accounts.services import Notice, NoticeText, audit_record, members_notify, notify
 from seats.catalogue import (
     PAID_SEAT_TYPES,
     SEAT_RULES,
@@ -143,8 +143,11 @@ def seat_pools_lock(*, account_ids: Iterable[int]) -> list[SeatPool]:
     )
 
 
-def billing_admins_notify(*, account: Account, text: str, now: datetime | None = None) -> None:
-    """Tell every billing admin of the account, as their preferences say."""
+def billing_admins_notify(
+    *, account: Account, text: NoticeText, now: datetime | None = None
+) -> None:
+    """Tell every billing admin of the account, as their preferences say, each in their
+    language (`text`: accounts.services.NoticeText)."""
     for admin in billing_admins(account=account):
         notify(
             membership=admin, kind=NotificationKind.BILLING, text=text, url=_seats_url(), now=now
@@ -152,11 +155,12 @@ def billing_admins_notify(*, account: Account, text: str, now: datetime | None =
 
 
 def billing_admins_notify_many(
-    *, notices: Sequence[tuple[int, str] | tuple[int, str, str]], now: datetime
+    *, notices: Sequence[tuple[int, NoticeText] | tuple[int, NoticeText, str]], now: datetime
 ) -> None:
     """`billing_admins_notify` for many texts at once, each (account id, text), or (account id,
     text, the page it links to) where that is not the Seats tab: the admins read in one query,
-    told through `members_notify` (one INSERT, one email task after commit)."""
+    told through `members_notify` (one INSERT, one email task after commit), each text written
+    in each admin's language."""
     seats_url = _seats_url()
     admins = billing_admins_by_account(account_ids={notice[0] for notice in notices})
     members_notify(
@@ -214,14 +218,16 @@ def seat_pool_settle(
         )
         billing_admins_notify(
             account=account,
-            text=ngettext(
-                "%(count)s %(seat)s scheduled for removal was assigned, so the removal was "
-                "reduced by %(count)s.",
-                "%(count)s %(seat)ss scheduled for removal were assigned, so the removal was "
-                "reduced by %(count)s.",
-                restored,
-            )
-            % {"count": restored, "seat": label},
+            text=lambda: (
+                ngettext(
+                    "%(count)s %(seat)s scheduled for removal was assigned, so the removal was "
+                    "reduced by %(count)s.",
+                    "%(count)s %(seat)ss scheduled for removal were assigned, so the removal was "
+                    "reduced by %(count)s.",
+                    restored,
+                )
+                % {"count": restored, "seat": label}
+            ),
             now=now,
         )
     available = pool.assignable - assigned
@@ -229,18 +235,22 @@ def seat_pool_settle(
         pool.low_seats_warned_at = now
         pool.save(update_fields=["low_seats_warned_at", "updated_at"])
         # The account's name leads, so that one ending in a full stop ("Acme Inc.") reads well.
-        if available > 0:
-            text = ngettext(
-                "%(account)s has only %(count)s %(seat)s left.",
-                "%(account)s has only %(count)s %(seat)ss left.",
-                available,
-            ) % {"count": available, "seat": label, "account": account.name}
-        else:
-            text = _("%(account)s has no %(seat)ss left.") % {
-                "seat": label,
-                "account": account.name,
-            }
-        billing_admins_notify(account=account, text=text, now=now)
+        billing_admins_notify(
+            account=account,
+            text=lambda: (
+                (
+                    ngettext(
+                        "%(account)s has only %(count)s %(seat)s left.",
+                        "%(account)s has only %(count)s %(seat)ss left.",
+                        available,
+                    )
+                    if available > 0
+                    else _("%(account)s has no %(seat)ss left.")
+                )
+                % {"count": available, "seat": label, "account": account.name}
+            ),
+            now=now,
+        )
     elif available > account.seat_warning_threshold and pool.low_seats_warned_at is not None:
         pool.low_seats_warned_at = None
         pool.save(update_fields=["low_seats_warned_at", "updated_at"])

@@ -180,15 +180,17 @@ def member_reclaim_warn(
             Notice(
                 membership=member,
                 kind=NotificationKind.ACCESS_CHANGED,
-                text=_(
-                    "You have not used %(account)s for a while: your %(seat)s moves to a "
-                    "View-only seat on %(date)s. Sign in before then to keep it."
-                )
-                % {
-                    "account": account.name,
-                    "seat": SEAT_RULES[member.seat_type].label,
-                    "date": day(reclaim_on),
-                },
+                text=lambda: (
+                    _(
+                        "You have not used %(account)s for a while: your %(seat)s moves to a "
+                        "View-only seat on %(date)s. Sign in before then to keep it."
+                    )
+                    % {
+                        "account": account.name,
+                        "seat": SEAT_RULES[member.seat_type].label,
+                        "date": day(reclaim_on),
+                    }
+                ),
             )
         ],
         now=now,
@@ -201,14 +203,17 @@ def reclaim_admins_warn(
     *, account: Account, warned: Sequence[tuple[Membership, ReclaimNotice]], now: datetime
 ) -> None:
     """Tell the super admins, in one message, who was just warned and when each seat goes."""
-    names = ", ".join(f"{m.display_name} ({day(n.reclaim_on)})" for m, n in warned)
+
+    def text() -> str:
+        names = ", ".join(f"{m.display_name} ({day(n.reclaim_on)})" for m, n in warned)
+        return _("Inactive paid seats will move to a View-only seat: %(names)s") % {"names": names}
+
     members_notify(
         notices=[
             Notice(
                 membership=admin,
                 kind=NotificationKind.ACCESS_CHANGED,
-                text=_("Inactive paid seats will move to a View-only seat: %(names)s")
-                % {"names": names},
+                text=text,
                 url=reverse("seats:reclaim_policy"),
             )
             for admin in _admins(account)
@@ -270,17 +275,19 @@ def member_seat_reclaim(*, notice_id: int, now: datetime | None = None) -> bool:
             Notice(
                 membership=member,
                 kind=NotificationKind.ACCESS_CHANGED,
-                text=_(
-                    "Your %(seat)s in %(account)s was moved to a View-only seat after "
-                    "%(days)s days without activity. Ask an admin for the seat again by "
-                    "%(date)s and your permissions come back as they were."
-                )
-                % {
-                    "seat": SEAT_RULES[old_seat].label,
-                    "account": account.name,
-                    "days": policy.inactive_days,
-                    "date": day(restore_until),
-                },
+                text=lambda: (
+                    _(
+                        "Your %(seat)s in %(account)s was moved to a View-only seat after "
+                        "%(days)s days without activity. Ask an admin for the seat again by "
+                        "%(date)s and your permissions come back as they were."
+                    )
+                    % {
+                        "seat": SEAT_RULES[old_seat].label,
+                        "account": account.name,
+                        "days": policy.inactive_days,
+                        "date": day(restore_until),
+                    }
+                ),
             )
         ],
         now=now,

@@ -18,7 +18,7 @@ from accounts.locks import account_lock, member_lock
 from accounts.models import AuditVerb, Membership, MembershipStatus, SeatType
 from accounts.notifications import NotificationKind
 from accounts.policy import AccountPermission, membership_can
-from accounts.services import Notice, audit_record, members_notify, notify
+from accounts.services import Notice, NoticeText, audit_record, members_notify, notify
 from seats.catalogue import PAID_SEAT_TYPES, SEAT_RULES
 from seats.errors import (
     NotEnoughSeats,
@@ -91,11 +91,14 @@ def seat_request_create(
         after={"seat_type": seat_type, "reason": seat_request.reason},
         now=now,
     )
-    text = _("%(name)s asks for a %(seat)s: “%(reason)s”") % {
-        "name": membership.display_name,
-        "seat": label,
-        "reason": seat_request.reason,
-    }
+
+    def text() -> str:
+        return _("%(name)s asks for a %(seat)s: “%(reason)s”") % {
+            "name": membership.display_name,
+            "seat": _label(seat_type),
+            "reason": seat_request.reason,
+        }
+
     members_notify(
         notices=[
             Notice(
@@ -144,13 +147,16 @@ def _close(
     return seat_request
 
 
-def _requester_tell(seat_request: SeatRequest, text: str, now: datetime) -> None:
-    if seat_request.note:
-        text = _("%(text)s Note: “%(note)s”") % {"text": text, "note": seat_request.note}
+def _requester_tell(seat_request: SeatRequest, text: NoticeText, now: datetime) -> None:
+    def told() -> str:
+        if not seat_request.note:
+            return text()
+        return _("%(text)s Note: “%(note)s”") % {"text": text(), "note": seat_request.note}
+
     notify(
         membership=seat_request.membership,
         kind=NotificationKind.SEAT_REQUESTS,
-        text=text,
+        text=told,
         url=reverse("seats:my_seat"),
         now=now,
     )
@@ -219,8 +225,10 @@ def seat_request_approve_within(
     )
     _requester_tell(
         current,
-        _("Your request for a %(seat)s in %(account)s was approved: the seat is yours.")
-        % {"seat": label, "account": current.account.name},
+        lambda: (
+            _("Your request for a %(seat)s in %(account)s was approved: the seat is yours.")
+            % {"seat": _label(current.seat_type), "account": current.account.name}
+        ),
         now,
     )
     return current
@@ -268,8 +276,10 @@ def seat_request_deny(
     )
     _requester_tell(
         current,
-        _("Your request for a %(seat)s in %(account)s was denied.")
-        % {"seat": _label(current.seat_type), "account": current.account.name},
+        lambda: (
+            _("Your request for a %(seat)s in %(account)s was denied.")
+            % {"seat": _label(current.seat_type), "account": current.account.name}
+        ),
         now,
     )
     return current

@@ -57,7 +57,7 @@ def test_an_account_name_ending_in_a_full_stop_gets_no_second_one():
     notify(
         membership=membership,
         kind=NotificationKind.ACCESS_CHANGED,
-        text="You are now a super admin of Demo Co..",
+        text=lambda: "You are now a super admin of Demo Co..",
     )
     [notification] = Notification.objects.filter(membership=membership)
     assert notification.text == "You are now a super admin of Demo Co."

@@ -272,7 +272,7 @@ def test_a_notification_says_when_it_came_as_time_ago(client):
 def test_a_notification_respects_the_members_channels(django_capture_on_commit_callbacks):
     member = MembershipFactory(notification_settings={"billing": {"email": True, "in_app": False}})
     with django_capture_on_commit_callbacks(execute=True):
-        created = notify(membership=member, kind="billing", text="Renewed.")
+        created = notify(membership=member, kind="billing", text=lambda: "Renewed.")
     assert created is None
     assert not Notification.objects.filter(membership=member).exists()
     assert [m.to for m in mail.outbox] == [[member.user.email]]

@@ -49,3 +49,26 @@ def test_a_mail_server_that_is_down_gets_the_email_once_when_it_is_back(
     smtp_port_closed.inbox.wait_for(1, timeout=45)
     time.sleep(3)
     assert len(smtp_port_closed.inbox.messages) == 1
+
+
+def test_a_worker_writes_the_reset_email_in_the_persons_language_not_its_own(
+    client, smtp_server, celery_worker_for
+):
+    # The worker speaks LANGUAGE_CODE (English); Marie chose French, and asks from an English
+    # page: the email is French all the same (issue #18).
+    celery_worker_for(smtp_server)
+    MembershipFactory(
+        user__email="marie@example.com", user__first_name="Marie", user__language="fr"
+    )
+
+    client.post(
+        reverse("accounts:password_reset"),
+        {"email": "marie@example.com"},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+
+    [message] = smtp_server.inbox.wait_for(1)
+    assert "mot de passe" in message["Subject"]
+    body = message.get_body(preferencelist=("plain",)).get_content()
+    assert "Bonjour Marie" in body
+    assert reset_path(message) in message.get_body(preferencelist=("html",)).get_content()

@@ -21,6 +21,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 
 from django.db import transaction
 from django.urls import reverse
@@ -70,18 +71,6 @@ def renewal_audit_after(*, start: datetime, end: datetime, invoice: Invoice, pai
     }
 
 
-def renewal_notice_templates() -> dict[bool, str]:
-    """What the billing admins are told about a renewal, paid (True) or not (False), in the
-    active language, to be filled in by `renewal_notice_text`."""
-    return {
-        True: _("Your subscription renewed until %(end)s; invoice %(number)s was paid."),
-        False: _(
-            "Your subscription renewed until %(end)s, but invoice %(number)s could not be "
-            "charged. Update the card on file; we'll try again. Nobody loses a seat."
-        ),
-    }
-
-
 def invoice_authenticate_url(invoice: Invoice) -> str:
     """Where a billing admin completes a payment that waits for the bank's authentication."""
     return reverse("billing:invoice_authenticate", args=[invoice.pk])
@@ -97,13 +86,16 @@ def renewal_authentication_text(*, invoice: Invoice) -> str:
     ) % {"end": day(invoice.period_end), "number": invoice.number}
 
 
-def renewal_notice_text(
-    *, end: datetime, invoice: Invoice, paid: bool, templates: dict[bool, str] | None = None
-) -> str:
-    """What the billing admins are told about a renewal, paid or not (`templates`: those of
-    `renewal_notice_templates`, when a batch has already translated them)."""
-    templates = templates or renewal_notice_templates()
-    return templates[paid] % {"end": day(end), "number": invoice.number}
+def renewal_notice_text(*, end: datetime, invoice: Invoice, paid: bool) -> str:
+    """What the billing admins are told about a renewal, paid or not, in the active language."""
+    if paid:
+        text = _("Your subscription renewed until %(end)s; invoice %(number)s was paid.")
+    else:
+        text = _(
+            "Your subscription renewed until %(end)s, but invoice %(number)s could not be "
+            "charged. Update the card on file; we'll try again. Nobody loses a seat."
+        )
+    return text % {"end": day(end), "number": invoice.number}
 
 
 def renewal_invoice_untried(*, invoice: Invoice, now: datetime) -> Invoice:
@@ -251,19 +243,20 @@ def _charges_record(
                 for invoice in invoices
             ]
         )
-        templates = renewal_notice_templates()
+        # Each text is written for each billing admin, in their language (NoticeText): bound
+        # to its invoice here, not read from the loop's variable when it is written.
         billing_admins_notify_many(
             notices=[
                 (
                     invoice.account_id,
-                    renewal_notice_text(
+                    partial(
+                        renewal_notice_text,
                         end=invoice.period_end,
                         invoice=invoice,
                         paid=paid[invoice.pk],
-                        templates=templates,
                     )
                     if invoice.pk not in waiting
-                    else renewal_authentication_text(invoice=invoice),
+                    else partial(renewal_authentication_text, invoice=invoice),
                     *([invoice_authenticate_url(invoice)] if invoice.pk in waiting else []),
                 )
                 for invoice in invoices

@@ -184,10 +184,13 @@ def _subscription_end(*, subscription: Subscription, account: Account, now: date
     )
     billing_admins_notify(
         account=account,
-        text=_(
-            "The subscription ended on %(date)s: auto-renewal was cancelled. Nothing was charged."
-        )
-        % {"date": day(subscription.current_period_end)},
+        text=lambda: (
+            _(
+                "The subscription ended on %(date)s: auto-renewal was cancelled. "
+                "Nothing was charged."
+            )
+            % {"date": day(subscription.current_period_end)}
+        ),
         now=now,
     )
 
@@ -272,7 +275,8 @@ def invoice_retry(*, invoice_id: int, now: datetime) -> bool:
                 pk=invoice.subscription_id, status=SubscriptionStatus.PAST_DUE
             ).update(status=SubscriptionStatus.ACTIVE)
         billing_admins_notify(
-            account=account, text=_("Invoice %(number)s was paid.") % {"number": invoice.number}
+            account=account,
+            text=lambda: _("Invoice %(number)s was paid.") % {"number": invoice.number},
         )
         return True
 

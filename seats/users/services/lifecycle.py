@@ -112,8 +112,9 @@ def deactivate_apply(
     notify(
         membership=membership,
         kind=NotificationKind.STATUS_CHANGED,
-        text=_("Your access to %(account)s was deactivated.")
-        % {"account": membership.account.name},
+        text=lambda: (
+            _("Your access to %(account)s was deactivated.") % {"account": membership.account.name}
+        ),
         now=now,
     )
     return released
@@ -182,8 +183,9 @@ def member_reactivate(
     notify(
         membership=membership,
         kind=NotificationKind.STATUS_CHANGED,
-        text=_("Your access to %(account)s was reactivated.")
-        % {"account": membership.account.name},
+        text=lambda: (
+            _("Your access to %(account)s was reactivated.") % {"account": membership.account.name}
+        ),
         now=now,
     )
     return membership
@@ -279,12 +281,14 @@ def member_super_admin_set(
     notify(
         membership=membership,
         kind=NotificationKind.ACCESS_CHANGED,
-        text=(
-            _("You are now a super admin of %(account)s.")
-            if is_super_admin
-            else _("You are no longer a super admin of %(account)s.")
-        )
-        % {"account": membership.account.name},
+        text=lambda: (
+            (
+                _("You are now a super admin of %(account)s.")
+                if is_super_admin
+                else _("You are no longer a super admin of %(account)s.")
+            )
+            % {"account": membership.account.name}
+        ),
         now=now,
     )
     return membership

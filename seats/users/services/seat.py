@@ -93,8 +93,10 @@ def members_seat_apply(
             Notice(
                 membership=m,
                 kind=NotificationKind.ACCESS_CHANGED,
-                text=_("Your seat in %(account)s is now: %(seat)s.")
-                % {"account": m.account.name, "seat": label},
+                text=lambda account=m.account.name: (
+                    _("Your seat in %(account)s is now: %(seat)s.")
+                    % {"account": account, "seat": label}
+                ),
             )
             for m in members
         ],
