@@ -80,4 +80,3 @@ _.trust_env  # requests.Session: invitations/salesforce.py turns off the environ
 # TO DELETE (issue 12): dead code vulture found. Delete the code, then its line here; this
 # section must end up empty. (The unreachable tail of seats/services.py member_seat_change is
 # the "return" entry of ignore_names in pyproject.toml: vulture cannot allow-list it here.)
-_.written_for  # accounts.languages: used by emails and notifications (issue #18)
