@@ -17,6 +17,7 @@ _.default_auto_field  # api.apps.ApiConfig: Django reads it
 _.EmailBackend, _.axes_username, _.settings_shell
 _.CurrentAccountMiddleware, _.DenyByDefaultMiddleware, _.AllowedMethodsMiddleware
 _.NoStoreWhenSignedInMiddleware, _.ProductErrorPagesMiddleware, _.process_exception
+_.LanguageMiddleware
 _.TestGateway
 _.FormRenderer, _.field_template_name  # FORM_RENDERER; Django reads the attribute
 _.bound_field_class  # FormRenderer: Django reads it

@@ -5,12 +5,14 @@ from smtplib import SMTPException
 
 from celery import shared_task
 from django.contrib.auth.tokens import default_token_generator
+from django.db.models import F
 from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from accounts.emails import email_send
-from accounts.models import Membership, MembershipStatus, User
+from accounts.languages import written_for
+from accounts.models import Account, Membership, MembershipStatus, User
 from accounts.selectors import password_reset_allowed
 
 logger = logging.getLogger(__name__)
@@ -39,12 +41,26 @@ def password_reset_email_task(user_id: int) -> bool:
             "token": default_token_generator.make_token(user),
         },
     )
-    email_send(
-        to=user.email,
-        template="password_reset",
-        context={"user": user, "reset_path": path},
-    )
+    # In the person's language (Profile), else their account's default (accounts.languages).
+    with written_for(user=user, account=_account_last_used(user)):
+        email_send(
+            to=user.email,
+            template="password_reset",
+            context={"user": user, "reset_path": path},
+        )
     return True
+
+
+def _account_last_used(user: User) -> Account | None:
+    """The account whose default language speaks for a person who chose none: the one they
+    used last of those they are active in."""
+    membership = (
+        Membership.objects.select_related("account")
+        .filter(user=user, status=MembershipStatus.ACTIVE)
+        .order_by(F("last_active_at").desc(nulls_last=True), "pk")
+        .first()
+    )
+    return membership.account if membership else None
 
 
 def _notified_members(membership_ids: list[int]) -> dict[int, Membership]:

@@ -23,6 +23,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.emails import email_message, email_render, email_send
+from accounts.languages import written_for
 from accounts.models import MembershipStatus
 from accounts.tasks import MAIL_RETRY
 from invitations.models import Invitation, MailboxCode
@@ -64,9 +65,9 @@ def invitation_emails_send(*, invitation_ids: Sequence[int]) -> EmailsOutcome:
     # for the chunk. Whether each may still be sent is decided again under its row lock, just
     # before it is sent: sent, accepted, revoked or expired since is seen there; a member
     # deactivated since the chunk began may still get the email, but its link won't open.
-    found = Invitation.objects.select_related("membership__account", "created_by").in_bulk(
-        invitation_ids
-    )
+    found = Invitation.objects.select_related(
+        "membership__account", "membership__user", "created_by"
+    ).in_bulk(invitation_ids)
     outcome = EmailsOutcome()
     emails = InvitationEmails()
     connection = get_connection()
@@ -131,15 +132,25 @@ class InvitationEmails:
         self._rendered: dict[tuple, tuple[str, str, str, str]] = {}
 
     def render(self, *, invitation: Invitation, token: str) -> tuple[str, str, str]:
-        key = (invitation.membership.account_id, invitation.created_by_id, invitation.expires_at)
-        rendered = self._rendered.get(key)
-        if rendered is None:
-            stand_in = token_new()
-            subject, text, html = email_render(
-                template="invitation",
-                context=invitation_email_context(invitation=invitation, token=stand_in),
+        invitee, account = invitation.membership.user, invitation.membership.account
+        # In the invitee's language and time zone: their own choice, else the inviting
+        # account's default language (accounts.languages).
+        with written_for(user=invitee, account=account) as language:
+            key = (
+                account.pk,
+                invitation.created_by_id,
+                invitation.expires_at,
+                language,
+                timezone.get_current_timezone_name(),
             )
-            rendered = self._rendered[key] = (stand_in, subject, text, html)
+            rendered = self._rendered.get(key)
+            if rendered is None:
+                stand_in = token_new()
+                subject, text, html = email_render(
+                    template="invitation",
+                    context=invitation_email_context(invitation=invitation, token=stand_in),
+                )
+                rendered = self._rendered[key] = (stand_in, subject, text, html)
         stand_in, subject, text, html = rendered
         return subject, text.replace(stand_in, token), html.replace(stand_in, token)
 
@@ -192,7 +203,7 @@ def mailbox_code_email_send(*, code_id: int) -> bool:
     with transaction.atomic():
         row = (
             MailboxCode.objects.select_for_update()
-            .select_related("invitation__membership__account")
+            .select_related("invitation__membership__account", "invitation__membership__user")
             .filter(pk=code_id, sent_at__isnull=True, used_at__isnull=True, expires_at__gt=now)
             .first()
         )
@@ -202,13 +213,15 @@ def mailbox_code_email_send(*, code_id: int) -> bool:
         row.code_hash = mailbox_code_hash(code_id=row.pk, code=code)
         row.sent_at = now
         row.save(update_fields=["code_hash", "sent_at"])
-        email_send(
-            to=row.invitation.email,
-            template="mailbox_code",
-            context={
-                "account": row.invitation.membership.account,
-                "code": code,
-                "minutes": int((row.expires_at - row.created_at).total_seconds() // 60),
-            },
-        )
+        membership = row.invitation.membership
+        with written_for(user=membership.user, account=membership.account):
+            email_send(
+                to=row.invitation.email,
+                template="mailbox_code",
+                context={
+                    "account": membership.account,
+                    "code": code,
+                    "minutes": int((row.expires_at - row.created_at).total_seconds() // 60),
+                },
+            )
     return True
