@@ -8,8 +8,8 @@ uses outside quotes (a name such as "Entra ID" kept as is in some msgstr) is lef
 product names; the page's « quoted » words are another product's, written as that product does.
 
 `visible_text(html)` is what a person reads or hears: the text outside scripts and styles, the
-page's title, and the `title`, `aria-label`, `placeholder` and `alt` attributes and the `value` of
-buttons; `<option>` text is text.
+page's title, and the `title`, `aria-label`, `placeholder` and `alt` attributes, the `value` of
+buttons and the `data-*` words a page script shows later; `<option>` text is text.
 """
 
 import re
@@ -69,7 +69,7 @@ _PLACEHOLDER = re.compile(r"%\(\w+\)[sdif]|%[sdif]|\{[^}]*\}|<[^>]+>|\[[^\]]*\]"
 _SEPARATORS = re.compile(r"[.:;!?()\"“”«»…,/·—–]|\s-\s|\n")
 # French quotes another product's own English words as they are: « First name », « Users ».
 _QUOTED = re.compile(r"«[^»]*»")
-_WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
+_WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*|&")
 
 
 def _pieces(msgid: str) -> list[str]:
@@ -139,6 +139,12 @@ class _VisibleText(HTMLParser):
         if tag in self.SKIP:
             self.skipping.append(tag)
         self.chunks += [attrs[name] for name in self.ATTRIBUTES if attrs.get(name)]
+        # Words a page script shows later ("Copied", "Remove __N__ seats") wait in data-*.
+        self.chunks += [
+            value
+            for name, value in attrs.items()
+            if name.startswith("data-") and value and not value.startswith(("/", "http", "{"))
+        ]
         if tag == "input" and (attrs.get("type") or "").lower() in self.BUTTON_TYPES:
             self.chunks.append(attrs.get("value") or "")
         self.chunks.append("\n")  # an element boundary: phrases do not run across

@@ -331,3 +331,19 @@ def test_every_page_a_french_invitee_reaches_is_in_french(demo, django_capture_o
     reached = crawl.run(["/"]) | {"invitations:accept"}
 
     crawl.verdict(reached)
+
+
+def test_the_check_finds_the_english_of_a_page_in_english(demo):
+    """The crawl's eye works: the same pages read in English are caught, phrase by phrase."""
+    User.objects.filter(email=PEOPLE["super admin"]).update(language="en")
+    client = Client()
+    client.force_login(User.objects.get(email=PEOPLE["super admin"]))
+    crawl = FrenchCrawl(client, "super admin")
+
+    crawl.answer("seats:users", reverse("seats:users"), client.get(reverse("seats:users")))
+
+    [problem, lang] = crawl.problems
+    assert problem.startswith("[super admin] seats:users (/settings/users/): English [")
+    for phrase in ["'Create user'", "'Users & Teams'", "'Export CSV'", "'Seats'"]:
+        assert phrase in problem
+    assert lang.endswith('<html lang="en">')
