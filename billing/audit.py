@@ -6,6 +6,7 @@ imports billing."""
 from typing import Any
 
 from django.utils import translation
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import AuditVerb
@@ -23,7 +24,8 @@ def _product(code: Any) -> str:
     if code in _HUBS:
         return str(_HUBS[code])
     addon = catalogue_get().addons.get(code)
-    return addon.name if addon else str(code)
+    # The catalogue's words in the reader's language (billing.catalogue_words).
+    return gettext(addon.name) if addon else str(code)
 
 
 def _level(value: Any) -> str:

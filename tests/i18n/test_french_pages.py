@@ -30,7 +30,6 @@ from accounts.models import (
     User,
 )
 from api.models import ApiKey
-from billing.catalogue import catalogue_get
 from invitations.services.links import invitation_resend
 from seats.models import SeatRequest
 from seats.requests.services import seat_request_create
@@ -137,19 +136,7 @@ def names_from_the_data() -> list[str]:
                 f"{first} {last}".strip()
                 for first, last in model.objects.values_list("first_name", "last_name")
             }
-    return sorted(names | catalogue_texts())
-
-
-def catalogue_texts() -> set[str]:
-    """KNOWN GAP, not a rule: the plans' limits and add-ons of billing/data/catalogue.toml
-    ("No provider branding", "Marketing contacts: 1,000") are English data outside the .po, with
-    English numbers in them; until the catalogue's words are translated (a label and a count
-    formatted by Babel), a French "Pricing & Features" shows them in English."""
-    catalogue = catalogue_get()
-    texts = {
-        text for hub in catalogue.hubs.values() for o in hub.tiers.values() for text in o.limits
-    }
-    return texts | {t for a in catalogue.addons.values() for t in (a.name, a.unit_label)}
+    return sorted(names)
 
 
 class FrenchCrawl:
