@@ -9,10 +9,11 @@ from pathlib import Path
 import pytest
 from babel.dates import format_date
 from django.core import mail
+from django.core.management import call_command
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from accounts.models import Membership, MembershipStatus, SeatType
+from accounts.models import Membership, MembershipStatus, SeatType, User
 from billing.selectors import subscription_live_get
 from billing.services.subscriptions import subscription_start
 from invitations.parsing import ParsedPerson
@@ -21,6 +22,7 @@ from seats.catalogue import seat_default_permissions
 from seats.permissions.choice import AccessChoice, AccessMode
 from tests.e2e.conftest import page_width
 from tests.factories import AccountFactory, MembershipFactory
+from tests.i18n.crawl import crawl_key
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -217,3 +219,40 @@ def test_the_invitation_page_switches_to_french_with_the_keyboard_only(page, acc
 
     expect(page.locator("html")).to_have_attribute("lang", "fr")
     expect(page.get_by_role("button", name="Définir le mot de passe et rejoindre")).to_be_visible()
+
+
+def test_no_page_a_french_super_admin_reaches_scrolls_sideways_at_1280(page, signed_in):
+    """French's longer words (buttons, table headers, badges) must not widen any page past the
+    window: every page the demo's super admin reaches, read in French, fits 1280 px."""
+    call_command("demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    User.objects.filter(email="superadmin@demo.example.com").update(language="fr")
+    page.goto("/sign-in/")
+    page.get_by_label("Email").fill("superadmin@demo.example.com")
+    page.get_by_label("Password").fill("demo-password-2026")
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(lambda url: "/sign-in/" not in url)
+    origin = re.match(r"https?://[^/]+", page.url).group(0)
+
+    seen, wide, queue = set(), [], [origin + "/"]
+    while queue:
+        url = queue.pop(0).split("#")[0]
+        if not url.startswith(origin):
+            continue
+        path = url[len(origin) :]
+        key = crawl_key(path)
+        if key is None or key in seen:
+            continue
+        seen.add(key)
+        if "format" in key[1] or key[0] == "api_v1:openapi-view":
+            # A CSV download, not a page; the API's reference stays English (tests/i18n).
+            continue
+        response = page.goto(url)
+        if "text/html" not in (response.headers.get("content-type") or ""):
+            continue
+        assert page.locator("html").get_attribute("lang") == "fr", path
+        if page_width(page) > 1280:
+            wide.append(f"{key[0]} ({path}): {page_width(page)} px")
+        queue += page.eval_on_selector_all("a[href]", "links => links.map(a => a.href)")
+
+    assert len(seen) > 30, f"the crawl saw only {len(seen)} pages"
+    assert not wide, "French pages wider than 1280 px:\n" + "\n".join(wide)
