@@ -55,11 +55,13 @@ lock: install
 	$(VENV)/bin/uv pip compile pyproject.toml --extra dev --python-version 3.11 --universal -o requirements.lock
 
 # The French catalogue: collect every marked string into locale/fr/LC_MESSAGES/django.po (new ones
-# untranslated, changed ones fuzzy), then compile the .mo files that are committed beside it
+# untranslated; msgmerge's fuzzy guesses are emptied, a wrong guess being worse than none), then compile the .mo files that are committed beside it
 # (tests/i18n/test_catalogue.py fails when a msgid is untranslated or fuzzy, or a .mo is stale).
+FR_PO := locale/fr/LC_MESSAGES/django.po
 MESSAGE_IGNORES := --ignore=.venv --ignore=tests --ignore=bench --ignore=var --ignore=node_modules
 messages: install
-	DEBUG=1 $(PY) manage.py makemessages -l fr --add-location=file --no-obsolete --no-fuzzy-matching $(MESSAGE_IGNORES)
+	DEBUG=1 $(PY) manage.py makemessages -l fr --add-location=file --no-obsolete $(MESSAGE_IGNORES)
+	msgattrib --clear-fuzzy --empty --clear-previous -o $(FR_PO) $(FR_PO)
 	DEBUG=1 $(PY) manage.py compilemessages -l fr $(MESSAGE_IGNORES)
 
 worker: install

@@ -76,6 +76,9 @@ _.app_configs  # billing.checks.stripe_keys_check: Django passes it by name
 _.mutability  # scim2-models' Attribute: the Schemas document publishes it (scim.resources)
 _.trust_env  # requests.Session: invitations/salesforce.py turns off the environment's proxies
 
+# Read by makemessages (the translators' list of the catalogue's words) and by its test.
+_.CATALOGUE_WORDS
+
 # ---------------------------------------------------------------------------------------------
 # TO DELETE (issue 12): dead code vulture found. Delete the code, then its line here; this
 # section must end up empty. (The unreachable tail of seats/services.py member_seat_change is

@@ -1,6 +1,7 @@
 """The "Create API key" form."""
 
 from django import forms
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from api.models import ApiScope
@@ -14,7 +15,8 @@ class ApiKeyForm(forms.Form):
     )
     scopes = forms.MultipleChoiceField(
         label=_("Scopes"),
-        choices=[(s.value, f"{s.value} — {s.label}") for s in ApiScope],
+        # Lazily, so that each label is in the language of the page that shows it.
+        choices=[(s.value, format_lazy("{} — {}", s.value, s.label)) for s in ApiScope],
         widget=forms.CheckboxSelectMultiple,
         error_messages={"required": _("Choose at least one scope.")},
     )

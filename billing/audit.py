@@ -5,6 +5,8 @@ imports billing."""
 
 from typing import Any
 
+from django.utils import translation
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import AuditVerb
@@ -12,6 +14,7 @@ from billing.catalogue import HubCode, TierCode, catalogue_get
 from billing.models import SubscriptionStatus
 from billing.money import money_format
 from billing.periods import BillingInterval
+from seats.catalogue import SEAT_RULES
 from seats.changes import change_key_register
 
 _HUBS, _TIERS = dict(HubCode.choices), dict(TierCode.choices)
@@ -21,7 +24,8 @@ def _product(code: Any) -> str:
     if code in _HUBS:
         return str(_HUBS[code])
     addon = catalogue_get().addons.get(code)
-    return addon.name if addon else str(code)
+    # The catalogue's words in the reader's language (billing.catalogue_words).
+    return gettext(addon.name) if addon else str(code)
 
 
 def _level(value: Any) -> str:
@@ -38,9 +42,21 @@ def _products(value: Any) -> str:
     return _product(value)
 
 
+def _seat_label(key: str) -> str:
+    """A seat type by its label in the reader's language: recorded by its code ("core"), or by
+    its English label in events written before the codes were ("Core seat")."""
+    for seat_type, rule in SEAT_RULES.items():
+        with translation.override("en"):
+            english = str(rule.label)
+        if key in {seat_type, english}:
+            return str(rule.label)
+    return key
+
+
 def _counts(value: Any) -> str:
     if isinstance(value, dict):
-        return "; ".join(f"{k}: {v}" for k, v in sorted(value.items())) or "—"
+        counts = sorted((_seat_label(str(k)), v) for k, v in value.items())
+        return "; ".join(f"{label}: {count}" for label, count in counts) or "—"
     return str(value)
 
 

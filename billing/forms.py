@@ -116,16 +116,17 @@ class BundleForm(forms.Form):
             self.fields[f"hub_{hub.code}"] = forms.BooleanField(label=hub.name, required=False)
             self.fields[f"tier_{hub.code}"] = forms.ChoiceField(
                 label=_("Tier of %(hub)s") % {"hub": hub.name},
-                choices=[(t.tier.value, t.label) for t in hub.tiers.values()],
+                choices=[(t.tier.value, _(t.label)) for t in hub.tiers.values()],
                 initial=TierCode.PROFESSIONAL,
                 required=False,
             )
         for addon in catalogue.addons.values():
+            # The catalogue's words in the page's language (billing.catalogue_words).
             self.fields[f"addon_{addon.code}"] = forms.BooleanField(
-                label=addon.name, required=False
+                label=_(addon.name), required=False
             )
             self.fields[f"qty_{addon.code}"] = forms.IntegerField(
-                label=_("Quantity of %(addon)s") % {"addon": addon.name},
+                label=_("Quantity of %(addon)s") % {"addon": _(addon.name)},
                 min_value=1,
                 max_value=1000,
                 initial=1,

@@ -94,7 +94,8 @@ def subscription_create(
             "interval": interval,
             "hubs": dict(hubs),
             "addons": dict(addons or {}),
-            "extra_seats": {str(SEAT_RULES[k].label): v for k, v in (extra_seats or {}).items()},
+            # Seat types by code: the audit log writes their labels in its reader's language.
+            "extra_seats": {str(k): v for k, v in (extra_seats or {}).items()},
         },
         now=now,
     )

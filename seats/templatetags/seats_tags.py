@@ -305,8 +305,8 @@ def _row_html(m, *, now, text, csrf, can_super_admin, next_query) -> str:
         f'<td class="select"><input type="checkbox" name="members" value="{pk}" form="bulk" '
         f'aria-label="{select_label}"></td>\n'
         f'<td class="who" title="{email}">{who}</td>\n'
-        f"<td>{_esc(seat_label(m.seat_type))}</td>\n"
-        f"<td>{access}</td>\n"
+        f'<td class="seat">{_esc(seat_label(m.seat_type))}</td>\n'
+        f'<td class="access">{access}</td>\n'
         f'<td class="teams"{teams_title}>{teams}</td>\n'
         f"<td>{status_cell}</td>\n"
         f"<td>{last_cell}</td>\n"

@@ -26,6 +26,7 @@ from billing.catalogue import (
     tier_offer_get,
     tier_rank,
 )
+from billing.catalogue_words import CATALOGUE_WORDS
 from seats.catalogue import PAID_SEAT_TYPES
 
 
@@ -454,3 +455,17 @@ def test_a_file_that_is_not_toml_names_the_file(tmp_path):
 
     with pytest.raises(CatalogueError, match=re.escape(str(path))):
         catalogue_load(path)
+
+
+def test_every_word_of_the_catalogue_people_read_is_listed_for_the_translators():
+    """A limit, an add-on or a unit added to catalogue.toml and not to
+    billing.catalogue_words would reach a French page in English."""
+    catalogue = catalogue_get()
+    shown = {
+        limit for hub in catalogue.hubs.values() for t in hub.tiers.values() for limit in t.limits
+    }
+    shown |= {
+        text for addon in catalogue.addons.values() for text in (addon.name, addon.unit_label)
+    }
+
+    assert shown - set(CATALOGUE_WORDS) == set()

@@ -215,7 +215,7 @@ def test_starting_a_subscription_is_audited():
         "interval": "monthly",
         "hubs": {"marketing": "professional"},
         "addons": {},
-        "extra_seats": {"Core seat": 1},
+        "extra_seats": {"core": 1},
     }
 
 

@@ -10,10 +10,10 @@ import re
 
 import pytest
 from django.utils import timezone
-from django.utils.formats import date_format
 from playwright.sync_api import expect
 
 from accounts.models import Membership, Notification, SeatType
+from accounts.text import day
 from billing.models import Invoice, InvoiceKind, InvoiceStatus
 from billing.selectors import subscription_live_get
 from billing.services.bundles import Bundle
@@ -54,9 +54,8 @@ def core_pool(account) -> SeatPool:
 
 
 def renewal_date(account) -> str:
-    """The renewal date as the pages print it (DATE_FORMAT, in UTC like the server)."""
-    end = subscription_live_get(account=account).current_period_end
-    return date_format(timezone.localtime(end), "DATE_FORMAT")
+    """The renewal date as the pages print it (CLDR's medium date, in UTC like the server)."""
+    return day(subscription_live_get(account=account).current_period_end)
 
 
 def dollars(amount: int) -> re.Pattern:
