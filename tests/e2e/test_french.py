@@ -157,6 +157,8 @@ def test_a_french_billing_admin_buys_seats_and_removes_them_then_cancels_the_rem
     expect(price.locator("[data-price-before]")).to_have_text(FRENCH_MONEY)
     expect(price.locator("[data-price-after]")).to_have_text(FRENCH_MONEY)
     expect(price.locator("[data-price-before]")).to_have_text(re.compile(r"^1\u202f000,00"))
+    # 2 of the 4 Core seats bought beyond the 3 included, at 50 $US each: 100 $US less.
+    expect(price.locator("[data-price-after]")).to_have_text("900,00\u00a0$US")
     shot(page, "remove-dialog")
     dialog.get_by_role("button", name="Supprimer 2 sièges").click()
     expect(page.get_by_role("status")).to_be_visible()
