@@ -224,12 +224,19 @@ def users_rows(context, members) -> str:
     csrf = CsrfTokenNode().render(context)
     now = timezone.now()
     text = _texts()
+    # Looked up once for the page, not once a row (each lookup asks the active language).
+    words = {
+        "select": _("Select %(email)s"),
+        "actions_for": _("Actions for %(name)s"),
+        "datetime_format": formats.get_format("DATETIME_FORMAT"),
+    }
     return mark_safe(  # noqa: S308 - built from escaped parts
         "".join(
             _row_html(
                 m,
                 now=now,
                 text=text,
+                words=words,
                 csrf=csrf,
                 can_super_admin=can_super_admin,
                 next_query=next_query,
@@ -239,7 +246,7 @@ def users_rows(context, members) -> str:
     )
 
 
-def _row_html(m, *, now, text, csrf, can_super_admin, next_query) -> str:
+def _row_html(m, *, now, text, words, csrf, can_super_admin, next_query) -> str:
     pk, email = m.pk, _esc(m.user.email)
     url = member_url(pk)
     full_name = m.full_name
@@ -281,8 +288,9 @@ def _row_html(m, *, now, text, csrf, can_super_admin, next_query) -> str:
     if last:
         local = timezone.localtime(last)
         last_cell = (
-            f'<time datetime="{dateformat.format(local, "c")}" '
-            f'title="{_esc(formats.date_format(local, "DATETIME_FORMAT"))} (UTC)">'
+            # isoformat() is what the "c" format gives.
+            f'<time datetime="{local.isoformat()}" '
+            f'title="{_esc(dateformat.format(local, words["datetime_format"]))} (UTC)">'
             f"{_esc(ago(last))}</time>"
         )
     else:
@@ -297,8 +305,8 @@ def _row_html(m, *, now, text, csrf, can_super_admin, next_query) -> str:
         if state not in (InvitationState.REVOKED, InvitationState.NOT_SENT):
             revoke = _member_path("invitations:invite_revoke", pk)
             menu += f'\n<li><a href="{revoke}">{text["revoke"]}</a></li>'
-    select_label = _esc(_("Select %(email)s") % {"email": m.user.email})
-    menu_label = _esc(_("Actions for %(name)s") % {"name": m.display_name})
+    select_label = _esc(words["select"] % {"email": m.user.email})
+    menu_label = _esc(words["actions_for"] % {"name": m.display_name})
     return (
         "<tr>"
         f'<td class="select"><input type="checkbox" name="members" value="{pk}" form="bulk" '
