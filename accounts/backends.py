@@ -1,6 +1,7 @@
 from django.contrib.auth.backends import ModelBackend
 
 from accounts.models import email_normalise
+from accounts.signed_in import user_with_memberships_get
 
 
 class EmailBackend(ModelBackend):
@@ -11,6 +12,12 @@ class EmailBackend(ModelBackend):
         if email is None or password is None:
             return None
         return super().authenticate(request, username=email_normalise(email), password=password)
+
+    def get_user(self, user_id):
+        """The signed-in person of a session, with the memberships they can pick from read in
+        the same query (accounts.middleware.CurrentAccountMiddleware needs them next)."""
+        user = user_with_memberships_get(user_id=user_id)
+        return user if user is not None and self.user_can_authenticate(user) else None
 
 
 # What django-axes keeps of a username (AccessAttempt.username, AccessFailureLog.username).

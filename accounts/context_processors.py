@@ -3,7 +3,7 @@
 from django.utils.functional import SimpleLazyObject
 
 from accounts.policy import AccountPermission, membership_can, membership_is_super_admin
-from accounts.selectors import membership_list_for_user, notifications_unread_count
+from accounts.selectors import memberships_selectable, notifications_unread_count
 
 
 def settings_shell(request) -> dict:
@@ -24,8 +24,6 @@ def settings_shell(request) -> dict:
         "unread_notifications": SimpleLazyObject(
             lambda: notifications_unread_count(membership=membership) if membership else 0
         ),
-        # Evaluated only where the template shows the account switcher.
-        "switchable_memberships": SimpleLazyObject(
-            lambda: list(membership_list_for_user(user=user))
-        ),
+        # Read with the signed-in person (accounts.signed_in): no query of its own.
+        "switchable_memberships": SimpleLazyObject(lambda: memberships_selectable(user=user)),
     }

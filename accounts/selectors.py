@@ -17,6 +17,7 @@ from accounts.models import (
     User,
 )
 from accounts.policy import ON, AccountPermission
+from accounts.signed_in import SELECTABLE_STATUSES
 
 SESSION_ACCOUNT_KEY = "seatmgr_account_id"
 
@@ -37,25 +38,27 @@ def password_reset_allowed(user: User) -> bool:
     return user.is_active and user.has_usable_password()
 
 
-# Statuses that can be "the current account": an invited membership is not usable until its
-# invitation is accepted; a deactivated one is, so that its member is told they have no access.
-SELECTABLE_STATUSES = (MembershipStatus.ACTIVE, MembershipStatus.DEACTIVATED)
+def memberships_selectable(*, user: User) -> list[Membership]:
+    """The accounts a person can pick from (membership_list_for_user's), as read with the
+    signed-in person (accounts.signed_in) without asking again."""
+    memberships = getattr(user, "selectable_memberships", None)
+    if memberships is None:  # a user not read by accounts.backends (a test's own object)
+        memberships = list(membership_list_for_user(user=user).select_related("user"))
+    return memberships
 
 
 def membership_current(request) -> Membership | None:
     """The membership of the account chosen in this session, or the only one there is."""
-    memberships = Membership.objects.select_related("account", "user").filter(
-        user=request.user, status__in=SELECTABLE_STATUSES
-    )
+    memberships = memberships_selectable(user=request.user)
     account_id = request.session.get(SESSION_ACCOUNT_KEY)
     if account_id is not None:
-        membership = memberships.filter(account_id=account_id).first()
-        if membership is not None:
-            return membership
+        for membership in memberships:
+            if membership.account_id == account_id:
+                return membership
         del request.session[SESSION_ACCOUNT_KEY]
     # "active" sorts before "deactivated": a single active membership is picked even when the
     # person has lost access elsewhere; a single deactivated one is picked to say so.
-    candidates = list(memberships.order_by("status", "account__name")[:2])
+    candidates = memberships[:2]
     single_active = (
         candidates
         and candidates[0].status == MembershipStatus.ACTIVE

@@ -5,7 +5,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.core.cache import cache
 from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 
@@ -244,15 +243,21 @@ def users_get_or_create(*, people: Sequence[tuple[str, str, str]]) -> list[tuple
 def membership_touch(*, membership: Membership, now: datetime, interval: timedelta) -> bool:
     """Record that a member was active, writing to the database at most once per interval.
 
-    The cache's atomic add() decides which request writes; the others skip the database.
-    Returns whether this call wrote.
+    `membership` is the one the request just read, so a member active within the interval costs
+    nothing. Otherwise one UPDATE, which finds nothing to do when a concurrent request of the
+    same member wrote first (it waits for that row and checks again). Returns whether it wrote.
     """
-    key = f"seatmgr:last-active:{membership.pk}"
-    if not cache.add(key, 1, timeout=max(int(interval.total_seconds()), 1)):
+    since = now - interval
+    if membership.last_active_at is not None and membership.last_active_at > since:
         return False
-    Membership.objects.filter(pk=membership.pk).update(last_active_at=now)
-    membership.last_active_at = now
-    return True
+    written = (
+        Membership.objects.filter(pk=membership.pk)
+        .filter(models.Q(last_active_at__isnull=True) | models.Q(last_active_at__lte=since))
+        .update(last_active_at=now)
+    )
+    if written:
+        membership.last_active_at = now
+    return bool(written)
 
 
 def current_account_set(*, session, membership: Membership) -> None:

@@ -26,7 +26,7 @@ from accounts.policy import AccountPermission, membership_can
 from accounts.ratelimit import client_ip, rate_limit_exceeded
 from accounts.selectors import (
     membership_get_for_user,
-    membership_list_for_user,
+    memberships_selectable,
     notification_list,
 )
 from accounts.services import (
@@ -142,7 +142,7 @@ def home(request):
 @signed_in
 @require_safe
 def choose_account(request):
-    memberships = list(membership_list_for_user(user=request.user))
+    memberships = memberships_selectable(user=request.user)
     return render(
         request,
         "accounts/choose_account.html",

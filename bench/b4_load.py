@@ -264,19 +264,27 @@ def _signed_in(result: Result, x: dict) -> str:
         f"the results below; {x['errors'] + x['anonymous_errors']} errors (socket errors, "
         f"timeouts and non-2xx/3xx answers together) in {x['requests']:,} requests.",
         "",
-        "A signed-in request reads three rows the anonymous one does not: the session, the "
-        "user and the current membership (three round trips to PostgreSQL, which shares the "
-        "two cores with gunicorn and wrk). The connection they use is kept (CONN_MAX_AGE 60 "
-        "on PostgreSQL, checked before reuse), so no request pays PostgreSQL's connection "
-        "start-up, which was most of a signed-in request's cost with CONN_MAX_AGE 0.",
+        "A signed-in request asks for two things the anonymous one does not. Its session, "
+        "read from the cache (SESSION_ENGINE cached_db on the shared cache, Redis here as in "
+        "docker-compose; written to PostgreSQL too, so an emptied cache signs nobody out). "
+        "And the person with the memberships they can pick and their accounts: one query, "
+        "fresh on every request (accounts/signed_in.py, written once as SQL rather than "
+        "built by the ORM each time), so that a deactivation, a removal, a permission "
+        "change or a new password counts from the member's next request. The connection is "
+        "kept (CONN_MAX_AGE 60 on PostgreSQL, checked before reuse), so no request pays "
+        "PostgreSQL's connection start-up, which was most of a signed-in request's cost with "
+        "CONN_MAX_AGE 0.",
     ]
     if not result.met:
         out += [
             "",
-            "The target is not met: what remains is the three queries, not the connection. "
-            "Fewer would mean keeping the session in the cache (SESSION_ENGINE cached_db) "
-            "and the user and membership with it, which trades a query for staleness after a "
-            "deactivation or a permission change; not done.",
+            "The target is not met: what remains is that query and the connection's check "
+            "(a round trip each, which PostgreSQL plans and answers on the two cores that "
+            "gunicorn and wrk share), the cache's round trip and the signed-in middleware's "
+            "Python. Asking PostgreSQL nothing would mean caching the person and their "
+            "memberships, safe only with an invalidation on every write of a user, membership "
+            "or account row (update(), bulk writes and SQL included, not only save()); not "
+            "done.",
         ]
     else:
         out += ["", "The target is met."]

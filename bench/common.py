@@ -25,6 +25,9 @@ DATABASE_URL = os.environ.get(
 # A Redis database of its own: a developer's worker (db 0) or the integration tests (db 14)
 # never take these tasks, and flushing it touches nothing else.
 BROKER_URL = os.environ.get("BENCH_BROKER_URL", "redis://127.0.0.1:6379/13")
+# The cache, as docker-compose gives one to every web process (sessions, rate limits):
+# Redis, a database of its own (session keys are random; nothing else needs emptying).
+CACHE_URL = os.environ.get("BENCH_CACHE_URL", "redis://127.0.0.1:6379/12")
 BACKEND = "accounts.backends.EmailBackend"
 
 
@@ -40,12 +43,13 @@ def environment(**extra: str) -> dict[str, str]:
         "STATICFILES_STORAGE": "django.contrib.staticfiles.storage.StaticFilesStorage",
         "AXES_ENABLED": "0",
         "CELERY_BROKER_URL": BROKER_URL,
+        "CACHE_URL": CACHE_URL,
         "LOG_LEVEL": "WARNING",
         "PYTHONPATH": str(ROOT),
     }
     # A developer's .env must not point the benchmark elsewhere: seatmgr.settings reads it
     # without overwriting, so everything set here wins; these must not leak in from it either.
-    for name in ("CELERY_RESULT_BACKEND", "CACHE_URL", "CONN_MAX_AGE", "SITE_URL"):
+    for name in ("CELERY_RESULT_BACKEND", "CONN_MAX_AGE", "SITE_URL"):
         env.pop(name, None)
     env.update(extra)
     return env

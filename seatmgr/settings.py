@@ -136,6 +136,16 @@ DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env.bool(
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://seatmgr")}
+# Sessions are written to the database and, with a cache that every process shares (CACHE_URL,
+# Redis in production), read from it: a signed-in request then asks PostgreSQL only for the
+# person and their memberships (accounts.backends), and a flushed cache costs one read from the
+# database per session. The in-process default cache is each process's own, where a session
+# deleted (signed out) by one process would live on in the others: the database alone then.
+SESSION_ENGINE = (
+    "django.contrib.sessions.backends.db"
+    if CACHES["default"]["BACKEND"] == "django.core.cache.backends.locmem.LocMemCache"
+    else "django.contrib.sessions.backends.cached_db"
+)
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [

@@ -3,8 +3,13 @@ label, the help text and the errors, tied to the widget for assistive technology
 
 from html.parser import HTMLParser
 
+import pytest
 from django import forms
 from django.utils.safestring import mark_safe
+
+from accounts.models import Team
+from accounts.widgets import PlainSelect
+from seats.users.forms import DirectoryForm
 
 
 class Profile(forms.Form):
@@ -140,3 +145,38 @@ def test_a_form_not_yet_submitted_keeps_its_own_autofocus():
 
     assert "autofocus" in Elements(str(form["email"])).by_id("id_email")
     assert "autofocus" not in Elements(str(form["nickname"])).by_id("id_nickname")
+
+
+CHOICES = [
+    ("", "All teams"),
+    (7, 'R&D <"Labs">'),
+    ("a'b", "Quotes 'single'"),
+    ("Group <1>", [("x", "Ex"), ("y", "Why")]),
+]
+
+
+@pytest.mark.parametrize("value", [None, "", 7, "7", "a'b", "y", ["x", 7]])
+@pytest.mark.parametrize(
+    "attrs",
+    [None, {"id": "id_team", "aria-describedby": "team_help", "disabled": True, "hidden": False}],
+)
+@pytest.mark.parametrize("multiple", [False, True])
+def test_a_plain_select_draws_what_djangos_select_template_draws(value, attrs, multiple):
+    django_widget = (forms.SelectMultiple if multiple else forms.Select)(choices=CHOICES)
+    plain = PlainSelect(choices=CHOICES)
+    plain.allow_multiple_selected = multiple
+
+    assert plain.render("team", value, attrs) == django_widget.render("team", value, attrs)
+
+
+def test_the_users_filters_are_drawn_as_django_draws_them():
+    form = DirectoryForm(
+        {"seat": "core", "team": "3", "status": "active"},
+        teams=[Team(pk=3, name="Sales & <Ops>"), Team(pk=4, name="Art")],
+        access_choices=[("custom", "Custom"), ("set:9", 'Set "nine"')],
+    )
+    for name in ("seat", "team", "status", "invitation", "access"):
+        field = form[name]
+        drawn = str(field)
+        field.field.widget = forms.Select(choices=field.field.choices)
+        assert drawn == str(form[name])

@@ -147,12 +147,12 @@ class CallerRateThrottle(SimpleRateThrottle):
         now = self.timer()
         start = int(now // window) * window
         key = f"api-rate:{caller}:{start}"
-        cache.add(key, 0, timeout=window + 1)
+        # Counting first: only a window's first call (or one after an eviction) also creates
+        # the count, so a call costs the cache one increment rather than an add and one.
         try:
             count = cache.incr(key)
-        except ValueError:  # evicted between add and incr: this call starts the count again
-            cache.add(key, 1, timeout=window + 1)
-            count = 1
+        except ValueError:  # or another call created it meanwhile: then it counts on
+            count = 1 if cache.add(key, 1, timeout=window + 1) else cache.incr(key)
         self._local.retry_after = start + window - now
         return count <= limit
 

@@ -3,7 +3,7 @@ from html import escape as _esc
 from django import template
 from django.template.defaulttags import CsrfTokenNode
 from django.urls import get_script_prefix, reverse
-from django.utils import dateformat, timezone
+from django.utils import timezone
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
@@ -225,12 +225,18 @@ def users_rows(context, members) -> str:
     csrf = CsrfTokenNode().render(context)
     now = timezone.now()
     text = _texts()
+    # Looked up once for the page, not once a row (each lookup asks the active language).
+    words = {
+        "select": _("Select %(email)s"),
+        "actions_for": _("Actions for %(name)s"),
+    }
     return mark_safe(  # noqa: S308 - built from escaped parts
         "".join(
             _row_html(
                 m,
                 now=now,
                 text=text,
+                words=words,
                 csrf=csrf,
                 can_super_admin=can_super_admin,
                 next_query=next_query,
@@ -240,7 +246,7 @@ def users_rows(context, members) -> str:
     )
 
 
-def _row_html(m, *, now, text, csrf, can_super_admin, next_query) -> str:
+def _row_html(m, *, now, text, words, csrf, can_super_admin, next_query) -> str:
     pk, email = m.pk, _esc(m.user.email)
     url = member_url(pk)
     full_name = m.full_name
@@ -282,7 +288,8 @@ def _row_html(m, *, now, text, csrf, can_super_admin, next_query) -> str:
     if last:
         local = timezone.localtime(last)
         last_cell = (
-            f'<time datetime="{dateformat.format(local, "c")}" '
+            # isoformat() is what the "c" format gives.
+            f'<time datetime="{local.isoformat()}" '
             f'title="{_esc(moment_text(local))} {_esc(timezone.get_current_timezone_name())}">'
             f"{_esc(ago(last))}</time>"
         )
@@ -298,8 +305,8 @@ def _row_html(m, *, now, text, csrf, can_super_admin, next_query) -> str:
         if state not in (InvitationState.REVOKED, InvitationState.NOT_SENT):
             revoke = _member_path("invitations:invite_revoke", pk)
             menu += f'\n<li><a href="{revoke}">{text["revoke"]}</a></li>'
-    select_label = _esc(_("Select %(email)s") % {"email": m.user.email})
-    menu_label = _esc(_("Actions for %(name)s") % {"name": m.display_name})
+    select_label = _esc(words["select"] % {"email": m.user.email})
+    menu_label = _esc(words["actions_for"] % {"name": m.display_name})
     return (
         "<tr>"
         f'<td class="select"><input type="checkbox" name="members" value="{pk}" form="bulk" '

@@ -5,6 +5,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import InvitationState, MembershipStatus, SeatType
+from accounts.widgets import PlainSelect
 from seats.users.selectors import SORTS, DirectoryFilters
 
 
@@ -22,11 +23,14 @@ class DirectoryForm(forms.Form):
     """The Users tab's search, filters and sort (all optional; bad values are ignored)."""
 
     q = forms.CharField(label=_("Search name or email"), required=False, max_length=200)
-    seat = forms.ChoiceField(label=_("Seat"), required=False)
-    team = forms.TypedChoiceField(label=_("Team"), required=False, coerce=int, empty_value=None)
-    status = forms.ChoiceField(label=_("Status"), required=False)
-    invitation = forms.ChoiceField(label=_("Invitation"), required=False)
-    access = forms.ChoiceField(label=_("Access"), required=False)
+    # Drawn in Python (accounts.widgets): Django's option templates were a tenth of the page.
+    seat = forms.ChoiceField(label=_("Seat"), required=False, widget=PlainSelect)
+    team = forms.TypedChoiceField(
+        label=_("Team"), required=False, coerce=int, empty_value=None, widget=PlainSelect
+    )
+    status = forms.ChoiceField(label=_("Status"), required=False, widget=PlainSelect)
+    invitation = forms.ChoiceField(label=_("Invitation"), required=False, widget=PlainSelect)
+    access = forms.ChoiceField(label=_("Access"), required=False, widget=PlainSelect)
     inactive_days = forms.IntegerField(
         label=_("Last active more than (days ago)"), required=False, min_value=1, max_value=3650
     )

@@ -41,6 +41,27 @@ from seats.users.services.seat import (
 from seats.users.services.teams import members_teams_add
 
 USERS_PER_PAGE = 50
+# What neither the Users tab's rows nor the export show, left out of their query: above all
+# the permission documents (the heaviest columns, each decoded from JSON), and the dates and
+# the password hash that a row would otherwise parse and hold for nothing. Reading one of
+# these on a row would cost a query a row: tests/seats/users/test_directory.py counts them.
+DIRECTORY_UNSHOWN_FIELDS = (
+    "permissions",
+    "notification_settings",
+    "deactivated_at",
+    "deactivation_note",
+    "created_at",
+    "updated_at",
+    "sort_name",
+    "user__password",
+    "user__last_login",
+    "user__date_joined",
+    "permission_set__permissions",
+    "permission_set__description",
+    "permission_set__created_at",
+    "permission_set__updated_at",
+    "main_team__created_at",
+)
 
 
 def _directory_form(request):
@@ -59,7 +80,11 @@ def users(request):
     account = request.membership.account
     form = _directory_form(request)
     filters = form.filters()
-    members = member_directory(account=account, filters=filters, now=timezone.now())
+    # A row shows none of the permission documents (the rows' heaviest columns, decoded from
+    # JSON one by one): left out, as the export leaves them out.
+    members = member_directory(account=account, filters=filters, now=timezone.now()).defer(
+        *DIRECTORY_UNSHOWN_FIELDS
+    )
     try:
         number = int(request.GET.get("page", 1))
     except ValueError:
@@ -91,10 +116,9 @@ def users_export(request):
     """The filtered Users list as CSV, streamed."""
     account = request.membership.account
     filters = _directory_form(request).filters()
-    # The permission documents are the rows' heaviest columns and the file shows none of them:
-    # left out, a chunk of 2,000 rows holds about a third of the memory.
+    # Left out (DIRECTORY_UNSHOWN_FIELDS), a chunk of 2,000 rows holds about a third of the memory.
     members = member_directory(account=account, filters=filters, now=timezone.now()).defer(
-        "permissions", "notification_settings", "permission_set__permissions"
+        *DIRECTORY_UNSHOWN_FIELDS
     )
     now = timezone.now()
     header = [
