@@ -164,7 +164,8 @@ def audit_events_list(
         )
     events = audit_event_list(account=account, filters=form.filters())
     if since is not None:
-        events = events.filter(created_at__gte=since)
+        # In UTC: PostgreSQL refuses offsets beyond ±15:59, which ISO 8601 allows ("-19:58").
+        events = events.filter(created_at__gte=since.astimezone(UTC))
     if cursor:
         events = _cursor_after(events, cursor)
     rows = list(events[: limit + 1])

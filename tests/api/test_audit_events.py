@@ -75,6 +75,19 @@ def test_since_keeps_the_events_at_or_after_a_time(api, admin):
     assert [e["id"] for e in after_nine] == [new.pk]
 
 
+def test_since_with_an_offset_postgresql_does_not_take_is_read_in_utc(api, admin):
+    # ISO 8601 allows "-19:58"; PostgreSQL's timestamptz stops at ±15:59 (a 500 once, found
+    # by schemathesis): the time is the same instant in UTC.
+    event = AuditEventFactory(account=admin.account, created_at=START)
+
+    # 2026-03-01T13:02-19:58 is 2026-03-02T09:00Z, the event's time.
+    found = events(api, since="2026-03-01T13:02:00-19:58", verb=AuditVerb.MEMBER_ADDED)
+    later = events(api, since="2026-03-01T13:03:00-19:58", verb=AuditVerb.MEMBER_ADDED)
+
+    assert event.pk in [e["id"] for e in found]
+    assert event.pk not in [e["id"] for e in later]
+
+
 def test_refused_filters_are_a_422_at_their_parameter(api, admin):
     backwards = api.get(
         "/api/v1/audit-events", {"date_from": "2026-03-03", "date_to": "2026-03-02"}
