@@ -53,6 +53,15 @@ class Charge:
 
 
 @dataclass(frozen=True)
+class CustomerCard:
+    """What the provider says of a customer now (a webhook's customer, re-read): `deleted` when
+    it no longer exists, else its default card (None when it has none set)."""
+
+    deleted: bool
+    card: CardDetails | None = None
+
+
+@dataclass(frozen=True)
 class CardSetup:
     """A card being saved on the provider's own page (a Stripe SetupIntent): the browser
     confirms it with `client_secret`, then `card_from_setup(setup_id=id)` reads the card."""

@@ -30,6 +30,7 @@ from billing.models import (
     Invoice,
     InvoiceKind,
     InvoiceStatus,
+    PaymentCustomer,
     Subscription,
     SubscriptionStatus,
     WebhookEvent,
@@ -183,6 +184,87 @@ def _card_detached(*, obj: dict, now: datetime) -> None:
         )
 
 
+# A customer changed (or deleted) in the provider's dashboard.
+CUSTOMER_EVENTS = ("customer.updated", "customer.deleted")
+
+
+def _customer_changed(*, obj: dict, now: datetime) -> None:
+    """Follow the customer's default card as the provider has it now (re-read, so events in any
+    order, or twice, end the same): another default card (or the same one with a new expiry)
+    becomes the card on file; a deleted customer leaves the account without one. A customer
+    with no default card keeps seatmgr's card as it is: seatmgr saves its cards without making
+    them the default."""
+    customer_id = obj.get("id") or ""
+    account_id = (
+        PaymentCustomer.objects.filter(customer_id=customer_id)
+        .values_list("account_id", flat=True)
+        .first()
+    )
+    if account_id is None:
+        return
+    # The card on file changes under the account's lock, as every billing write; the state is
+    # read under it, so of two events handled at once the later one writes the later state.
+    account = account_lock(account_id)
+    state = gateway_get().customer_card(customer_id=customer_id)
+    card = CardOnFile.objects.filter(account=account).first()
+    before = str(card) if card is not None else None
+    if state.deleted:
+        if card is None:
+            return
+        card.delete()
+        text = _(
+            "The account's customer was deleted at the payment provider, and with it the card "
+            "%(card)s. Add a card."
+        ) % {"card": before}
+        after = None
+    else:
+        details = state.card
+        kept = (
+            (card.gateway_token, card.brand, card.last4, card.exp_month, card.exp_year)
+            if card is not None
+            else None
+        )
+        if details is None or kept == (
+            details.token,
+            details.brand,
+            details.last4,
+            details.exp_month,
+            details.exp_year,
+        ):
+            return
+        # Not card_store: the card it replaces stays attached at the provider, whose dashboard
+        # chose the new default.
+        card, _created = CardOnFile.objects.update_or_create(
+            account=account,
+            defaults={
+                "gateway_token": details.token,
+                "brand": details.brand,
+                "last4": details.last4,
+                "exp_month": details.exp_month,
+                "exp_year": details.exp_year,
+                "updated_by": None,
+                "updated_at": now,
+            },
+        )
+        after = str(card)
+        text = _(
+            "The card on file is now %(card)s, the default card set at the payment provider."
+        ) % {"card": after}
+        # Unpaid invoices are tried on this card at the renewal job's next run.
+        Invoice.objects.filter(account=account, status=InvoiceStatus.OPEN).update(
+            next_attempt_at=now
+        )
+    audit_record(
+        account=account,
+        actor=None,
+        verb=AuditVerb.BILLING_CHANGED,
+        before={"card": before},
+        after={"card": after},
+        now=now,
+    )
+    billing_admins_notify(account=account, text=text, now=now)
+
+
 @transaction.atomic(durable=True)
 def webhook_event_handle(*, event: GatewayEvent, now: datetime | None = None) -> bool:
     """Handle a verified webhook event once; False when it was handled before (a redelivery).
@@ -209,6 +291,7 @@ def webhook_event_handle(*, event: GatewayEvent, now: datetime | None = None) ->
         _dispute_record(obj=obj, now=now)
     elif event.type == "payment_method.detached":
         _card_detached(obj=obj, now=now)
-    # customer.updated and the rest: recorded as seen. seatmgr keeps nothing of the customer
-    # but its id, which never changes.
+    elif event.type in CUSTOMER_EVENTS:
+        _customer_changed(obj=obj, now=now)
+    # The rest: recorded as seen.
     return True
