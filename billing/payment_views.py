@@ -21,6 +21,7 @@ from billing.models import InvoiceStatus
 from billing.selectors import card_on_file_get, invoice_get
 from billing.services.cards import card_save_from_setup, card_setup_start
 from billing.services.payments import payment_settle
+from seats.models import SeatRequest
 
 BILLING = AccountPermission.BILLING
 # Invoices whose payment the card holder may complete: a purchase waiting for the bank, or a
@@ -58,6 +59,64 @@ def card_with_provider(request):
     return _with_provider_csp(render(request, "billing/card_provider.html", context))
 
 
+def _seat_request_of(invoice) -> SeatRequest | None:
+    """The seat request a purchase was made for ("Buy 1 seat and approve"), if any."""
+    request_id = (invoice.grant or {}).get("seat_request")
+    if not request_id:
+        return None
+    return (
+        SeatRequest.objects.filter(pk=request_id, account=invoice.account_id)
+        .select_related("membership__user")
+        .first()
+    )
+
+
+def _paid_message(request, invoice) -> None:
+    """What the person who completed a payment is told: paid, and what followed it."""
+    number = invoice.number
+    outcome = (invoice.grant or {}).get("outcome")
+    if outcome == "refunded":
+        messages.error(
+            request,
+            _(
+                "Invoice %(number)s was paid after the subscription had changed, so the plan it "
+                "was for no longer applies: nothing was changed and the payment was refunded. "
+                "Create the bundle again to buy it at today's prices."
+            )
+            % {"number": number},
+        )
+    elif outcome == "applied":
+        messages.success(
+            request,
+            _("Thank you! Your plan is updated. Invoice %(number)s was paid.") % {"number": number},
+        )
+    elif outcome in ("approved", "not_approved"):
+        seat_request = _seat_request_of(invoice)
+        name = seat_request.membership.display_name if seat_request else ""
+        seat = seat_request.get_seat_type_display() if seat_request else ""
+        if outcome == "approved":
+            messages.success(
+                request,
+                _(
+                    "Seat bought and request approved: %(name)s now has a %(seat)s. Invoice "
+                    "%(number)s was paid."
+                )
+                % {"name": name, "seat": seat, "number": number},
+            )
+        else:
+            messages.warning(
+                request,
+                _(
+                    "Seat bought (invoice %(number)s was paid), but %(name)s's request could not "
+                    "be approved: it was decided or cancelled meanwhile, or the seat can't be "
+                    "given. Assign the seat from the Users tab."
+                )
+                % {"name": name, "number": number},
+            )
+    else:
+        messages.success(request, _("Invoice %(number)s was paid.") % {"number": number})
+
+
 @member_required(BILLING)
 def invoice_authenticate(request, invoice_id: int):
     """An invoice that needs the bank's authentication: the provider's script asks for it, then
@@ -68,11 +127,20 @@ def invoice_authenticate(request, invoice_id: int):
     if not invoice.payment_id:  # nothing was asked of the provider (nothing to pay)
         return redirect(reverse("billing:invoice", args=[invoice.pk]))
     if request.method == "POST" or invoice.status not in WAITING:
-        invoice = payment_settle(invoice=invoice)
-        if invoice.status == InvoiceStatus.PAID:
-            messages.success(
-                request, _("Invoice %(number)s was paid.") % {"number": invoice.number}
+        # The payment this page asked the bank about (a renewal's retry may have replaced it).
+        asked = request.POST.get("payment", "") if request.method == "POST" else ""
+        invoice = payment_settle(invoice=invoice, payment_id=asked)
+        if asked in invoice.extra_refunds:
+            messages.warning(
+                request,
+                _(
+                    "Invoice %(number)s was already paid by our retry when your payment went "
+                    "through: your payment was refunded."
+                )
+                % {"number": invoice.number},
             )
+        elif invoice.status == InvoiceStatus.PAID:
+            _paid_message(request, invoice)
         elif invoice.status == InvoiceStatus.VOID:
             messages.error(
                 request,
@@ -85,6 +153,7 @@ def invoice_authenticate(request, invoice_id: int):
     card = card_on_file_get(account=invoice.account)
     context = {
         "invoice": invoice,
+        "seat_request": _seat_request_of(invoice),
         "client_secret": payment.client_secret,
         # A renewal refused off session is paid again with the card on file, this time with
         # the card holder there to authenticate.

@@ -192,6 +192,10 @@ class StripeGateway:
             # that needs authentication is "failed" until then).
             client_secret=(intent.client_secret or "") if status != PaymentStatus.SUCCEEDED else "",
             receipt_url=(charge.receipt_url or "") if charge is not None else "",
+            metadata={
+                key: str(value)
+                for key, value in (intent.metadata.to_dict() if intent.metadata else {}).items()
+            },
         )
 
     def charge(

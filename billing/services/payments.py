@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from accounts.locks import account_lock
 from accounts.models import Account, AuditVerb
 from accounts.services import audit_record
+from billing.errors import CardInvalid
 from billing.gateway import GatewayEvent, PaymentStatus, gateway_get
 from billing.models import (
     CardOnFile,
@@ -35,8 +36,11 @@ from billing.models import (
     SubscriptionStatus,
     WebhookEvent,
 )
-from billing.services.charges import invoice_charge_note
+from billing.money import money_format
+from billing.services.charges import charge_refund_if_extra, invoice_charge_note
+from billing.services.checkout import checkout_paid_apply
 from billing.services.purchases import seats_grant
+from billing.services.seat_requests import seat_request_approve_paid
 from seats.pools.services import billing_admins_notify, seat_pool_lock_for
 
 logger = logging.getLogger(__name__)
@@ -49,10 +53,14 @@ PAYMENT_EVENTS = (
 )
 
 
-def _invoice_locked(*, payment_id: str, account_id: str | int | None) -> Invoice | None:
+def _invoice_locked(
+    *, payment_id: str, account_id: str | int | None, invoice_id: str | int | None = None
+) -> Invoice | None:
     """The invoice of a payment, under its account's lock (taken first, as every billing write
     does); None when there is none (the payment is not one of seatmgr's invoices, or the request
-    that started it has not written it and will record the outcome itself)."""
+    that started it has not written it and will record the outcome itself). `invoice_id` (a
+    renewal payment's metadata) finds an invoice that names another payment now: a retry
+    replaced this one."""
     if not payment_id:
         return None
     found = Invoice.objects.filter(payment_id=payment_id).values_list("account_id", flat=True)
@@ -61,16 +69,34 @@ def _invoice_locked(*, payment_id: str, account_id: str | int | None) -> Invoice
         return None
     # Waits for a purchase of this account still charging under the lock (see above).
     account = account_lock(int(account_id))
-    return (
+    invoices = (
         Invoice.objects.select_for_update(of=("self",))
-        .filter(account=account, payment_id=payment_id)
+        .filter(account=account)
         .select_related("account", "created_by")
-        .first()
     )
+    found = invoices.filter(payment_id=payment_id).first()
+    if found is None and str(invoice_id or "").isdigit():
+        found = invoices.filter(pk=int(invoice_id)).first()
+    return found
 
 
-def _payment_settle(*, payment_id: str, account_id: str | int | None, now: datetime) -> None:
-    invoice = _invoice_locked(payment_id=payment_id, account_id=account_id)
+def _payment_settle(
+    *,
+    payment_id: str,
+    account_id: str | int | None,
+    now: datetime,
+    invoice_id: str | int | None = None,
+) -> None:
+    invoice = _invoice_locked(payment_id=payment_id, account_id=account_id, invoice_id=invoice_id)
+    # A payment this invoice asked for before another attempt replaced it (a renewal's retry),
+    # completed since from the admins' link: it pays the invoice if nothing else did, or it is
+    # given back.
+    if (
+        invoice is not None
+        and invoice.payment_id != payment_id
+        and not _earlier_payment_settle(invoice=invoice, payment_id=payment_id, now=now)
+    ):
+        return
     if invoice is None or invoice.status not in (
         InvoiceStatus.NEEDS_AUTHENTICATION,
         InvoiceStatus.OPEN,
@@ -81,14 +107,12 @@ def _payment_settle(*, payment_id: str, account_id: str | int | None, now: datet
         waited = invoice.status == InvoiceStatus.NEEDS_AUTHENTICATION
         invoice.status, invoice.paid_at, invoice.next_attempt_at = InvoiceStatus.PAID, now, None
         invoice_charge_note(invoice=invoice, charge=charge)
-        grant, invoice.grant = invoice.grant, {}
         invoice.save()
-        if waited and invoice.kind == InvoiceKind.PURCHASE and grant:
-            pool = seat_pool_lock_for(account=invoice.account, seat_type=grant["seat_type"])
-            if pool is None:
-                logger.error("invoice %s paid for a seat type the account lost", invoice.pk)
-            else:
-                seats_grant(invoice=invoice, pool=pool, actor=invoice.created_by, now=now)
+        if waited and invoice.grant:
+            # What the payment bought follows it, here, once (the invoice is paid now); the
+            # grant stays on the invoice with what became of it, for the page that says so.
+            invoice.grant = {**invoice.grant, "outcome": _grant_follow(invoice=invoice, now=now)}
+            invoice.save(update_fields=["grant"])
         elif not Invoice.objects.filter(
             account=invoice.account, status=InvoiceStatus.OPEN
         ).exists():
@@ -115,13 +139,69 @@ def _payment_settle(*, payment_id: str, account_id: str | int | None, now: datet
         )
 
 
+def _earlier_payment_settle(*, invoice: Invoice, payment_id: str, now: datetime) -> bool:
+    """An earlier payment of `invoice` (see `_payment_settle`): refunded when another payment
+    paid the invoice first (and the billing admins told), once; True when it is to settle the
+    invoice instead (`invoice.payment_id` set to it, not saved)."""
+    try:
+        charge = gateway_get().payment_get(payment_id=payment_id)
+    except CardInvalid:  # not a payment the provider knows
+        return False
+    if charge.metadata.get("invoice_id") != str(invoice.pk):
+        return False  # not this invoice's
+    refunded_before = payment_id in invoice.extra_refunds
+    if charge_refund_if_extra(invoice=invoice, charge=charge):
+        if not refunded_before:
+            billing_admins_notify(
+                account=invoice.account,
+                text=_(
+                    "Invoice %(number)s was paid twice at the same time (the retry and the "
+                    "payment link): the second payment, %(amount)s, was refunded."
+                )
+                % {
+                    "number": invoice.number,
+                    "amount": money_format(charge.amount_cents, invoice.currency),
+                },
+                now=now,
+            )
+        return False
+    if charge.status != PaymentStatus.SUCCEEDED:
+        return False
+    invoice.payment_id = payment_id
+    return True
+
+
+def _grant_follow(*, invoice: Invoice, now: datetime) -> str:
+    """Grant what a payment that waited for the bank bought (`invoice.grant`); what became of
+    it: a checkout "applied" or "refunded"; seats "granted" (and a seat request "approved" or
+    "not_approved"), or "not_granted" for a seat type the account lost meanwhile."""
+    if invoice.kind == InvoiceKind.CHECKOUT:
+        return checkout_paid_apply(invoice=invoice, now=now)
+    pool = seat_pool_lock_for(account=invoice.account, seat_type=invoice.grant["seat_type"])
+    if pool is None:
+        logger.error("invoice %s paid for a seat type the account lost", invoice.pk)
+        return "not_granted"
+    seats_grant(invoice=invoice, pool=pool, actor=invoice.created_by, now=now)
+    if invoice.grant.get("seat_request"):
+        return seat_request_approve_paid(invoice=invoice, now=now)
+    return "granted"
+
+
 @transaction.atomic(durable=True)
-def payment_settle(*, invoice: Invoice, now: datetime | None = None) -> Invoice:
+def payment_settle(
+    *, invoice: Invoice, now: datetime | None = None, payment_id: str = ""
+) -> Invoice:
     """Record what became of an invoice's payment after its authentication (the card holder's
     browser says it is done): paid (and what it bought granted), refused, or still waiting.
-    Safe to call twice, and alongside the webhook: the first records it."""
+    Safe to call twice, and alongside the webhook: the first records it.
+
+    `payment_id` is the payment the browser completed, when the page named it: a retry may
+    have replaced it on the invoice since (and paid it: then it is refunded)."""
     _payment_settle(
-        payment_id=invoice.payment_id, account_id=invoice.account_id, now=now or timezone.now()
+        payment_id=payment_id or invoice.payment_id,
+        account_id=invoice.account_id,
+        invoice_id=invoice.pk,
+        now=now or timezone.now(),
     )
     return Invoice.objects.get(pk=invoice.pk)
 
@@ -280,9 +360,11 @@ def webhook_event_handle(*, event: GatewayEvent, now: datetime | None = None) ->
         return False
     obj = event.object
     if event.type in PAYMENT_EVENTS:
+        metadata = obj.get("metadata") or {}
         _payment_settle(
             payment_id=obj.get("id") or "",
-            account_id=(obj.get("metadata") or {}).get("account_id"),
+            account_id=metadata.get("account_id"),
+            invoice_id=metadata.get("invoice_id"),
             now=now,
         )
     elif event.type == "charge.refunded":

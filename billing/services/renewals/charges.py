@@ -170,6 +170,7 @@ def renewal_invoices_charge(*, invoices: Sequence[Invoice], now: datetime) -> Ch
                 ),
                 period_start=invoice.period_start,
                 period_end=invoice.period_end,
+                invoice=invoice,
             )
         except Exception:
             logger.exception("renewal invoice %s not charged; the next run tries again", invoice.pk)
