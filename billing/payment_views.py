@@ -6,6 +6,8 @@ its answer allows exactly the provider's origins in the Content-Security-Policy.
 keeps seatmgr's own card form and the site-wide policy.
 """
 
+from urllib.parse import quote as url_quote
+
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -13,14 +15,15 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from accounts.access import member_required
+from accounts.errors import DomainError
 from accounts.policy import AccountPermission
 from accounts.redirects import safe_next
-from billing.errors import BillingError, CardInvalid
+from billing.errors import BillingError, CardInvalid, NoCardOnFile
 from billing.gateway import gateway_get
 from billing.models import InvoiceStatus
 from billing.selectors import card_on_file_get, invoice_get
 from billing.services.cards import card_save_from_setup, card_setup_start
-from billing.services.payments import payment_settle
+from billing.services.payments import invoice_pay, payment_settle
 from seats.models import SeatRequest
 
 BILLING = AccountPermission.BILLING
@@ -117,15 +120,38 @@ def _paid_message(request, invoice) -> None:
         messages.success(request, _("Invoice %(number)s was paid.") % {"number": number})
 
 
+def _pay_now(request, invoice):
+    """ "Pay now": the card on file is charged with the billing admin here (invoice_pay); paid,
+    or on to the bank's authentication when it asks."""
+    here = reverse("billing:invoice_authenticate", args=[invoice.pk])
+    try:
+        invoice = invoice_pay(invoice=invoice)
+    except NoCardOnFile:
+        return redirect(f"{reverse('billing:card')}?next={url_quote(here, safe='/')}")
+    except DomainError as problem:
+        messages.error(request, str(problem))
+        return redirect(here)
+    if invoice.status == InvoiceStatus.PAID:
+        _paid_message(request, invoice)
+        return redirect(reverse("billing:invoice", args=[invoice.pk]))
+    return redirect(here)  # the bank asks first: this page asks the card holder
+
+
 @member_required(BILLING)
 def invoice_authenticate(request, invoice_id: int):
-    """An invoice that needs the bank's authentication: the provider's script asks for it, then
-    the page posts back and the payment is settled (the webhook may have been first)."""
+    """The link to an unpaid invoice: "Pay now" with the card on file, or, for a payment that
+    needs the bank's authentication, the provider's script asks for it, then the page posts back
+    and the payment is settled (the webhook may have been first)."""
     invoice = invoice_get(account=request.membership.account, invoice_id=invoice_id)
     if invoice is None:
         raise Http404
-    if not invoice.payment_id:  # nothing was asked of the provider (nothing to pay)
-        return redirect(reverse("billing:invoice", args=[invoice.pk]))
+    if request.method == "POST" and "pay" in request.POST:
+        return _pay_now(request, invoice)
+    if not invoice.payment_id:  # nothing was asked of the provider yet
+        if invoice.status != InvoiceStatus.OPEN:  # nothing to pay
+            return redirect(reverse("billing:invoice", args=[invoice.pk]))
+        card = card_on_file_get(account=invoice.account)
+        return render(request, "billing/invoice_pay.html", {"invoice": invoice, "card": card})
     if request.method == "POST" or invoice.status not in WAITING:
         # The payment this page asked the bank about (a renewal's retry may have replaced it).
         asked = request.POST.get("payment", "") if request.method == "POST" else ""

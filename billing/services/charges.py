@@ -162,6 +162,29 @@ def charge_refund_if_extra(*, invoice: Invoice, charge: Charge | None) -> bool:
     return True
 
 
+def invoice_open_charge(*, invoice: Invoice, card: CardOnFile) -> Charge:
+    """Charge an unpaid invoice to the card on file with a billing admin there ("Pay now" on the
+    link they were sent): on session, so the answer may wait for the bank (REQUIRES_ACTION).
+    Under the caller's lock, in its transaction, like a purchase. The key names the invoice, its
+    attempts so far and the card: a double submit is charged once, and another card (or a
+    later attempt) is a new request that the provider does not answer with an old decline.
+    Raises the gateway's CardDeclined, CardInvalid or GatewayUnavailable."""
+    key = f"invoice:{invoice.pk}:pay:{invoice.attempts}:{card.gateway_token}"
+    return gateway_get().charge(
+        card_token=card.gateway_token,
+        amount_cents=invoice.total_cents,
+        currency=invoice.currency,
+        idempotency_key=key,
+        description=f"seatmgr {invoice.number}",
+        customer_id=customer_id_get(account_id=invoice.account_id),
+        metadata={
+            "key": key,
+            "account_id": str(invoice.account_id),
+            "invoice_id": str(invoice.pk),
+        },
+    )
+
+
 def customer_id_get(*, account_id: int) -> str:
     """The account's customer at the provider ("" before its first card was saved)."""
     return (

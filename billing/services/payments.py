@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from accounts.locks import account_lock
 from accounts.models import Account, AuditVerb
 from accounts.services import audit_record
-from billing.errors import CardInvalid
+from billing.errors import CardInvalid, NoCardOnFile
 from billing.gateway import GatewayEvent, PaymentStatus, gateway_get
 from billing.models import (
     CardOnFile,
@@ -37,7 +37,11 @@ from billing.models import (
     WebhookEvent,
 )
 from billing.money import money_format
-from billing.services.charges import charge_refund_if_extra, invoice_charge_note
+from billing.services.charges import (
+    charge_refund_if_extra,
+    invoice_charge_note,
+    invoice_open_charge,
+)
 from billing.services.checkout import checkout_paid_apply
 from billing.services.purchases import seats_grant
 from billing.services.seat_requests import seat_request_approve_paid
@@ -113,13 +117,9 @@ def _payment_settle(
             # grant stays on the invoice with what became of it, for the page that says so.
             invoice.grant = {**invoice.grant, "outcome": _grant_follow(invoice=invoice, now=now)}
             invoice.save(update_fields=["grant"])
-        elif not Invoice.objects.filter(
-            account=invoice.account, status=InvoiceStatus.OPEN
-        ).exists():
+        else:
             # A renewal paid from the link the billing admins were sent: active again.
-            Subscription.objects.filter(
-                pk=invoice.subscription_id, status=SubscriptionStatus.PAST_DUE
-            ).update(status=SubscriptionStatus.ACTIVE)
+            _subscription_active_if_paid_up(invoice=invoice)
         billing_admins_notify(
             account=invoice.account,
             text=_("Invoice %(number)s was paid.") % {"number": invoice.number},
@@ -185,6 +185,49 @@ def _grant_follow(*, invoice: Invoice, now: datetime) -> str:
     if invoice.grant.get("seat_request"):
         return seat_request_approve_paid(invoice=invoice, now=now)
     return "granted"
+
+
+@transaction.atomic(durable=True)
+def invoice_pay(*, invoice: Invoice, now: datetime | None = None) -> Invoice:
+    """ "Pay now" on the link the billing admins were sent about an unpaid invoice (a renewal
+    declined or refused off session): charge the card on file with them there; the invoice.
+
+    Under the account's lock, which a renewal's retry records under too: an invoice paid
+    meanwhile is returned as it is, not charged again. Paid, a past-due subscription whose
+    invoices are all paid is active again. When the bank asks to authenticate, the invoice names
+    that payment (the page asks next). Raises NoCardOnFile, or the gateway's CardDeclined,
+    CardInvalid and GatewayUnavailable, changing nothing.
+    """
+    now = now or timezone.now()
+    account = account_lock(invoice.account_id)
+    invoice = Invoice.objects.select_for_update().select_related("account").get(pk=invoice.pk)
+    if invoice.status != InvoiceStatus.OPEN or invoice.account_id != account.pk:
+        return invoice
+    card = CardOnFile.objects.filter(account=account).first()
+    if card is None:
+        raise NoCardOnFile()
+    charge = invoice_open_charge(invoice=invoice, card=card)
+    invoice_charge_note(invoice=invoice, charge=charge)
+    if charge.status != PaymentStatus.SUCCEEDED:
+        invoice.save(update_fields=["charge_id", "payment_id", "receipt_url"])
+        return invoice
+    invoice.status, invoice.paid_at, invoice.next_attempt_at = InvoiceStatus.PAID, now, None
+    invoice.save()
+    _subscription_active_if_paid_up(invoice=invoice)
+    billing_admins_notify(
+        account=account,
+        text=_("Invoice %(number)s was paid.") % {"number": invoice.number},
+        now=now,
+    )
+    return invoice
+
+
+def _subscription_active_if_paid_up(*, invoice: Invoice) -> None:
+    """A past-due subscription whose account owes nothing more is active again."""
+    if not Invoice.objects.filter(account=invoice.account_id, status=InvoiceStatus.OPEN).exists():
+        Subscription.objects.filter(
+            pk=invoice.subscription_id, status=SubscriptionStatus.PAST_DUE
+        ).update(status=SubscriptionStatus.ACTIVE)
 
 
 @transaction.atomic(durable=True)

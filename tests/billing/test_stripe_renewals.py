@@ -217,3 +217,24 @@ def test_a_payment_named_by_the_page_that_is_not_the_invoices_is_ignored(stripe_
     invoice.refresh_from_db()
     assert (invoice.status, invoice.extra_refunds) == (InvoiceStatus.OPEN, {})
     assert stripe_fake.refunds == {}
+
+
+def test_paying_a_declined_renewal_from_the_link_asks_the_bank_then_ends_past_due(stripe_fake):
+    account, admin, invoice = renewed(stripe_fake, "card_declined")
+    card_saved(stripe_fake, account, admin, outcome="authentication_required")
+    client = Client()
+    client.force_login(admin.user)
+    url = reverse("billing:invoice_authenticate", args=[invoice.pk])
+
+    asking = client.post(url, {"pay": "1"}, follow=True).content.decode()
+
+    invoice.refresh_from_db()
+    assert "Confirm the payment with your bank" in asking
+    assert invoice.status == InvoiceStatus.OPEN and invoice.payment_id
+    link_completed_by_the_browser(stripe_fake, invoice.payment_id)
+    client.post(url, {"payment": invoice.payment_id})
+    invoice.refresh_from_db()
+    assert invoice.status == InvoiceStatus.PAID
+    assert len(stripe_fake.taken) == 1
+    assert stripe_fake.intents[invoice.payment_id]["metadata"]["invoice_id"] == str(invoice.pk)
+    assert account.subscriptions.get().status == SubscriptionStatus.ACTIVE

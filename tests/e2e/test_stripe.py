@@ -5,6 +5,7 @@ Screenshots in var/screens/billing/.
 """
 
 import re
+from urllib.parse import urlsplit
 
 import pytest
 from django.utils import timezone
@@ -12,7 +13,7 @@ from playwright.sync_api import expect
 
 from accounts.models import SeatType
 from billing.gateway import gateway_get
-from billing.models import CardOnFile, Invoice, InvoiceStatus
+from billing.models import CardOnFile, Invoice, InvoiceStatus, SubscriptionStatus
 from billing.services.subscriptions import subscription_start
 from seats.catalogue import seat_default_permissions
 from seats.models import SeatPool
@@ -112,3 +113,47 @@ def test_a_card_the_provider_refuses_shows_its_message_and_saves_nothing(
     expect(page.get_by_role("alert")).to_contain_text("Your card number is incorrect.")
     screenshot(page, "stripe-card-refused")
     assert not CardOnFile.objects.filter(account=acme).exists()
+
+
+def renewal_link_emailed_to(membership) -> str:
+    """The path of the link in the billing admin's email about the renewal."""
+    from django.core import mail
+
+    [message] = [
+        m for m in mail.outbox if m.to == [membership.user.email] and "renewed until" in m.body
+    ]
+    [link] = re.findall(r"https?://\S+", message.body)
+    return urlsplit(link).path
+
+
+def test_the_emailed_renewal_link_completes_the_payment_and_ends_past_due(
+    page, signed_in, acme, stripe_fake
+):
+    from billing.services.cards import card_save_from_setup, card_setup_start
+    from billing.services.renewals.batches import renewals_run
+
+    page.set_viewport_size(WINDOW)
+    admin = signed_in("member", account=acme, permissions=BILLING_ADMIN)
+    setup = card_setup_start(account=acme)
+    stripe_fake.setup_complete(
+        setup.id, payment_method=stripe_fake.card_add(outcome="authentication_required")
+    )
+    card_save_from_setup(account=acme, setup_id=setup.id, actor=admin.user)
+    subscription = acme.subscriptions.get()
+    renewals_run(now=subscription.current_period_end)  # off session: the bank asks, past due
+    subscription.refresh_from_db()
+    assert subscription.status == SubscriptionStatus.PAST_DUE
+
+    page.goto(renewal_link_emailed_to(admin))
+
+    expect(page.get_by_role("heading", name="Confirm the payment with your bank")).to_be_visible()
+    screenshot(page, "stripe-renewal-link")
+    page.get_by_role("button", name="Confirm the payment").click()
+
+    invoice = Invoice.objects.get(account=acme, kind="renewal")
+    expect(page.get_by_role("status")).to_contain_text(f"Invoice {invoice.number} was paid.")
+    page.goto("/settings/billing/")
+    expect(page.get_by_text("Past due")).to_have_count(0)
+    subscription.refresh_from_db()
+    assert subscription.status == SubscriptionStatus.ACTIVE
+    assert len(stripe_fake.taken) == 1

@@ -77,13 +77,15 @@ def renewal_notice_templates() -> dict[bool, str]:
         True: _("Your subscription renewed until %(end)s; invoice %(number)s was paid."),
         False: _(
             "Your subscription renewed until %(end)s, but invoice %(number)s could not be "
-            "charged. Update the card on file; we'll try again. Nobody loses a seat."
+            "charged. Open this notification to pay it now, or update the card on file; we'll "
+            "try again. Nobody loses a seat."
         ),
     }
 
 
 def invoice_authenticate_url(invoice: Invoice) -> str:
-    """Where a billing admin completes a payment that waits for the bank's authentication."""
+    """Where a billing admin pays an unpaid invoice now, or completes a payment that waits for
+    the bank's authentication."""
     return reverse("billing:invoice_authenticate", args=[invoice.pk])
 
 
@@ -265,7 +267,8 @@ def _charges_record(
                     )
                     if invoice.pk not in waiting
                     else renewal_authentication_text(invoice=invoice),
-                    *([invoice_authenticate_url(invoice)] if invoice.pk in waiting else []),
+                    # Unpaid: the link pays it (and asks the bank, if it wants to be asked).
+                    *([invoice_authenticate_url(invoice)] if not paid[invoice.pk] else []),
                 )
                 for invoice in invoices
             ],
