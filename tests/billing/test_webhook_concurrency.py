@@ -181,3 +181,44 @@ def test_the_retry_and_the_link_paying_at_once_keep_one_payment(stripe_fake, mon
     assert len(refunded) == 1
     assert invoice.extra_refunds == {refunded[0]["payment_intent"]: invoice.total_cents}
     assert account.subscriptions.get().status == "active"
+
+
+@pytest.mark.parametrize("first", ["retry", "pay now"])
+def test_the_retry_and_pay_now_at_once_take_the_money_once(stripe_fake, monkeypatch, first):
+    from billing.models import Invoice
+    from billing.services import payments
+    from billing.services.payments import invoice_pay
+    from billing.services.renewals import subscription as renewals
+    from billing.services.renewals.batches import renewals_run
+    from tests.concurrency import run_together
+
+    account, admin = stripe_account()
+    card_saved(stripe_fake, account, admin, outcome="card_declined")
+    renewals_run(now=RENEWAL)
+    invoice = Invoice.objects.get(account=account, kind="renewal")
+    card_saved(stripe_fake, account, admin)  # a working card: both would be paid
+    module = renewals if first == "retry" else payments
+    holding = held_first(monkeypatch, module, "invoice_charge_note")
+
+    def retry():
+        return renewals.invoice_retry(invoice_id=invoice.pk, now=RETRY)
+
+    def pay_now():
+        return invoice_pay(invoice=Invoice.objects.get(pk=invoice.pk))
+
+    calls = (
+        [retry, after(holding, pay_now)] if first == "retry" else [pay_now, after(holding, retry)]
+    )
+    outcomes = run_together(calls)
+
+    assert not any(isinstance(outcome, Exception) for outcome in outcomes), outcomes
+    invoice.refresh_from_db()
+    assert invoice.status == InvoiceStatus.PAID
+    kept = [c for c in stripe_fake.taken if c["amount_refunded"] == 0]
+    assert [c["payment_intent"] for c in kept] == [invoice.payment_id]
+    if first == "retry":  # "Pay now" found the invoice paid: it charged nothing
+        assert len(stripe_fake.taken) == 1
+    else:  # the retry had charged before it could see: its payment is given back
+        assert len(stripe_fake.taken) == 2
+        assert list(invoice.extra_refunds.values()) == [invoice.total_cents]
+    assert account.subscriptions.get().status == "active"
