@@ -112,19 +112,22 @@ def _payment_settle(
         invoice.status, invoice.paid_at, invoice.next_attempt_at = InvoiceStatus.PAID, now, None
         invoice_charge_note(invoice=invoice, charge=charge)
         invoice.save()
+        outcome = ""
         if waited and invoice.grant:
             # What the payment bought follows it, here, once (the invoice is paid now); the
             # grant stays on the invoice with what became of it, for the page that says so.
-            invoice.grant = {**invoice.grant, "outcome": _grant_follow(invoice=invoice, now=now)}
+            outcome = _grant_follow(invoice=invoice, now=now)
+            invoice.grant = {**invoice.grant, "outcome": outcome}
             invoice.save(update_fields=["grant"])
         else:
             # A renewal paid from the link the billing admins were sent: active again.
             _subscription_active_if_paid_up(invoice=invoice)
-        billing_admins_notify(
-            account=invoice.account,
-            text=_("Invoice %(number)s was paid.") % {"number": invoice.number},
-            now=now,
-        )
+        if outcome != "refunded":  # a refund has told the admins already, payment included
+            billing_admins_notify(
+                account=invoice.account,
+                text=_("Invoice %(number)s was paid.") % {"number": invoice.number},
+                now=now,
+            )
     elif (
         charge.status == PaymentStatus.FAILED
         and invoice.status == InvoiceStatus.NEEDS_AUTHENTICATION

@@ -159,6 +159,7 @@ def test_a_checkout_paid_after_the_subscription_changed_is_refunded_and_changes_
     assert Notification.objects.filter(
         membership=admin, text__contains="the payment was refunded"
     ).exists()
+    assert not Notification.objects.filter(text=f"Invoice {invoice.number} was paid.").exists()
     client = Client()
     client.force_login(admin.user)
     assert "Refunded" in client.get(reverse("billing:invoice", args=[invoice.pk])).content.decode()
