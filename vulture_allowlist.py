@@ -43,6 +43,7 @@ _.limits, _.unit_label  # billing/pricing.html, bundle.html (catalogue loaded fr
 _.hub_rows, _.addon_rows  # billing/bundle.html
 _.changes_anything  # billing/checkout.html
 _.renewal_date  # billing/_remove_form.html
+_.extra_refunded_cents  # billing/invoice.html: a second payment given back
 _.why_not  # invitations/create_user.html, salesforce_connect.html
 _.depth_class  # seats/teams.html
 _.fits  # seats/permission_set_users.html

@@ -176,15 +176,3 @@ class AuthenticationRequired(BillingError):
     def __init__(self, *, payment_id: str = "", **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.payment_id = payment_id
-
-
-class CheckoutNeedsAuthentication(BillingError):
-    """The bank asks to authenticate a checkout's payment; a checkout cannot wait for it (see
-    billing.services.checkout), so nothing was charged or changed."""
-
-    code = "checkout_needs_authentication"
-    message = _(
-        "Your bank asks you to confirm this payment, which checkout cannot do: nothing was "
-        "charged or changed. Save your card again on the Payment method page (your bank "
-        "confirms it there), then buy again."
-    )

@@ -32,6 +32,7 @@ from billing.gateway_types import (
     CardDetails,
     CardSetup,
     Charge,
+    CustomerCard,
     GatewayEvent,
     PaymentStatus,
     WebhookInvalid,
@@ -82,6 +83,11 @@ class PaymentGateway(Protocol):
     def card_from_setup(self, *, customer_id: str, setup_id: str) -> CardDetails:
         """The card a completed `card_setup` saved for `customer_id`. Raises CardInvalid when the
         setup is not this customer's or did not succeed."""
+        ...
+
+    def customer_card(self, *, customer_id: str) -> CustomerCard:
+        """The customer as the provider has it now: deleted, or its default card (changed in the
+        provider's dashboard, say). Raises GatewayUnavailable."""
         ...
 
     def card_detach(self, *, card_token: str) -> None:
@@ -222,6 +228,9 @@ class TestGateway:
 
     def card_detach(self, *, card_token: str) -> None:
         return None  # stateless: nothing is kept to forget
+
+    def customer_card(self, *, customer_id: str) -> CustomerCard:
+        return CustomerCard(deleted=False)  # no dashboard: the card is only ever seatmgr's
 
     def card_tokenize(
         self, *, number: str, exp_month: int, exp_year: int, cvc: str, now: datetime

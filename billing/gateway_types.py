@@ -2,7 +2,7 @@
 webhook events. Apart from the gateways themselves, so that each gateway's module imports these
 and never another gateway's module."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 
@@ -35,7 +35,8 @@ class Charge:
     `id` is the provider's charge id, shown on the invoice (empty while the payment waits for
     authentication); `payment_id` names the payment (a Stripe PaymentIntent) across its
     attempts; `client_secret` lets the card holder's browser complete an authentication (never
-    stored); `receipt_url` is the provider's receipt, when it has one.
+    stored); `receipt_url` is the provider's receipt, when it has one; `metadata` what the
+    charge was asked with (the invoice a renewal's payment is for), as the provider keeps it.
     """
 
     id: str
@@ -45,11 +46,21 @@ class Charge:
     payment_id: str = ""
     client_secret: str = ""
     receipt_url: str = ""
+    metadata: dict[str, str] = field(default_factory=dict)
 
     @property
     def payment_ref(self) -> str:
         """What names this payment for later look-ups (webhooks, the authentication page)."""
         return self.payment_id or self.id
+
+
+@dataclass(frozen=True)
+class CustomerCard:
+    """What the provider says of a customer now (a webhook's customer, re-read): `deleted` when
+    it no longer exists, else its default card (None when it has none set)."""
+
+    deleted: bool
+    card: CardDetails | None = None
 
 
 @dataclass(frozen=True)

@@ -274,8 +274,13 @@ class Invoice(models.Model):
     payment_id = models.CharField(max_length=100, blank=True, db_index=True)
     receipt_url = models.URLField(max_length=500, blank=True)
     refunded_cents = models.PositiveIntegerField(default=0)
-    # What a purchase waiting for authentication grants once paid ({"seat_type", "quantity"});
-    # {} for everything else.
+    # Payments of this invoice taken after another had paid it (a renewal's retry and the
+    # billing admins' link, at the same time), each given back at once: {payment id: cents}.
+    extra_refunds = models.JSONField(default=dict, blank=True)
+    # What a purchase or checkout waiting for authentication grants once paid (seats:
+    # {"seat_type", "quantity"} and maybe {"seat_request", "approver"}; a checkout: its bundle,
+    # when it was quoted and the quote's lines), kept once paid with "outcome", what became of
+    # it (billing.services.payments); {} for everything else.
     grant = models.JSONField(default=dict, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
@@ -323,6 +328,11 @@ class Invoice(models.Model):
     @property
     def number(self) -> str:
         return f"INV-{self.pk:06d}"
+
+    @property
+    def extra_refunded_cents(self) -> int:
+        """What was taken twice for this invoice and given back (`extra_refunds`)."""
+        return sum(self.extra_refunds.values())
 
 
 class InvoiceLine(models.Model):

@@ -23,6 +23,7 @@ from billing.catalogue import catalogue_get
 from billing.errors import CardInvalid
 from billing.forms import BundleForm, CheckoutForm, IntervalForm, TalkToSalesForm, card_invalid_add
 from billing.gateway import TEST_CARDS
+from billing.models import InvoiceStatus
 from billing.money import money_format
 from billing.selectors import (
     card_on_file_get,
@@ -208,6 +209,9 @@ def _checkout_submit(request, form: BundleForm, pay: CheckoutForm, card):
         pay.data = pay.data.copy()
         pay.data["idempotency_key"] = uuid.uuid4().hex
         return None
+    if result.invoice is not None and result.invoice.status == InvoiceStatus.NEEDS_AUTHENTICATION:
+        # Nothing changes yet: the bank asks the card holder first.
+        return redirect("billing:invoice_authenticate", invoice_id=result.invoice.pk)
     if result.invoice is not None:
         messages.success(
             request,

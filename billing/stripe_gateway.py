@@ -27,6 +27,7 @@ from billing.gateway_types import (
     CardDetails,
     CardSetup,
     Charge,
+    CustomerCard,
     GatewayEvent,
     PaymentStatus,
     WebhookInvalid,
@@ -63,6 +64,18 @@ def _payment_status(status: str) -> PaymentStatus:
     if status in ("requires_action", "requires_confirmation", "processing"):
         return PaymentStatus.REQUIRES_ACTION
     return PaymentStatus.FAILED  # requires_payment_method (refused), canceled
+
+
+def _card_details(method: Any) -> CardDetails:
+    """What seatmgr keeps of a card PaymentMethod."""
+    card = method.card
+    return CardDetails(
+        brand=BRANDS.get(card.brand, card.brand.capitalize()),
+        last4=card.last4,
+        exp_month=card.exp_month,
+        exp_year=card.exp_year,
+        token=method.id,
+    )
 
 
 class StripeGateway:
@@ -143,14 +156,24 @@ class StripeGateway:
         method = setup.payment_method
         if setup.status != "succeeded" or setup.customer != customer_id or method is None:
             raise CardInvalid(field="token")
-        card = method.card
-        return CardDetails(
-            brand=BRANDS.get(card.brand, card.brand.capitalize()),
-            last4=card.last4,
-            exp_month=card.exp_month,
-            exp_year=card.exp_year,
-            token=method.id,
-        )
+        return _card_details(method)
+
+    def customer_card(self, *, customer_id: str) -> CustomerCard:
+        try:
+            customer = self._call(
+                self.client.v1.customers.retrieve,
+                customer_id,
+                params={"expand": ["invoice_settings.default_payment_method"]},
+            )
+        except CardInvalid:  # Stripe no longer knows it at all
+            return CustomerCard(deleted=True)
+        if getattr(customer, "deleted", False):
+            return CustomerCard(deleted=True)
+        settings_ = getattr(customer, "invoice_settings", None)
+        method = getattr(settings_, "default_payment_method", None) if settings_ else None
+        if method is None or isinstance(method, str) or getattr(method, "card", None) is None:
+            return CustomerCard(deleted=False)
+        return CustomerCard(deleted=False, card=_card_details(method))
 
     def card_detach(self, *, card_token: str) -> None:
         with contextlib.suppress(CardInvalid):  # detached already, or never attached
@@ -169,6 +192,10 @@ class StripeGateway:
             # that needs authentication is "failed" until then).
             client_secret=(intent.client_secret or "") if status != PaymentStatus.SUCCEEDED else "",
             receipt_url=(charge.receipt_url or "") if charge is not None else "",
+            metadata={
+                key: str(value)
+                for key, value in (intent.metadata.to_dict() if intent.metadata else {}).items()
+            },
         )
 
     def charge(

@@ -47,7 +47,7 @@ def invoice_paid_charge(
     *,
     account: Account,
     card: CardOnFile | None,
-    subscription: Subscription,
+    subscription: Subscription | None,
     kind: InvoiceKind,
     lines: Sequence[InvoiceLine],
     currency: str,
@@ -56,10 +56,12 @@ def invoice_paid_charge(
     actor: User,
     now: datetime,
     grant: dict | None = None,
+    period_end: datetime | None = None,
 ) -> Invoice:
     """Charge `card` (the account's card on file, read by the caller under its lock) what `lines`
     add up to and write them as a paid invoice of `kind` for the rest of the subscription's period
-    (from `now`); the invoice.
+    (from `now`); the invoice. A checkout that starts a subscription charges before it writes
+    one: `subscription` None, and the first period ends at `period_end`.
 
     In the caller's transaction, which holds the account's lock (see above). Nothing is charged
     when the lines add up to 0; otherwise NoCardOnFile is raised without a card, and the
@@ -95,7 +97,7 @@ def invoice_paid_charge(
         currency=currency,
         total_cents=total,
         period_start=now,
-        period_end=subscription.current_period_end,
+        period_end=period_end or subscription.current_period_end,
         idempotency_key=idempotency_key,
         charge_id=charge.id,
         payment_id=charge.payment_ref,
@@ -135,21 +137,52 @@ def payment_waiting_completed(*, invoice: Invoice) -> Charge | None:
     return waiting if waiting.status == PaymentStatus.SUCCEEDED else None
 
 
-def charge_refund_if_extra(*, invoice: Invoice, charge: Charge | None) -> None:
-    """Give back a retry's charge that found its invoice paid by another payment meanwhile (the
-    admins' link): the same invoice is never paid twice. Under the caller's lock."""
-    if (
+def charge_refund_if_extra(*, invoice: Invoice, charge: Charge | None) -> bool:
+    """Give back a charge that found its invoice paid by another payment meanwhile (a renewal's
+    retry and the admins' link, at the same time): the same invoice is never paid twice, and
+    the invoice shows the refund (`extra_refunds`). Once per payment; True when this one was
+    extra. Under the caller's locks (the account's, then the invoice row)."""
+    if not (
         charge_paid(charge)
         and charge.id
         and invoice.status == InvoiceStatus.PAID
         and invoice.payment_id != charge.payment_ref
     ):
-        logger.warning("invoice %s was paid twice; the retry's charge is refunded", invoice.pk)
-        gateway_get().refund(
-            payment_id=charge.payment_ref,
-            amount_cents=charge.amount_cents,
-            idempotency_key=f"refund:{charge.payment_ref}",
-        )
+        return False
+    if charge.payment_ref in invoice.extra_refunds:
+        return True  # given back already (the webhook and the page both saw it)
+    logger.warning("invoice %s was paid twice; the second payment is refunded", invoice.pk)
+    gateway_get().refund(
+        payment_id=charge.payment_ref,
+        amount_cents=charge.amount_cents,
+        idempotency_key=f"refund:{charge.payment_ref}",
+    )
+    invoice.extra_refunds = {**invoice.extra_refunds, charge.payment_ref: charge.amount_cents}
+    invoice.save(update_fields=["extra_refunds"])
+    return True
+
+
+def invoice_open_charge(*, invoice: Invoice, card: CardOnFile) -> Charge:
+    """Charge an unpaid invoice to the card on file with a billing admin there ("Pay now" on the
+    link they were sent): on session, so the answer may wait for the bank (REQUIRES_ACTION).
+    Under the caller's lock, in its transaction, like a purchase. The key names the invoice, its
+    attempts so far and the card: a double submit is charged once, and another card (or a
+    later attempt) is a new request that the provider does not answer with an old decline.
+    Raises the gateway's CardDeclined, CardInvalid or GatewayUnavailable."""
+    key = f"invoice:{invoice.pk}:pay:{invoice.attempts}:{card.gateway_token}"
+    return gateway_get().charge(
+        card_token=card.gateway_token,
+        amount_cents=invoice.total_cents,
+        currency=invoice.currency,
+        idempotency_key=key,
+        description=f"seatmgr {invoice.number}",
+        customer_id=customer_id_get(account_id=invoice.account_id),
+        metadata={
+            "key": key,
+            "account_id": str(invoice.account_id),
+            "invoice_id": str(invoice.pk),
+        },
+    )
 
 
 def customer_id_get(*, account_id: int) -> str:
@@ -171,6 +204,7 @@ def card_charge(
     period_start: datetime,
     period_end: datetime,
     customer_id: str = "",
+    invoice: Invoice | None = None,
 ) -> Charge | None:
     """Charge the card on file for a renewal period (its gateway token; None: there is none),
     off session; the charge, or None (nothing raised) when it can't be paid: declined, or
@@ -182,7 +216,9 @@ def card_charge(
     again — a retry after a timeout, a job killed after the provider took the money — can never
     be taken twice, and a new card is a new request that the provider does not answer with the
     old card's decline. Anything but a BillingError (a bug, a gateway that breaks its
-    contract) is raised.
+    contract) is raised. The payment names `invoice` (and its account) for the provider, so
+    that one completed later, after another paid the invoice, is found and given back
+    (billing.services.payments).
     """
     if card_token is None:
         return None
@@ -195,7 +231,14 @@ def card_charge(
             description=f"seatmgr {period_start.date()} - {period_end.date()}",
             customer_id=customer_id,
             off_session=True,
-            metadata={"key": f"{key}:{card_token}"},
+            metadata={
+                "key": f"{key}:{card_token}",
+                **(
+                    {"account_id": str(invoice.account_id), "invoice_id": str(invoice.pk)}
+                    if invoice is not None
+                    else {}
+                ),
+            },
         )
     except AuthenticationRequired as waiting:
         # Nothing taken: the billing admins are sent a link that completes this payment.

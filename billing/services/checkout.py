@@ -1,8 +1,17 @@
 """Checkout of a bundle (billing.services.bundles): without a subscription it starts one and
 charges its first period; with one, it charges the upgrades now (prorated) and stores the
 downgrades, removals and interval switch for the renewal date.
+
+When the bank asks the card holder to authenticate (3-D Secure), the checkout commits only its
+invoice, "needs authentication", holding what it would apply (`Invoice.grant`: the bundle, the
+moment it was quoted and the quote's lines) and changes nothing else. Once the provider confirms
+the money (billing.services.payments: the authentication page or the webhook, whichever comes
+first, once) `checkout_paid_apply` applies it as the checkout would have, at the quoted prices;
+if the subscription changed meanwhile, so that the quote no longer holds, the payment is
+refunded instead and the billing admins are told.
 """
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -10,6 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.errors import DomainError
 from accounts.locks import account_lock
 from accounts.models import Account, AuditVerb, User
 from accounts.services import audit_record
@@ -17,8 +27,8 @@ from accounts.text import day
 from billing.catalogue import (
     HubCode,
 )
-from billing.errors import CheckoutNeedsAuthentication, NoCardOnFile
-from billing.gateway import CardDetails
+from billing.errors import NoCardOnFile
+from billing.gateway import CardDetails, gateway_get
 from billing.models import (
     CardOnFile,
     Invoice,
@@ -44,21 +54,52 @@ from billing.services.charges import invoice_paid_charge
 from billing.services.subscriptions import subscription_create, subscription_pools_sync
 from seats.pools.services import billing_admins_notify
 
+logger = logging.getLogger(__name__)
+
 # --- Checkout ------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class CheckoutResult:
-    subscription: Subscription
+    """What a checkout did. `subscription` is None while a first subscription's payment waits
+    for the bank (`invoice` "needs authentication"): nothing exists yet."""
+
+    subscription: Subscription | None
     invoice: Invoice | None
     quote: BundleQuote | None
+
+
+def _quote_lines(quote: BundleQuote) -> list[list]:
+    """What a checkout's quote says, as its waiting invoice keeps it (JSON): a confirmed payment
+    applies the checkout only if the same quote, made again, still says this."""
+    return [
+        [line.product, line.change, line.period_cents, line.today_cents] for line in quote.lines
+    ]
+
+
+def _checkout_grant(
+    *, bundle: Bundle, quote: BundleQuote, subscription: Subscription | None, now: datetime
+) -> dict:
+    """What a checkout waiting for the bank applies once paid (kept on its invoice)."""
+    return {
+        "bundle": {
+            "hubs": dict(bundle.hubs),
+            "addons": dict(bundle.addons),
+            "interval": bundle.interval,
+        },
+        "quoted_at": now.isoformat(),
+        "subscription": subscription.pk if subscription is not None else None,
+        "plan": _bundle_json(bundle_renewal_state(subscription)),
+        "lines": _quote_lines(quote),
+    }
 
 
 def _invoice_paid(
     *,
     account: Account,
     card: CardOnFile | None,
-    subscription: Subscription,
+    subscription: Subscription | None,
+    bundle: Bundle,
     quote: BundleQuote,
     lines: list[QuoteLine],
     idempotency_key: str,
@@ -66,14 +107,12 @@ def _invoice_paid(
     now: datetime,
 ) -> Invoice:
     """Charge today's part of these quote lines to `card` (the card on file, the new one if
-    the checkout stored one) and write the paid checkout invoice.
-
-    A checkout changes too much to wait for the bank (items, pools, maybe a new subscription):
-    when the bank asks for authentication, CheckoutNeedsAuthentication rolls it all back.
-    Nothing was taken; the payment the provider holds is never confirmed.
+    the checkout stored one) and write the checkout invoice: paid, or "needs authentication"
+    with what the checkout applies once the bank confirms it (the caller changes nothing then).
+    `subscription` None: the checkout starts one, once paid.
     """
-    end = day(subscription.current_period_end)
-    invoice = invoice_paid_charge(
+    end = day(subscription.current_period_end if subscription else quote.period_end)
+    return invoice_paid_charge(
         account=account,
         card=card,
         subscription=subscription,
@@ -96,10 +135,9 @@ def _invoice_paid(
         description=", ".join(line.description for line in lines)[:200],
         actor=actor,
         now=now,
+        grant=_checkout_grant(bundle=bundle, quote=quote, subscription=subscription, now=now),
+        period_end=quote.period_end if subscription is None else None,
     )
-    if invoice.status != InvoiceStatus.PAID:
-        raise CheckoutNeedsAuthentication()
-    return invoice
 
 
 def bundle_checkout(
@@ -114,7 +152,9 @@ def bundle_checkout(
     """ "Buy now" → confirm: start the subscription, or change it (upgrades now, the rest later).
 
     The charge, the items, the pools and the invoice commit together; a declined card raises
-    CardDeclined and nothing changes. A second call with the same idempotency key (a double
+    CardDeclined and nothing changes. When the bank asks for authentication, the invoice is
+    returned "needs authentication" and nothing else changes until the money is confirmed
+    (`checkout_paid_apply`). A second call with the same idempotency key (a double
     submit) returns the first invoice and charges nothing.
 
     With `new_card`, the checkout pays with it and it becomes the card on file, in the same
@@ -160,19 +200,47 @@ def _checkout(
     quote = quote_build(account=account, subscription=subscription, bundle=bundle, now=now)
     if quote.changes_at_renewal:
         renewal_seats_check(account=account, subscription=subscription, bundle=bundle)
-    before = bundle_renewal_state(subscription)
     invoice = None
     if quote.changes_now:
         invoice = _invoice_paid(
             account=account,
             card=card_on_file_get(account=account),
             subscription=subscription,
+            bundle=bundle,
             quote=quote,
             lines=quote.changes_now,
             idempotency_key=idempotency_key,
             actor=actor,
             now=now,
         )
+        if invoice.status != InvoiceStatus.PAID:
+            return CheckoutResult(subscription=subscription, invoice=invoice, quote=quote)
+    _plan_change_apply(
+        account=account,
+        subscription=subscription,
+        bundle=bundle,
+        quote=quote,
+        charged=invoice is not None,
+        actor=actor,
+        now=now,
+    )
+    return CheckoutResult(subscription=subscription, invoice=invoice, quote=quote)
+
+
+def _plan_change_apply(
+    *,
+    account: Account,
+    subscription: Subscription,
+    bundle: Bundle,
+    quote: BundleQuote,
+    charged: bool,
+    actor: User | None,
+    now: datetime,
+) -> None:
+    """Write a paid (or free) change of the subscription: the items, the interval at renewal,
+    the pools, the audit event, the billing admins told. Under the account's and the
+    subscription's locks."""
+    before = bundle_renewal_state(subscription)
     _items_update(subscription=subscription, bundle=bundle, quote=quote)
     subscription.interval_at_renewal = quote.interval_switch
     subscription.save(update_fields=["interval_at_renewal"])
@@ -189,16 +257,16 @@ def _checkout(
                 **_bundle_json(after),
                 "now": [line.product for line in quote.changes_now],
                 "at_renewal": [line.product for line in quote.changes_at_renewal],
-                "charged_cents": quote.today_cents if invoice else 0,
+                "charged_cents": quote.today_cents if charged else 0,
             },
             now=now,
         )
+        who = actor.display_name if actor is not None else str(account)
         billing_admins_notify(
             account=account,
-            text=lambda: _("%(who)s changed the subscription.") % {"who": actor.display_name},
+            text=lambda: _("%(who)s changed the subscription.") % {"who": who},
             now=now,
         )
-    return CheckoutResult(subscription=subscription, invoice=invoice, quote=quote)
 
 
 def _bundle_json(bundle: Bundle | None) -> dict:
@@ -215,7 +283,31 @@ def _subscription_checkout(
     if card is None:
         raise NoCardOnFile()
     # In this checkout's transaction: the charge, the subscription and the invoice commit (or
-    # roll back) together.
+    # roll back) together. The charge comes first, so that a payment waiting for the bank
+    # leaves no subscription behind (under the account's lock nobody starts another meanwhile).
+    invoice = _invoice_paid(
+        account=account,
+        card=card,
+        subscription=None,
+        bundle=bundle,
+        quote=quote,
+        lines=quote.lines,
+        idempotency_key=idempotency_key,
+        actor=actor,
+        now=now,
+    )
+    if invoice.status != InvoiceStatus.PAID:
+        return CheckoutResult(subscription=None, invoice=invoice, quote=quote)
+    subscription = _subscription_start_paid(
+        account=account, bundle=bundle, invoice=invoice, actor=actor, now=now
+    )
+    return CheckoutResult(subscription=subscription, invoice=invoice, quote=quote)
+
+
+def _subscription_start_paid(
+    *, account: Account, bundle: Bundle, invoice: Invoice, actor: User | None, now: datetime
+) -> Subscription:
+    """Start the subscription a paid checkout `invoice` bought (its first period from `now`)."""
     subscription = subscription_create(
         account=account,
         hubs=dict(bundle.hubs),
@@ -224,25 +316,108 @@ def _subscription_checkout(
         now=now,
         actor=actor,
     )
-    invoice = _invoice_paid(
-        account=account,
-        card=card,
-        subscription=subscription,
-        quote=quote,
-        lines=quote.lines,
-        idempotency_key=idempotency_key,
-        actor=actor,
-        now=now,
-    )
+    invoice.subscription = subscription
+    invoice.save(update_fields=["subscription"])
+    who = actor.display_name if actor is not None else str(account)
     billing_admins_notify(
         account=account,
         text=lambda: (
             _("%(who)s started the subscription; invoice %(number)s was paid.")
-            % {"who": actor.display_name, "number": invoice.number}
+            % {"who": who, "number": invoice.number}
         ),
         now=now,
     )
-    return CheckoutResult(subscription=subscription, invoice=invoice, quote=quote)
+    return subscription
+
+
+class _QuoteGone(Exception):
+    """The subscription changed since a waiting checkout was quoted."""
+
+
+def checkout_paid_apply(*, invoice: Invoice, now: datetime) -> str:
+    """Apply what a checkout that waited for the bank bought, now that its `invoice` is paid:
+    "applied", as the checkout would have when it was quoted (the same prices, the same
+    proration); or "refunded", when the quote no longer holds (the subscription changed,
+    renewed, started or ended meanwhile, or the plan is refused now): the payment is given
+    back, the invoice shows it and the billing admins are told. Once per invoice (the caller
+    settles it once), in the caller's transaction, under the account's lock."""
+    grant = invoice.grant
+    bundle = Bundle(
+        hubs=grant["bundle"]["hubs"],
+        addons=grant["bundle"]["addons"],
+        interval=grant["bundle"]["interval"],
+    )
+    quoted_at = datetime.fromisoformat(grant["quoted_at"])
+    account, actor = invoice.account, invoice.created_by
+    try:
+        # A savepoint: a refusal found half-way undoes what was written, not the payment.
+        with transaction.atomic():
+            live = subscription_live_get(account=account)
+            if grant["subscription"] is None:
+                if live is not None:
+                    raise _QuoteGone()
+                _subscription_start_paid(
+                    account=account, bundle=bundle, invoice=invoice, actor=actor, now=quoted_at
+                )
+                return "applied"
+            if live is None or live.pk != grant["subscription"]:
+                raise _QuoteGone()
+            subscription = Subscription.objects.select_for_update().get(pk=live.pk)
+            quote = quote_build(
+                account=account, subscription=subscription, bundle=bundle, now=quoted_at
+            )
+            if (
+                _quote_lines(quote) != grant["lines"]
+                or _bundle_json(bundle_renewal_state(subscription)) != grant["plan"]
+                or quoted_at < subscription.current_period_start
+            ):
+                raise _QuoteGone()
+            if quote.changes_at_renewal:
+                renewal_seats_check(account=account, subscription=subscription, bundle=bundle)
+            _plan_change_apply(
+                account=account,
+                subscription=subscription,
+                bundle=bundle,
+                quote=quote,
+                charged=True,
+                actor=actor,
+                now=now,
+            )
+            return "applied"
+    except (_QuoteGone, DomainError):
+        logger.info("checkout invoice %s paid after its quote changed: refunded", invoice.pk)
+    _checkout_refund(invoice=invoice, now=now)
+    return "refunded"
+
+
+def _checkout_refund(*, invoice: Invoice, now: datetime) -> None:
+    gateway_get().refund(
+        payment_id=invoice.payment_id,
+        amount_cents=invoice.total_cents,
+        idempotency_key=f"refund:{invoice.payment_id}",
+    )
+    before, invoice.refunded_cents = invoice.refunded_cents, invoice.total_cents
+    invoice.save(update_fields=["refunded_cents"])
+    audit_record(
+        account=invoice.account,
+        actor=None,
+        verb=AuditVerb.BILLING_CHANGED,
+        before={"invoice": invoice.number, "refunded_cents": before},
+        after={"invoice": invoice.number, "refunded_cents": invoice.total_cents},
+        now=now,
+    )
+    billing_admins_notify(
+        account=invoice.account,
+        text=lambda: (
+            _(
+                "Invoice %(number)s was paid after the subscription had changed, so the plan "
+                "it was for no longer applies: nothing was changed and the payment was "
+                "refunded. Create the bundle again to buy it at today's prices."
+            )
+            % {"number": invoice.number}
+        ),
+        now=now,
+    )
 
 
 def _items_update(*, subscription: Subscription, bundle: Bundle, quote: BundleQuote) -> None:

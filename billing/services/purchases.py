@@ -106,6 +106,7 @@ def seats_purchase(
     now: datetime | None = None,
     commit_with: Callable[[Invoice], None] | None = None,
     check_first: Callable[[], None] | None = None,
+    grant_with: dict | None = None,
 ) -> Invoice:
     """ "Buy now": charge the card on file for the rest of the period, then grow the pool.
 
@@ -119,7 +120,8 @@ def seats_purchase(
     (the JSON API's answer kept for a replay); it runs for a double submit's first invoice too.
     `check_first()` raises what would make that write fail, under the account's lock and before
     the card is charged (a seat request approved with the purchase), so nothing is paid for that
-    can't be granted; a double submit doesn't run it.
+    can't be granted; a double submit doesn't run it. `grant_with` is kept with what a purchase
+    waiting for the bank grants once paid (a seat request to approve then).
     """
     now = now or timezone.now()
     # The account lock orders purchases, removals, renewals and seat assignments.
@@ -164,7 +166,7 @@ def seats_purchase(
         description=f"{quote.quantity} x {quote.seat_label}",
         actor=actor,
         now=now,
-        grant={"seat_type": seat_type, "quantity": quantity},
+        grant={"seat_type": seat_type, "quantity": quantity, **(grant_with or {})},
     )
     if invoice.status == InvoiceStatus.PAID:
         # Paid (or nothing to pay): the seats follow the money in the same commit. Otherwise

@@ -5,12 +5,20 @@ When no seat of the requested type is left, a billing admin buys one through "Ad
 succeeded: a declined card rolls back and approves nothing, and what would refuse the approval
 (the request was decided or cancelled meanwhile, the seat can't be given) is checked under the
 account's lock before the card is charged.
+
+When the bank asks the billing admin to authenticate the payment, the purchase waits ("needs
+authentication") and keeps the request and its approver with what it grants: once the provider
+confirms the money (billing.services.payments, once) the seat is added and the request approved
+(`seat_request_approve_paid`), unless it can no longer be (decided or cancelled meanwhile): the
+seat bought stays, and the approver is told.
 """
 
 from datetime import datetime
 
+from django.db import transaction
 from django.utils import timezone
 
+from accounts.errors import DomainError
 from accounts.models import Membership
 from billing.models import Invoice, InvoiceStatus
 from billing.services.purchases import seats_purchase
@@ -36,7 +44,7 @@ def seat_request_buy_and_approve(
 
     def approve(invoice: Invoice) -> None:
         # A payment the bank must confirm first grants nothing yet: the request stays open, to
-        # be approved once the seat is there (the 3-D Secure page completes the purchase).
+        # be approved with the seat once the money is confirmed (seat_request_approve_paid).
         if invoice.status != InvoiceStatus.PAID:
             return
         # A replay of a purchase that already approved the request finds it closed.
@@ -54,4 +62,32 @@ def seat_request_buy_and_approve(
         now=now,
         check_first=check,
         commit_with=approve,
+        grant_with={"seat_request": seat_request.pk, "approver": actor_membership.pk},
     )
+
+
+def seat_request_approve_paid(*, invoice: Invoice, now: datetime) -> str:
+    """Approve the request a purchase that waited for the bank was made for, now that its seat
+    was granted: "approved", or "not_approved" when the request can no longer be approved (it
+    was decided or cancelled meanwhile, the approver lost the right, the person can't take the
+    seat): the seat bought stays. In the caller's transaction, under the account's lock."""
+    grant = invoice.grant
+    seat_request = SeatRequest.objects.filter(
+        pk=grant["seat_request"], account=invoice.account_id
+    ).first()
+    approver = (
+        Membership.objects.filter(pk=grant["approver"], account=invoice.account_id)
+        .select_related("user", "account")
+        .first()
+    )
+    if seat_request is None or approver is None:
+        return "not_approved"
+    try:
+        # A savepoint: a refusal undoes the approval's writes, never the seat paid for.
+        with transaction.atomic():
+            seat_request_approve_within(
+                seat_request=seat_request, actor_membership=approver, now=now
+            )
+    except DomainError:
+        return "not_approved"
+    return "approved"

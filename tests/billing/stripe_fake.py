@@ -136,6 +136,23 @@ class StripeFake:
         with self.lock:
             return self._intent_confirm(payment_id, {"off_session": "false"})
 
+    def customer_default_set(self, customer_id: str, payment_method: str) -> dict:
+        """What "Set as default" in Stripe's dashboard does: the customer's default card (attached
+        to it); the customer as it is now."""
+        with self.lock:
+            self.methods[payment_method]["customer"] = customer_id
+            self.customers[customer_id]["invoice_settings"] = {
+                "default_payment_method": payment_method
+            }
+            return json.loads(json.dumps(self.customers[customer_id]))
+
+    def customer_delete(self, customer_id: str) -> dict:
+        """What deleting the customer in Stripe's dashboard does; what Stripe answers about it
+        from then on."""
+        with self.lock:
+            self.customers[customer_id] = {"id": customer_id, "object": "customer", "deleted": True}
+            return dict(self.customers[customer_id])
+
     def charges_for(self, payment_id: str) -> list[dict]:
         return [charge for charge in self.taken if charge["payment_intent"] == payment_id]
 
@@ -146,6 +163,7 @@ class StripeFake:
         idempotency key in flight at a time at Stripe)."""
         routes = [
             ("POST", r"/v1/customers", self._customer_create),
+            ("GET", r"/v1/customers/(\w+)", self._customer_get),
             ("POST", r"/v1/setup_intents", self._setup_create),
             ("GET", r"/v1/setup_intents/(\w+)", self._setup_get),
             ("POST", r"/v1/setup_intents/(\w+)/confirm", self._setup_confirm),
@@ -183,8 +201,21 @@ class StripeFake:
             "name": params.get("name"),
             "email": params.get("email"),
             "metadata": params.get("metadata", {}),
+            "invoice_settings": {"default_payment_method": None},
         }
         self.customers[customer["id"]] = customer
+        return customer
+
+    def _customer_get(self, customer_id: str, params: dict) -> dict:
+        customer = self.customers.get(customer_id)
+        if customer is None:
+            raise self._missing("customer", customer_id)
+        default = (customer.get("invoice_settings") or {}).get("default_payment_method")
+        if "invoice_settings.default_payment_method" in params.get("expand", []) and default:
+            return {
+                **customer,
+                "invoice_settings": {"default_payment_method": self.methods[default]},
+            }
         return customer
 
     def _setup_create(self, params: dict) -> dict:

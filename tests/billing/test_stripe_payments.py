@@ -125,29 +125,3 @@ def test_a_dropped_answer_is_retried_with_the_same_key_and_the_purchase_charged_
     keys = [key for _m, path, key in stripe_fake.requests if path == "/v1/payment_intents"]
     assert len(keys) == 2 and len(set(keys)) == 1
     assert [c["id"] for c in stripe_fake.taken] == [invoice.charge_id]
-
-
-def test_a_checkout_whose_bank_asks_for_authentication_changes_nothing(stripe_fake):
-    from billing.catalogue import HubCode, TierCode
-    from billing.errors import CheckoutNeedsAuthentication
-    from billing.services.bundles import Bundle
-    from billing.services.checkout import bundle_checkout
-    from tests.billing.stripe_world import HALF_WAY
-
-    account, admin = stripe_account()
-    card_saved(stripe_fake, account, admin, outcome="authentication_required")
-    upgrade = Bundle(hubs={HubCode.MARKETING: TierCode.ENTERPRISE}, addons={}, interval="monthly")
-
-    with pytest.raises(CheckoutNeedsAuthentication):
-        bundle_checkout(
-            account=account,
-            bundle=upgrade,
-            idempotency_key="form-1",
-            actor=admin.user,
-            now=HALF_WAY,
-        )
-
-    item = account.subscriptions.get().items.get(product=HubCode.MARKETING)
-    assert item.tier == TierCode.PROFESSIONAL
-    assert not Invoice.objects.filter(kind="checkout").exists()
-    assert stripe_fake.taken == []

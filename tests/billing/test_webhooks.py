@@ -6,7 +6,7 @@ import time
 import pytest
 
 from accounts.models import AuditEvent, AuditVerb, Notification
-from billing.models import CardOnFile, InvoiceStatus, WebhookEvent
+from billing.models import CardOnFile, InvoiceStatus, PaymentCustomer, WebhookEvent
 from tests.billing.stripe_world import (
     NOW,
     buy,
@@ -162,3 +162,80 @@ def test_a_card_detached_at_stripe_is_no_longer_the_card_on_file(stripe_fake):
     deliver(stripe_fake.event("payment_method.detached", method))
 
     assert not CardOnFile.objects.filter(account=account).exists()
+
+
+def customer_of(account) -> str:
+    return PaymentCustomer.objects.get(account=account).customer_id
+
+
+def test_a_default_card_chosen_in_stripes_dashboard_is_the_card_shown_on_payment_method(
+    stripe_fake, client
+):
+    account, admin = stripe_account()
+    card_saved(stripe_fake, account, admin)
+    other = stripe_fake.card_add(brand="mastercard", last4="4444", exp_month=3, exp_year=2030)
+    body = stripe_fake.event(
+        "customer.updated", stripe_fake.customer_default_set(customer_of(account), other)
+    )
+
+    assert deliver(body).status_code == 200
+
+    card = CardOnFile.objects.get(account=account)
+    assert (card.gateway_token, card.brand, card.last4) == (other, "Mastercard", "4444")
+    assert (card.exp_month, card.exp_year) == (3, 2030)
+    client.force_login(admin.user)
+    assert "Mastercard •••• 4444" in client.get("/settings/billing/card/").content.decode()
+    assert Notification.objects.filter(
+        membership=admin, text__contains="The card on file is now Mastercard •••• 4444"
+    ).exists()
+
+
+def test_customer_events_twice_or_out_of_order_end_on_the_customers_current_card(stripe_fake):
+    account, admin = stripe_account()
+    card_saved(stripe_fake, account, admin)
+    first = stripe_fake.card_add(brand="mastercard", last4="4444")
+    older = stripe_fake.event(
+        "customer.updated", stripe_fake.customer_default_set(customer_of(account), first)
+    )
+    second = stripe_fake.card_add(brand="amex", last4="0005")
+    newer = stripe_fake.event(
+        "customer.updated", stripe_fake.customer_default_set(customer_of(account), second)
+    )
+
+    deliver(newer)
+    deliver(older)
+    deliver(newer)
+
+    card = CardOnFile.objects.get(account=account)
+    assert (card.gateway_token, card.brand, card.last4) == (second, "American Express", "0005")
+    changes = AuditEvent.objects.filter(
+        account=account, verb=AuditVerb.BILLING_CHANGED, before__card__isnull=False
+    )
+    assert [event.after["card"] for event in changes] == ["American Express •••• 0005"]
+
+
+def test_a_customer_without_a_default_card_keeps_the_card_on_file(stripe_fake):
+    account, admin = stripe_account()
+    card = card_saved(stripe_fake, account, admin)
+    customer = stripe_fake.customers[customer_of(account)]
+
+    deliver(stripe_fake.event("customer.updated", {**customer, "name": "Initech Ltd"}))
+
+    assert CardOnFile.objects.get(account=account).gateway_token == card.gateway_token
+
+
+def test_a_customer_deleted_in_stripe_leaves_no_card_on_file(stripe_fake):
+    account, admin = stripe_account()
+    card_saved(stripe_fake, account, admin)
+    customer = customer_of(account)
+    # The update sent before the deletion arrives after it: the deletion still wins.
+    stale = stripe_fake.event("customer.updated", stripe_fake.customers[customer])
+    deleted = stripe_fake.event("customer.deleted", stripe_fake.customer_delete(customer))
+
+    deliver(deleted)
+    deliver(stale)
+
+    assert not CardOnFile.objects.filter(account=account).exists()
+    assert Notification.objects.filter(
+        membership=admin, text__contains="customer was deleted at the payment provider"
+    ).exists()

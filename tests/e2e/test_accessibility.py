@@ -235,6 +235,18 @@ def create_user_steps(page, crawl: Crawl) -> set[str]:
     return {"invitations:create_user_access", "invitations:create_user_review"}
 
 
+def unpaid_invoice_link(page, crawl: Crawl, email: str) -> set[str]:
+    """The page the link about an unpaid renewal opens ("Pay now"), which no link of the demo
+    reaches: its invoices are paid."""
+    from tests.factories import InvoiceFactory
+
+    account = Membership.objects.get(user__email=email).account
+    invoice = InvoiceFactory(account=account, kind="renewal", status="open", paid_at=None)
+    page.goto(f"/settings/billing/invoices/{invoice.pk}/authenticate/")
+    crawl.check("billing:invoice_authenticate (Pay now)")
+    return {"billing:invoice_authenticate"}
+
+
 def sign_in(page, email: str) -> None:
     sign_in_through_the_form(page, email, DEMO_PASSWORD)
     page.wait_for_url(lambda url: "/sign-in/" not in url)
@@ -258,6 +270,8 @@ def test_every_page_an_admin_reaches_has_no_serious_axe_violation(
     reached = crawl.run(["/"])
     if who == "super admin":
         reached |= create_user_steps(page, crawl)
+    else:
+        reached |= unpaid_invoice_link(page, crawl, email)
 
     assert MUST_REACH[who] <= reached, f"the crawl missed {MUST_REACH[who] - reached}"
     anonymous.summary()

@@ -372,3 +372,44 @@ def test_after_a_downgrade_is_scheduled_the_pages_count_the_next_periods_seats(p
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=ARTIFACTS / "seat-refused-after-a-downgrade.png", full_page=True)
     assert Membership.objects.filter(account=account, seat_type=SeatType.CORE).count() == 2
+
+
+def test_the_emailed_link_of_a_declined_renewal_pays_it_and_ends_past_due(page, signed_in, account):
+    from urllib.parse import urlsplit
+
+    from django.core import mail
+
+    from billing.models import SubscriptionStatus
+    from billing.services.renewals.batches import renewals_run
+
+    admin = signed_in("member", account=account, permissions=BILLING_ADMIN)
+
+    def card(number: str) -> None:
+        card_save(
+            account=account,
+            number=number,
+            exp_month=12,
+            exp_year=timezone.now().year + 3,
+            cvc="123",
+            actor=admin.user,
+        )
+
+    card(DECLINED)
+    mail.outbox.clear()
+    renewals_run(now=subscription_live_get(account=account).current_period_end)
+    card(SUCCEEDS)  # a working card, saved since
+    assert subscription_live_get(account=account).status == SubscriptionStatus.PAST_DUE
+    [message] = [m for m in mail.outbox if m.to == [admin.user.email]]
+    [link] = re.findall(r"https?://\S+", message.body)
+
+    page.goto(urlsplit(link).path)
+    invoice = Invoice.objects.get(account=account, kind=InvoiceKind.RENEWAL)
+    expect(page.get_by_role("heading", name=f"Pay invoice {invoice.number}")).to_be_visible()
+    page.get_by_role("button", name="Pay now").click()
+
+    expect(page.get_by_role("status")).to_contain_text(f"Invoice {invoice.number} was paid.")
+    page.goto("/settings/billing/")
+    expect(page.get_by_text("Past due")).to_have_count(0)
+    assert subscription_live_get(account=account).status == SubscriptionStatus.ACTIVE
+    invoice.refresh_from_db()
+    assert invoice.status == InvoiceStatus.PAID

@@ -72,7 +72,8 @@ def renewal_audit_after(*, start: datetime, end: datetime, invoice: Invoice, pai
 
 
 def invoice_authenticate_url(invoice: Invoice) -> str:
-    """Where a billing admin completes a payment that waits for the bank's authentication."""
+    """Where a billing admin pays an unpaid invoice now, or completes a payment that waits for
+    the bank's authentication."""
     return reverse("billing:invoice_authenticate", args=[invoice.pk])
 
 
@@ -93,7 +94,8 @@ def renewal_notice_text(*, end: datetime, invoice: Invoice, paid: bool) -> str:
     else:
         text = _(
             "Your subscription renewed until %(end)s, but invoice %(number)s could not be "
-            "charged. Update the card on file; we'll try again. Nobody loses a seat."
+            "charged. Open this notification to pay it now, or update the card on file; we'll "
+            "try again. Nobody loses a seat."
         )
     return text % {"end": day(end), "number": invoice.number}
 
@@ -162,6 +164,7 @@ def renewal_invoices_charge(*, invoices: Sequence[Invoice], now: datetime) -> Ch
                 ),
                 period_start=invoice.period_start,
                 period_end=invoice.period_end,
+                invoice=invoice,
             )
         except Exception:
             logger.exception("renewal invoice %s not charged; the next run tries again", invoice.pk)
@@ -257,7 +260,8 @@ def _charges_record(
                     )
                     if invoice.pk not in waiting
                     else partial(renewal_authentication_text, invoice=invoice),
-                    *([invoice_authenticate_url(invoice)] if invoice.pk in waiting else []),
+                    # Unpaid: the link pays it (and asks the bank, if it wants to be asked).
+                    *([invoice_authenticate_url(invoice)] if not paid[invoice.pk] else []),
                 )
                 for invoice in invoices
             ],

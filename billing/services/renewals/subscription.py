@@ -248,6 +248,7 @@ def invoice_retry(*, invoice_id: int, now: datetime) -> bool:
         key=f"invoice:{invoice.pk}:attempt:{attempt}",
         period_start=invoice.period_start,
         period_end=invoice.period_end,
+        invoice=invoice,
     )
     with transaction.atomic(durable=True):
         # The account first, as every billing write: a retry recorded by another run meanwhile

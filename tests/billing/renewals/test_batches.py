@@ -99,12 +99,16 @@ def key_of(subscription: Subscription, start: datetime = RENEWAL) -> str:
 def renewal_rows(subscription: Subscription) -> dict:
     """Everything a renewal writes for a subscription, without ids (the invoice number is
     replaced by a placeholder): the subscription, its pools and their ledgers, the invoice and
-    its lines, the audit event and the billing admins' notifications of the renewal date."""
+    its lines, the audit event and the billing admins' notifications of the renewal date (and the
+    link to an unpaid invoice, its id likewise)."""
     subscription = refreshed(subscription)
     [invoice] = renewal_invoices(subscription)
 
     def anonymous(text: str) -> str:
         return text.replace(invoice.number, "INV-N").replace(subscription.account.name, "NAME")
+
+    def page(url: str) -> str:  # an unpaid invoice's link names it
+        return url.replace(f"/invoices/{invoice.pk}/", "/invoices/N/")
 
     return {
         "subscription": (
@@ -151,7 +155,7 @@ def renewal_rows(subscription: Subscription) -> dict:
             )
         ],
         "notifications": sorted(
-            (n.kind, anonymous(n.text), n.url, n.created_at, n.read_at)
+            (n.kind, anonymous(n.text), page(n.url), n.created_at, n.read_at)
             for n in Notification.objects.filter(
                 membership__account=subscription.account_id, created_at__gte=RENEWAL
             )
@@ -259,7 +263,8 @@ def test_a_declined_card_in_a_batch_leaves_that_subscription_past_due_and_renews
         )
         assert billing_texts(admin_of(unpaid)) == [
             f"Your subscription renewed until Mar 1, 2027, but invoice {invoice.number} could "
-            "not be charged. Update the card on file; we'll try again. Nobody loses a seat."
+            "not be charged. Open this notification to pay it now, or update the card on file; "
+            "we'll try again. Nobody loses a seat."
         ]
 
 

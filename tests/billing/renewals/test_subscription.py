@@ -516,7 +516,8 @@ def test_a_declined_renewal_tells_the_billing_admins(declined_subscription):
     [invoice] = renewal_invoices(declined_subscription)
     assert billing_texts(admin_of(declined_subscription)) == [
         f"Your subscription renewed until Mar 1, 2027, but invoice {invoice.number} could not be "
-        "charged. Update the card on file; we'll try again. Nobody loses a seat."
+        "charged. Open this notification to pay it now, or update the card on file; we'll try "
+        "again. Nobody loses a seat."
     ]
 
 
