@@ -56,12 +56,12 @@ FLOOR_SQL = [
     INSERT INTO billing_invoice
         (id, account_id, subscription_id, kind, status, currency, total_cents, period_start,
          period_end, idempotency_key, charge_id, payment_id, receipt_url, refunded_cents,
-         "grant", attempts, next_attempt_at, created_by_id, created_at, paid_at)
+         extra_refunds, "grant", attempts, next_attempt_at, created_by_id, created_at, paid_at)
     SELECT d.invoice_id, d.account_id, d.subscription_id, 'renewal', 'paid', %(currency)s,
            %(total)s, d.period_start, d.period_end, NULL,
            'ch_test_' || left(encode(sha256(convert_to(
                'invoice:' || d.invoice_id || ':' || c.gateway_token, 'UTF8')), 'hex'), 24),
-           '', '', 0, '{}'::jsonb, 1, NULL, NULL, %(now)s, %(now)s
+           '', '', 0, '{}'::jsonb, '{}'::jsonb, 1, NULL, NULL, %(now)s, %(now)s
     FROM bench_due d JOIN billing_cardonfile c ON c.account_id = d.account_id
     """,
     """
