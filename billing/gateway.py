@@ -60,9 +60,12 @@ class PaymentGateway(Protocol):
         on those pages only); {} for a gateway that has no script."""
         ...
 
-    def customer_create(self, *, account_id: int, name: str, email: str) -> str:
+    def customer_create(
+        self, *, account_id: int, name: str, email: str, replacing: str = ""
+    ) -> str:
         """The provider's customer for this account (created once per account: the call is
-        idempotent per account); its id. Raises GatewayUnavailable."""
+        idempotent per account, or per deleted customer it is `replacing`); its id. Raises
+        GatewayUnavailable."""
         ...
 
     def card_tokenize(
@@ -216,8 +219,10 @@ class TestGateway:
     def page_csp(self) -> dict[str, list[str]]:
         return {}
 
-    def customer_create(self, *, account_id: int, name: str, email: str) -> str:
-        return f"cus_test_{account_id}"
+    def customer_create(
+        self, *, account_id: int, name: str, email: str, replacing: str = ""
+    ) -> str:
+        return f"cus_test_{account_id}" + (f"_after_{replacing}" if replacing else "")
 
     def card_setup(self, *, customer_id: str) -> CardSetup:
         # The test mode takes cards in seatmgr's own form: there is no provider page.

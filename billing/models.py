@@ -188,6 +188,8 @@ class PaymentCustomer(models.Model):
     )
     customer_id = models.CharField(max_length=100, unique=True)
     created_at = models.DateTimeField(default=timezone.now)
+    # Deleted at the provider (its dashboard): the next card saved makes a new customer.
+    deleted_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("payment customer")

@@ -119,14 +119,20 @@ class StripeGateway:
             logger.warning("stripe unavailable: %s %s", type(error).__name__, error.http_status)
             raise GatewayUnavailable() from None
 
-    def customer_create(self, *, account_id: int, name: str, email: str) -> str:
+    def customer_create(
+        self, *, account_id: int, name: str, email: str, replacing: str = ""
+    ) -> str:
         params: dict[str, Any] = {"name": name, "metadata": {"account_id": str(account_id)}}
         if email:
             params["email"] = email
         customer = self._call(
             self.client.v1.customers.create,
             params=params,
-            options={"idempotency_key": f"customer:{account_id}"},
+            # Once per account, or once per deleted customer the new one replaces.
+            options={
+                "idempotency_key": f"customer:{account_id}"
+                + (f":after:{replacing}" if replacing else "")
+            },
         )
         return customer.id
 

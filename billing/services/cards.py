@@ -83,13 +83,22 @@ def payment_customer_ensure(*, account: Account) -> str:
     found = customer_id_get(account_id=account.pk)
     if found:
         return found
+    # One the provider deleted is replaced: a new customer, made once per deleted one.
+    deleted = (
+        PaymentCustomer.objects.filter(account=account, deleted_at__isnull=False)
+        .values_list("customer_id", flat=True)
+        .first()
+    )
     contact = BillingContact.objects.filter(account=account).first()
     customer_id = gateway_get().customer_create(
         account_id=account.pk,
         name=contact.name if contact else account.name,
         email=contact.email if contact else "",
+        replacing=deleted or "",
     )
-    PaymentCustomer.objects.get_or_create(account=account, defaults={"customer_id": customer_id})
+    PaymentCustomer.objects.update_or_create(
+        account=account, defaults={"customer_id": customer_id, "deleted_at": None}
+    )
     return customer_id
 
 

@@ -186,9 +186,10 @@ def invoice_open_charge(*, invoice: Invoice, card: CardOnFile) -> Charge:
 
 
 def customer_id_get(*, account_id: int) -> str:
-    """The account's customer at the provider ("" before its first card was saved)."""
+    """The account's customer at the provider ("" before its first card was saved, or after
+    the provider deleted it)."""
     return (
-        PaymentCustomer.objects.filter(account=account_id)
+        PaymentCustomer.objects.filter(account=account_id, deleted_at__isnull=True)
         .values_list("customer_id", flat=True)
         .first()
         or ""

@@ -343,6 +343,9 @@ def _customer_changed(*, obj: dict, now: datetime) -> None:
     card = CardOnFile.objects.filter(account=account).first()
     before = str(card) if card is not None else None
     if state.deleted:
+        PaymentCustomer.objects.filter(account=account, deleted_at__isnull=True).update(
+            deleted_at=now
+        )
         if card is None:
             return
         card.delete()

@@ -219,7 +219,9 @@ class StripeFake:
         return customer
 
     def _setup_create(self, params: dict) -> dict:
-        if params.get("customer") not in self.customers:
+        customer = self.customers.get(params.get("customer", ""))
+        # A deleted customer is no customer to Stripe: nothing can be set up for it.
+        if customer is None or customer.get("deleted"):
             raise self._missing("customer", params.get("customer", ""))
         setup_id = _id("seti")
         setup = {

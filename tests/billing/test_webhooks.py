@@ -239,3 +239,18 @@ def test_a_customer_deleted_in_stripe_leaves_no_card_on_file(stripe_fake):
     assert Notification.objects.filter(
         membership=admin, text__contains="customer was deleted at the payment provider"
     ).exists()
+
+
+def test_after_its_customer_was_deleted_in_stripe_the_account_saves_a_card_again(stripe_fake):
+    account, admin = stripe_account()
+    card_saved(stripe_fake, account, admin)
+    deleted = customer_of(account)
+    deliver(stripe_fake.event("customer.deleted", stripe_fake.customer_delete(deleted)))
+
+    card = card_saved(stripe_fake, account, admin)
+
+    assert CardOnFile.objects.get(account=account) == card
+    # A new customer at Stripe, the one the account now pays as.
+    assert customer_of(account) != deleted
+    assert not stripe_fake.customers[customer_of(account)].get("deleted")
+    assert stripe_fake.methods[card.gateway_token]["customer"] == customer_of(account)

@@ -142,7 +142,7 @@ def renewal_invoices_charge(*, invoices: Sequence[Invoice], now: datetime) -> Ch
         CardOnFile.objects.filter(account__in=accounts).values_list("account_id", "gateway_token")
     )
     customers = dict(
-        PaymentCustomer.objects.filter(account__in=accounts).values_list(
+        PaymentCustomer.objects.filter(account__in=accounts, deleted_at__isnull=True).values_list(
             "account_id", "customer_id"
         )
     )
