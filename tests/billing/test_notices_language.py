@@ -94,3 +94,21 @@ def test_the_savings_notice_writes_the_amount_as_the_billing_admin_reads_it(
     assert english_text == (
         "2 Core seats are unassigned: remove them at renewal to save $100 a month."
     )
+
+
+def test_a_renewal_invoices_lines_are_written_in_its_accounts_language(time_machine):
+    # The batch prices a plan once per language: two accounts on the same plan, one French.
+    time_machine.move_to(SUBSCRIBED, tick=False)
+    initech, globex = subscribe("Initech"), subscribe("Globex")
+    speaking(initech.account, "fr")
+
+    with translation.override("en"):
+        assert renewals_run(now=RENEWAL)["renewed"] == 2
+
+    def lines(subscription) -> list[str]:
+        [invoice] = renewal_invoices(subscription)
+        return [line.description for line in invoice.lines.all()]
+
+    french, english = lines(initech), lines(globex)
+    assert french == ["Marketing Hub Professional", "Siège principal", "Siège Ventes"]
+    assert english == ["Marketing Hub Professional", "Core seat", "Sales seat"]

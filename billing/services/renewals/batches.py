@@ -23,8 +23,10 @@ from datetime import datetime
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.utils import translation
 
 from accounts.locks import accounts_lock
+from accounts.models import Account
 from accounts.services import rows_update
 from billing.catalogue import catalogue_get
 from billing.models import (
@@ -172,7 +174,14 @@ def _batch_renew(
     seat_pools_renew(pools=[p for s in subscriptions for p in pools[s.account_id]], now=now)
     currency = catalogue_get().currency
     invoices, lines = [], []
-    priced: dict[Plan, list[Line]] = {}  # most subscriptions share a plan with others
+    # An invoice's lines are written once, in its account's default language.
+    languages = dict(
+        Account.objects.filter(pk__in={s.account_id for s in subscriptions}).values_list(
+            "pk", "default_language"
+        )
+    )
+    # Most subscriptions share a plan (and a language) with others.
+    priced: dict[tuple[Plan, str], list[Line]] = {}
     for subscription in subscriptions:
         start, end = subscription.current_period_end, ends[subscription.pk]
         plan = renewal_plan(
@@ -180,9 +189,11 @@ def _batch_renew(
             items=items[subscription.pk],
             pools=pools[subscription.account_id],
         )
-        if plan not in priced:
-            priced[plan] = plan_lines(plan)
-        invoice_lines = priced[plan]
+        language = languages.get(subscription.account_id) or settings.LANGUAGE_CODE
+        if (plan, language) not in priced:
+            with translation.override(language):
+                priced[plan, language] = plan_lines(plan)
+        invoice_lines = priced[plan, language]
         invoices.append(
             renewal_invoice_untried(
                 invoice=Invoice(

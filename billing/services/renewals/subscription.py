@@ -20,6 +20,7 @@ import logging
 from datetime import datetime
 
 from django.db import transaction
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from accounts.locks import account_lock
@@ -90,7 +91,9 @@ def _renew_one_period(*, subscription_id: int, now: datetime) -> Invoice | None:
         # The scheduled removals take effect; seats of a type the plan no longer enables (a
         # downgrade) are not renewed.
         seat_pools_renew(pools=pools, now=now)
-        lines = renewal_lines(subscription=subscription, pools=pools)
+        # An invoice's lines are written once, in the account's default language.
+        with translation.override(account.default_language):
+            lines = renewal_lines(subscription=subscription, pools=pools)
         invoice = renewal_invoice_untried(
             invoice=Invoice(
                 account=account,
