@@ -39,7 +39,7 @@ from invitations.services.members import members_invite
 from seats.permissions.choice import AccessChoice, AccessMode, access_resolve
 from seats.permissions.services import member_access_set
 from seats.presets.services import preset_apply
-from seats.users.selectors import SORTS, DirectoryFilters, member_directory
+from seats.users.selectors import SORTS, DirectoryFilters, member_directory, member_extra_teams
 from seats.users.services.lifecycle import (
     member_deactivate,
     member_reactivate,
@@ -52,7 +52,8 @@ from seats.users.services.seat import member_seat_change, seat_change_check
 
 
 def _user_out(member: Membership, now, extra_teams: list[dict] | None = None) -> dict[str, Any]:
-    """`extra_teams` when read for a whole page (_extra_teams), else the member's prefetched."""
+    """`extra_teams` when read for a whole page (member_extra_teams), else the member's
+    prefetched."""
     state = member.invitation_state_at(now)
     return {
         "id": member.pk,
@@ -169,7 +170,10 @@ def users_list(
     rows = list(members.prefetch_related(None).only(*ROW_COLUMNS)[: limit + 1])
     more = len(rows) > limit
     rows = rows[:limit]
-    teams = _extra_teams([m.pk for m in rows])
+    teams = {
+        member_id: [{"id": team_id, "name": name} for team_id, name in extra]
+        for member_id, extra in member_extra_teams([m.pk for m in rows]).items()
+    }
     return {
         "users": [_user_out(m, now, teams.get(m.pk, [])) for m in rows],
         "next_cursor": _cursor_encode(sort, rows[-1]) if more else None,
@@ -184,21 +188,6 @@ ROW_COLUMNS = (
     *("first_name", "last_name", "status", "seat_type", "is_super_admin", "access"),
     *("last_active_at", "created_at", "joined_at", "invite_expires_at", "invite_revoked_at"),
 )
-
-
-def _extra_teams(member_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
-    """The page's extra teams in one query of plain rows (Django's prefetch builds a Team per
-    row and costs more than the page's own query)."""
-    through = Membership.extra_teams.through
-    teams: dict[int, list[dict[str, Any]]] = {}
-    rows = (
-        through.objects.filter(membership_id__in=member_ids)
-        .order_by("team__name", "team_id")
-        .values_list("membership_id", "team_id", "team__name")
-    )
-    for member_id, team_id, name in rows:
-        teams.setdefault(member_id, []).append({"id": team_id, "name": name})
-    return teams
 
 
 def _member_get(account, member_id: int) -> Membership:

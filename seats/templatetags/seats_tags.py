@@ -214,10 +214,11 @@ def _copy_link_html(pk: int) -> str:
 
 
 @register.simple_tag(takes_context=True)
-def users_rows(context, members) -> str:
+def users_rows(context, members, teams) -> str:
     """The Users list's rows (<tr>…</tr> each): the checkbox for bulk edit, name and address,
     seat, access, teams, status and invitation, last active, and the row's "Actions" menu
-    (with the invitation's actions for an invited user)."""
+    (with the invitation's actions for an invited user). `teams`: each member's extra teams,
+    (id, name) (seats.users.selectors.member_extra_teams)."""
     can = context.get("can") or {}
     can_super_admin = bool(can.get("super_admin"))
     next_query = _esc(context.get("next_query") or "")
@@ -234,6 +235,7 @@ def users_rows(context, members) -> str:
         "".join(
             _row_html(
                 m,
+                extra=teams.get(m.pk, ()),
                 now=now,
                 text=text,
                 words=words,
@@ -246,7 +248,7 @@ def users_rows(context, members) -> str:
     )
 
 
-def _row_html(m, *, now, text, words, csrf, can_super_admin, next_query) -> str:
+def _row_html(m, *, extra, now, text, words, csrf, can_super_admin, next_query) -> str:
     pk, email = m.pk, _esc(m.user.email)
     url = member_url(pk)
     full_name = m.full_name
@@ -260,9 +262,8 @@ def _row_html(m, *, now, text, words, csrf, can_super_admin, next_query) -> str:
     access = _esc(str(membership_access_label(m)))
     if m.is_super_admin:
         access = f'<span class="badge">{access}</span>'
-    extra = list(m.extra_teams.all())
     main = m.main_team
-    names = [_esc(t.name) for t in extra]
+    names = [_esc(name) for _team_id, name in extra]
     teams_title = (
         ' title="' + (f"{_esc(main.name)}, " if main else "") + ", ".join(names) + '"'
         if extra

@@ -31,6 +31,7 @@ from seats.users.selectors import (
     access_filter_choices,
     directory_page,
     member_directory,
+    member_extra_teams,
 )
 from seats.users.services.lifecycle import (
     members_bulk_deactivate,
@@ -82,8 +83,11 @@ def users(request):
     filters = form.filters()
     # A row shows none of the permission documents (the rows' heaviest columns, decoded from
     # JSON one by one): left out, as the export leaves them out.
-    members = member_directory(account=account, filters=filters, now=timezone.now()).defer(
-        *DIRECTORY_UNSHOWN_FIELDS
+    # The rows' extra teams are read for the page in one query of plain rows (teams below).
+    members = (
+        member_directory(account=account, filters=filters, now=timezone.now())
+        .prefetch_related(None)
+        .defer(*DIRECTORY_UNSHOWN_FIELDS)
     )
     try:
         number = int(request.GET.get("page", 1))
@@ -101,6 +105,7 @@ def users(request):
         "seats/users/users.html",
         {
             "page": page,
+            "teams": member_extra_teams([m.pk for m in page.members]),
             "form": form,
             "filters": filters,
             "query": query.urlencode(),
