@@ -102,6 +102,25 @@ def payment_customer_ensure(*, account: Account) -> str:
     return customer_id
 
 
+def card_on_file_write(
+    *, account: Account, details: CardDetails, actor: User | None, now: datetime
+) -> tuple[CardOnFile, bool]:
+    """Write what seatmgr keeps of a card (token, brand, last four, expiry) as the account's
+    card on file; (the card, whether it is the account's first). The caller records it."""
+    return CardOnFile.objects.update_or_create(
+        account=account,
+        defaults={
+            "gateway_token": details.token,
+            "brand": details.brand,
+            "last4": details.last4,
+            "exp_month": details.exp_month,
+            "exp_year": details.exp_year,
+            "updated_by": actor,
+            "updated_at": now,
+        },
+    )
+
+
 def card_store(*, account: Account, details: CardDetails, actor: User, now: datetime) -> CardOnFile:
     """Keep a tokenised card as the account's card on file, in the caller's transaction (card_save,
     or a checkout paying with a new card: the card is kept only if the checkout commits). The
@@ -114,18 +133,7 @@ def card_store(*, account: Account, details: CardDetails, actor: User, now: date
     )
     if replaced:
         transaction.on_commit(lambda: card_forget(card_token=replaced))
-    card, created = CardOnFile.objects.update_or_create(
-        account=account,
-        defaults={
-            "gateway_token": details.token,
-            "brand": details.brand,
-            "last4": details.last4,
-            "exp_month": details.exp_month,
-            "exp_year": details.exp_year,
-            "updated_by": actor,
-            "updated_at": now,
-        },
-    )
+    card, created = card_on_file_write(account=account, details=details, actor=actor, now=now)
     audit_record(
         account=account,
         actor=actor,

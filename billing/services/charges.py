@@ -27,7 +27,8 @@ import logging
 from collections.abc import Sequence
 from datetime import datetime
 
-from accounts.models import Account, User
+from accounts.models import Account, AuditVerb, User
+from accounts.services import audit_record
 from billing.errors import AuthenticationRequired, BillingError, NoCardOnFile
 from billing.gateway import Charge, PaymentStatus, gateway_get
 from billing.models import (
@@ -255,3 +256,18 @@ def card_charge(
         logger.info("charge %s failed: %s", key, failure.code)
         return None
     return charge
+
+
+def invoice_refund_record(*, invoice: Invoice, refunded_cents: int, now: datetime) -> None:
+    """Record that `refunded_cents` of the invoice's payment have been given back in all (the
+    invoice shows it), with its audit event. In the caller's transaction."""
+    before, invoice.refunded_cents = invoice.refunded_cents, refunded_cents
+    invoice.save(update_fields=["refunded_cents"])
+    audit_record(
+        account=invoice.account,
+        actor=None,
+        verb=AuditVerb.BILLING_CHANGED,
+        before={"invoice": invoice.number, "refunded_cents": before},
+        after={"invoice": invoice.number, "refunded_cents": refunded_cents},
+        now=now,
+    )

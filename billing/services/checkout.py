@@ -50,7 +50,7 @@ from billing.services.bundles import (
     renewal_seats_check,
 )
 from billing.services.cards import NewCard, card_store
-from billing.services.charges import invoice_paid_charge
+from billing.services.charges import invoice_paid_charge, invoice_refund_record
 from billing.services.subscriptions import subscription_create, subscription_pools_sync
 from seats.pools.services import billing_admins_notify
 
@@ -396,16 +396,7 @@ def _checkout_refund(*, invoice: Invoice, now: datetime) -> None:
         amount_cents=invoice.total_cents,
         idempotency_key=f"refund:{invoice.payment_id}",
     )
-    before, invoice.refunded_cents = invoice.refunded_cents, invoice.total_cents
-    invoice.save(update_fields=["refunded_cents"])
-    audit_record(
-        account=invoice.account,
-        actor=None,
-        verb=AuditVerb.BILLING_CHANGED,
-        before={"invoice": invoice.number, "refunded_cents": before},
-        after={"invoice": invoice.number, "refunded_cents": invoice.total_cents},
-        now=now,
-    )
+    invoice_refund_record(invoice=invoice, refunded_cents=invoice.total_cents, now=now)
     billing_admins_notify(
         account=invoice.account,
         text=lambda: (

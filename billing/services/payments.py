@@ -37,10 +37,12 @@ from billing.models import (
     WebhookEvent,
 )
 from billing.money import money_format
+from billing.services.cards import card_on_file_write
 from billing.services.charges import (
     charge_refund_if_extra,
     invoice_charge_note,
     invoice_open_charge,
+    invoice_refund_record,
 )
 from billing.services.checkout import checkout_paid_apply
 from billing.services.purchases import seats_grant
@@ -262,16 +264,7 @@ def _refund_record(*, obj: dict, now: datetime) -> None:
     # The total refunded so far, never less: an older event arriving late changes nothing.
     if invoice is None or refunded <= invoice.refunded_cents:
         return
-    before, invoice.refunded_cents = invoice.refunded_cents, refunded
-    invoice.save(update_fields=["refunded_cents"])
-    audit_record(
-        account=invoice.account,
-        actor=None,
-        verb=AuditVerb.BILLING_CHANGED,
-        before={"invoice": invoice.number, "refunded_cents": before},
-        after={"invoice": invoice.number, "refunded_cents": refunded},
-        now=now,
-    )
+    invoice_refund_record(invoice=invoice, refunded_cents=refunded, now=now)
 
 
 def _dispute_record(*, obj: dict, now: datetime) -> None:
@@ -374,18 +367,7 @@ def _customer_changed(*, obj: dict, now: datetime) -> None:
             return
         # Not card_store: the card it replaces stays attached at the provider, whose dashboard
         # chose the new default.
-        card, _created = CardOnFile.objects.update_or_create(
-            account=account,
-            defaults={
-                "gateway_token": details.token,
-                "brand": details.brand,
-                "last4": details.last4,
-                "exp_month": details.exp_month,
-                "exp_year": details.exp_year,
-                "updated_by": None,
-                "updated_at": now,
-            },
-        )
+        card, _created = card_on_file_write(account=account, details=details, actor=None, now=now)
         after = str(card)
 
         def text(card=after):
