@@ -11,12 +11,43 @@ import re
 
 from bench.common import DbTimer, Result, log, median, timed_pair
 from bench.context import Context
+from bench.profile import profile_shares
 
 NAME = "users_tab_vs_admin"
 USERS_URL = "/settings/users/?status=active"
 # The admin lists every account's memberships; the account filter makes it the same list.
 ADMIN_URL = "/admin/accounts/membership/?account__id__exact={account}&status__exact=active"
 POOL_COUNT = 'COUNT("accounts_membership"."id") AS "n"'
+# Each page is requested this many times a run per size's `runs` (one request is tens of ms,
+# and this machine's neighbours move single requests by as much).
+RUNS_FACTOR = 4
+PROFILED_REQUESTS = 200
+# The Users tab's parts (bench/profile.py), each a function of the request's call tree.
+PROFILE_VIEW = ("users", "seats/users/views/directory.py")
+PROFILE_PARTS = [
+    ("the 50 rows, drawn in Python (seats_tags.users_rows)", "users_rows", "seats_tags.py"),
+    (
+        "the page's rows and its count: the ORM and PostgreSQL (directory_page)",
+        "directory_page",
+        "seats/users/selectors.py",
+    ),
+    ("the rows' extra teams (member_extra_teams)", "member_extra_teams", "selectors.py"),
+    ("the filter form and its choices (DirectoryForm)", "_directory_form", "directory.py"),
+    ("the filter form's five lists (PlainSelect)", "render", "django/forms/widgets.py"),
+    ("the navigation's open seat requests count", "seat_requests_open_count", "selectors.py"),
+    ("the navigation's unread notifications count", "notifications_unread_count", "selectors.py"),
+]
+PROFILE_REST = "the template engine: the page, its shell, navigation, tabs and pager"
+PROFILE_OUTSIDE = (
+    "outside the view: the middleware (session, sign-in, account, language, security headers) "
+    "and the test client"
+)
+# Inside the rows: what a row spends most on (shares of the whole request too).
+PROFILE_ROW_PARTS = [
+    ('"Last active" title: the moment in the viewer\'s language (Babel)', "moment_text", "text.py"),
+    ('"Last active": "3 weeks ago" (Django\'s timesince)', "ago", "moments.py"),
+    ('the "Actions" menu', "_actions_html", "seats_tags.py"),
+]
 
 
 def _first_email(html: str, pattern: str) -> str:
@@ -111,7 +142,9 @@ def run(ctx: Context) -> Result:
     _check(client, admin_url)
 
     users_times, admin_times = timed_pair(
-        lambda: client.get(USERS_URL), lambda: client.get(admin_url), runs=ctx.sizes.runs
+        lambda: client.get(USERS_URL),
+        lambda: client.get(admin_url),
+        runs=ctx.sizes.runs * RUNS_FACTOR,
     )
     users_queries, users_db, users_once = _queries(client, USERS_URL)
     admin_queries, admin_db, admin_once = _queries(client, admin_url)
@@ -144,6 +177,18 @@ def run(ctx: Context) -> Result:
         notes["pool_count_star_ms"] = _execution_ms(
             _explain(pool_count.replace(POOL_COUNT, 'COUNT(*) AS "n"'))
         )
+    profiled = ctx.sizes.runs * 10 if ctx.quick else PROFILED_REQUESTS
+    for key, parts in (("profile", PROFILE_PARTS), ("row_profile", PROFILE_ROW_PARTS)):
+        shares = profile_shares(
+            lambda: client.get(USERS_URL),
+            requests=profiled,
+            view=PROFILE_VIEW,
+            parts=parts,
+            rest_label=PROFILE_REST,
+            outside_label=PROFILE_OUTSIDE,
+        )
+        notes[key] = [(s.label, s.share) for s in shares]
+    notes["profiled_requests"] = profiled
     ctx.notes[NAME] = notes
     users, admin = median(users_times), median(admin_times)
     log(f"Users tab {users * 1000:.1f} ms, admin {admin * 1000:.1f} ms")
@@ -239,6 +284,8 @@ def analysis(result: Result, notes: dict) -> str:
             f"The target is not met: the Users tab takes {gap_ms:.0f} ms more than the admin "
             "(medians). What stands in the way is what it does beyond the changelist. " + beyond
         )
+    if notes.get("profile"):
+        out += ["", *profile_table(result, notes)]
     change = []
     if "Sort Key" in plan:
         change.append(
@@ -254,3 +301,31 @@ def analysis(result: Result, notes: dict) -> str:
     if change:
         out += ["", "What I would change next: " + "; ".join(change) + "."]
     return "\n".join(out)
+
+
+def profile_table(result: Result, notes: dict) -> list[str]:
+    """The sampling profile (bench/profile.py) as a table: each part's share of a Users tab
+    request, and that share of the median request in milliseconds."""
+    page_ms = result.measured * 1000
+    out = [
+        f"Where the Users tab's {page_ms:.0f} ms go: a sampling profile (pyinstrument, one "
+        f"sample a millisecond) of {notes['profiled_requests']} requests of the page, its time "
+        "shared out among the parts of the request (each share of the whole request; the "
+        "milliseconds are that share of the median above):",
+        "",
+        "| Part of the request | Share | ms |",
+        "|---|---:|---:|",
+    ]
+    out += [
+        f"| {label} | {share:.0%} | {share * page_ms:.1f} |"
+        for label, share in sorted(notes["profile"], key=lambda item: -item[1])
+    ]
+    rows = notes.get("row_profile", [])[: len(PROFILE_ROW_PARTS)]
+    if rows:
+        out += [
+            "",
+            "Inside the rows, what a row spends most on (shares of the whole request again): "
+            + "; ".join(f"{label}: {share:.0%} ({share * page_ms:.1f} ms)" for label, share in rows)
+            + ". Every row's cells are escaped and joined as strings; no row makes a query.",
+        ]
+    return out

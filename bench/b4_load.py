@@ -188,6 +188,10 @@ def run(ctx: Context) -> list[Result]:
         "trivial_anonymous_p50_ms": round(median([r["p50_ms"] for r in anonymous_runs]), 1),
         "trivial_anonymous_p99_ms": round(median([r["p99_ms"] for r in anonymous_runs]), 1),
         "anonymous_errors": anonymous_errors,
+        # Each round's figures: how far this machine's neighbours move one run from the next.
+        "users_tab_rps_runs": [round(r["rps"]) for r in users_runs],
+        "trivial_rps_runs": [round(r["rps"]) for r in trivial_runs],
+        "anonymous_rps_runs": [round(r["rps"]) for r in anonymous_runs],
         "requests": sum(r["requests"] for r in users_runs + trivial_runs + anonymous_runs),
     }
     log(

@@ -77,7 +77,7 @@ FULL = Sizes(
     load_seconds=10,
     runs=7,
     slow_runs=3,
-    load_runs=3,
+    load_runs=5,
 )
 QUICK = Sizes(
     members=2_000,

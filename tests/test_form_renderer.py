@@ -7,7 +7,6 @@ import pytest
 from django import forms
 from django.utils.safestring import mark_safe
 
-from accounts.models import Team
 from accounts.widgets import PlainSelect
 from seats.users.forms import DirectoryForm
 
@@ -172,7 +171,7 @@ def test_a_plain_select_draws_what_djangos_select_template_draws(value, attrs, m
 def test_the_users_filters_are_drawn_as_django_draws_them():
     form = DirectoryForm(
         {"seat": "core", "team": "3", "status": "active"},
-        teams=[Team(pk=3, name="Sales & <Ops>"), Team(pk=4, name="Art")],
+        teams=[(3, "Sales & <Ops>"), (4, "Art")],
         access_choices=[("custom", "Custom"), ("set:9", 'Set "nine"')],
     )
     for name in ("seat", "team", "status", "invitation", "access"):

@@ -167,7 +167,14 @@ def users_list(
     members = member_directory(account=request.auth.account, filters=filters, now=now)
     if cursor:
         members = _cursor_after(members, sort, cursor)
-    rows = list(members.prefetch_related(None).only(*ROW_COLUMNS)[: limit + 1])
+    # The row names its permission set by id: the set itself (its permissions' JSON decoded
+    # for every row that has one) is not joined.
+    rows = list(
+        members.prefetch_related(None)
+        .select_related(None)
+        .select_related("user", "main_team")
+        .only(*ROW_COLUMNS)[: limit + 1]
+    )
     more = len(rows) > limit
     rows = rows[:limit]
     teams = {

@@ -38,9 +38,10 @@ class DirectoryForm(forms.Form):
     desc = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, teams, access_choices, **kwargs):
+        """`teams`: the account's teams as (id, name), by name."""
         super().__init__(*args, **kwargs)
         self.fields["seat"].choices = [("", _("All seats")), *SeatType.choices]
-        self.fields["team"].choices = [("", _("All teams")), *[(t.pk, t.name) for t in teams]]
+        self.fields["team"].choices = [("", _("All teams")), *teams]
         self.fields["status"].choices = [("", _("Any status")), *MembershipStatus.choices]
         self.fields["invitation"].choices = [("", _("Any invitation")), *InvitationState.choices]
         self.fields["access"].choices = [("", _("Any access")), *access_choices]

@@ -69,7 +69,7 @@ def _directory_form(request):
     account = request.membership.account
     return DirectoryForm(
         request.GET or None,
-        teams=list(account.teams.order_by("name")),
+        teams=list(account.teams.order_by("name").values_list("pk", "name")),
         access_choices=access_filter_choices(account=account),
     )
 
