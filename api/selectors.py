@@ -27,16 +27,17 @@ def api_key_for_token(token: str, *, now: datetime) -> ApiKey | None:
     key_id, _sep, secret = token[len(KEY_PREFIX) :].partition("_")
     if not key_id or not secret:
         return None
-    key = (
-        ApiKey.objects.select_related("account", "created_by__user", "created_by__account")
-        .filter(key_id=key_id)
-        .first()
-    )
+    key = ApiKey.objects.select_related("account", "created_by__user").filter(key_id=key_id).first()
     if key is None or not hmac.compare_digest(key.secret_hash, secret_hash(token)):
         return None
     if key.revoked_at is not None or key.is_expired_at(now):
         return None
     owner = key.created_by
+    # A key is made by a member of its own account: that account, already read, is theirs (one
+    # join fewer on every call).
+    if owner.account_id != key.account_id:
+        return None
+    owner.account = key.account
     if owner.status != MembershipStatus.ACTIVE or not membership_is_super_admin(owner):
         return None
     return key
