@@ -272,3 +272,28 @@ class SalesforceConnectionFactory(factory.django.DjangoModelFactory):
     account = factory.SubFactory(AccountFactory)
     instance_url = "https://acme.my.salesforce.com"
     access_token_encrypted = factory.LazyFunction(lambda: secret_encrypt("00Dfake!token"))
+
+
+def subscribed_account(
+    name: str = "Acme",
+    *,
+    hubs: dict[str, str] | None = None,
+    extra_seats: dict[str, int] | None = None,
+    now=None,
+) -> Account:
+    """An account on a live monthly subscription, as buying a plan leaves it
+    (billing.services.subscriptions.subscription_start: its pools, periods and ledger):
+    Marketing Hub Professional unless `hubs` says otherwise, with `extra_seats` bought beside
+    the seats the plan includes, started `now` (default: now)."""
+    from billing.services.subscriptions import subscription_start
+
+    account = AccountFactory(name=name)
+    subscription_start(
+        account=account,
+        hubs=hubs or {"marketing": "professional"},
+        interval="monthly",
+        now=now or timezone.now(),
+        actor=None,
+        extra_seats=extra_seats or {},
+    )
+    return account

@@ -7,12 +7,10 @@ from pathlib import Path
 
 import pytest
 import requests
-from django.utils import timezone
 from playwright.sync_api import expect
 
-from billing.services.subscriptions import subscription_start
 from tests.e2e.conftest import sign_in_through_the_form
-from tests.factories import AccountFactory, MembershipFactory
+from tests.factories import MembershipFactory, subscribed_account
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -22,15 +20,7 @@ VIEWPORT = {"width": 1280, "height": 800}
 
 @pytest.fixture
 def ada():
-    account = AccountFactory(name="Acme")
-    subscription_start(
-        account=account,
-        hubs={"marketing": "professional"},
-        interval="monthly",
-        now=timezone.now(),
-        actor=None,
-        extra_seats={"core": 5},
-    )
+    account = subscribed_account(extra_seats={"core": 5})
     return MembershipFactory(
         account=account,
         super_admin=True,

@@ -13,16 +13,14 @@ from urllib.parse import urlsplit
 
 import pytest
 from django.core import mail
-from django.utils import timezone
 from playwright.sync_api import expect
 
 from accounts.models import Membership, MembershipStatus, SeatType
-from billing.services.subscriptions import subscription_start
 from invitations.parsing import ParsedPerson
 from invitations.services.members import members_invite
 from invitations.services.salesforce import salesforce_connection_save
 from seats.permissions.choice import AccessChoice, AccessMode
-from tests.factories import AccountFactory, MembershipFactory
+from tests.factories import AccountFactory, MembershipFactory, subscribed_account
 from tests.invitations.fake_salesforce import FAKE_SALESFORCE_USERS, FakeSalesforce
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -35,16 +33,9 @@ NEUTRAL = "This invitation link can't be used"
 def account():
     """Acme on Sales Hub Professional and Marketing Hub Professional: 3 Core seats (included
     with Marketing Pro) and 3 Sales seats bought; the super admin will hold one Core seat."""
-    account = AccountFactory(name="Acme")
-    subscription_start(
-        account=account,
-        hubs={"marketing": "professional", "sales": "professional"},
-        interval="monthly",
-        now=timezone.now(),
-        actor=None,
-        extra_seats={"sales": 3},
+    return subscribed_account(
+        hubs={"marketing": "professional", "sales": "professional"}, extra_seats={"sales": 3}
     )
-    return account
 
 
 @pytest.fixture

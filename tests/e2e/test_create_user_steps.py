@@ -10,31 +10,23 @@ holds a Core seat and a card is on file.
 """
 
 import pytest
-from django.utils import timezone
 from playwright.sync_api import expect
 
 from accounts.models import Membership, SeatType
-from billing.services.subscriptions import subscription_start
 from invitations.parsing import ParsedPerson
 from invitations.services.members import members_invite
 from seats.catalogue import permissions_fit_seat
 from seats.permissions.choice import AccessChoice, AccessMode
 from tests.e2e.conftest import screenshot as shared_screenshot
-from tests.factories import AccountFactory, CardOnFileFactory, PartnerDomainFactory
+from tests.factories import CardOnFileFactory, PartnerDomainFactory, subscribed_account
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
 def account():
-    account = AccountFactory(name="Acme")
-    subscription_start(
-        account=account,
-        hubs={"marketing": "professional", "sales": "professional"},
-        interval="monthly",
-        now=timezone.now(),
-        actor=None,
-        extra_seats={"sales": 3},
+    account = subscribed_account(
+        hubs={"marketing": "professional", "sales": "professional"}, extra_seats={"sales": 3}
     )
     PartnerDomainFactory(domain="partner.example").partner.accounts.add(account)
     CardOnFileFactory(account=account)

@@ -12,13 +12,12 @@ from playwright.sync_api import expect
 
 from accounts.models import Membership
 from billing.services.cards import card_save
-from billing.services.subscriptions import subscription_start
 from invitations.parsing import ParsedPerson
 from invitations.services.members import members_invite
 from seats.permissions.choice import AccessChoice, AccessMode
 from tests.e2e.conftest import sign_in_through_the_form
 from tests.e2e.keyboard import focus_ring_problem, focused, tab_to
-from tests.factories import AccountFactory, MembershipFactory
+from tests.factories import MembershipFactory, subscribed_account
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -28,16 +27,7 @@ DESCRIBED_BY = """element => (element.getAttribute("aria-describedby") || "").sp
 
 @pytest.fixture
 def account():
-    account = AccountFactory(name="Acme")
-    subscription_start(
-        account=account,
-        hubs={"marketing": "professional"},
-        interval="monthly",
-        now=timezone.now(),
-        actor=None,
-        extra_seats={"core": 2},
-    )
-    return account
+    return subscribed_account(extra_seats={"core": 2})
 
 
 def described_by(locator) -> list[tuple[str, bool]]:

@@ -15,13 +15,12 @@ from playwright.sync_api import expect
 
 from accounts.models import Membership, MembershipStatus, SeatType, User
 from billing.selectors import subscription_live_get
-from billing.services.subscriptions import subscription_start
 from invitations.parsing import ParsedPerson
 from invitations.services.members import members_invite
 from seats.catalogue import seat_default_permissions
 from seats.permissions.choice import AccessChoice, AccessMode
 from tests.e2e.conftest import page_width
-from tests.factories import AccountFactory, MembershipFactory
+from tests.factories import MembershipFactory, subscribed_account
 from tests.i18n.crawl import crawl_key
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -39,16 +38,7 @@ def shot(page, name: str) -> None:
 
 @pytest.fixture
 def account():
-    account = AccountFactory(name="Acme")
-    subscription_start(
-        account=account,
-        hubs={"marketing": "professional"},
-        interval="monthly",
-        now=timezone.now(),
-        actor=None,
-        extra_seats={"core": 2},
-    )
-    return account
+    return subscribed_account(extra_seats={"core": 2})
 
 
 def french_renewal_date(account) -> str:

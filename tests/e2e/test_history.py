@@ -8,12 +8,10 @@ import re
 from pathlib import Path
 
 import pytest
-from django.utils import timezone
 from playwright.sync_api import expect
 
 from accounts.models import SeatType
 from accounts.teams.services import member_teams_set
-from billing.services.subscriptions import subscription_start
 from seats.changes import CHANGE_LINES
 from seats.permission_sets.services import permission_set_create
 from seats.permissions.choice import AccessChoice, AccessMode
@@ -21,7 +19,7 @@ from seats.permissions.services import member_access_set
 from seats.users.services.lifecycle import member_super_admin_set
 from seats.users.services.seat import member_seat_change
 from tests.e2e.conftest import sign_in_through_the_form
-from tests.factories import AccountFactory, MembershipFactory, TeamFactory
+from tests.factories import MembershipFactory, TeamFactory, subscribed_account
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -51,15 +49,7 @@ FIELD_REPS = {
 def acme():
     """Acme (Marketing Hub Professional, 5 extra Core seats); Ada Admin runs it; Grace Hopper,
     on a View-only seat, gets a seat, a team, super admin and back, and a permission set."""
-    account = AccountFactory(name="Acme")
-    subscription_start(
-        account=account,
-        hubs={"marketing": "professional"},
-        interval="monthly",
-        now=timezone.now(),
-        actor=None,
-        extra_seats={"core": 5},
-    )
+    account = subscribed_account(extra_seats={"core": 5})
     ada = MembershipFactory(
         account=account,
         super_admin=True,

@@ -10,10 +10,9 @@ from playwright.sync_api import expect
 
 from accounts.models import Membership, MembershipStatus, SeatType
 from billing.services.cards import card_save
-from billing.services.subscriptions import subscription_start
 from seats.models import SeatPool
 from tests.e2e.keyboard import focused, tab_to
-from tests.factories import AccountFactory, MembershipFactory
+from tests.factories import MembershipFactory, subscribed_account
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -21,16 +20,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 @pytest.fixture
 def account():
     """Acme on Marketing Hub Professional: 3 Core seats included and 2 bought."""
-    account = AccountFactory(name="Acme")
-    subscription_start(
-        account=account,
-        hubs={"marketing": "professional"},
-        interval="monthly",
-        now=timezone.now(),
-        actor=None,
-        extra_seats={"core": 2},
-    )
-    return account
+    return subscribed_account(extra_seats={"core": 2})
 
 
 def press(page, key: str) -> None:

@@ -18,27 +18,17 @@ from playwright.sync_api import expect
 
 from accounts.models import Membership, MembershipStatus, SeatType
 from accounts.teams.services import member_teams_set
-from billing.services.subscriptions import subscription_start
 from invitations.parsing import ParsedPerson
 from invitations.services.members import members_invite
 from seats.permissions.choice import AccessChoice, AccessMode
-from tests.factories import AccountFactory, MembershipFactory, TeamFactory
+from tests.factories import MembershipFactory, TeamFactory, subscribed_account
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
 def account():
-    account = AccountFactory(name="Acme")
-    subscription_start(
-        account=account,
-        hubs={"marketing": "professional"},
-        interval="monthly",
-        now=timezone.now(),
-        actor=None,
-        extra_seats={"core": 5},
-    )
-    return account
+    return subscribed_account(extra_seats={"core": 5})
 
 
 @pytest.fixture

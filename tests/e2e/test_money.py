@@ -15,12 +15,11 @@ from playwright.sync_api import expect
 from accounts.models import SeatType
 from billing.models import SalesRequest
 from billing.services.cards import card_save
-from billing.services.subscriptions import subscription_start
 from seats.catalogue import seat_default_permissions
 from seats.models import SeatPool
 from tests.e2e.conftest import WINDOW, page_width
 from tests.e2e.conftest import screenshot as shared_screenshot
-from tests.factories import AccountFactory
+from tests.factories import subscribed_account
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -29,16 +28,7 @@ BILLING_ADMIN = {**seat_default_permissions("core"), "account.billing": "on"}
 
 @pytest.fixture
 def acme():
-    account = AccountFactory(name="Acme")
-    subscription_start(
-        account=account,
-        hubs={"marketing": "professional"},
-        interval="monthly",
-        now=timezone.now(),
-        actor=None,
-        extra_seats={"core": 2},
-    )
-    return account
+    return subscribed_account(extra_seats={"core": 2})
 
 
 @pytest.fixture

@@ -15,11 +15,10 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from accounts.models import Membership, Notification, SeatType
-from billing.services.subscriptions import subscription_start
 from seats.catalogue import seat_default_permissions
 from seats.models import SeatPool
 from tests.e2e.conftest import screenshot, sign_in_through_the_form
-from tests.factories import AccountFactory, MembershipFactory, UserFactory
+from tests.factories import MembershipFactory, UserFactory, subscribed_account
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -33,16 +32,7 @@ CUSTOM = {
 
 @pytest.fixture
 def account():
-    account = AccountFactory(name="Acme")
-    subscription_start(
-        account=account,
-        hubs={"marketing": "professional"},
-        interval="monthly",
-        now=timezone.now(),
-        actor=None,
-        extra_seats={"core": 2},
-    )
-    return account
+    return subscribed_account(extra_seats={"core": 2})
 
 
 @pytest.fixture
@@ -148,14 +138,8 @@ def test_inactive_paid_seats_are_counted_and_moved_to_view_only_seats(
 def test_ten_days_before_renewal_the_billing_admin_removes_the_unassigned_seats_it_names(
     page, signed_in
 ):
-    account = AccountFactory(name="Initech")
-    subscription_start(
-        account=account,
-        hubs={"marketing": "professional"},
-        interval="monthly",
-        now=timezone.now() - timedelta(days=20),
-        actor=None,
-        extra_seats={"core": 2},
+    account = subscribed_account(
+        "Initech", extra_seats={"core": 2}, now=timezone.now() - timedelta(days=20)
     )
     signed_in("member", account=account, permissions=BILLING_ADMIN)  # 1 of the 5 Core seats
     page.goto("/settings/billing/")

@@ -5,13 +5,11 @@ seat rule by group added and removed. Screenshots go to var/screens/scim/."""
 
 import pytest
 import requests
-from django.utils import timezone
 from playwright.sync_api import expect
 
-from billing.services.subscriptions import subscription_start
 from scim.models import ScimSettings
 from tests.e2e.conftest import WINDOW, screenshot, sign_in_through_the_form
-from tests.factories import AccountFactory, MembershipFactory, TeamFactory
+from tests.factories import MembershipFactory, TeamFactory, subscribed_account
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -20,15 +18,7 @@ USER_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:User"
 
 @pytest.fixture
 def ada():
-    account = AccountFactory(name="Acme")
-    subscription_start(
-        account=account,
-        hubs={"marketing": "professional"},
-        interval="monthly",
-        now=timezone.now(),
-        actor=None,
-        extra_seats={"core": 5},
-    )
+    account = subscribed_account(extra_seats={"core": 5})
     TeamFactory(account=account, name="Sales EMEA")
     return MembershipFactory(
         account=account,

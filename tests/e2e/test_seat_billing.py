@@ -20,12 +20,11 @@ from billing.services.bundles import Bundle
 from billing.services.cards import card_save
 from billing.services.checkout import bundle_checkout
 from billing.services.removals import seat_removal_schedule
-from billing.services.subscriptions import subscription_start
 from seats.catalogue import seat_default_permissions
 from seats.models import SeatPool
 from seats.users.services.seat import seat_change_preview
 from tests.e2e.conftest import ARTIFACTS, sign_in_through_the_form
-from tests.factories import AccountFactory, MembershipFactory
+from tests.factories import MembershipFactory, subscribed_account
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -37,16 +36,7 @@ DECLINED = "4000 0000 0000 0002"
 
 @pytest.fixture
 def account():
-    account = AccountFactory(name="Acme")
-    subscription_start(
-        account=account,
-        hubs={"marketing": "professional"},
-        interval="monthly",
-        now=timezone.now(),
-        actor=None,
-        extra_seats={"core": 2},
-    )
-    return account
+    return subscribed_account(extra_seats={"core": 2})
 
 
 def core_pool(account) -> SeatPool:

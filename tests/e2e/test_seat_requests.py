@@ -11,10 +11,9 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from accounts.models import Membership, SeatType
-from billing.services.subscriptions import subscription_start
 from seats.models import SeatPool, SeatRequest, SeatRequestStatus
 from tests.e2e.conftest import WINDOW, screenshot, sign_in_through_the_form
-from tests.factories import AccountFactory, CardOnFileFactory, MembershipFactory
+from tests.factories import CardOnFileFactory, MembershipFactory, subscribed_account
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -23,16 +22,9 @@ TOPIC = "seat-requests"
 
 @pytest.fixture
 def account():
-    account = AccountFactory(name="Acme")
-    subscription_start(
-        account=account,
-        hubs={"marketing": "professional", "sales": "professional"},
-        interval="monthly",
-        now=timezone.now(),
-        actor=None,
-        extra_seats={"sales": 1},
+    return subscribed_account(
+        hubs={"marketing": "professional", "sales": "professional"}, extra_seats={"sales": 1}
     )
-    return account
 
 
 def sign_out(page) -> None:

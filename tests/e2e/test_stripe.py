@@ -15,13 +15,12 @@ from playwright.sync_api import expect
 from accounts.models import SeatType
 from billing.gateway import gateway_get
 from billing.models import CardOnFile, Invoice, InvoiceStatus, SubscriptionStatus
-from billing.services.subscriptions import subscription_start
 from seats.catalogue import seat_default_permissions
 from seats.models import SeatPool
 from tests.billing.stripe_fake import stripe_fake_start, stripe_fake_stop
 from tests.e2e.conftest import WINDOW, page_width
 from tests.e2e.conftest import screenshot as shared_screenshot
-from tests.factories import AccountFactory
+from tests.factories import subscribed_account
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -45,16 +44,7 @@ def stripe_fake(settings):
 
 @pytest.fixture
 def acme():
-    account = AccountFactory(name="Acme")
-    subscription_start(
-        account=account,
-        hubs={"marketing": "professional"},
-        interval="monthly",
-        now=timezone.now(),
-        actor=None,
-        extra_seats={"core": 2},
-    )
-    return account
+    return subscribed_account(extra_seats={"core": 2})
 
 
 def screenshot(page, name: str) -> None:
@@ -207,14 +197,8 @@ def test_buy_a_seat_and_approve_with_3d_secure_approves_once_the_bank_confirms(
     from tests.factories import MembershipFactory
 
     page.set_viewport_size(WINDOW)
-    account = AccountFactory(name="Acme")
-    subscription_start(
-        account=account,
-        hubs={"marketing": "professional", "sales": "professional"},
-        interval="monthly",
-        now=timezone.now(),
-        actor=None,
-        extra_seats={"sales": 1},
+    account = subscribed_account(
+        hubs={"marketing": "professional", "sales": "professional"}, extra_seats={"sales": 1}
     )
     MembershipFactory(account=account, seat_type=SeatType.SALES)  # the only Sales seat
     viewer = MembershipFactory(account=account, view_only=True, joined_at=timezone.now())

@@ -13,14 +13,13 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from accounts.models import Membership, MembershipStatus, SeatType
-from billing.services.subscriptions import subscription_start
 from invitations.parsing import ParsedPerson
 from invitations.services.members import members_invite
 from seats.permissions.choice import AccessChoice, AccessMode
 from seats.users.services.lifecycle import member_deactivate
 from tests.e2e.conftest import WINDOW
 from tests.e2e.conftest import screenshot as shared_screenshot
-from tests.factories import AccountFactory
+from tests.factories import subscribed_account
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -29,16 +28,7 @@ ROW_MAX_PX = 60
 
 @pytest.fixture
 def account():
-    account = AccountFactory(name="Acme")
-    subscription_start(
-        account=account,
-        hubs={"marketing": "professional"},
-        interval="monthly",
-        now=timezone.now(),
-        actor=None,
-        extra_seats={"core": 5},
-    )
-    return account
+    return subscribed_account(extra_seats={"core": 5})
 
 
 @pytest.fixture
