@@ -11,7 +11,7 @@ import re
 
 from bench.common import DbTimer, Result, log, median, timed_pair
 from bench.context import Context
-from bench.profile import profile_shares
+from bench.profile import profile, shares
 
 NAME = "users_tab_vs_admin"
 USERS_URL = "/settings/users/?status=active"
@@ -178,16 +178,17 @@ def run(ctx: Context) -> Result:
             _explain(pool_count.replace(POOL_COUNT, 'COUNT(*) AS "n"'))
         )
     profiled = ctx.sizes.runs * 10 if ctx.quick else PROFILED_REQUESTS
+    root = profile(lambda: client.get(USERS_URL), requests=profiled)
+    # One profile, cut twice: the page's parts, and what its rows spend most on.
     for key, parts in (("profile", PROFILE_PARTS), ("row_profile", PROFILE_ROW_PARTS)):
-        shares = profile_shares(
-            lambda: client.get(USERS_URL),
-            requests=profiled,
+        cut = shares(
+            root,
             view=PROFILE_VIEW,
             parts=parts,
             rest_label=PROFILE_REST,
             outside_label=PROFILE_OUTSIDE,
         )
-        notes[key] = [(s.label, s.share) for s in shares]
+        notes[key] = [(s.label, s.share) for s in cut]
     notes["profiled_requests"] = profiled
     ctx.notes[NAME] = notes
     users, admin = median(users_times), median(admin_times)

@@ -18,7 +18,6 @@ Part = tuple[str, str, str]
 @dataclass(frozen=True)
 class Share:
     label: str
-    seconds: float  # sampled, all requests together
     share: float  # of the whole request
 
 
@@ -43,18 +42,9 @@ def _collect(frame, parts: list[Part], totals: dict[str, float]) -> None:
         _collect(child, parts, totals)
 
 
-def profile_shares(
-    request: Callable[[], object],
-    *,
-    requests: int,
-    view: tuple[str, str],
-    parts: list[Part],
-    rest_label: str,
-    outside_label: str,
-) -> list[Share]:
-    """Profile `requests` calls of `request` and share their time out: `parts` (inside the
-    view), the view's remainder (`rest_label`) and everything outside the view function
-    (`outside_label`: the middleware, the session and sign-in, the test client)."""
+def profile(request: Callable[[], object], *, requests: int):
+    """The call tree (pyinstrument's root frame) of `requests` calls of `request`, sampled
+    once a millisecond; `shares` reads it, as many times as there are ways to cut it."""
     from pyinstrument import Profiler
 
     profiler = Profiler(interval=0.001)
@@ -62,7 +52,15 @@ def profile_shares(
     for _ in range(requests):
         request()
     profiler.stop()
-    root = profiler.last_session.root_frame()
+    return profiler.last_session.root_frame()
+
+
+def shares(
+    root, *, view: tuple[str, str], parts: list[Part], rest_label: str, outside_label: str
+) -> list[Share]:
+    """The profiled time shared out: `parts` (inside the view), the view's remainder
+    (`rest_label`) and everything outside the view function (`outside_label`: the middleware,
+    the session and sign-in, the test client)."""
     total = root.time
     view_frames = _find_all(root, *view)
     if not view_frames or total <= 0:
@@ -71,10 +69,9 @@ def profile_shares(
     for frame in view_frames:
         _collect(frame, parts, totals)
     view_time = sum(frame.time for frame in view_frames)
-    shares = [
-        Share(label, totals.get(label, 0.0), totals.get(label, 0.0) / total) for label, *_ in parts
-    ]
     inside = sum(totals.values())
-    shares.append(Share(rest_label, view_time - inside, (view_time - inside) / total))
-    shares.append(Share(outside_label, total - view_time, (total - view_time) / total))
-    return shares
+    return [
+        *(Share(label, totals.get(label, 0.0) / total) for label, *_ in parts),
+        Share(rest_label, (view_time - inside) / total),
+        Share(outside_label, (total - view_time) / total),
+    ]
