@@ -78,6 +78,7 @@ _.app_configs  # billing.checks.stripe_keys_check: Django passes it by name
 # Attributes a library reads.
 _.mutability  # scim2-models' Attribute: the Schemas document publishes it (scim.resources)
 _.trust_env  # requests.Session: invitations/salesforce.py turns off the environment's proxies
+_.get_client, _._class  # seatmgr.cache: Django's RedisCache calls and reads them by name
 
 # Read by makemessages (the translators' list of the catalogue's words) and by its test.
 _.CATALOGUE_WORDS

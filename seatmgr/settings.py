@@ -136,6 +136,10 @@ DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env.bool(
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://seatmgr")}
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    # Django's, sharing one Redis client per pool (seatmgr/cache.py: a client per call cost
+    # more than the call).
+    CACHES["default"]["BACKEND"] = "seatmgr.cache.RedisCache"
 # Sessions are written to the database and, with a cache that every process shares (CACHE_URL,
 # Redis in production), read from it: a signed-in request then asks PostgreSQL only for the
 # person and their memberships (accounts.backends), and a flushed cache costs one read from the

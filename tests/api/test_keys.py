@@ -12,6 +12,7 @@ from django.utils import timezone
 from accounts.models import AuditEvent, AuditVerb
 from api.errors import ApiKeyExpiryPast, ApiKeyNameRequired, ApiKeyScopesRequired
 from api.models import ApiKey
+from api.selectors import api_key_for_token
 from api.services import api_key_create, api_key_revoke
 from seats.changes import audit_rows
 from tests.api.conftest import bearer, token_for
@@ -169,3 +170,17 @@ def test_last_used_is_recorded(admin, token):
     Client(headers=bearer(token)).get("/api/v1/users")
 
     assert ApiKey.objects.get().last_used_at is not None
+
+
+def test_a_token_is_checked_with_one_query_and_gives_its_key_account_and_maker(
+    admin, token, django_assert_num_queries
+):
+    with django_assert_num_queries(1):
+        key = api_key_for_token(token, now=timezone.now())
+
+    assert key is not None and key.account == admin.account
+    assert key.created_by == admin and key.created_by.user.email == admin.user.email
+    assert "users:read" in key.scopes  # the JSON column decoded as the ORM would
+    # A right key id with a wrong secret, and an unknown key id, find nothing.
+    assert api_key_for_token(token[:-4] + "AAAA", now=timezone.now()) is None
+    assert api_key_for_token("smk_unknown_secret", now=timezone.now()) is None

@@ -15,7 +15,8 @@ pytestmark = pytest.mark.django_db
 
 REDIS_CACHE = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        # What seatmgr.settings makes of CACHE_URL=redis://...
+        "BACKEND": "seatmgr.cache.RedisCache",
         "LOCATION": "redis://127.0.0.1:6379/13",
     }
 }

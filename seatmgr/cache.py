@@ -1,0 +1,34 @@
+"""Django's Redis cache, with one Redis client per connection pool instead of one per call.
+
+Django's `RedisCacheClient.get_client` builds a new `redis.Redis` around its pool for every
+cache call; with redis-py 8 that constructor costs more than the GET it then sends (a third of
+a millisecond here, about a tenth of a signed-in trivial request, whose session is read from
+the cache: docs/performance.md, benchmark 4). A `redis.Redis` is safe to share between threads
+(it takes a connection from its pool for each command and gives it back) and its pool notices
+a fork, so one client per pool does the same work. Selected by seatmgr.settings when CACHE_URL
+names a Redis server.
+"""
+
+from django.core.cache.backends import redis as django_redis
+
+
+class SharedClientRedisCacheClient(django_redis.RedisCacheClient):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # id(pool) -> its client (the pools live as long as `_pools` keeps them). Filled as
+        # Django's own `_pools` is, without a lock: two threads racing build two equivalent
+        # clients and one of them is kept.
+        self._clients = {}
+
+    def get_client(self, key=None, *, write=False):
+        pool = self._get_connection_pool(write)
+        client = self._clients.get(id(pool))
+        if client is None:
+            client = self._clients[id(pool)] = self._client(connection_pool=pool)
+        return client
+
+
+class RedisCache(django_redis.RedisCache):
+    def __init__(self, server, params):
+        super().__init__(server, params)
+        self._class = SharedClientRedisCacheClient

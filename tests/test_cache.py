@@ -1,0 +1,74 @@
+"""The Redis cache as deployed (CACHE_URL=redis://...): Django's backend with one Redis client
+shared by every call and thread of a process (seatmgr/cache.py), against a real Redis."""
+
+import os
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+from django.core.cache import caches
+from django.test import override_settings
+
+from tests.api.test_rate_limit import REDIS_CACHE, redis_listening
+from tests.conftest import skip_or_fail
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def redis_cache():
+    if not redis_listening():
+        skip_or_fail("POSTGRES", "Redis is not listening on 127.0.0.1:6379")
+    with override_settings(CACHES=REDIS_CACHE):
+        cache = caches["default"]
+        cache.clear()
+        yield cache
+        cache.clear()
+
+
+def test_a_redis_cache_url_selects_the_shared_client_backend():
+    env = {**os.environ, "CACHE_URL": "redis://127.0.0.1:6379/13", "SECRET_KEY": "x" * 50}
+    printed = subprocess.run(
+        [sys.executable, "-c", "from seatmgr import settings; print(settings.CACHES)"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+
+    assert "'BACKEND': 'seatmgr.cache.RedisCache'" in printed
+    assert "redis://127.0.0.1:6379/13" in printed
+
+
+def test_every_call_shares_one_client_and_the_cache_still_works(redis_cache):
+    first = redis_cache._cache.get_client()
+
+    redis_cache.set("greeting", {"text": "hello"}, 30)
+    redis_cache.set_many({"a": 1, "b": 2}, 30)
+
+    assert redis_cache._cache.get_client(write=True) is first
+    assert redis_cache.get("greeting") == {"text": "hello"}
+    assert redis_cache.get_many(["a", "b", "missing"]) == {"a": 1, "b": 2}
+    assert redis_cache.incr("a", 5) == 6
+    redis_cache.delete_many(["a", "b"])
+    assert redis_cache.get("a") is None
+    assert redis_cache._cache.get_client() is first
+
+
+def test_threads_sharing_the_client_lose_no_increment(redis_cache):
+    redis_cache.set("hits", 0, 60)
+
+    def hit():
+        for _ in range(200):
+            redis_cache.incr("hits")
+
+    threads = [threading.Thread(target=hit) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert redis_cache.get("hits") == 1600
