@@ -16,6 +16,14 @@ bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "gthread")
 threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+# A process holds at most this many client connections (in flight and kept alive), then leaves
+# the rest to the other processes. gunicorn's default (1000) let one process accept every
+# connection that a few keep-alive clients (a proxy's pool, wrk's 16) opened at once, and serve
+# them on one core while the other process idled: bench 4 saw its throughput halve in one run of
+# three. At twice the threads, a process keeps up to `threads` idle connections alive and closes
+# the others after their answer, so a new client waits for a request to end, never for an idle
+# connection's keep-alive.
+worker_connections = int(os.environ.get("GUNICORN_WORKER_CONNECTIONS", str(2 * threads)))
 # A client's idle connection is kept this long (seconds) for its next request.
 keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "5"))
 # One line a request on stdout; GUNICORN_ACCESS_LOG="" turns it off.
