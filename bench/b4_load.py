@@ -21,6 +21,7 @@ import re
 import runpy
 import subprocess
 import urllib.request
+from pathlib import Path
 
 from bench.common import (
     ROOT,
@@ -88,6 +89,37 @@ def wrk(url: str, *, seconds: int, cookie: str | None) -> dict:
     }
 
 
+def _workers(server: subprocess.Popen) -> list[int]:
+    """The gunicorn master's worker processes (Linux: their parent's id in /proc/<pid>/stat)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:  # ended meanwhile
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == server.pid:
+                found.append(int(entry.name))
+    return sorted(found)
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (/proc/<pid>/stat, utime and stime)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _loaded(workers: list[int], url: str, *, seconds: int, cookie: str | None) -> dict:
+    """wrk's figures for `url`, with the CPU time each gunicorn worker spent meanwhile."""
+    before = [_cpu_seconds(pid) for pid in workers]
+    figures = wrk(url, seconds=seconds, cookie=cookie)
+    spent = [_cpu_seconds(pid) - start for pid, start in zip(workers, before, strict=True)]
+    figures["cpu_ms_per_request"] = sum(spent) * 1000 / max(figures["requests"], 1)
+    # The busiest worker's part of the workers' CPU time: 1/len(workers) when balanced.
+    figures["busiest_share"] = max(spent) / sum(spent) if sum(spent) else 1.0
+    return figures
+
+
 def _get(url: str, cookie: str) -> tuple[int, str]:
     request = urllib.request.Request(url, headers={"Cookie": cookie})  # noqa: S310 - loopback
     with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
@@ -151,6 +183,7 @@ def run(ctx: Context) -> list[Result]:
         # Warm-up (discarded): both workers import, connect and fill their caches.
         wrk(base + TRIVIAL_PATH, seconds=2, cookie=cookie)
         wrk(base + USERS_PATH, seconds=2, cookie=cookie)
+        workers = _workers(server)
         users_runs, trivial_runs, anonymous_runs = [], [], []
         for round_number in range(ctx.sizes.load_runs):
             # The three side by side, the order turning each round.
@@ -161,7 +194,7 @@ def run(ctx: Context) -> list[Result]:
             ]
             shift = round_number % 3
             for path, with_cookie, bucket in order[shift:] + order[:shift]:
-                bucket.append(wrk(base + path, seconds=seconds, cookie=with_cookie))
+                bucket.append(_loaded(workers, base + path, seconds=seconds, cookie=with_cookie))
     finally:
         process_stop(server)
         log_file.close()
@@ -198,6 +231,14 @@ def run(ctx: Context) -> list[Result]:
         "trivial_anonymous_p50_ms": round(median([r["p50_ms"] for r in anonymous_runs]), 1),
         "trivial_anonymous_p99_ms": round(median([r["p99_ms"] for r in anonymous_runs]), 1),
         "anonymous_errors": anonymous_errors,
+        # What each request cost the gunicorn workers in CPU time (medians of the runs).
+        "users_tab_cpu_ms": round(median([r["cpu_ms_per_request"] for r in users_runs]), 2),
+        "trivial_cpu_ms": round(median([r["cpu_ms_per_request"] for r in trivial_runs]), 2),
+        "anonymous_cpu_ms": round(median([r["cpu_ms_per_request"] for r in anonymous_runs]), 2),
+        "busiest_worker_share_max": round(
+            max(r["busiest_share"] for r in users_runs + trivial_runs + anonymous_runs), 2
+        ),
+        "workers": len(workers),
         # Each round's figures: how far this machine's neighbours move one run from the next.
         "users_tab_rps_runs": [round(r["rps"]) for r in users_runs],
         "trivial_rps_runs": [round(r["rps"]) for r in trivial_runs],
@@ -290,17 +331,36 @@ def _signed_in(result: Result, x: dict) -> str:
         "kept (CONN_MAX_AGE 60 on PostgreSQL, checked before reuse), so no request pays "
         "PostgreSQL's connection start-up, which was most of a signed-in request's cost with "
         "CONN_MAX_AGE 0.",
+        "",
+        f"Per request the gunicorn workers spent {x['anonymous_cpu_ms']} ms of CPU on the "
+        f"anonymous trivial view, {x['trivial_cpu_ms']} ms on the signed-in one and "
+        f"{x['users_tab_cpu_ms']} ms on the Users tab (their CPU time over each run's "
+        "requests; PostgreSQL's, Redis's and wrk's come on top, on the same two cores). The "
+        f"busiest of the {x['workers']} processes did at most "
+        f"{x['busiest_worker_share_max']:.0%} of their work in any run ({1 / x['workers']:.0%} "
+        "is an even split): a process takes at most twice its threads' connections "
+        "(docker/gunicorn.conf.py). With gunicorn's default of 1,000, one process accepted "
+        "all of wrk's 16 connections in some runs and served them on one core, and that "
+        "run's throughput halved: the rounds' ratios then ranged over 0.19-0.94.",
     ]
     if not result.met:
+        # At half the anonymous throughput, what a signed-in request may cost beyond it.
+        cores = os.cpu_count() or 1
+        budget = cores * 1000 / result.baseline
         out += [
             "",
             "The target is not met: what remains is that query and the connection's check "
-            "(a round trip each, which PostgreSQL plans and answers on the two cores that "
-            "gunicorn and wrk share), the cache's round trip and the signed-in middleware's "
-            "Python. Asking PostgreSQL nothing would mean caching the person and their "
-            "memberships, safe only with an invalidation on every write of a user, membership "
-            "or account row (update(), bulk writes and SQL included, not only save()); not "
-            "done.",
+            "(a round trip each to PostgreSQL, which plans and answers them on the cores "
+            "gunicorn and wrk share; without the check, CONN_HEALTH_CHECKS=0, the signed-in "
+            "view served about 13% more requests/s, at the price of an error page per "
+            "thread after a database restart: kept on), the cache's round trip (one Redis "
+            "client shared by the process, seatmgr/cache.py) and the signed-in middleware's "
+            "Python. The anonymous view asks neither PostgreSQL nor Redis anything: at half "
+            f"its throughput a signed-in request would have {budget:.2f} ms of the machine's "
+            f"{cores} cores more than it, for all of the above. Asking PostgreSQL nothing "
+            "would mean caching the person and their memberships, safe only with an "
+            "invalidation on every write of a user, membership or account row (update(), "
+            "bulk writes and SQL included, not only save()); not done.",
         ]
     else:
         out += ["", "The target is met."]
@@ -312,7 +372,9 @@ def _users_tab(result: Result, notes: dict, x: dict) -> str:
         f"The Users tab served {result.measured:.1f} requests/s (p50 "
         f"{x['users_tab_p50_ms']} ms, p99 {x['users_tab_p99_ms']} ms) against the signed-in "
         f"trivial view's {result.baseline:,.1f}: both pay the session, the user and the "
-        "membership, so the ratio is what the page itself costs."
+        "membership, so the ratio is what the page itself costs. In CPU time of the gunicorn "
+        f"workers: {x['users_tab_cpu_ms']} ms a Users tab request against "
+        f"{x['trivial_cpu_ms']} ms a signed-in trivial one."
     ]
     per_request, db_ms = notes.get("users_request_ms"), notes.get("users_db_ms")
     if per_request and db_ms:
