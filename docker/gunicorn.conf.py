@@ -20,9 +20,9 @@ threads = int(os.environ.get("GUNICORN_THREADS", "4"))
 # the rest to the other processes. gunicorn's default (1000) let one process accept every
 # connection that a few keep-alive clients (a proxy's pool, wrk's 16) opened at once, and serve
 # them on one core while the other process idled: bench 4 saw its throughput halve in one run of
-# three. At twice the threads, a process keeps up to `threads` idle connections alive and closes
-# the others after their answer, so a new client waits for a request to end, never for an idle
-# connection's keep-alive.
+# three (tests/integration/test_gunicorn.py). At twice the threads, a process keeps up to
+# `threads` idle connections alive and closes the others after their answer, so a new client
+# waits for a request in flight to end rather than for idle connections to time out.
 worker_connections = int(os.environ.get("GUNICORN_WORKER_CONNECTIONS", str(2 * threads)))
 # A client's idle connection is kept this long (seconds) for its next request.
 keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "5"))
