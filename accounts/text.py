@@ -80,8 +80,16 @@ def moment_text(moment: datetime) -> str:
     and short time): "Dec 23, 2026, 2:05 PM", "23 déc. 2026, 14:05"."""
     # Babel's format_datetime would take a naive moment as UTC, as here.
     moment = timezone.localtime(moment) if timezone.is_aware(moment) else moment.replace(tzinfo=UTC)
-    language = translation.get_language() or "en"
-    return _moment_pattern(language).apply(moment, _locale(language))
+    # The words depend on the language and the wall clock to the minute only (the pattern has
+    # neither seconds nor a zone): remembered, since a list says the same moments on every
+    # reload (the Users tab's 50 "Last active" titles).
+    wall = moment.replace(tzinfo=None, second=0, microsecond=0)
+    return _moment_written(translation.get_language() or "en", wall)
+
+
+@lru_cache(maxsize=4096)
+def _moment_written(language: str, wall: datetime) -> str:
+    return _moment_pattern(language).apply(wall.replace(tzinfo=UTC), _locale(language))
 
 
 def seats_label(seat_type: str) -> Any:

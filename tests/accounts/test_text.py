@@ -54,3 +54,19 @@ def test_a_day_and_a_time_read_in_the_viewers_language():
             "23 déc. 2026",
             "14:05",
         )
+
+
+def test_remembered_moments_still_follow_the_zone_and_the_minute():
+    # The same instant seen from two zones, and two instants a few seconds and a minute apart:
+    # the words remembered for one are never given for another.
+    with translation.override("en"):
+        with timezone.override("Europe/Paris"):
+            paris = moment_text(MOMENT)
+        with timezone.override("America/New_York"):
+            new_york = moment_text(MOMENT)
+            same_minute = moment_text(MOMENT.replace(second=59))
+            next_minute = moment_text(MOMENT.replace(minute=6))
+
+    assert paris == "Dec 23, 2026, 2:05\u202fPM"
+    assert new_york == same_minute == "Dec 23, 2026, 8:05\u202fAM"
+    assert next_minute == "Dec 23, 2026, 8:06\u202fAM"
