@@ -44,8 +44,16 @@ PROFILE_OUTSIDE = (
 )
 # Inside the rows: what a row spends most on (shares of the whole request too).
 PROFILE_ROW_PARTS = [
-    ('"Last active" title: the moment in the viewer\'s language (Babel)', "moment_text", "text.py"),
-    ('"Last active": "3 weeks ago" (Django\'s timesince)', "ago", "moments.py"),
+    (
+        '"Last active" title: the moment in the viewer\'s language (Babel, remembered by minute)',
+        "moment_text",
+        "text.py",
+    ),
+    (
+        '"Last active": "3 weeks ago" (timesince\'s arithmetic, words by language)',
+        "ago",
+        "moments.py",
+    ),
     ('the "Actions" menu', "_actions_html", "seats_tags.py"),
 ]
 
