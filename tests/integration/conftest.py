@@ -428,9 +428,10 @@ def get(port: int, path: str) -> tuple[int, dict]:
 
 
 class Web:
-    """gunicorn serving seatmgr.wsgi on a free port, with `env` over the test's own."""
+    """gunicorn serving seatmgr.wsgi on a free port, with `env` over the test's own; one
+    process unless `options` (gunicorn's own, e.g. "--config", "docker/gunicorn.conf.py")."""
 
-    def __init__(self, **env: str) -> None:
+    def __init__(self, *options: str, **env: str) -> None:
         self.port = free_port()
         base = {k: v for k, v in os.environ.items() if k not in {"CELERY_BROKER_URL", "CACHE_URL"}}
         self.log = open(ROOT / "var" / f"gunicorn-{self.port}.log", "w")  # noqa: SIM115
@@ -442,10 +443,7 @@ class Web:
                 "seatmgr.wsgi",
                 "--bind",
                 f"127.0.0.1:{self.port}",
-                "--workers",
-                "1",
-                "--timeout",
-                "30",
+                *(options or ("--workers", "1", "--timeout", "30")),
             ],
             cwd=ROOT,
             env={
@@ -485,8 +483,8 @@ def web():
     (ROOT / "var").mkdir(exist_ok=True)
     started: list[Web] = []
 
-    def start(**env: str) -> Web:
-        server = Web(**env)
+    def start(*options: str, **env: str) -> Web:
+        server = Web(*options, **env)
         started.append(server)
         return server
 
