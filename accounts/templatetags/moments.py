@@ -45,10 +45,9 @@ def ago(moment: datetime | None) -> str:
         return _said(language, "month", months)
     since = now - moment
     seconds = since.days * 86400 + since.seconds
-    for unit, size in _SHORT_UNITS:
-        if seconds >= size:
-            return _said(language, unit, seconds // size)
-    return _said(language, "minute", 0)  # not reached: under a minute is said above
+    # At least a minute (under one is said above): the minute always fits.
+    unit, size = next(step for step in _SHORT_UNITS if seconds >= step[1])
+    return _said(language, unit, seconds // size)
 
 
 _SHORT_UNITS = (("week", 7 * 86400), ("day", 86400), ("hour", 3600), ("minute", 60))
