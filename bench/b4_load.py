@@ -114,9 +114,10 @@ def _loaded(workers: list[int], url: str, *, seconds: int, cookie: str | None) -
     before = [_cpu_seconds(pid) for pid in workers]
     figures = wrk(url, seconds=seconds, cookie=cookie)
     spent = [_cpu_seconds(pid) - start for pid, start in zip(workers, before, strict=True)]
-    figures["cpu_ms_per_request"] = sum(spent) * 1000 / max(figures["requests"], 1)
+    total = sum(spent)
+    figures["cpu_ms_per_request"] = total * 1000 / max(figures["requests"], 1)
     # The busiest worker's part of the workers' CPU time: 1/len(workers) when balanced.
-    figures["busiest_share"] = max(spent) / sum(spent) if sum(spent) else 1.0
+    figures["busiest_share"] = max(spent) / total if total else 1.0
     return figures
 
 
