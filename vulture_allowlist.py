@@ -21,6 +21,7 @@ _.CurrentAccountMiddleware, _.DenyByDefaultMiddleware, _.AllowedMethodsMiddlewar
 _.NoStoreWhenSignedInMiddleware, _.ProductErrorPagesMiddleware, _.process_exception
 _.LanguageMiddleware
 _.TestGateway
+_.ops_class  # seatmgr.postgresql.base.DatabaseWrapper: Django builds its operations from it
 _.FormRenderer, _.field_template_name  # FORM_RENDERER; Django reads the attribute
 _.bound_field_class  # FormRenderer: Django reads it
 _.as_described_widget  # billing/seats_add.html

@@ -1,6 +1,7 @@
 """A select that every request of a kind pays before its own work, written once per database
 connection as SQL and its rows turned into model instances with Django's own converters
-(`Model.from_db`) instead of being built by the ORM on each request.
+(`Model.from_db`) instead of being built by the ORM on each request. On PostgreSQL the
+statement is kept prepared on the connection, so it is planned once, not on every request.
 
 The ORM builds a three- or four-table select_related query in about three times the time
 PostgreSQL takes to answer it (docs/performance.md, benchmarks 4 and 7). Only for the few reads
@@ -77,7 +78,10 @@ class JoinedRows:
         from database `using`; relations between them are left for the caller to set."""
         connection = connections[using]
         statement = self._statement(connection)
-        with connection.cursor() as cursor:
+        # On PostgreSQL, parameters bound by the server: the statement's text is then the same
+        # on every request and the connection keeps it prepared (seatmgr/postgresql).
+        cursor_of = getattr(connection, "prepared_cursor", connection.cursor)
+        with cursor_of() as cursor:
             cursor.execute(statement.sql, list(params))
             rows = cursor.fetchall()
         found = []

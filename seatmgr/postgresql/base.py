@@ -1,0 +1,57 @@
+"""Django's PostgreSQL backend, plus cursors whose statements PostgreSQL can keep prepared.
+
+Django binds the ORM's parameters on the client (psycopg's ClientCursor): every statement
+reaches PostgreSQL as new text, parsed and planned again. `prepared_cursor()` binds them on the
+server instead, so the text of a statement is the same on every call and psycopg prepares it on
+the connection once it has run `prepare_threshold` times (OPTIONS; seatmgr.settings sets it from
+DATABASE_PREPARE_THRESHOLD, None never prepares: PgBouncer in transaction mode before 1.21). For
+the few hand-written reads every request repeats (accounts.joined_rows); the ORM keeps its
+client-side cursors. Selected by seatmgr.settings when DATABASE_URL names PostgreSQL.
+"""
+
+from django.db.backends.postgresql import base, operations
+from django.db.backends.postgresql.psycopg_any import register_tzloader
+from psycopg import adapters, errors
+from psycopg.pq import Format
+
+TIMESTAMPTZ_OID = adapters.types["timestamptz"].oid
+
+
+class _BindOnServer:
+    """The `name` of a cursor that binds on the server (Django's own names a server-side cursor)."""
+
+
+BIND_ON_SERVER = _BindOnServer()
+
+
+class DatabaseOperations(operations.DatabaseOperations):
+    def last_executed_query(self, cursor, sql, params):
+        # Django reads a client-side cursor's own text, which a prepared statement's run
+        # leaves empty: the statement with its values, as Django does when everything
+        # binds on the server (the logged queries of DEBUG and of tests).
+        if isinstance(cursor, base.ServerBindingCursor):
+            try:
+                return self.compose_sql(sql, params)
+            except errors.DataError:
+                return None
+        return super().last_executed_query(cursor, sql, params)
+
+
+class DatabaseWrapper(base.DatabaseWrapper):
+    ops_class = DatabaseOperations
+
+    def create_cursor(self, name=None):
+        if name is not BIND_ON_SERVER:
+            return super().create_cursor(name)
+        cursor = base.ServerBindingCursor(self.connection)
+        # As Django's create_cursor: the connection's time zone, when it differs from the
+        # loader's (it does not, unless the connection's zone was changed after it opened).
+        loader = self.connection.adapters.get_loader(TIMESTAMPTZ_OID, Format.TEXT)
+        if self.timezone != loader.timezone:
+            register_tzloader(self.timezone, cursor)
+        return cursor
+
+    def prepared_cursor(self):
+        """A cursor as `cursor()` gives (the connection's health check, query logging, error
+        translation), binding its parameters on the server."""
+        return self._cursor(BIND_ON_SERVER)
