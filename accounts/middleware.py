@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseNotAllowed
 from django.utils import timezone, translation
 from django.utils.cache import add_never_cache_headers
+from django.utils.http import http_date
 from django.views.defaults import page_not_found, server_error
 
 from accounts.access import ACCESS_ATTRIBUTE, ALLOWED_METHODS, OWN_METHODS_ATTRIBUTE
@@ -127,8 +128,17 @@ class NoStoreWhenSignedInMiddleware:
         response = self.get_response(request)
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
-            add_never_cache_headers(response)
+            if "Cache-Control" in response.headers or "Expires" in response.headers:
+                add_never_cache_headers(response)  # merged into the view's own
+            else:
+                # What add_never_cache_headers writes, without parsing and rebuilding an
+                # empty Cache-Control (a twentieth of a signed-in trivial request).
+                response.headers["Expires"] = http_date()
+                response.headers["Cache-Control"] = NEVER_CACHE
         return response
+
+
+NEVER_CACHE = "max-age=0, no-cache, no-store, must-revalidate, private"
 
 
 class ProductErrorPagesMiddleware:

@@ -123,8 +123,9 @@ DATABASES = {
 }
 # Persistent connections on PostgreSQL: a request reuses its thread's connection (opening one
 # costs several milliseconds, more than a signed-in page's own queries), kept CONN_MAX_AGE
-# seconds and checked before reuse after an idle request (CONN_HEALTH_CHECKS), so a restarted
-# server costs one failed check, not an error page. Behind PgBouncer in transaction mode set
+# seconds and checked before reuse (CONN_HEALTH_CHECKS) unless its last query is younger than
+# CONN_HEALTH_CHECK_AFTER_IDLE seconds (seatmgr/postgresql), so a server restarted while it sat
+# idle costs one failed check, not an error page. Behind PgBouncer in transaction mode set
 # CONN_MAX_AGE=0 and DISABLE_SERVER_SIDE_CURSORS=1 (README, "Scaling"). SQLite (the embedded
 # default) opens a file: nothing to keep.
 _postgres = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
@@ -140,6 +141,11 @@ if _postgres:
     )
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60 if _postgres else 0)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("CONN_HEALTH_CHECKS", default=_postgres)
+if _postgres:
+    # Not checked when its last query is younger than this (seconds; seatmgr/postgresql).
+    DATABASES["default"]["HEALTH_CHECK_AFTER_IDLE"] = env.float(
+        "CONN_HEALTH_CHECK_AFTER_IDLE", default=0.5
+    )
 DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env.bool(
     "DISABLE_SERVER_SIDE_CURSORS", default=False
 )

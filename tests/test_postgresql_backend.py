@@ -1,20 +1,23 @@
 """The PostgreSQL backend as deployed (seatmgr/postgresql): the signed-in person's query, which
 every signed-in request runs first, is kept prepared on the connection after a few runs, still
 answers fresh rows, and still counts as a query; DATABASE_PREPARE_THRESHOLD empty turns
-preparing off (PgBouncer in transaction mode before 1.21)."""
+preparing off (PgBouncer in transaction mode before 1.21). A kept connection is checked before
+reuse only when idle for more than half a second, and one the database dropped is replaced."""
 
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
-from django.db import connection
+from django.db import OperationalError, connection, connections
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import MembershipStatus
 from accounts.signed_in import user_with_memberships_get
 from tests.factories import MembershipFactory
+from tests.integration.test_faults import terminate_backend_of
 
 ROOT = Path(__file__).resolve().parent.parent
 SIGNED_IN_TABLE = '"accounts_membership" "m"'
@@ -94,3 +97,92 @@ def test_without_a_threshold_the_signed_in_query_is_never_prepared(monkeypatch):
         assert user_with_memberships_get(user_id=membership.user_id) is not None
 
     assert prepared_signed_in_statements() == []
+
+
+# --- The health check of a kept connection -------------------------------------------------------
+
+
+def request_boundary() -> None:
+    """What Django's handler does when a request starts and ends (request_started and
+    request_finished; the test client leaves it out)."""
+    connection.close_if_unusable_or_obsolete()
+
+
+def backend_pid() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        return cursor.fetchone()[0]
+
+
+# Patched on the wrapper itself, not on the `connection` proxy: monkeypatch would undo an
+# attribute of the proxy by deleting it from the wrapper.
+@pytest.fixture
+def checks_counted(monkeypatch):
+    """The health checks Django sends (`SELECT 1` on the connection), counted."""
+    sent = []
+    is_usable = connection.is_usable
+
+    def counted():
+        sent.append(1)
+        return is_usable()
+
+    monkeypatch.setattr(connections["default"], "is_usable", counted)
+    return sent
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_connection_used_moments_ago_is_not_checked_and_an_idle_one_is(
+    monkeypatch, checks_counted
+):
+    assert connection.health_check_enabled and connection.health_check_after_idle == 0.5
+    backend_pid()
+
+    for _ in range(3):  # requests one after another, as under load
+        request_boundary()
+        backend_pid()
+    assert checks_counted == []
+
+    monkeypatch.setattr(connections["default"], "health_check_after_idle", 0.05)
+    time.sleep(0.1)
+    request_boundary()
+    backend_pid()
+    backend_pid()
+    assert checks_counted == [1]  # once, before the request's first query
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_connection_the_database_dropped_while_idle_is_replaced_before_the_next_request(
+    monkeypatch,
+):
+    monkeypatch.setattr(connections["default"], "health_check_after_idle", 0.05)
+    dropped = backend_pid()
+    request_boundary()
+
+    terminate_backend_of(connection)
+    time.sleep(0.1)
+    request_boundary()
+
+    assert backend_pid() != dropped  # no error: the check found it dead and reconnected
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_connection_dropped_moments_after_its_last_query_fails_one_request_then_is_replaced(
+    checks_counted,
+):
+    # The price of trusting a connection used moments ago: a drop within that half second
+    # fails the request that meets it, as a drop during a request always does; the failed
+    # query makes Django check the connection when that request ends, and the next request
+    # has a new one.
+    dropped = backend_pid()
+    request_boundary()
+    terminate_backend_of(connection)
+
+    with pytest.raises(OperationalError):
+        backend_pid()
+    request_boundary()
+
+    assert checks_counted == [1]
+    assert backend_pid() != dropped

@@ -1,4 +1,5 @@
-"""Django's PostgreSQL backend, plus cursors whose statements PostgreSQL can keep prepared.
+"""Django's PostgreSQL backend, plus cursors whose statements PostgreSQL can keep prepared, and
+no health check for a connection used moments ago.
 
 Django binds the ORM's parameters on the client (psycopg's ClientCursor): every statement
 reaches PostgreSQL as new text, parsed and planned again. `prepared_cursor()` binds them on the
@@ -6,8 +7,22 @@ server instead, so the text of a statement is the same on every call and psycopg
 the connection once it has run `prepare_threshold` times (OPTIONS; seatmgr.settings sets it from
 DATABASE_PREPARE_THRESHOLD, None never prepares: PgBouncer in transaction mode before 1.21). For
 the few hand-written reads every request repeats (accounts.joined_rows); the ORM keeps its
-client-side cursors. Selected by seatmgr.settings when DATABASE_URL names PostgreSQL.
+client-side cursors.
+
+CONN_HEALTH_CHECKS makes Django send a query of its own (`SELECT 1`) before the first query of
+every request on a kept connection, so that one the server dropped meanwhile (a restart, a
+failover) is replaced instead of failing the request. Under load that is a round trip per request
+for a connection that answered a few milliseconds earlier (a fifth of a signed-in trivial
+request: docs/performance.md, benchmark 4). As HikariCP does (aliveBypassWindowMs, 500 ms), a
+connection whose last query is younger than HEALTH_CHECK_AFTER_IDLE seconds (settings:
+CONN_HEALTH_CHECK_AFTER_IDLE, 0.5; 0 checks every time, as Django does) is trusted without it. A
+query that failed leaves Django's `errors_occurred` set, and Django then checks the connection
+itself when the request ends, so a broken connection is never trusted.
+
+Selected by seatmgr.settings when DATABASE_URL names PostgreSQL.
 """
+
+import time
 
 from django.db.backends.postgresql import base, operations
 from django.db.backends.postgresql.psycopg_any import register_tzloader
@@ -40,7 +55,25 @@ class DatabaseOperations(operations.DatabaseOperations):
 class DatabaseWrapper(base.DatabaseWrapper):
     ops_class = DatabaseOperations
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.health_check_after_idle = float(self.settings_dict.get("HEALTH_CHECK_AFTER_IDLE", 0.5))
+        self.last_cursor_at = None  # time.monotonic() when the last cursor was made
+
+    def close_if_health_check_failed(self):
+        if (
+            self.connection is not None
+            and self.health_check_enabled
+            and not self.health_check_done
+            and self.last_cursor_at is not None
+            and time.monotonic() - self.last_cursor_at < self.health_check_after_idle
+        ):
+            self.health_check_done = True  # used moments ago: trusted for this request
+            return
+        super().close_if_health_check_failed()
+
     def create_cursor(self, name=None):
+        self.last_cursor_at = time.monotonic()
         if name is not BIND_ON_SERVER:
             return super().create_cursor(name)
         cursor = base.ServerBindingCursor(self.connection)

@@ -2,9 +2,16 @@
 what a signed-in person is sent is never stored by a browser or a proxy, and every page answers
 only the methods it uses (GET and HEAD, and POST for its forms)."""
 
-import pytest
-from django.urls import reverse
+from email.utils import parsedate_to_datetime
 
+import pytest
+from django.contrib.auth.models import AnonymousUser
+from django.http import HttpResponse
+from django.test import RequestFactory
+from django.urls import reverse
+from django.utils.cache import add_never_cache_headers
+
+from accounts.middleware import NoStoreWhenSignedInMiddleware
 from tests.security.authorization_matrix import ANONYMOUS, ENDPOINTS, SUPER_ADMIN
 from tests.security.probe import client_for, described, prepare, request, url_for
 from tests.security.world import snapshot, snapshot_difference
@@ -82,3 +89,36 @@ def test_a_read_only_page_answers_a_post_with_405_and_writes_nothing(world, name
     allowed = set(response["Allow"].split(", "))
     assert {"GET", "HEAD"} <= allowed and "POST" not in allowed
     assert snapshot_difference(before, snapshot()) == {}
+
+
+def test_a_signed_in_answer_gets_exactly_djangos_never_cache_headers_and_keeps_a_views_own():
+    class SignedIn:
+        is_authenticated = True
+
+    def answered(view_headers: dict, user) -> HttpResponse:
+        request = RequestFactory().get("/")
+        request.user = user
+        return NoStoreWhenSignedInMiddleware(lambda r: HttpResponse(headers=view_headers))(request)
+
+    expected = HttpResponse()
+    add_never_cache_headers(expected)
+    plain = answered({}, SignedIn())
+    assert plain["Cache-Control"] == expected["Cache-Control"]
+    assert plain["Cache-Control"] == "max-age=0, no-cache, no-store, must-revalidate, private"
+    # Now: the same second, or the next one if the clock ticked between the two.
+    expires = parsedate_to_datetime(plain["Expires"]) - parsedate_to_datetime(expected["Expires"])
+    assert 0 <= expires.total_seconds() <= 1
+
+    own = answered({"Cache-Control": "no-transform", "Expires": "0"}, SignedIn())
+    assert set(own["Cache-Control"].split(", ")) == {
+        "no-transform",
+        "max-age=0",
+        "no-cache",
+        "no-store",
+        "must-revalidate",
+        "private",
+    }
+    assert own["Expires"] == "0"
+
+    public = answered({}, AnonymousUser())
+    assert not public.has_header("Cache-Control") and not public.has_header("Expires")
