@@ -22,6 +22,7 @@ _.NoStoreWhenSignedInMiddleware, _.ProductErrorPagesMiddleware, _.process_except
 _.LanguageMiddleware
 _.TestGateway
 _.ops_class  # seatmgr.postgresql.base.DatabaseWrapper: Django builds its operations from it
+_.prepare_threshold, _.prepared_max  # seatmgr.postgresql: psycopg reads them
 _.FormRenderer, _.field_template_name  # FORM_RENDERER; Django reads the attribute
 _.bound_field_class  # FormRenderer: Django reads it
 _.as_described_widget  # billing/seats_add.html

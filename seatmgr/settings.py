@@ -130,14 +130,13 @@ DATABASES = {
 # default) opens a file: nothing to keep.
 _postgres = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
 if _postgres:
-    # Django's, plus cursors whose statements PostgreSQL keeps prepared (seatmgr/postgresql):
+    # Django's, plus a cursor whose statements PostgreSQL keeps prepared (seatmgr/postgresql):
     # the signed-in person's query, on every request, is then planned once per connection
     # (PostgreSQL spent 0.1 ms on it instead of 0.39: docs/performance.md, benchmark 4).
-    # Empty: never prepared (PgBouncer in transaction mode before 1.21).
+    # Off behind PgBouncer in transaction mode before 1.21.
     DATABASES["default"]["ENGINE"] = "seatmgr.postgresql"
-    _prepare_threshold = env.str("DATABASE_PREPARE_THRESHOLD", default="5")
-    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = (
-        int(_prepare_threshold) if _prepare_threshold else None
+    DATABASES["default"]["PREPARED_STATEMENTS"] = env.bool(
+        "DATABASE_PREPARED_STATEMENTS", default=True
     )
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60 if _postgres else 0)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("CONN_HEALTH_CHECKS", default=_postgres)

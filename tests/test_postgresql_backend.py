@@ -1,7 +1,7 @@
 """The PostgreSQL backend as deployed (seatmgr/postgresql): the signed-in person's query, which
-every signed-in request runs first, is kept prepared on the connection after a few runs, still
-answers fresh rows, and still counts as a query; DATABASE_PREPARE_THRESHOLD empty turns
-preparing off (PgBouncer in transaction mode before 1.21). A kept connection is checked before
+every signed-in request runs first, is kept prepared on the connection, still answers fresh rows,
+and still counts as a query; DATABASE_PREPARED_STATEMENTS=0 turns preparing off (PgBouncer in
+transaction mode before 1.21). A kept connection is checked before
 reuse only when idle for more than half a second, and one the database dropped is replaced."""
 
 import os
@@ -14,7 +14,7 @@ import pytest
 from django.db import OperationalError, connection, connections
 from django.test.utils import CaptureQueriesContext
 
-from accounts.models import MembershipStatus
+from accounts.models import Membership, MembershipStatus
 from accounts.signed_in import user_with_memberships_get
 from tests.factories import MembershipFactory
 from tests.integration.test_faults import terminate_backend_of
@@ -41,38 +41,43 @@ def settings_database(**env: str) -> str:
     ).stdout
 
 
-def test_a_postgres_database_url_selects_the_backend_that_prepares_after_five_runs():
+def test_a_postgres_database_url_selects_the_backend_that_prepares():
     printed = settings_database(DATABASE_URL="postgres://u:p@db.example:5432/seatmgr")
 
     assert "'ENGINE': 'seatmgr.postgresql'" in printed
-    assert "'prepare_threshold': 5" in printed
+    assert "'PREPARED_STATEMENTS': True" in printed
 
 
-def test_an_empty_prepare_threshold_never_prepares_and_sqlite_keeps_djangos_backend():
+def test_prepared_statements_can_be_turned_off_and_sqlite_keeps_djangos_backend():
     printed = settings_database(
-        DATABASE_URL="postgres://u:p@db.example:5432/seatmgr", DATABASE_PREPARE_THRESHOLD=""
+        DATABASE_URL="postgres://u:p@db.example:5432/seatmgr", DATABASE_PREPARED_STATEMENTS="0"
     )
-    assert "'prepare_threshold': None" in printed
+    assert "'PREPARED_STATEMENTS': False" in printed
 
     printed = settings_database(DATABASE_URL="sqlite:////tmp/seatmgr-settings-test.sqlite3")
     assert "'ENGINE': 'django.db.backends.sqlite3'" in printed
-    assert "prepare_threshold" not in printed
+    assert "PREPARED_STATEMENTS" not in printed
 
 
 @pytest.mark.postgres
 @pytest.mark.django_db
-def test_the_signed_in_query_is_prepared_after_five_runs_and_still_reads_fresh_rows():
+def test_the_signed_in_query_is_prepared_once_and_still_reads_fresh_rows():
     membership = MembershipFactory(account__name="Acme")
     connection.ensure_connection()
-    assert connection.connection.prepare_threshold == 5
     assert prepared_signed_in_statements() == []
 
-    for _ in range(6):
-        user = user_with_memberships_get(user_id=membership.user_id)
-        assert [m.account.name for m in user.selectable_memberships] == ["Acme"]
-
+    user = user_with_memberships_get(user_id=membership.user_id)
+    assert [m.account.name for m in user.selectable_memberships] == ["Acme"]
     [statement] = prepared_signed_in_statements()
     assert "$1" in statement  # parameters bound by the server, not written into the text
+
+    # Many other statements later (a page's ORM queries), it is still the one prepared.
+    for day in range(40):
+        list(Membership.objects.filter(user_id=membership.user_id, first_name=f"x{day}"))
+    user_with_memberships_get(user_id=membership.user_id)
+    assert prepared_signed_in_statements() == [statement]
+    # psycopg counts the ORM's statements too (never preparing them): a bounded number.
+    assert connection.connection.prepared_max == 16
 
     # Prepared, not cached: the next run sees a change made meanwhile.
     membership.status = MembershipStatus.INVITED
@@ -80,17 +85,18 @@ def test_the_signed_in_query_is_prepared_after_five_runs_and_still_reads_fresh_r
     assert user_with_memberships_get(user_id=membership.user_id).selectable_memberships == []
     with CaptureQueriesContext(connection) as queries:
         user_with_memberships_get(user_id=membership.user_id)
-    # Still one logged query, as every page's query-count test expects (and, with no
-    # selectable membership, the second one that finds the person).
+    # Still one logged query with its text, as every page's query-count test expects (and,
+    # with no selectable membership, the second one that finds the person).
     assert len(queries) == 2
-    assert SIGNED_IN_TABLE in queries[0]["sql"]
+    assert SIGNED_IN_TABLE in queries[0]["sql"] and str(membership.user_id) in queries[0]["sql"]
 
 
 @pytest.mark.postgres
 @pytest.mark.django_db
-def test_without_a_threshold_the_signed_in_query_is_never_prepared(monkeypatch):
+def test_with_prepared_statements_off_the_signed_in_query_is_never_prepared(monkeypatch):
     membership = MembershipFactory()
     connection.ensure_connection()
+    # What the backend leaves when PREPARED_STATEMENTS is off: Django's own setting.
     monkeypatch.setattr(connection.connection, "prepare_threshold", None)
 
     for _ in range(8):

@@ -1,13 +1,13 @@
-"""Django's PostgreSQL backend, plus cursors whose statements PostgreSQL can keep prepared, and
-no health check for a connection used moments ago.
+"""Django's PostgreSQL backend, plus a cursor whose statements PostgreSQL keeps prepared, and no
+health check for a connection used moments ago.
 
 Django binds the ORM's parameters on the client (psycopg's ClientCursor): every statement
 reaches PostgreSQL as new text, parsed and planned again. `prepared_cursor()` binds them on the
-server instead, so the text of a statement is the same on every call and psycopg prepares it on
-the connection once it has run `prepare_threshold` times (OPTIONS; seatmgr.settings sets it from
-DATABASE_PREPARE_THRESHOLD, None never prepares: PgBouncer in transaction mode before 1.21). For
-the few hand-written reads every request repeats (accounts.joined_rows); the ORM keeps its
-client-side cursors.
+server and prepares each statement it runs on the connection, so PostgreSQL plans it once per
+connection. For the few hand-written reads every request repeats (accounts.joined_rows); the ORM
+keeps Django's client-side cursors. PREPARED_STATEMENTS (seatmgr.settings:
+DATABASE_PREPARED_STATEMENTS) off: bound on the server, never prepared (PgBouncer in
+transaction mode before 1.21).
 
 CONN_HEALTH_CHECKS makes Django send a query of its own (`SELECT 1`) before the first query of
 every request on a kept connection, so that one the server dropped meanwhile (a restart, a
@@ -30,13 +30,25 @@ from psycopg import adapters, errors
 from psycopg.pq import Format
 
 TIMESTAMPTZ_OID = adapters.types["timestamptz"].oid
+# While preparing is allowed (a prepare_threshold), psycopg also counts every distinct
+# client-side statement, keeping its text, though it never prepares one: at most this many.
+COUNTED_STATEMENTS = 16
 
 
-class _BindOnServer:
-    """The `name` of a cursor that binds on the server (Django's own names a server-side cursor)."""
+class PreparingCursor(base.ServerBindingCursor):
+    """Binds on the server and prepares what it runs, unless the connection's
+    prepare_threshold is None (then psycopg prepares nothing)."""
+
+    def execute(self, query, params=None, *, prepare=True, binary=None):
+        return super().execute(query, params, prepare=prepare, binary=binary)
 
 
-BIND_ON_SERVER = _BindOnServer()
+class _Preparing:
+    """The `name` Django's cursor path carries to create_cursor for a PreparingCursor (for
+    Django, a name means a server-side cursor)."""
+
+
+PREPARING = _Preparing()
 
 
 class DatabaseOperations(operations.DatabaseOperations):
@@ -58,7 +70,15 @@ class DatabaseWrapper(base.DatabaseWrapper):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.health_check_after_idle = float(self.settings_dict.get("HEALTH_CHECK_AFTER_IDLE", 0.5))
+        self.prepared_statements = bool(self.settings_dict.get("PREPARED_STATEMENTS", False))
         self.last_cursor_at = None  # time.monotonic() when the last cursor was made
+
+    def get_new_connection(self, conn_params):
+        connection = super().get_new_connection(conn_params)
+        if self.prepared_statements:
+            connection.prepare_threshold = 5  # psycopg's default; Django sets None
+            connection.prepared_max = COUNTED_STATEMENTS
+        return connection
 
     def close_if_health_check_failed(self):
         if (
@@ -74,9 +94,9 @@ class DatabaseWrapper(base.DatabaseWrapper):
 
     def create_cursor(self, name=None):
         self.last_cursor_at = time.monotonic()
-        if name is not BIND_ON_SERVER:
+        if name is not PREPARING:
             return super().create_cursor(name)
-        cursor = base.ServerBindingCursor(self.connection)
+        cursor = PreparingCursor(self.connection)
         # As Django's create_cursor: the connection's time zone, when it differs from the
         # loader's (it does not, unless the connection's zone was changed after it opened).
         loader = self.connection.adapters.get_loader(TIMESTAMPTZ_OID, Format.TEXT)
@@ -86,5 +106,5 @@ class DatabaseWrapper(base.DatabaseWrapper):
 
     def prepared_cursor(self):
         """A cursor as `cursor()` gives (the connection's health check, query logging, error
-        translation), binding its parameters on the server."""
-        return self._cursor(BIND_ON_SERVER)
+        translation) whose statements are bound on the server and prepared."""
+        return self._cursor(PREPARING)
