@@ -360,7 +360,7 @@ def _signed_in(result: Result, x: dict) -> str:
             "(one Redis client shared by the process, seatmgr/cache.py) and the signed-in "
             "middleware's Python (Django's session and authentication, the current account, "
             "the person's language and time zone). The anonymous view asks neither PostgreSQL "
-            f"nor Redis anything: at half its throughput a signed-in request would have "
+            "nor Redis anything: at half its throughput a signed-in request would have "
             f"{budget:.2f} ms of the machine's {cores} cores more than it, for all of the "
             "above. Asking PostgreSQL nothing would mean caching the person and their "
             "memberships, safe only with an invalidation on every write of a user, membership "

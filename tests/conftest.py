@@ -6,6 +6,8 @@ integration tests need Redis. On a laptop without them these tests skip, saying 
 """
 
 import os
+import subprocess
+import sys
 
 import pytest
 from django.conf import settings
@@ -34,6 +36,19 @@ def skip_or_fail(part: str, reason: str) -> None:
     if required(part):
         pytest.fail(f"{reason} (SEATMGR_REQUIRE_{part} is set: this test must run here)")
     pytest.skip(reason)
+
+
+def settings_printed(name: str, **env: str) -> str:
+    """seatmgr.settings as a fresh process reads it from these environment variables (on top of
+    this one's, with a throwaway SECRET_KEY): the printed value of setting `name`."""
+    return subprocess.run(
+        [sys.executable, "-c", f"from seatmgr import settings; print(settings.{name})"],
+        cwd=settings.BASE_DIR,
+        env={**os.environ, "SECRET_KEY": "x" * 50, **env},
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
 
 
 @pytest.fixture(scope="session", autouse=True)

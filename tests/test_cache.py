@@ -1,20 +1,14 @@
 """The Redis cache as deployed (CACHE_URL=redis://...): Django's backend with one Redis client
 shared by every call and thread of a process (seatmgr/cache.py), against a real Redis."""
 
-import os
-import subprocess
-import sys
 import threading
-from pathlib import Path
 
 import pytest
 from django.core.cache import caches
 from django.test import override_settings
 
 from tests.api.test_rate_limit import REDIS_CACHE, redis_listening
-from tests.conftest import skip_or_fail
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.conftest import settings_printed, skip_or_fail
 
 
 @pytest.fixture
@@ -29,15 +23,7 @@ def redis_cache():
 
 
 def test_a_redis_cache_url_selects_the_shared_client_backend():
-    env = {**os.environ, "CACHE_URL": "redis://127.0.0.1:6379/13", "SECRET_KEY": "x" * 50}
-    printed = subprocess.run(
-        [sys.executable, "-c", "from seatmgr import settings; print(settings.CACHES)"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
+    printed = settings_printed("CACHES", CACHE_URL="redis://127.0.0.1:6379/13")
 
     assert "'BACKEND': 'seatmgr.cache.RedisCache'" in printed
     assert "redis://127.0.0.1:6379/13" in printed

@@ -4,11 +4,7 @@ and still counts as a query; DATABASE_PREPARED_STATEMENTS=0 turns preparing off 
 transaction mode before 1.21). A kept connection is checked before
 reuse only when idle for more than half a second, and one the database dropped is replaced."""
 
-import os
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import pytest
 from django.db import OperationalError, connection, connections
@@ -16,10 +12,10 @@ from django.test.utils import CaptureQueriesContext
 
 from accounts.models import Membership, MembershipStatus
 from accounts.signed_in import user_with_memberships_get
+from tests.conftest import settings_printed
 from tests.factories import MembershipFactory
 from tests.integration.test_faults import terminate_backend_of
 
-ROOT = Path(__file__).resolve().parent.parent
 SIGNED_IN_TABLE = '"accounts_membership" "m"'
 
 
@@ -29,32 +25,24 @@ def prepared_signed_in_statements() -> list[str]:
         return [text for (text,) in cursor.fetchall() if SIGNED_IN_TABLE in text]
 
 
-def settings_database(**env: str) -> str:
-    variables = {**os.environ, "SECRET_KEY": "x" * 50, **env}
-    return subprocess.run(
-        [sys.executable, "-c", "from seatmgr import settings; print(settings.DATABASES)"],
-        cwd=ROOT,
-        env=variables,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-
-
 def test_a_postgres_database_url_selects_the_backend_that_prepares():
-    printed = settings_database(DATABASE_URL="postgres://u:p@db.example:5432/seatmgr")
+    printed = settings_printed("DATABASES", DATABASE_URL="postgres://u:p@db.example:5432/seatmgr")
 
     assert "'ENGINE': 'seatmgr.postgresql'" in printed
     assert "'PREPARED_STATEMENTS': True" in printed
 
 
 def test_prepared_statements_can_be_turned_off_and_sqlite_keeps_djangos_backend():
-    printed = settings_database(
-        DATABASE_URL="postgres://u:p@db.example:5432/seatmgr", DATABASE_PREPARED_STATEMENTS="0"
+    printed = settings_printed(
+        "DATABASES",
+        DATABASE_URL="postgres://u:p@db.example:5432/seatmgr",
+        DATABASE_PREPARED_STATEMENTS="0",
     )
     assert "'PREPARED_STATEMENTS': False" in printed
 
-    printed = settings_database(DATABASE_URL="sqlite:////tmp/seatmgr-settings-test.sqlite3")
+    printed = settings_printed(
+        "DATABASES", DATABASE_URL="sqlite:////tmp/seatmgr-settings-test.sqlite3"
+    )
     assert "'ENGINE': 'django.db.backends.sqlite3'" in printed
     assert "PREPARED_STATEMENTS" not in printed
 
