@@ -103,10 +103,14 @@ def test_typed_addresses_never_fail(client, admin, emails):
     )
 
 
+# Any file name but "." and "..", which Django's own upload object refuses before any request.
+FILE_NAMES = st.text(min_size=1, max_size=40).map(lambda n: n.replace("/", "_"))
+
+
 @FUZZ
-@given(content=st.binary(max_size=3000), name=st.text(min_size=1, max_size=40))
+@given(content=st.binary(max_size=3000), name=FILE_NAMES.filter(lambda n: n not in {".", ".."}))
 def test_any_uploaded_file_never_fails(client, admin, content, name):
-    upload = SimpleUploadedFile(name.replace("/", "_") or "f", content, content_type="text/csv")
+    upload = SimpleUploadedFile(name, content, content_type="text/csv")
     post_and_check(
         client, reverse("invitations:create_user"), {"source": "csv", "csv_file": upload}
     )
