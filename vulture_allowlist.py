@@ -81,6 +81,8 @@ _.app_configs  # billing.checks.stripe_keys_check: Django passes it by name
 _.mutability  # scim2-models' Attribute: the Schemas document publishes it (scim.resources)
 _.trust_env  # requests.Session: invitations/salesforce.py turns off the environment's proxies
 _.get_client, _._class  # seatmgr.cache: Django's RedisCache calls and reads them by name
+# accounts.sessions and its model: Django's database session store calls and sets them by name.
+_.get_session_store_class, _.get_model_class, _._get_session_from_db, _._session_key
 
 # Read by makemessages (the translators' list of the catalogue's words) and by its test.
 _.CATALOGUE_WORDS

@@ -1,7 +1,7 @@
 from django.contrib.auth.backends import ModelBackend
 
 from accounts.models import email_normalise
-from accounts.signed_in import user_with_memberships_get
+from accounts.signed_in import person_take, user_with_memberships_get
 
 
 class EmailBackend(ModelBackend):
@@ -15,8 +15,9 @@ class EmailBackend(ModelBackend):
 
     def get_user(self, user_id):
         """The signed-in person of a session, with the memberships they can pick from read in
-        the same query (accounts.middleware.CurrentAccountMiddleware needs them next)."""
-        user = user_with_memberships_get(user_id=user_id)
+        the same query (accounts.middleware.CurrentAccountMiddleware needs them next): the
+        query that read the session found them (accounts.sessions), else one of its own."""
+        user = person_take(user_id) or user_with_memberships_get(user_id=user_id)
         return user if user is not None and self.user_can_authenticate(user) else None
 
 

@@ -23,8 +23,9 @@ _COLUMN = re.compile(r"\{(\w+)\.(\w+)\}")
 @dataclass(frozen=True)
 class _Statement:
     sql: str
-    # Per model: where its columns start in a row, and their attribute names.
-    layout: tuple[tuple[type[Model], int, tuple[str, ...]], ...]
+    # Per model: where its columns start in a row, their attribute names and where its primary
+    # key is (None in an outer join's row that matched nothing).
+    layout: tuple[tuple[type[Model], int, tuple[str, ...], int], ...]
     # (position in the row, converters, column): what the ORM's compiler would apply.
     converters: tuple[tuple[int, tuple, object], ...]
 
@@ -33,14 +34,21 @@ class JoinedRows:
     """SELECT every column of `tables` ((model, alias), the first one FROM, the others joined
     by `joins`: "{a.id} = {m.account_id}" each, in the same order) WHERE `where` (with %s
     parameters; may end in ORDER BY/LIMIT). Clauses name columns as "{alias.column}"; the
-    tables and columns come from the models and are quoted, the values are parameters."""
+    tables and columns come from the models and are quoted, the values are parameters.
+    `outer`: LEFT JOINs, a table that matched nothing giving None in its place of a row."""
 
     def __init__(
-        self, tables: Sequence[tuple[type[Model], str]], *, joins: Sequence[str], where: str
+        self,
+        tables: Sequence[tuple[type[Model], str]],
+        *,
+        joins: Sequence[str],
+        where: str,
+        outer: bool = False,
     ) -> None:
         if len(joins) != len(tables) - 1:
             raise ValueError("one join for each table after the first")
         self.tables, self.joins, self.where = tuple(tables), tuple(joins), where
+        self.join = "LEFT OUTER JOIN" if outer else "INNER JOIN"
         self._statements: weakref.WeakKeyDictionary[object, _Statement] = (
             weakref.WeakKeyDictionary()
         )
@@ -57,7 +65,8 @@ class JoinedRows:
         columns, layout, converters = [], [], []
         for model, alias in self.tables:
             fields = model._meta.concrete_fields
-            layout.append((model, len(columns), tuple(f.attname for f in fields)))
+            pk_at = len(columns) + fields.index(model._meta.pk)
+            layout.append((model, len(columns), tuple(f.attname for f in fields), pk_at))
             for field in fields:
                 col = field.get_col(alias)
                 found = connection.ops.get_db_converters(col) + col.get_db_converters(connection)
@@ -67,15 +76,16 @@ class JoinedRows:
         first, *joined = (f"{qn(model._meta.db_table)} {qn(alias)}" for model, alias in self.tables)
         sql = f"SELECT {', '.join(columns)} FROM {first}"  # noqa: S608  # nosec B608
         for table, on in zip(joined, self.joins, strict=True):
-            sql += f" INNER JOIN {table} ON {clause(on)}"
+            sql += f" {self.join} {table} ON {clause(on)}"
         sql += f" WHERE {clause(self.where)}"
         statement = _Statement(sql=sql, layout=tuple(layout), converters=tuple(converters))
         self._statements[connection] = statement
         return statement
 
     def fetch(self, params: Sequence, *, using: str) -> list[tuple[Model, ...]]:
-        """The rows, each a tuple of instances (one per table, in `tables`' order), as loaded
-        from database `using`; relations between them are left for the caller to set."""
+        """The rows, each a tuple of instances (one per table, in `tables`' order; None for a
+        table an outer join found nothing in), as loaded from database `using`; relations
+        between them are left for the caller to set."""
         connection = connections[using]
         statement = self._statement(connection)
         # On PostgreSQL, parameters bound by the server: the statement's text is then the same
@@ -94,8 +104,10 @@ class JoinedRows:
                 row[position] = value
             found.append(
                 tuple(
-                    model.from_db(using, names, row[start : start + len(names)])
-                    for model, start, names in statement.layout
+                    None
+                    if row[pk_at] is None
+                    else model.from_db(using, names, row[start : start + len(names)])
+                    for model, start, names, pk_at in statement.layout
                 )
             )
         return found

@@ -7,12 +7,13 @@ from celery import shared_task
 from django.contrib.auth.tokens import default_token_generator
 from django.db.models import F
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from accounts.emails import email_send
 from accounts.languages import written_for
-from accounts.models import Account, Membership, MembershipStatus, User
+from accounts.models import Account, Membership, MembershipStatus, Session, User
 from accounts.selectors import password_reset_allowed
 
 logger = logging.getLogger(__name__)
@@ -122,3 +123,12 @@ def notification_emails_task(notices: list[list]) -> int:
             return sent
         sent += 1
     return sent
+
+
+@shared_task(ignore_result=True)
+def sessions_expired_delete_task() -> int:
+    """Deletes the sessions whose time is up (beat, daily): an expired session already opens
+    nothing (accounts.signed_in reads only unexpired ones); this keeps the table to the open ones.
+    Returns how many were deleted."""
+    deleted, _by_model = Session.objects.filter(expire_date__lt=timezone.now()).delete()
+    return deleted

@@ -322,21 +322,23 @@ def _signed_in(result: Result, x: dict) -> str:
         f"the results below; {x['errors'] + x['anonymous_errors']} errors (socket errors, "
         f"timeouts and non-2xx/3xx answers together) in {x['requests']:,} requests.",
         "",
-        "A signed-in request asks for two things the anonymous one does not. Its session, "
-        "read from the cache (SESSION_ENGINE cached_db on the shared cache, Redis here as in "
-        "docker-compose; written to PostgreSQL too, so an emptied cache signs nobody out). "
-        "And the person with the memberships they can pick and their accounts: one query, "
-        "fresh on every request (accounts/signed_in.py, written once as SQL rather than "
-        "built by the ORM each time), so that a deactivation, a removal, a permission "
-        "change or a new password counts from the member's next request. The connection is "
+        "A signed-in request asks PostgreSQL one thing the anonymous one does not: its "
+        "session, the person signed in to it, the memberships they can pick and their "
+        "accounts, in one query, fresh on every request (accounts/sessions.py and "
+        "accounts/signed_in.py: the session table names its person, and the statement is "
+        "written once as SQL rather than built by the ORM each time), so that a sign-out, a "
+        "deactivation, a removal, a permission change or a new password counts from the "
+        "member's next request. (Sessions used to be read from Redis, cached_db, "
+        "and the person in a second round trip, to PostgreSQL.) The connection is "
         "kept (CONN_MAX_AGE 60 on PostgreSQL), so no request pays PostgreSQL's connection "
         "start-up, which was most of a signed-in request's cost with CONN_MAX_AGE 0. That "
         "query stays prepared on the connection (seatmgr/postgresql, "
         "DATABASE_PREPARED_STATEMENTS): PostgreSQL plans it once, not on every request (its CPU "
-        "for the query went from 0.39 ms to 0.10 ms). And a connection whose last query is "
+        "for the query went from 0.39 ms to 0.10 ms). A connection whose last query is "
         "younger than half a second is not checked before reuse (CONN_HEALTH_CHECK_AFTER_IDLE, "
         "as HikariCP does), so under load a signed-in request costs PostgreSQL one round trip, "
-        "not two; the check cost about a fifth of the signed-in view's throughput.",
+        "not two; the check cost about a fifth of the signed-in view's throughput. Its "
+        "timestamps are read by psycopg's C loader, not Django's Python one.",
         "",
         f"Per request the gunicorn workers spent {x['anonymous_cpu_ms']} ms of CPU on the "
         f"anonymous trivial view, {x['trivial_cpu_ms']} ms on the signed-in one and "
@@ -356,11 +358,10 @@ def _signed_in(result: Result, x: dict) -> str:
         out += [
             "",
             "The target is not met: what remains is that query (a round trip to PostgreSQL, "
-            "which answers it on the cores gunicorn and wrk share), the cache's round trip "
-            "(one Redis client shared by the process, seatmgr/cache.py) and the signed-in "
-            "middleware's Python (Django's session and authentication, the current account, "
-            "the person's language and time zone). The anonymous view asks neither PostgreSQL "
-            "nor Redis anything: at half its throughput a signed-in request would have "
+            "which answers it on the cores gunicorn and wrk share) and the signed-in "
+            "middleware's Python (Django's session, its signature and authentication, the "
+            "current account, the person's language and time zone). The anonymous view asks "
+            "PostgreSQL nothing: at half its throughput a signed-in request would have "
             f"{budget:.2f} ms of the machine's {cores} cores more than it, for all of the "
             "above. Asking PostgreSQL nothing would mean caching the person and their "
             "memberships, safe only with an invalidation on every write of a user, membership "

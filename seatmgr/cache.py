@@ -2,11 +2,11 @@
 
 Django's `RedisCacheClient.get_client` builds a new `redis.Redis` around its pool for every
 cache call; with redis-py 8 that constructor costs more than the GET it then sends (a third of
-a millisecond here, about a tenth of a signed-in trivial request, whose session is read from
-the cache: docs/performance.md, benchmark 4). A `redis.Redis` is safe to share between threads
-(it takes a connection from its pool for each command and gives it back) and its pool notices
-a fork, so one client per pool does the same work. Selected by seatmgr.settings when CACHE_URL
-names a Redis server.
+a millisecond here, measured when sessions were still read from the cache: about a tenth of a
+signed-in trivial request then, docs/performance.md, benchmark 4). A `redis.Redis` is safe to
+share between threads (it takes a connection from its pool for each command and gives it back)
+and its pool notices a fork, so one client per pool does the same work. Selected by
+seatmgr.settings when CACHE_URL names a Redis server.
 """
 
 from django.core.cache.backends import redis as django_redis

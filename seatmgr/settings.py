@@ -155,16 +155,10 @@ if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
     # Django's, sharing one Redis client per pool (seatmgr/cache.py: a client per call cost
     # more than the call).
     CACHES["default"]["BACKEND"] = "seatmgr.cache.RedisCache"
-# Sessions are written to the database and, with a cache that every process shares (CACHE_URL,
-# Redis in production), read from it: a signed-in request then asks PostgreSQL only for the
-# person and their memberships (accounts.backends), and a flushed cache costs one read from the
-# database per session. The in-process default cache is each process's own, where a session
-# deleted (signed out) by one process would live on in the others: the database alone then.
-SESSION_ENGINE = (
-    "django.contrib.sessions.backends.db"
-    if CACHES["default"]["BACKEND"] == "django.core.cache.backends.locmem.LocMemCache"
-    else "django.contrib.sessions.backends.cached_db"
-)
+# Sessions live in the database with the person signed in to each (accounts.sessions): a
+# signed-in request reads its session, the person and their memberships in one query, and asks
+# the cache nothing. A signed-out session is gone for every process at once.
+SESSION_ENGINE = "accounts.sessions"
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
@@ -243,6 +237,10 @@ CELERY_BEAT_SCHEDULE = {
     },
     "seats-reclaim": {
         "task": "seats.reclaim.tasks.reclaim_run_task",
+        "schedule": timedelta(days=1),
+    },
+    "accounts-expired-sessions": {
+        "task": "accounts.tasks.sessions_expired_delete_task",
         "schedule": timedelta(days=1),
     },
 }

@@ -2,16 +2,21 @@
 every signed-in request runs first, is kept prepared on the connection, still answers fresh rows,
 and still counts as a query; DATABASE_PREPARED_STATEMENTS=0 turns preparing off (PgBouncer in
 transaction mode before 1.21). A kept connection is checked before
-reuse only when idle for more than half a second, and one the database dropped is replaced."""
+reuse only when idle for more than half a second, and one the database dropped is replaced.
+Timestamps are read by psycopg's own loader, to the same values as Django's."""
 
+import datetime
 import time
 
 import pytest
 from django.db import OperationalError, connection, connections
+from django.db.backends.postgresql.psycopg_any import register_tzloader
 from django.test.utils import CaptureQueriesContext
+from psycopg.pq import Format
 
 from accounts.models import Membership, MembershipStatus
 from accounts.signed_in import user_with_memberships_get
+from seatmgr.postgresql.base import TIMESTAMPTZ_OID, UtcTimestamptzLoader
 from tests.conftest import settings_printed
 from tests.factories import MembershipFactory
 from tests.integration.test_faults import terminate_backend_of
@@ -180,3 +185,29 @@ def test_a_connection_dropped_moments_after_its_last_query_fails_one_request_the
 
     assert checks_counted == [1]
     assert backend_pid() != dropped
+
+
+# Instants written with other offsets (PostgreSQL answers them in the connection's zone, UTC),
+# no microseconds and six digits of them, a leap day, the first and last years a datetime holds.
+TIMESTAMPS = """SELECT v::timestamptz FROM unnest(ARRAY[
+    '2026-06-01 12:00:00+02', '2026-12-06 23:59:59.999999-09:30', '2024-02-29 00:00:00.5+05:45',
+    '1901-12-13 20:45:52+00:19:32', '0001-01-01 00:00:00+00', '9999-12-31 23:59:59.999999+00'
+]) AS v"""
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_timestamps_are_read_by_psycopgs_loader_to_the_values_djangos_gives():
+    connection.ensure_connection()
+    raw = connections["default"].connection
+    assert raw.adapters.get_loader(TIMESTAMPTZ_OID, Format.TEXT) is UtcTimestamptzLoader
+    with connection.cursor() as cursor:
+        cursor.execute(TIMESTAMPS)
+        ours = [value for (value,) in cursor.fetchall()]
+    with raw.cursor() as cursor:
+        register_tzloader(datetime.UTC, cursor)  # Django's own loader, on this cursor only
+        djangos = [value for (value,) in cursor.execute(TIMESTAMPS).fetchall()]
+
+    assert ours == djangos
+    assert all(value.tzinfo is datetime.UTC for value in ours)
+    assert ours[0] == datetime.datetime(2026, 6, 1, 10, 0, tzinfo=datetime.UTC)

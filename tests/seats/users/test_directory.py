@@ -750,8 +750,8 @@ def test_a_page_costs_the_same_queries_for_5_members_as_for_60(client, admin, qu
     assert len(large) == len(small), "\n".join(large)
 
 
-def test_a_page_of_the_users_tab_costs_nine_queries(client, admin):
-    """The session and the signed-in person with their memberships (one query: the account
+def test_a_page_of_the_users_tab_costs_eight_queries(client, admin):
+    """The session with the signed-in person and their memberships (one query: the account
     switcher asks nothing more), the filters' teams and permission sets, the count, the rows,
     their extra teams, and the two badges (unread notifications, open seat requests)."""
     everyone = TeamFactory(account=admin.account, name="Everyone")
@@ -759,7 +759,7 @@ def test_a_page_of_the_users_tab_costs_nine_queries(client, admin):
 
     queries = queries_for(client, reverse("seats:users"))
 
-    assert len(queries) == 9, "\n".join(queries)
+    assert len(queries) == 8, "\n".join(queries)
 
 
 def test_the_large_page_really_shows_teams_and_sets(client, admin):
