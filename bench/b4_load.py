@@ -343,7 +343,7 @@ def _signed_in(result: Result, x: dict) -> str:
         f"Per request the gunicorn workers spent {x['anonymous_cpu_ms']} ms of CPU on the "
         f"anonymous trivial view, {x['trivial_cpu_ms']} ms on the signed-in one and "
         f"{x['users_tab_cpu_ms']} ms on the Users tab (their CPU time over each run's "
-        "requests; PostgreSQL's, Redis's and wrk's come on top, on the same two cores). The "
+        "requests; PostgreSQL's and wrk's come on top, on the same two cores). The "
         f"busiest of the {x['workers']} processes did at most "
         f"{x['busiest_worker_share_max']:.0%} of their work in any run ({1 / x['workers']:.0%} "
         "is an even split): a process takes at most twice its threads' connections "
