@@ -24,6 +24,11 @@ from tests.factories import PASSWORD, AccountFactory, MembershipFactory, UserFac
 pytestmark = pytest.mark.django_db
 
 
+def assert_sent_to_sign_in(response) -> None:
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("accounts:login"))
+
+
 @pytest.fixture
 def admin_client(client):
     admin = MembershipFactory(super_admin=True, account__name="Acme")
@@ -94,8 +99,7 @@ def test_a_new_password_signs_out_the_other_sessions(admin_client):
 
     response = client.get(reverse("seats:users"))
 
-    assert response.status_code == 302
-    assert response.url.startswith(reverse("accounts:login"))
+    assert_sent_to_sign_in(response)
 
 
 def test_a_user_deactivated_as_a_person_is_signed_out(admin_client):
@@ -104,8 +108,7 @@ def test_a_user_deactivated_as_a_person_is_signed_out(admin_client):
 
     response = client.get(reverse("seats:users"))
 
-    assert response.status_code == 302
-    assert response.url.startswith(reverse("accounts:login"))
+    assert_sent_to_sign_in(response)
 
 
 # --- Sessions (accounts.sessions) --------------------------------------------------------------
@@ -138,8 +141,7 @@ def test_a_signed_out_session_cookie_opens_nothing_again(client):
 
     response = client.get(reverse("seats:users"))
 
-    assert response.status_code == 302
-    assert response.url.startswith(reverse("accounts:login"))
+    assert_sent_to_sign_in(response)
 
 
 def test_an_expired_session_signs_nobody_in(client):
@@ -149,8 +151,7 @@ def test_an_expired_session_signs_nobody_in(client):
 
     response = client.get(reverse("seats:users"))
 
-    assert response.status_code == 302
-    assert response.url.startswith(reverse("accounts:login"))
+    assert_sent_to_sign_in(response)
 
 
 def test_deleting_a_person_ends_their_sessions(client):
