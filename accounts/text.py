@@ -75,16 +75,20 @@ def clock(moment: datetime) -> str:
     return format_time(moment, "short", locale=babel_locale())
 
 
-def moment_text(moment: datetime) -> str:
+def moment_text(moment: datetime, *, language: str | None = None, zone=None) -> str:
     """A moment in the viewer's time zone, as the active language writes it (CLDR's medium date
-    and short time): "Dec 23, 2026, 2:05 PM", "23 déc. 2026, 14:05"."""
+    and short time): "Dec 23, 2026, 2:05 PM", "23 déc. 2026, 14:05". `language` and `zone`:
+    the active ones unless given (a list of moments looks them up once)."""
     # Babel's format_datetime would take a naive moment as UTC, as here.
-    moment = timezone.localtime(moment) if timezone.is_aware(moment) else moment.replace(tzinfo=UTC)
+    if timezone.is_aware(moment):
+        moment = timezone.localtime(moment, zone)
+    else:
+        moment = moment.replace(tzinfo=UTC)
     # The words depend on the language and the wall clock to the minute only (the pattern has
     # neither seconds nor a zone): remembered, since a list says the same moments on every
     # reload (the Users tab's 50 "Last active" titles).
     wall = moment.replace(tzinfo=None, second=0, microsecond=0)
-    return _moment_written(translation.get_language() or "en", wall)
+    return _moment_written(language or translation.get_language() or "en", wall)
 
 
 @lru_cache(maxsize=4096)

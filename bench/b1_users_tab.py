@@ -51,7 +51,7 @@ PROFILE_ROW_PARTS = [
     ),
     (
         '"Last active": "3 weeks ago" (timesince\'s arithmetic, words by language)',
-        "ago",
+        "ago_in",
         "moments.py",
     ),
     ('the "Actions" menu', "_actions_html", "seats_tags.py"),

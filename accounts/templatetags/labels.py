@@ -17,12 +17,18 @@ register = template.Library()
 _LABELS: dict[tuple[type, str | None], dict[str, str]] = {}
 
 
-def _choice_label(choices: type[models.TextChoices], value: str) -> str:
+def choice_labels(choices: type[models.TextChoices]) -> dict[str, str]:
+    """Every label of `choices` in the active language, by code: for a list that shows many
+    (the Users tab's rows look the language up once for the page, not once a cell)."""
     key = (choices, get_language())
     labels = _LABELS.get(key)
     if labels is None:
         labels = _LABELS[key] = {code: str(label) for code, label in choices.choices}
-    return labels.get(value, value)
+    return labels
+
+
+def _choice_label(choices: type[models.TextChoices], value: str) -> str:
+    return choice_labels(choices).get(value, value)
 
 
 @register.filter

@@ -23,6 +23,12 @@ def ago(moment: datetime | None) -> str:
     """How long ago, to the largest unit: "3 weeks ago", not "3 weeks, 4 days ago" (a column
     of these is scanned, not read); the last minute as naturaltime says it ("now",
     "20 seconds ago")."""
+    return ago_in(moment, translation.get_language())
+
+
+def ago_in(moment: datetime | None, language: str | None) -> str:
+    """`ago` in `language`: a list of moments (the Users tab's rows) looks the active language
+    up once, not once a row. The last minute is said in the active one."""
     if moment is None:
         return ""
     now = timezone.now()
@@ -38,7 +44,6 @@ def ago(moment: datetime | None) -> str:
     if moment.day > now.day or (moment.day == now.day and moment.time() > now.time()):
         months -= 1
     years, months = divmod(months, 12)
-    language = translation.get_language()
     if years:
         return _said(language, "year", years)
     if months:
@@ -55,8 +60,9 @@ _SHORT_UNITS = (("week", 7 * 86400), ("day", 86400), ("hour", 3600), ("minute", 
 
 @lru_cache(maxsize=1024)
 def _said(language: str | None, unit: str, count: int) -> str:
-    """ "3 weeks ago" in `language` (the active one: the cache's key)."""
-    return _("%(time)s ago") % {"time": avoid_wrapping(TIME_STRINGS[unit] % {"num": count})}
+    """ "3 weeks ago" in `language` (the cache's key)."""
+    with translation.override(language):
+        return _("%(time)s ago") % {"time": avoid_wrapping(TIME_STRINGS[unit] % {"num": count})}
 
 
 @register.filter

@@ -1,3 +1,5 @@
+from dataclasses import dataclass, field
+from datetime import datetime, tzinfo
 from html import escape as _esc
 
 from django import template
@@ -10,8 +12,8 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from accounts.models import Access, InvitationState, Membership, MembershipStatus, SeatType
-from accounts.templatetags.labels import seat_label, status_label
-from accounts.templatetags.moments import ago
+from accounts.templatetags.labels import choice_labels
+from accounts.templatetags.moments import ago, ago_in
 from accounts.text import moment_text
 from seats.catalogue import LANDING_PAGES, level_label
 from seats.errors import UnknownPermissionSet
@@ -91,9 +93,10 @@ def member_url(membership_id: int, page: str = "") -> str:
     return _member_path("seats:user_action", membership_id, action=page)
 
 
-def _member_path(name: str, membership_id: int, **kwargs: str) -> str:
-    """{% url name membership_id **kwargs %}, reversed once per URL prefix and page."""
-    prefix = get_script_prefix()
+def _member_path(name: str, membership_id: int, prefix: str = "", **kwargs: str) -> str:
+    """{% url name membership_id **kwargs %}, reversed once per URL prefix and page. `prefix`:
+    the script prefix, when the caller (a list) has looked it up already."""
+    prefix = prefix or get_script_prefix()
     key = (prefix, name, *kwargs.values())
     parts = _MEMBER_URLS.get(key)
     if parts is None:
@@ -123,9 +126,9 @@ def permission_level(level: str) -> str:
 _TEXTS: dict[str | None, dict[str, str]] = {}
 
 
-def _texts() -> dict[str, str]:
-    """The rows' fixed words, translated and escaped once per language."""
-    language = get_language()
+def _texts(language: str | None = None) -> dict[str, str]:
+    """The rows' fixed words, translated and escaped once per language (the active one)."""
+    language = language or get_language()
     text = _TEXTS.get(language)
     if text is None:
         words = {
@@ -167,13 +170,19 @@ def member_actions(context, member: Membership) -> str:
     )
 
 
-def _actions_html(member: Membership, *, can_super_admin: bool, next_query: str) -> str:
+def _actions_html(
+    member: Membership, *, can_super_admin: bool, next_query: str, prefix: str = "", text=None
+) -> str:
+    """`prefix` and `text` (the script prefix and _texts()): looked up here unless given."""
     pk, status = member.pk, member.status
-    text = _texts()
-    items = [f'<li><a href="{member_url(pk, "history")}">{text["history"]}</a></li>']
+    prefix = prefix or get_script_prefix()
+    text = text or _texts()
+    history = _member_path("seats:user_history", pk, prefix)
+    items = [f'<li><a href="{history}">{text["history"]}</a></li>']
 
     def action(name: str) -> None:
-        items.append(f'<li><a href="{member_url(pk, name)}{next_query}">{text[name]}</a></li>')
+        url = _member_path("seats:user_action", pk, prefix, action=name)
+        items.append(f'<li><a href="{url}{next_query}">{text[name]}</a></li>')
 
     if status == MembershipStatus.ACTIVE:
         action("reset_password")
@@ -199,13 +208,13 @@ def copy_invite_link(member: Membership) -> str:
     return mark_safe(_copy_link_html(member.pk))  # noqa: S308 - built from escaped parts
 
 
-def _copy_link_html(pk: int) -> str:
-    text = _texts()
+def _copy_link_html(pk: int, prefix: str = "", text=None) -> str:
+    text = text or _texts()
     return (
         f'<span class="copy-link" data-copied="{text["copied"]}" '
         f'data-copy-manually="{text["copy_manually"]}" data-copy-failed="{text["copy_failed"]}">\n'
         f'<button type="button" class="button small" '
-        f'data-copy-invite="{_member_path("invitations:invite_link_copy", pk)}" '
+        f'data-copy-invite="{_member_path("invitations:invite_link_copy", pk, prefix)}" '
         f'aria-describedby="copy-status-{pk}">{text["copy"]}</button>\n'
         f'<input type="text" class="copy-link-url" readonly hidden '
         f'aria-label="{text["invite_link"]}">\n'
@@ -213,44 +222,82 @@ def _copy_link_html(pk: int) -> str:
     )
 
 
+@dataclass
+class _RowsPage:
+    """What every row of one page shares, looked up once for the page: the language, the time
+    zone and the script prefix are context-local values (asgiref's Local), each read costing
+    more than the string it helps build, and a row read them about a dozen times; the labels
+    are a few, shown fifty times."""
+
+    now: datetime
+    language: str | None
+    zone: tzinfo
+    zone_name: str
+    prefix: str
+    text: dict[str, str]
+    csrf: str
+    can_super_admin: bool
+    next_query: str
+    select: str
+    actions_for: str
+    seats: dict[str, str]
+    statuses: dict[str, str]
+    # Escaped labels met so far on the page: an access (by what decides it) and invitations.
+    access: dict[tuple, str] = field(default_factory=dict)
+    invitations: dict[InvitationState, str] = field(default_factory=dict)
+
+
 @register.simple_tag(takes_context=True)
 def users_rows(context, members, teams) -> str:
     """The Users list's rows (<tr>…</tr> each): the checkbox for bulk edit, name and address,
     seat, access, teams, status and invitation, last active, and the row's "Actions" menu
-    (with the invitation's actions for an invited user). `teams`: each member's extra teams,
-    (id, name) (seats.users.selectors.member_extra_teams)."""
+    (with the invitation's actions for an invited user). `members`: DirectoryRows (or
+    memberships); `teams`: each member's extra teams, (id, name)
+    (seats.users.selectors.member_extra_teams)."""
     can = context.get("can") or {}
-    can_super_admin = bool(can.get("super_admin"))
-    next_query = _esc(context.get("next_query") or "")
-    # {% csrf_token %}, drawn once for the page's "Resend invite" forms.
-    csrf = CsrfTokenNode().render(context)
-    now = timezone.now()
-    text = _texts()
-    # Looked up once for the page, not once a row (each lookup asks the active language).
-    words = {
-        "select": _("Select %(email)s"),
-        "actions_for": _("Actions for %(name)s"),
-    }
+    language = get_language()
+    page = _RowsPage(
+        now=timezone.now(),
+        language=language,
+        zone=timezone.get_current_timezone(),
+        zone_name=_esc(timezone.get_current_timezone_name()),
+        prefix=get_script_prefix(),
+        text=_texts(language),
+        # {% csrf_token %}, drawn once for the page's "Resend invite" forms.
+        csrf=CsrfTokenNode().render(context),
+        can_super_admin=bool(can.get("super_admin")),
+        next_query=_esc(context.get("next_query") or ""),
+        select=_("Select %(email)s"),
+        actions_for=_("Actions for %(name)s"),
+        seats={code: _esc(label) for code, label in choice_labels(SeatType).items()},
+        statuses={code: _esc(label) for code, label in choice_labels(MembershipStatus).items()},
+    )
     return mark_safe(  # noqa: S308 - built from escaped parts
-        "".join(
-            _row_html(
-                m,
-                extra=teams.get(m.pk, ()),
-                now=now,
-                text=text,
-                words=words,
-                csrf=csrf,
-                can_super_admin=can_super_admin,
-                next_query=next_query,
-            )
-            for m in members
-        )
+        "".join(_row_html(m, extra=teams.get(m.pk, ()), page=page) for m in members)
     )
 
 
-def _row_html(m, *, extra, now, text, words, csrf, can_super_admin, next_query) -> str:
-    pk, email = m.pk, _esc(m.user.email)
-    url = member_url(pk)
+def _access_html(m, page: _RowsPage) -> str:
+    """The "Access" cell's content, escaped: drawn once per page for each access met."""
+    permission_set = m.permission_set
+    key = (
+        m.is_super_admin,
+        m.access,
+        permission_set and permission_set.name,
+        m.permission_template,
+    )
+    drawn = page.access.get(key)
+    if drawn is None:
+        drawn = _esc(str(membership_access_label(m)))
+        if m.is_super_admin:
+            drawn = f'<span class="badge">{drawn}</span>'
+        page.access[key] = drawn
+    return drawn
+
+
+def _row_html(m, *, extra, page: _RowsPage) -> str:
+    pk, email, text, prefix = m.pk, _esc(m.user.email), page.text, page.prefix
+    url = _member_path("seats:user", pk, prefix)
     full_name = m.full_name
     if full_name:
         who = (
@@ -259,9 +306,6 @@ def _row_html(m, *, extra, now, text, words, csrf, can_super_admin, next_query) 
         )
     else:
         who = f'<a href="{url}" data-field="email">{email}</a>'
-    access = _esc(str(membership_access_label(m)))
-    if m.is_super_admin:
-        access = f'<span class="badge">{access}</span>'
     main = m.main_team
     names = [_esc(name) for _team_id, name in extra]
     teams_title = (
@@ -277,44 +321,56 @@ def _row_html(m, *, extra, now, text, words, csrf, can_super_admin, next_query) 
         or "—"
     )
     status = m.status
-    status_cell = f'<span class="status status-{_esc(status)}">{_esc(status_label(status))}</span>'
+    status_text = page.statuses.get(status) or _esc(status)
+    status_cell = f'<span class="status status-{_esc(status)}">{status_text}</span>'
     invited = status == MembershipStatus.INVITED
-    state = m.invitation_state_at(now) if invited else None
+    state = m.invitation_state_at(page.now) if invited else None
     if state:
+        label = page.invitations.get(state)
+        if label is None:
+            label = page.invitations[state] = _esc(str(state.label))
         status_cell += (
             f'<span class="cell-sub invite invite-{state.value}" data-field="invitation">'
-            f"{_esc(str(state.label))}</span>"
+            f"{label}</span>"
         )
     last = m.last_active_at
     if last:
-        local = timezone.localtime(last)
+        local = timezone.localtime(last, page.zone)
+        written = moment_text(local, language=page.language, zone=page.zone)
         last_cell = (
             # isoformat() is what the "c" format gives.
-            f'<time datetime="{local.isoformat()}" '
-            f'title="{_esc(moment_text(local))} {_esc(timezone.get_current_timezone_name())}">'
-            f"{_esc(ago(last))}</time>"
+            f'<time datetime="{local.isoformat()}" title="{_esc(written)} {page.zone_name}">'
+            f"{_esc(ago_in(last, page.language))}</time>"
         )
     else:
         last_cell = text["never"]
-    menu = _actions_html(m, can_super_admin=can_super_admin, next_query=next_query)
+    menu = _actions_html(
+        m,
+        can_super_admin=page.can_super_admin,
+        next_query=page.next_query,
+        prefix=prefix,
+        text=text,
+    )
     if invited:
+        resend = _member_path("invitations:invite_resend", pk, prefix)
         menu += (
-            f'\n<li class="menu-sep">{_copy_link_html(pk)}</li>\n'
-            f'<li><form method="post" action="{_member_path("invitations:invite_resend", pk)}">'
-            f'{csrf}<button type="submit">{text["resend"]}</button></form></li>'
+            f'\n<li class="menu-sep">{_copy_link_html(pk, prefix, text)}</li>\n'
+            f'<li><form method="post" action="{resend}">'
+            f'{page.csrf}<button type="submit">{text["resend"]}</button></form></li>'
         )
         if state not in (InvitationState.REVOKED, InvitationState.NOT_SENT):
-            revoke = _member_path("invitations:invite_revoke", pk)
+            revoke = _member_path("invitations:invite_revoke", pk, prefix)
             menu += f'\n<li><a href="{revoke}">{text["revoke"]}</a></li>'
-    select_label = _esc(words["select"] % {"email": m.user.email})
-    menu_label = _esc(words["actions_for"] % {"name": m.display_name})
+    select_label = _esc(page.select % {"email": m.user.email})
+    menu_label = _esc(page.actions_for % {"name": m.display_name})
+    seat = page.seats.get(m.seat_type) or _esc(m.seat_type)
     return (
         "<tr>"
         f'<td class="select"><input type="checkbox" name="members" value="{pk}" form="bulk" '
         f'aria-label="{select_label}"></td>\n'
         f'<td class="who" title="{email}">{who}</td>\n'
-        f'<td class="seat">{_esc(seat_label(m.seat_type))}</td>\n'
-        f'<td class="access">{access}</td>\n'
+        f'<td class="seat">{seat}</td>\n'
+        f'<td class="access">{_access_html(m, page)}</td>\n'
         f'<td class="teams"{teams_title}>{teams}</td>\n'
         f"<td>{status_cell}</td>\n"
         f"<td>{last_cell}</td>\n"

@@ -2,11 +2,13 @@
 stops at COUNT_CAP, the "Access" filter's choices and a member's permissions history."""
 
 from dataclasses import dataclass
+from datetime import datetime
+from typing import NamedTuple
 
 from django.db.models import F, Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 
-from accounts.models import Access, Account, AuditEvent, Membership, PermissionSet, Team
+from accounts.models import Access, Account, AuditEvent, Membership, PermissionSet, Team, User
 from accounts.selectors import id_from, member_search
 from seats.permission_sets.builtin import BUILTIN_PERMISSION_SETS
 
@@ -106,13 +108,91 @@ def member_extra_teams(member_ids: list[int]) -> dict[int, list[tuple[int, str]]
     return teams
 
 
+class NamedRef(NamedTuple):
+    """A team or permission set as a row names it: its id and name."""
+
+    pk: int
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class DirectoryPerson:
+    """A row's person: their address and the name they gave themselves."""
+
+    email: str
+    first_name: str
+    last_name: str
+
+    full_name = User.full_name
+
+
+@dataclass(frozen=True, slots=True)
+class DirectoryRow:
+    """One row of the Users tab, read as plain values (DIRECTORY_ROW_COLUMNS): what the row
+    draws (seats_tags.users_rows), under the membership's own attribute names. Building a
+    Membership, its User, Team and PermissionSet for each of the page's rows cost the ORM more
+    than twice what reading the same columns as values does (docs/performance.md, benchmark 1).
+    The membership's rules are not copied: its own properties and `invitation_state_at` read
+    these attributes."""
+
+    pk: int
+    user: DirectoryPerson
+    first_name: str
+    last_name: str
+    seat_type: str
+    is_super_admin: bool
+    access: str
+    permission_set: NamedRef | None
+    permission_template: str
+    status: str
+    main_team: NamedRef | None
+    last_active_at: datetime | None
+    invite_expires_at: datetime | None
+    invite_revoked_at: datetime | None
+    joined_at: datetime | None
+
+    has_joined = Membership.has_joined
+    full_name = Membership.full_name
+    display_name = Membership.display_name
+    invitation_state_at = Membership.invitation_state_at
+
+
+# The columns of a DirectoryRow, in the order DirectoryRow.from_values reads them.
+DIRECTORY_ROW_COLUMNS = (
+    *("pk", "user__email", "user__first_name", "user__last_name", "first_name", "last_name"),
+    *("seat_type", "is_super_admin", "access", "permission_set_id", "permission_set__name"),
+    *("permission_template", "status", "main_team_id", "main_team__name", "last_active_at"),
+    *("invite_expires_at", "invite_revoked_at", "joined_at"),
+)
+
+
+def directory_row(values: tuple) -> DirectoryRow:
+    """A DirectoryRow from one row of DIRECTORY_ROW_COLUMNS."""
+    (pk, email, user_first, user_last, first, last, seat_type, is_super_admin, access) = values[:9]
+    set_id, set_name, template, status, team_id, team_name, *moments = values[9:]
+    return DirectoryRow(
+        pk,
+        DirectoryPerson(email, user_first, user_last),
+        first,
+        last,
+        seat_type,
+        is_super_admin,
+        access,
+        NamedRef(set_id, set_name) if set_id is not None else None,
+        template,
+        status,
+        NamedRef(team_id, team_name) if team_id is not None else None,
+        *moments,
+    )
+
+
 @dataclass(frozen=True)
 class DirectoryPage:
     """One page of the Users tab. It answers what templates/partials/pager.html asks of Django's
     Page (has_other_pages, has_previous, previous_page_number, ..., paginator.num_pages); while
     `count_is_capped`, the number of pages is not known and the pager says "Page N" only."""
 
-    members: list[Membership]
+    members: list[DirectoryRow]
     number: int
     per_page: int
     count: int
@@ -160,9 +240,9 @@ class DirectoryPage:
 def directory_page(
     members: QuerySet[Membership], *, number: int, per_page: int = 50
 ) -> DirectoryPage:
-    """One page, with a count that stops at COUNT_CAP so that a page view never counts 100,000
-    rows. The pager stays truthful: past the cap it says "more than N" until a page shows the
-    end of the list, and pages past the cap still work."""
+    """One page of DirectoryRows, with a count that stops at COUNT_CAP so that a page view never
+    counts 100,000 rows. The pager stays truthful: past the cap it says "more than N" until a
+    page shows the end of the list, and pages past the cap still work."""
     count = members.order_by()[: COUNT_CAP + 1].count()
     capped = count > COUNT_CAP
     number = max(1, number)
@@ -170,7 +250,10 @@ def directory_page(
         number = min(number, max(1, -(-count // per_page)))
     offset = (number - 1) * per_page
     # One row more than the page shows tells whether a next page exists.
-    rows = list(members[offset : offset + per_page + 1])
+    rows = [
+        directory_row(values)
+        for values in members.values_list(*DIRECTORY_ROW_COLUMNS)[offset : offset + per_page + 1]
+    ]
     has_more = len(rows) > per_page
     rows = rows[:per_page]
     if capped:

@@ -42,10 +42,9 @@ from seats.users.services.seat import (
 from seats.users.services.teams import members_teams_add
 
 USERS_PER_PAGE = 50
-# What neither the Users tab's rows nor the export show, left out of their query: above all
-# the permission documents (the heaviest columns, each decoded from JSON), and the dates and
-# the password hash that a row would otherwise parse and hold for nothing. Reading one of
-# these on a row would cost a query a row: tests/seats/users/test_directory.py counts them.
+# What the export does not show, left out of its query: above all the permission documents (the
+# heaviest columns, each decoded from JSON), and the dates and the password hash that a row
+# would otherwise parse and hold for nothing. (The Users tab reads only DIRECTORY_ROW_COLUMNS.)
 DIRECTORY_UNSHOWN_FIELDS = (
     "permissions",
     "notification_settings",
@@ -81,14 +80,11 @@ def users(request):
     account = request.membership.account
     form = _directory_form(request)
     filters = form.filters()
-    # A row shows none of the permission documents (the rows' heaviest columns, decoded from
-    # JSON one by one): left out, as the export leaves them out.
-    # The rows' extra teams are read for the page in one query of plain rows (teams below).
-    members = (
-        member_directory(account=account, filters=filters, now=timezone.now())
-        .prefetch_related(None)
-        .defer(*DIRECTORY_UNSHOWN_FIELDS)
-    )
+    # The page reads its rows' columns as plain values (DirectoryRow); their extra teams, in one
+    # query of plain rows too (teams below).
+    members = member_directory(
+        account=account, filters=filters, now=timezone.now()
+    ).prefetch_related(None)
     try:
         number = int(request.GET.get("page", 1))
     except ValueError:

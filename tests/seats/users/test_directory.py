@@ -227,6 +227,52 @@ def test_a_member_without_a_name_is_listed_by_email_and_never_active_says_never(
     )
 
 
+def test_a_row_is_drawn_in_the_viewers_language_and_time_zone(client, admin):
+    admin.user.language, admin.user.time_zone = "fr", "Europe/Paris"
+    admin.user.save()
+    member(
+        admin,
+        "remy@acme.example",
+        user__first_name="Rémy",
+        user__last_name="Roux",
+        last_active_at=NOW - timedelta(days=3),
+    )
+
+    response = users(client)
+    row = row_for(response, "remy@acme.example")
+
+    assert (row["Seat"], row["Access"], row["Status"], row["Last active"]) == (
+        "Siège principal",
+        "Paramètres par défaut du siège",
+        "Actif",
+        "il y a 3 jours",
+    )
+    # The moment in full, on the viewer's clock (Paris is UTC+1 in March), and her zone's name.
+    assert 'datetime="2027-03-12T10:00:00+01:00" title="12 mars 2027, 10:00 Europe/Paris"' in (
+        response.content.decode()
+    )
+
+
+def test_an_invitee_is_listed_under_the_name_typed_for_them_until_they_join(client, admin):
+    # People are global: the name another account knows them by is not this account's to show.
+    invitee = member(
+        admin,
+        "pat@acme.example",
+        status=MembershipStatus.INVITED,
+        first_name="Pat",
+        last_name="Typed",
+        user__first_name="Patricia",
+        user__last_name="Elsewhere",
+        invite_expires_at=NOW + timedelta(days=7),
+    )
+    assert row_for(users(client), "pat@acme.example")["Name"] == "Pat Typed"
+
+    invitee.status, invitee.joined_at = MembershipStatus.ACTIVE, NOW
+    invitee.save()
+
+    assert row_for(users(client), "pat@acme.example")["Name"] == "Patricia Elsewhere"
+
+
 def test_extra_teams_are_listed_without_a_main_team(client, admin):
     extra = member(admin, "extra@acme.example")
     extra.extra_teams.set([TeamFactory(account=admin.account, name=n) for n in ("Ops", "Art")])
