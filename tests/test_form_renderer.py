@@ -6,8 +6,9 @@ from html.parser import HTMLParser
 import pytest
 from django import forms
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext_lazy
 
-from accounts.widgets import PlainSelect
+from accounts.widgets import PlainNumberInput, PlainSelect, PlainTextInput
 from seats.users.forms import DirectoryForm
 
 
@@ -151,6 +152,10 @@ CHOICES = [
     (7, 'R&D <"Labs">'),
     ("a'b", "Quotes 'single'"),
     ("Group <1>", [("x", "Ex"), ("y", "Why")]),
+    # Labels that are not plain strings: already safe HTML, a lazy translation.
+    ("safe", mark_safe("<b>Bold</b> &amp; safe")),
+    ("lazy", gettext_lazy("Custom")),
+    (None, "No value"),
 ]
 
 
@@ -168,14 +173,33 @@ def test_a_plain_select_draws_what_djangos_select_template_draws(value, attrs, m
     assert plain.render("team", value, attrs) == django_widget.render("team", value, attrs)
 
 
+@pytest.mark.parametrize("value", [None, "", "ada & <bob>", '"quoted"', mark_safe("&amp;")])
+@pytest.mark.parametrize(
+    "attrs",
+    [None, {"id": "id_q", "maxlength": "200", "required": True, "disabled": False}],
+)
+@pytest.mark.parametrize(
+    ("plain_class", "django_class"),
+    [(PlainTextInput, forms.TextInput), (PlainNumberInput, forms.NumberInput)],
+)
+def test_a_plain_input_draws_what_djangos_input_template_draws(
+    value, attrs, plain_class, django_class
+):
+    assert plain_class().render("q", value, attrs) == django_class().render("q", value, attrs)
+
+
 def test_the_users_filters_are_drawn_as_django_draws_them():
     form = DirectoryForm(
-        {"seat": "core", "team": "3", "status": "active"},
+        {"q": "Ada <&>", "seat": "core", "team": "3", "status": "active", "inactive_days": "30"},
         teams=[(3, "Sales & <Ops>"), (4, "Art")],
         access_choices=[("custom", "Custom"), ("set:9", 'Set "nine"')],
     )
-    for name in ("seat", "team", "status", "invitation", "access"):
+    django_widgets = {"q": forms.TextInput, "inactive_days": forms.NumberInput}
+    for name in ("q", "seat", "team", "status", "invitation", "access", "inactive_days"):
         field = form[name]
         drawn = str(field)
-        field.field.widget = forms.Select(choices=field.field.choices)
+        if name in django_widgets:
+            field.field.widget = django_widgets[name](attrs=field.field.widget.attrs)
+        else:
+            field.field.widget = forms.Select(choices=field.field.choices)
         assert drawn == str(form[name])

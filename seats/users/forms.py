@@ -5,7 +5,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import InvitationState, MembershipStatus, SeatType
-from accounts.widgets import PlainSelect
+from accounts.widgets import PlainNumberInput, PlainSelect, PlainTextInput
 from seats.users.selectors import SORTS, DirectoryFilters
 
 
@@ -22,8 +22,10 @@ class SeatChangeForm(forms.Form):
 class DirectoryForm(forms.Form):
     """The Users tab's search, filters and sort (all optional; bad values are ignored)."""
 
-    q = forms.CharField(label=_("Search name or email"), required=False, max_length=200)
-    # Drawn in Python (accounts.widgets): Django's option templates were a tenth of the page.
+    # Drawn in Python (accounts.widgets): Django's widget templates were a tenth of the page.
+    q = forms.CharField(
+        label=_("Search name or email"), required=False, max_length=200, widget=PlainTextInput
+    )
     seat = forms.ChoiceField(label=_("Seat"), required=False, widget=PlainSelect)
     team = forms.TypedChoiceField(
         label=_("Team"), required=False, coerce=int, empty_value=None, widget=PlainSelect
@@ -32,7 +34,11 @@ class DirectoryForm(forms.Form):
     invitation = forms.ChoiceField(label=_("Invitation"), required=False, widget=PlainSelect)
     access = forms.ChoiceField(label=_("Access"), required=False, widget=PlainSelect)
     inactive_days = forms.IntegerField(
-        label=_("Last active more than (days ago)"), required=False, min_value=1, max_value=3650
+        label=_("Last active more than (days ago)"),
+        required=False,
+        min_value=1,
+        max_value=3650,
+        widget=PlainNumberInput,
     )
     sort = forms.ChoiceField(required=False, widget=forms.HiddenInput)
     desc = forms.BooleanField(required=False, widget=forms.HiddenInput)
