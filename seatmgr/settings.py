@@ -155,6 +155,17 @@ if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
     # Django's, sharing one Redis client per pool (seatmgr/cache.py: a client per call cost
     # more than the call).
     CACHES["default"]["BACKEND"] = "seatmgr.cache.RedisCache"
+# Django's {% cache %} uses this one: the settings menu and the Users & Teams tabs, which depend
+# only on what accounts.context_processors' shell_key names, drawn once per process for each
+# (a page's own data is never kept here). In this process's memory, since a round trip to Redis
+# would cost about what drawing them does; with DEBUG on, never kept, so that an edited
+# template shows at once.
+CACHES["template_fragments"] = {
+    "BACKEND": "django.core.cache.backends."
+    + ("dummy.DummyCache" if DEBUG else "locmem.LocMemCache"),
+    "LOCATION": "template_fragments",
+    "OPTIONS": {"MAX_ENTRIES": 5000},
+}
 # Sessions live in the database with the person signed in to each (accounts.sessions): a
 # signed-in request reads its session, the person and their memberships in one query, and asks
 # the cache nothing. A signed-out session is gone for every process at once.
