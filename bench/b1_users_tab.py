@@ -33,7 +33,11 @@ PROFILE_PARTS = [
     ),
     ("the rows' extra teams (member_extra_teams)", "member_extra_teams", "selectors.py"),
     ("the filter form and its choices (DirectoryForm)", "_directory_form", "directory.py"),
-    ("the filter form's five lists (PlainSelect)", "render", "django/forms/widgets.py"),
+    (
+        "the filter form's fields, drawn in Python (PlainSelect, PlainInput)",
+        "render",
+        "django/forms/widgets.py",
+    ),
     ("the navigation's open seat requests count", "seat_requests_open_count", "selectors.py"),
     ("the navigation's unread notifications count", "notifications_unread_count", "selectors.py"),
 ]
