@@ -39,7 +39,15 @@ from invitations.services.members import members_invite
 from seats.permissions.choice import AccessChoice, AccessMode, access_resolve
 from seats.permissions.services import member_access_set
 from seats.presets.services import preset_apply
-from seats.users.selectors import SORTS, DirectoryFilters, member_directory, member_extra_teams
+from seats.users.selectors import (
+    DIRECTORY_ROW_COLUMNS,
+    SORTS,
+    DirectoryFilters,
+    DirectoryRow,
+    directory_row,
+    member_directory,
+    member_extra_teams,
+)
 from seats.users.services.lifecycle import (
     member_deactivate,
     member_reactivate,
@@ -51,7 +59,9 @@ from seats.users.services.seat import member_seat_change, seat_change_check
 # --- Users ------------------------------------------------------------------------------------
 
 
-def _user_out(member: Membership, now, extra_teams: list[dict] | None = None) -> dict[str, Any]:
+def _user_out(
+    member: Membership | DirectoryRow, now, extra_teams: list[dict] | None = None
+) -> dict[str, Any]:
     """`extra_teams` when read for a whole page (member_extra_teams), else the member's
     prefetched."""
     state = member.invitation_state_at(now)
@@ -86,7 +96,7 @@ def _columns(sort: str) -> tuple[str, ...]:
     return (*SORTS[sort.lstrip("-")], "id")
 
 
-def _cursor_encode(sort: str, member: Membership) -> str:
+def _cursor_encode(sort: str, member: DirectoryRow) -> str:
     values = []
     for column in _columns(sort):
         obj: Any = member
@@ -167,14 +177,14 @@ def users_list(
     members = member_directory(account=request.auth.account, filters=filters, now=now)
     if cursor:
         members = _cursor_after(members, sort, cursor)
-    # The row names its permission set by id: the set itself (its permissions' JSON decoded
-    # for every row that has one) is not joined.
-    rows = list(
-        members.prefetch_related(None)
-        .select_related(None)
-        .select_related("user", "main_team")
-        .only(*ROW_COLUMNS)[: limit + 1]
-    )
+    # Read as values (DirectoryRow, as the Users tab reads its rows): building a Membership,
+    # its User and Team for each row cost more than the rest of the answer.
+    rows = [
+        directory_row(values)
+        for values in members.prefetch_related(None).values_list(*DIRECTORY_ROW_COLUMNS)[
+            : limit + 1
+        ]
+    ]
     more = len(rows) > limit
     rows = rows[:limit]
     teams = {
@@ -185,16 +195,6 @@ def users_list(
         "users": [_user_out(m, now, teams.get(m.pk, [])) for m in rows],
         "next_cursor": _cursor_encode(sort, rows[-1]) if more else None,
     }
-
-
-# What a row of the list reads (_user_out, the cursor): not the permissions, whose JSON would be
-# decoded for every row and costs more than the rest of the row.
-ROW_COLUMNS = (
-    *(f"user__{f}" for f in ("email", "first_name", "last_name")),
-    *("main_team__name", "permission_set_id", "permission_template", "sort_name"),
-    *("first_name", "last_name", "status", "seat_type", "is_super_admin", "access"),
-    *("last_active_at", "created_at", "joined_at", "invite_expires_at", "invite_revoked_at"),
-)
 
 
 def _member_get(account, member_id: int) -> Membership:

@@ -3,8 +3,10 @@ stops at COUNT_CAP, the "Access" filter's choices and a member's permissions his
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import NamedTuple
 
+from django.db import connection
 from django.db.models import F, Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 
@@ -94,18 +96,34 @@ def member_directory(*, account: Account, filters: DirectoryFilters, now) -> Que
 
 def member_extra_teams(member_ids: list[int]) -> dict[int, list[tuple[int, str]]]:
     """The extra teams of these members, (id, name) by name, in one query of plain rows: for a
-    page of rows (the Users tab, the API's list), where Django's prefetch would build a Team
-    and a related manager per row and cost more than the page's own query."""
-    through = Membership.extra_teams.through
+    page of rows (the Users tab, the API's list). Written as SQL (the tables' and columns' names
+    taken from the models, the ids bound as parameters): on those two busiest lists the ORM
+    took seven times as long to build this three-column select, and Django's prefetch would
+    build a Team and a related manager per row on top."""
+    if not member_ids:
+        return {}
     teams: dict[int, list[tuple[int, str]]] = {}
-    rows = (
-        through.objects.filter(membership_id__in=member_ids)
-        .order_by("team__name", "team_id")
-        .values_list("membership_id", "team_id", "team__name")
-    )
-    for member_id, team_id, name in rows:
-        teams.setdefault(member_id, []).append((team_id, name))
+    sql = _extra_teams_sql(connection.vendor).replace("%s", ", ".join(["%s"] * len(member_ids)))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [int(pk) for pk in member_ids])
+        for member_id, team_id, name in cursor.fetchall():
+            teams.setdefault(member_id, []).append((team_id, name))
     return teams
+
+
+@cache
+def _extra_teams_sql(vendor: str) -> str:
+    """member_extra_teams' select, its IN list one "%s" to widen (per database `vendor`)."""
+    qn = connection.ops.quote_name
+    through = Membership.extra_teams.through._meta
+    member = qn(through.get_field("membership").column)
+    team = qn(through.get_field("team").column)
+    team_id, team_name = (qn(Team._meta.get_field(f).column) for f in ("id", "name"))
+    return (
+        f"SELECT m.{member}, t.{team_id}, t.{team_name} "  # noqa: S608  # nosec B608
+        f"FROM {qn(through.db_table)} m JOIN {qn(Team._meta.db_table)} t ON t.{team_id} = m.{team} "
+        f"WHERE m.{member} IN (%s) ORDER BY t.{team_name}, t.{team_id}"
+    )
 
 
 class NamedRef(NamedTuple):
@@ -128,12 +146,12 @@ class DirectoryPerson:
 
 @dataclass(frozen=True, slots=True)
 class DirectoryRow:
-    """One row of the Users tab, read as plain values (DIRECTORY_ROW_COLUMNS): what the row
-    draws (seats_tags.users_rows), under the membership's own attribute names. Building a
-    Membership, its User, Team and PermissionSet for each of the page's rows cost the ORM more
-    than twice what reading the same columns as values does (docs/performance.md, benchmark 1).
-    The membership's rules are not copied: its own properties and `invitation_state_at` read
-    these attributes."""
+    """One member of the Users tab or the API's list, read as plain values
+    (DIRECTORY_ROW_COLUMNS): what a row draws (seats_tags.users_rows) and the API says of it,
+    under the membership's own attribute names. Building a Membership, its User, Team and
+    PermissionSet for each of a page's rows cost the ORM more than twice what reading the same
+    columns as values does (docs/performance.md, benchmarks 1 and 7). The membership's rules
+    are not copied: its own properties and `invitation_state_at` read these attributes."""
 
     pk: int
     user: DirectoryPerson
@@ -150,19 +168,29 @@ class DirectoryRow:
     invite_expires_at: datetime | None
     invite_revoked_at: datetime | None
     joined_at: datetime | None
+    created_at: datetime
+    sort_name: str
 
     has_joined = Membership.has_joined
     full_name = Membership.full_name
     display_name = Membership.display_name
     invitation_state_at = Membership.invitation_state_at
 
+    @property
+    def id(self) -> int:
+        return self.pk
 
-# The columns of a DirectoryRow, in the order DirectoryRow.from_values reads them.
+    @property
+    def permission_set_id(self) -> int | None:
+        return self.permission_set.pk if self.permission_set is not None else None
+
+
+# The columns of a DirectoryRow, in the order directory_row reads them.
 DIRECTORY_ROW_COLUMNS = (
     *("pk", "user__email", "user__first_name", "user__last_name", "first_name", "last_name"),
     *("seat_type", "is_super_admin", "access", "permission_set_id", "permission_set__name"),
     *("permission_template", "status", "main_team_id", "main_team__name", "last_active_at"),
-    *("invite_expires_at", "invite_revoked_at", "joined_at"),
+    *("invite_expires_at", "invite_revoked_at", "joined_at", "created_at", "sort_name"),
 )
 
 
