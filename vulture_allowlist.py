@@ -16,7 +16,8 @@ _.ScimConfig, _.OpsConfig
 _.default_auto_field  # api.apps.ApiConfig: Django reads it
 _.EmailBackend, _.axes_username, _.settings_shell
 _.get_user  # EmailBackend.get_user: django.contrib.auth calls it for each signed-in request
-_._render  # accounts.widgets.PlainSelect: Django's Widget.render calls it
+_._render  # accounts.widgets.PlainSelect, PlainInput: Django's Widget.render calls it
+_.encoder_class  # api.v1.base._Renderer: ninja's JSONRenderer.render reads it
 _.CurrentAccountMiddleware, _.DenyByDefaultMiddleware, _.AllowedMethodsMiddleware
 _.NoStoreWhenSignedInMiddleware, _.ProductErrorPagesMiddleware, _.process_exception
 _.LanguageMiddleware

@@ -133,7 +133,7 @@ class NamedRef(NamedTuple):
     name: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class DirectoryPerson:
     """A row's person: their address and the name they gave themselves."""
 
@@ -144,14 +144,16 @@ class DirectoryPerson:
     full_name = User.full_name
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class DirectoryRow:
     """One member of the Users tab or the API's list, read as plain values
     (DIRECTORY_ROW_COLUMNS): what a row draws (seats_tags.users_rows) and the API says of it,
     under the membership's own attribute names. Building a Membership, its User, Team and
     PermissionSet for each of a page's rows cost the ORM more than twice what reading the same
     columns as values does (docs/performance.md, benchmarks 1 and 7). The membership's rules
-    are not copied: its own properties and `invitation_state_at` read these attributes."""
+    are not copied: its own properties and `invitation_state_at` read these attributes. Not
+    frozen: a frozen dataclass sets each field through object.__setattr__, which made building
+    the rows cost three times as much."""
 
     pk: int
     user: DirectoryPerson
