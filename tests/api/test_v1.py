@@ -1,6 +1,8 @@
 """/api/v1/: the Users tab's list, a user, Create user in a batch, the seat counts; problem
 details for every refusal; Idempotency-Key replays; changes attributed to the key."""
 
+from datetime import UTC, datetime
+
 import pytest
 from django.core import mail
 from django.db import connection
@@ -18,7 +20,7 @@ from accounts.models import (
 )
 from seats.changes import audit_csv_lines, audit_rows
 from tests.api.conftest import bearer, token_for
-from tests.factories import MembershipFactory, UserFactory
+from tests.factories import MembershipFactory, TeamFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -153,6 +155,27 @@ def test_a_user_is_read_by_id_and_another_accounts_id_is_a_404(api, admin):
     assert theirs.status_code == 404
     assert theirs["Content-Type"] == PROBLEM
     assert theirs.json()["type"] == "urn:seatmgr:problem:not_found"
+
+
+def test_the_list_says_of_a_user_exactly_what_their_own_answer_says(api, admin):
+    # The list's answer is written by pydantic, a user's own by ninja's encoder: moments to the
+    # second in both, whatever fraction of a second was stored.
+    team = TeamFactory(account=admin.account, name="Ops")
+    member = MembershipFactory(
+        account=admin.account,
+        main_team=team,
+        last_active_at=datetime(2027, 3, 15, 9, 30, 12, 345678, tzinfo=UTC),
+    )
+    member.extra_teams.set([TeamFactory(account=admin.account, name="Art")])
+
+    listed = api.get("/api/v1/users")
+    own = api.get(f"/api/v1/users/{member.pk}")
+
+    assert listed["Content-Type"] == own["Content-Type"] == "application/json; charset=utf-8"
+    (entry,) = [user for user in listed.json()["users"] if user["id"] == member.pk]
+    assert entry == own.json()
+    assert entry["last_active_at"] == "2027-03-15T09:30:12Z"
+    assert (entry["main_team"]["name"], entry["extra_teams"][0]["name"]) == ("Ops", "Art")
 
 
 # --- POST /users ------------------------------------------------------------------------------
