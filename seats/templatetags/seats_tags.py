@@ -86,11 +86,16 @@ def member_url(membership_id: int, page: str = "") -> str:
     """A user's page, as {% url 'seats:user' membership_id %} gives it; with `page`, another
     of their pages: "history" ({% url 'seats:user_history' %}) or an action of their
     "Actions" menu ("deactivate": {% url 'seats:user_action' membership_id 'deactivate' %})."""
+    return _member_page(membership_id, page)
+
+
+def _member_page(membership_id: int, page: str = "", prefix: str = "") -> str:
+    """member_url, with the script prefix given by a caller (a list) that looked it up once."""
     if not page:
-        return _member_path("seats:user", membership_id)
+        return _member_path("seats:user", membership_id, prefix)
     if page == "history":
-        return _member_path("seats:user_history", membership_id)
-    return _member_path("seats:user_action", membership_id, action=page)
+        return _member_path("seats:user_history", membership_id, prefix)
+    return _member_path("seats:user_action", membership_id, prefix, action=page)
 
 
 def _member_path(name: str, membership_id: int, prefix: str = "", **kwargs: str) -> str:
@@ -175,13 +180,11 @@ def _actions_html(
 ) -> str:
     """`prefix` and `text` (the script prefix and _texts()): looked up here unless given."""
     pk, status = member.pk, member.status
-    prefix = prefix or get_script_prefix()
     text = text or _texts()
-    history = _member_path("seats:user_history", pk, prefix)
-    items = [f'<li><a href="{history}">{text["history"]}</a></li>']
+    items = [f'<li><a href="{_member_page(pk, "history", prefix)}">{text["history"]}</a></li>']
 
     def action(name: str) -> None:
-        url = _member_path("seats:user_action", pk, prefix, action=name)
+        url = _member_page(pk, name, prefix)
         items.append(f'<li><a href="{url}{next_query}">{text[name]}</a></li>')
 
     if status == MembershipStatus.ACTIVE:
@@ -297,7 +300,7 @@ def _access_html(m, page: _RowsPage) -> str:
 
 def _row_html(m, *, extra, page: _RowsPage) -> str:
     pk, email, text, prefix = m.pk, _esc(m.user.email), page.text, page.prefix
-    url = _member_path("seats:user", pk, prefix)
+    url = _member_page(pk, "", prefix)
     full_name = m.full_name
     if full_name:
         who = (
