@@ -17,6 +17,7 @@ from accounts.models import (
     User,
 )
 from accounts.policy import ON, AccountPermission
+from accounts.prepared import PreparedRead
 from accounts.signed_in import SELECTABLE_STATUSES
 
 SESSION_ACCOUNT_KEY = "seatmgr_account_id"
@@ -96,8 +97,17 @@ def member_list(*, account: Account) -> QuerySet[Membership]:
     )
 
 
+# Counted on every page the navigation draws: compiled once per connection.
+_notifications_unread = PreparedRead(
+    lambda membership_id: Notification.objects.filter(
+        membership_id=membership_id, read_at__isnull=True
+    ),
+    count=True,
+)
+
+
 def notifications_unread_count(*, membership: Membership) -> int:
-    return Notification.objects.filter(membership=membership, read_at__isnull=True).count()
+    return _notifications_unread(membership.pk)
 
 
 def notification_list(*, membership: Membership, limit: int = 20) -> list[Notification]:

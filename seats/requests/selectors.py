@@ -5,6 +5,7 @@ from django.db.models import Q, QuerySet
 
 from accounts.models import Account, Membership, MembershipStatus, SeatType
 from accounts.policy import ON, AccountPermission
+from accounts.prepared import PreparedRead
 from seats.catalogue import PERMISSIONS, SEAT_RULES, seat_ceiling
 from seats.models import SeatPool, SeatRequest, SeatRequestStatus
 
@@ -23,8 +24,15 @@ def seat_request_approvers(*, account: Account) -> QuerySet[Membership]:
     )
 
 
+# Counted on every page the navigation draws: compiled once per connection.
+_open_requests = PreparedRead(
+    lambda account_id, status: SeatRequest.objects.filter(account_id=account_id, status=status),
+    count=True,
+)
+
+
 def seat_requests_open_count(*, account: Account) -> int:
-    return SeatRequest.objects.filter(account=account, status=SeatRequestStatus.OPEN).count()
+    return _open_requests(account.pk, SeatRequestStatus.OPEN)
 
 
 def seat_requests_open(*, account: Account) -> QuerySet[SeatRequest]:

@@ -11,6 +11,7 @@ from django.db.models import F, Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from accounts.models import Access, Account, AuditEvent, Membership, PermissionSet, Team, User
+from accounts.prepared import PreparedRead, ShapedRead
 from accounts.selectors import id_from, member_search
 from seats.permission_sets.builtin import BUILTIN_PERMISSION_SETS
 
@@ -267,13 +268,64 @@ class DirectoryPage:
         return self.start_index + len(self.members) - 1 if self.members else 0
 
 
+class _Shape(NamedTuple):
+    """What the text of a directory page's queries depends on besides which values are set
+    (ShapedRead): the filters whose value changes the query's form, the order and the slice."""
+
+    invitation_state: str
+    access: str
+    sort: str
+    descending: bool
+    offset: int = 0
+    limit: int = 0
+
+
+def _directory_members(shape: _Shape, values: dict) -> QuerySet[Membership]:
+    """member_directory for a shape and its values (`account` an id; `now`; the filters set
+    among q, seat_type, team_id, status and inactive_days)."""
+    filters = DirectoryFilters(
+        q=values.get("q", ""),
+        seat_type=values.get("seat_type", ""),
+        team_id=values.get("team_id"),
+        status=values.get("status", ""),
+        invitation_state=shape.invitation_state,
+        access=shape.access,
+        inactive_days=values.get("inactive_days"),
+        sort=shape.sort,
+        descending=shape.descending,
+    )
+    account = Account(pk=values["account"])
+    return member_directory(account=account, filters=filters, now=values["now"]).prefetch_related(
+        None
+    )
+
+
+# A page's count and rows: their SQL is written once per shape of filters (accounts.prepared).
+_directory_count = ShapedRead(
+    lambda shape, values: (
+        _directory_members(shape, values).order_by().values_list("pk")[: COUNT_CAP + 1]
+    ),
+    count=True,
+)
+_directory_rows = ShapedRead(
+    lambda shape, values: _directory_members(shape, values).values_list(*DIRECTORY_ROW_COLUMNS)[
+        shape.offset : shape.offset + shape.limit
+    ]
+)
+
+
 def directory_page(
-    members: QuerySet[Membership], *, number: int, per_page: int = 50
+    *, account: Account, filters: DirectoryFilters, now, number: int, per_page: int = 50
 ) -> DirectoryPage:
-    """One page of DirectoryRows, with a count that stops at COUNT_CAP so that a page view never
-    counts 100,000 rows. The pager stays truthful: past the cap it says "more than N" until a
-    page shows the end of the list, and pages past the cap still work."""
-    count = members.order_by()[: COUNT_CAP + 1].count()
+    """One page of member_directory's DirectoryRows, with a count that stops at COUNT_CAP so
+    that a page view never counts 100,000 rows. The pager stays truthful: past the cap it says
+    "more than N" until a page shows the end of the list, and pages past the cap still work."""
+    values = {"account": account.pk, "now": now}
+    for name in ("q", "seat_type", "team_id", "status", "inactive_days"):
+        if getattr(filters, name):
+            values[name] = getattr(filters, name)
+    shape = _Shape(filters.invitation_state, filters.access, filters.sort, filters.descending)
+    count = _directory_count(shape, values)
     capped = count > COUNT_CAP
     number = max(1, number)
     if not capped:
@@ -281,8 +333,8 @@ def directory_page(
     offset = (number - 1) * per_page
     # One row more than the page shows tells whether a next page exists.
     rows = [
-        directory_row(values)
-        for values in members.values_list(*DIRECTORY_ROW_COLUMNS)[offset : offset + per_page + 1]
+        directory_row(row)
+        for row in _directory_rows(shape._replace(offset=offset, limit=per_page + 1), values)
     ]
     has_more = len(rows) > per_page
     rows = rows[:per_page]
@@ -297,6 +349,26 @@ def directory_page(
     )
 
 
+# The filters' choices, read on every Users tab and export: compiled once per connection.
+_team_pairs = PreparedRead(
+    lambda account_id: (
+        Team.objects.filter(account_id=account_id).order_by("name", "pk").values_list("pk", "name")
+    )
+)
+_permission_set_pairs = PreparedRead(
+    lambda account_id: (
+        PermissionSet.objects.filter(account_id=account_id)
+        .order_by("name", "pk")
+        .values_list("pk", "name")
+    )
+)
+
+
+def team_choices(*, account: Account) -> list[tuple[int, str]]:
+    """The "Team" filter's values: the account's teams as (id, name), by name."""
+    return _team_pairs(account.pk)
+
+
 def access_filter_choices(*, account: Account) -> list[tuple[str, str]]:
     """The values of the Users tab's "Access" filter, the account's own sets included."""
     return [
@@ -304,12 +376,7 @@ def access_filter_choices(*, account: Account) -> list[tuple[str, str]]:
         (Access.SEAT_DEFAULTS, _("Seat defaults")),
         (Access.CUSTOM, _("Custom")),
         *[(f"template:{s.code}", str(s.name)) for s in BUILTIN_PERMISSION_SETS],
-        *[
-            (f"set:{pk}", name)
-            for pk, name in PermissionSet.objects.filter(account=account)
-            .order_by("name")
-            .values_list("pk", "name")
-        ],
+        *[(f"set:{pk}", name) for pk, name in _permission_set_pairs(account.pk)],
     ]
 
 

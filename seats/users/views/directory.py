@@ -3,6 +3,7 @@
 Thin: check permission, read through a selector, validate a form, call one service, render.
 """
 
+from functools import partial
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -32,6 +33,7 @@ from seats.users.selectors import (
     directory_page,
     member_directory,
     member_extra_teams,
+    team_choices,
 )
 from seats.users.services.lifecycle import (
     members_bulk_deactivate,
@@ -68,7 +70,7 @@ def _directory_form(request):
     account = request.membership.account
     return DirectoryForm(
         request.GET or None,
-        teams=list(account.teams.order_by("name").values_list("pk", "name")),
+        teams=team_choices(account=account),
         access_choices=access_filter_choices(account=account),
     )
 
@@ -82,17 +84,21 @@ def users(request):
     filters = form.filters()
     # The page reads its rows' columns as plain values (DirectoryRow); their extra teams, in one
     # query of plain rows too (teams below).
-    members = member_directory(
-        account=account, filters=filters, now=timezone.now()
-    ).prefetch_related(None)
     try:
         number = int(request.GET.get("page", 1))
     except ValueError:
         number = 1
-    page = directory_page(members, number=number, per_page=USERS_PER_PAGE)
+    read = partial(
+        directory_page,
+        account=account,
+        filters=filters,
+        now=timezone.now(),
+        per_page=USERS_PER_PAGE,
+    )
+    page = read(number=number)
     if not page.members and page.number > 1:
         # Past the end (an old link, a list that shrank): show the first page instead.
-        page = directory_page(members, number=1, per_page=USERS_PER_PAGE)
+        page = read(number=1)
     query = request.GET.copy()
     for key in ("page", "sort", "desc"):
         query.pop(key, None)

@@ -490,6 +490,32 @@ def test_another_accounts_members_are_never_listed(client, admin):
     assert emails(users(client, q="stranger")) == []
 
 
+@pytest.mark.parametrize("filters", [{}, {"status": "active"}, {"seat": SeatType.CORE}])
+def test_the_same_filters_in_another_account_list_that_accounts_members(client, admin, filters):
+    # The page's SQL is written once per shape of filters (accounts.prepared.ShapedRead) and
+    # reused: for another account, and another team, it must take their ids.
+    sales = TeamFactory(account=admin.account, name="Sales")
+    member(admin, "sam@acme.example", main_team=sales)
+    other = MembershipFactory(
+        super_admin=True, account__name="Globex", user__email="gil@globex.example"
+    )
+    globex_sales = TeamFactory(account=other.account, name="Sales")
+    MembershipFactory(
+        account=other.account, user__email="gus@globex.example", main_team=globex_sales
+    )
+
+    assert sorted(emails(users(client, **filters))) == [ADMIN_EMAIL, "sam@acme.example"]
+    assert emails(users(client, team=sales.pk, **filters)) == ["sam@acme.example"]
+    client.force_login(other.user)
+    assert sorted(emails(users(client, **filters))) == ["gil@globex.example", "gus@globex.example"]
+    assert emails(users(client, team=globex_sales.pk, **filters)) == ["gus@globex.example"]
+    # A team of another account is not a choice here: the filter is dropped, never applied.
+    assert sorted(emails(users(client, team=sales.pk, **filters))) == [
+        "gil@globex.example",
+        "gus@globex.example",
+    ]
+
+
 # --- Sorting -------------------------------------------------------------------------------------
 
 
