@@ -20,6 +20,7 @@ from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.core.exceptions import EmptyResultSet
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import QuerySet
 
@@ -152,13 +153,16 @@ class ShapedRead:
         self._lock = threading.Lock()
 
     def _learn(self, shape: Hashable, values: dict, using: str) -> _Shaped | None:
-        statement = _compiled(self.build(shape, values), using, count=self.count)
+        try:
+            statement = _compiled(self.build(shape, values), using, count=self.count)
+        except EmptyResultSet:  # a filter that matches nothing: the ORM answers without SQL
+            return None
         probes = {name: _probe(value, i) for i, (name, value) in enumerate(values.items())}
         if None in probes.values():
             return None
         try:
             probed = _compiled(self.build(shape, probes), using, count=self.count)
-        except (ArithmeticError, ValueError, TypeError):  # a stand-in the build cannot use
+        except Exception:  # a stand-in that the build or the ORM refuses: not learnt
             return None
         if probed.sql != statement.sql or len(probed.params) != len(statement.params):
             return None

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Q, QuerySet
 from django.http import Http404, HttpResponse
 from django.utils import timezone
 from ninja import Header, Query, Status
@@ -41,11 +40,10 @@ from seats.permissions.choice import AccessChoice, AccessMode, access_resolve
 from seats.permissions.services import member_access_set
 from seats.presets.services import preset_apply
 from seats.users.selectors import (
-    DIRECTORY_ROW_COLUMNS,
-    SORTS,
     DirectoryFilters,
     DirectoryRow,
-    directory_row,
+    directory_columns,
+    directory_rows,
     member_directory,
     member_extra_teams,
 )
@@ -100,7 +98,7 @@ def _to_second(moment: datetime | None) -> datetime | None:
 
 def _columns(sort: str) -> tuple[str, ...]:
     # The Users tab's sort columns, then the id: a total order, so a cursor names one place.
-    return (*SORTS[sort.lstrip("-")], "id")
+    return directory_columns(sort.lstrip("-"))
 
 
 def _cursor_encode(sort: str, member: DirectoryRow) -> str:
@@ -114,8 +112,9 @@ def _cursor_encode(sort: str, member: DirectoryRow) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def _cursor_after(members: QuerySet, sort: str, cursor: str) -> QuerySet:
-    """The rows after the cursor's, in the sort's order (keyset: stable under inserts)."""
+def _cursor_values(sort: str, cursor: str) -> list:
+    """The sort columns' values of the row the cursor names (the list goes on after it, in the
+    sort's order: a keyset, stable under inserts)."""
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         cursor_sort, values = json.loads(raw)
@@ -128,14 +127,7 @@ def _cursor_after(members: QuerySet, sort: str, cursor: str) -> QuerySet:
         raise ValidationError(
             [{"loc": ("query", "cursor"), "msg": "Not a cursor of this list and sort."}]
         ) from None
-    op = "lt" if sort.startswith("-") else "gt"
-    after = Q()
-    for i, column in enumerate(columns):
-        step = Q(**{f"{column}__{op}": values[i]})
-        for earlier, value in zip(columns[:i], values[:i], strict=False):
-            step &= Q(**{earlier: value})
-        after |= step
-    return members.filter(after)
+    return values
 
 
 @api.get(
@@ -181,17 +173,15 @@ def users_list(
         sort=sort.lstrip("-"),
         descending=sort.startswith("-"),
     )
-    members = member_directory(account=request.auth.account, filters=filters, now=now)
-    if cursor:
-        members = _cursor_after(members, sort, cursor)
     # Read as values (DirectoryRow, as the Users tab reads its rows): building a Membership,
     # its User and Team for each row cost more than the rest of the answer.
-    rows = [
-        directory_row(values)
-        for values in members.prefetch_related(None).values_list(*DIRECTORY_ROW_COLUMNS)[
-            : limit + 1
-        ]
-    ]
+    rows = directory_rows(
+        account=request.auth.account,
+        filters=filters,
+        now=now,
+        limit=limit + 1,
+        after=_cursor_values(sort, cursor) if cursor else None,
+    )
     more = len(rows) > limit
     rows = rows[:limit]
     teams = {

@@ -83,7 +83,7 @@ def member_directory(*, account: Account, filters: DirectoryFilters, now) -> Que
         members = members.filter(status=filters.status)
     if filters.access:
         members = members.filter(access_filter(filters.access))
-    columns = (*SORTS.get(filters.sort, SORTS["name"]), "id")
+    columns = directory_columns(filters.sort)
     # All columns one way, so that an index on them serves either direction; a member never
     # active sorts as the oldest (first ascending, last descending).
     if filters.descending:
@@ -278,11 +278,31 @@ class _Shape(NamedTuple):
     descending: bool
     offset: int = 0
     limit: int = 0
+    after: bool = False  # the rows after a given one (keyset): values after_0, after_1, ...
+
+
+def directory_columns(sort: str) -> tuple[str, ...]:
+    """The columns a directory sorted by `sort` is ordered on: SORTS', then the id (a total
+    order, so that a row's values in them name one place in the list)."""
+    return (*SORTS.get(sort, SORTS["name"]), "id")
+
+
+def _after(columns: tuple[str, ...], values: list, *, descending: bool) -> Q:
+    """The rows that come after the one whose `columns` hold `values`, in the list's order."""
+    op = "lt" if descending else "gt"
+    after = Q()
+    for i, column in enumerate(columns):
+        step = Q(**{f"{column}__{op}": values[i]})
+        for earlier, value in zip(columns[:i], values[:i], strict=False):
+            step &= Q(**{earlier: value})
+        after |= step
+    return after
 
 
 def _directory_members(shape: _Shape, values: dict) -> QuerySet[Membership]:
     """member_directory for a shape and its values (`account` an id; `now`; the filters set
-    among q, seat_type, team_id, status and inactive_days)."""
+    among q, seat_type, team_id, status and inactive_days; with shape.after, the sort columns'
+    values after_0, after_1, ... of the row to start after)."""
     filters = DirectoryFilters(
         q=values.get("q", ""),
         seat_type=values.get("seat_type", ""),
@@ -295,9 +315,12 @@ def _directory_members(shape: _Shape, values: dict) -> QuerySet[Membership]:
         descending=shape.descending,
     )
     account = Account(pk=values["account"])
-    return member_directory(account=account, filters=filters, now=values["now"]).prefetch_related(
-        None
-    )
+    members = member_directory(account=account, filters=filters, now=values["now"])
+    if shape.after:
+        columns = directory_columns(shape.sort)
+        start = [values[f"after_{i}"] for i in range(len(columns))]
+        members = members.filter(_after(columns, start, descending=shape.descending))
+    return members.prefetch_related(None)
 
 
 # A page's count and rows: their SQL is written once per shape of filters (accounts.prepared).
@@ -314,17 +337,42 @@ _directory_rows = ShapedRead(
 )
 
 
+def _shape_and_values(account: Account, filters: DirectoryFilters, now) -> tuple[_Shape, dict]:
+    values = {"account": account.pk, "now": now}
+    for name in ("q", "seat_type", "team_id", "status", "inactive_days"):
+        if getattr(filters, name):
+            values[name] = getattr(filters, name)
+    shape = _Shape(filters.invitation_state, filters.access, filters.sort, filters.descending)
+    return shape, values
+
+
+def directory_rows(
+    *,
+    account: Account,
+    filters: DirectoryFilters,
+    now,
+    limit: int,
+    offset: int = 0,
+    after: list | None = None,
+) -> list[DirectoryRow]:
+    """member_directory's DirectoryRows from `offset`, at most `limit`; or, given `after` (the
+    values of a row in directory_columns(filters.sort)), those that come after that row: a
+    keyset, which rows added meanwhile do not shift."""
+    shape, values = _shape_and_values(account, filters, now)
+    shape = shape._replace(offset=offset, limit=limit)
+    if after is not None:
+        shape = shape._replace(after=True)
+        values.update({f"after_{i}": value for i, value in enumerate(after)})
+    return [directory_row(row) for row in _directory_rows(shape, values)]
+
+
 def directory_page(
     *, account: Account, filters: DirectoryFilters, now, number: int, per_page: int = 50
 ) -> DirectoryPage:
     """One page of member_directory's DirectoryRows, with a count that stops at COUNT_CAP so
     that a page view never counts 100,000 rows. The pager stays truthful: past the cap it says
     "more than N" until a page shows the end of the list, and pages past the cap still work."""
-    values = {"account": account.pk, "now": now}
-    for name in ("q", "seat_type", "team_id", "status", "inactive_days"):
-        if getattr(filters, name):
-            values[name] = getattr(filters, name)
-    shape = _Shape(filters.invitation_state, filters.access, filters.sort, filters.descending)
+    shape, values = _shape_and_values(account, filters, now)
     count = _directory_count(shape, values)
     capped = count > COUNT_CAP
     number = max(1, number)
@@ -332,10 +380,9 @@ def directory_page(
         number = min(number, max(1, -(-count // per_page)))
     offset = (number - 1) * per_page
     # One row more than the page shows tells whether a next page exists.
-    rows = [
-        directory_row(row)
-        for row in _directory_rows(shape._replace(offset=offset, limit=per_page + 1), values)
-    ]
+    rows = directory_rows(
+        account=account, filters=filters, now=now, offset=offset, limit=per_page + 1
+    )
     has_more = len(rows) > per_page
     rows = rows[:per_page]
     if capped:

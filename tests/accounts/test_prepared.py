@@ -216,3 +216,18 @@ def test_only_the_latest_shapes_are_kept():
     assert build.calls == learnt  # the two latest are kept
     read("asc", {"account": acme.pk})
     assert build.calls == learnt + 2  # the oldest was let go, and is learnt again
+
+
+def test_a_filter_that_can_match_nothing_answers_nothing_without_sql():
+    acme = AccountFactory()
+    TeamFactory(account=acme, name="Sales")
+
+    def none_of(shape, values):  # as the Users tab's "Access" filter for an unknown value
+        return Team.objects.filter(account_id=values["account"], pk__in=[]).values_list("name")
+
+    rows, count = ShapedRead(none_of), ShapedRead(none_of, count=True)
+
+    with CaptureQueriesContext(connection) as queries:
+        assert rows("none", {"account": acme.pk}) == []
+        assert count("none", {"account": acme.pk}) == 0
+    assert queries.captured_queries == []
