@@ -156,10 +156,12 @@ if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
     # more than the call).
     CACHES["default"]["BACKEND"] = "seatmgr.cache.RedisCache"
 # Django's {% cache %} uses this one: the settings menu and the Users & Teams tabs, which depend
-# only on what accounts.context_processors' shell_key names, drawn once per process for each
-# (a page's own data is never kept here). In this process's memory, since a round trip to Redis
-# would cost about what drawing them does; with DEBUG on, never kept, so that an edited
-# template shows at once.
+# only on what accounts.context_processors' shell_key names, and the Users tab's filters and
+# table head, which depend on shell_key, the query and the account's teams and permission sets
+# (the key holds them all: seats/users/views/directory.py), drawn once per process for each.
+# Nothing is kept that its key does not name, so nothing is ever stale or another's. In this
+# process's memory, since a round trip to Redis would cost about what drawing them does; with
+# DEBUG on, never kept, so that an edited template shows at once.
 CACHES["template_fragments"] = {
     "BACKEND": "django.core.cache.backends."
     + ("dummy.DummyCache" if DEBUG else "locmem.LocMemCache"),

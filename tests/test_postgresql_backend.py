@@ -70,7 +70,7 @@ def test_the_signed_in_query_is_prepared_once_and_still_reads_fresh_rows():
     user_with_memberships_get(user_id=membership.user_id)
     assert prepared_signed_in_statements() == [statement]
     # psycopg counts the ORM's statements too (never preparing them): a bounded number.
-    assert connection.connection.prepared_max == 16
+    assert connection.connection.prepared_max == 64
 
     # Prepared, not cached: the next run sees a change made meanwhile.
     membership.status = MembershipStatus.INVITED

@@ -36,9 +36,11 @@ from psycopg.adapt import Loader
 from psycopg.pq import Format
 
 TIMESTAMPTZ_OID = adapters.types["timestamptz"].oid
-# While preparing is allowed (a prepare_threshold), psycopg also counts every distinct
-# client-side statement, keeping its text, though it never prepares one: at most this many.
-COUNTED_STATEMENTS = 16
+# A connection keeps at most this many statements prepared (the latest used; psycopg deallocates
+# the oldest), and while preparing is allowed (a prepare_threshold) also counts at most this many
+# distinct client-side statements, keeping their text, though it never prepares one. A Users tab
+# keeps eight prepared (accounts.prepared), and each page of it another row statement.
+COUNTED_STATEMENTS = 64
 
 
 class UtcTimestamptzLoader(Loader):

@@ -105,7 +105,10 @@ def member_extra_teams(member_ids: list[int]) -> dict[int, list[tuple[int, str]]
         return {}
     teams: dict[int, list[tuple[int, str]]] = {}
     sql = _extra_teams_sql(connection.vendor).replace("%s", ", ".join(["%s"] * len(member_ids)))
-    with connection.cursor() as cursor:
+    # On PostgreSQL bound by the server and kept prepared: a full page's text is the same on
+    # every request (accounts.prepared).
+    cursor_of = getattr(connection, "prepared_cursor", connection.cursor)
+    with cursor_of() as cursor:
         cursor.execute(sql, [int(pk) for pk in member_ids])
         for member_id, team_id, name in cursor.fetchall():
             teams.setdefault(member_id, []).append((team_id, name))

@@ -66,13 +66,18 @@ DIRECTORY_UNSHOWN_FIELDS = (
 )
 
 
-def _directory_form(request):
+def _directory_form(request) -> tuple[DirectoryForm, str]:
+    """The Users tab's filter form, and the key its drawing is kept under (users.html's
+    fragment cache): with shell_key, everything the filters, the bulk-edit bar and the table's
+    head are drawn from, the query (the filters' values, the sort) and the account's teams and
+    permission sets among the choices, read on this request. A renamed or new team shows at
+    once, and only a list of the same teams (ids are the account's own) draws the same."""
     account = request.membership.account
-    return DirectoryForm(
-        request.GET or None,
-        teams=team_choices(account=account),
-        access_choices=access_filter_choices(account=account),
-    )
+    teams, access = team_choices(account=account), access_filter_choices(account=account)
+    form = DirectoryForm(request.GET or None, teams=teams, access_choices=access)
+    query = request.GET.copy()
+    query.pop("page", None)  # the same filters on every page
+    return form, f"{query.urlencode()}|{teams!r}|{access!r}"
 
 
 @member_required(AccountPermission.USERS)
@@ -80,7 +85,7 @@ def _directory_form(request):
 def users(request):
     """The Users tab: search, filters, sortable columns, pages of 50, a CSV export."""
     account = request.membership.account
-    form = _directory_form(request)
+    form, filters_key = _directory_form(request)
     filters = form.filters()
     # The page reads its rows' columns as plain values (DirectoryRow); their extra teams, in one
     # query of plain rows too (teams below).
@@ -109,6 +114,7 @@ def users(request):
             "page": page,
             "teams": member_extra_teams([m.pk for m in page.members]),
             "form": form,
+            "filters_key": filters_key,
             "filters": filters,
             "query": query.urlencode(),
             # The row menu's actions come back to this very page (filters, sort and page kept).
@@ -122,7 +128,7 @@ def users(request):
 def users_export(request):
     """The filtered Users list as CSV, streamed."""
     account = request.membership.account
-    filters = _directory_form(request).filters()
+    filters = _directory_form(request)[0].filters()
     # Left out (DIRECTORY_UNSHOWN_FIELDS), a chunk of 2,000 rows holds about a third of the memory.
     members = member_directory(account=account, filters=filters, now=timezone.now()).defer(
         *DIRECTORY_UNSHOWN_FIELDS
