@@ -57,17 +57,21 @@ class DirectoryForm(forms.Form):
     sort = forms.ChoiceField(required=False, widget=forms.HiddenInput)
     desc = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
+    # The fixed choices, their labels lazy (drawn in the page's language): made once.
+    SEATS = _Pairs([("", _("All seats")), *SeatType.choices])
+    STATUSES = _Pairs([("", _("Any status")), *MembershipStatus.choices])
+    INVITATIONS = _Pairs([("", _("Any invitation")), *InvitationState.choices])
+    SORT_CHOICES = _Pairs([(k, k) for k in SORTS])
+
     def __init__(self, *args, teams, access_choices, **kwargs):
         """`teams`: the account's teams as (id, name), by name."""
         super().__init__(*args, **kwargs)
-        self.fields["seat"].choices = _Pairs([("", _("All seats")), *SeatType.choices])
+        self.fields["seat"].choices = self.SEATS
         self.fields["team"].choices = _Pairs([("", _("All teams")), *teams])
-        self.fields["status"].choices = _Pairs([("", _("Any status")), *MembershipStatus.choices])
-        self.fields["invitation"].choices = _Pairs(
-            [("", _("Any invitation")), *InvitationState.choices]
-        )
+        self.fields["status"].choices = self.STATUSES
+        self.fields["invitation"].choices = self.INVITATIONS
         self.fields["access"].choices = _Pairs([("", _("Any access")), *access_choices])
-        self.fields["sort"].choices = _Pairs([(k, k) for k in SORTS])
+        self.fields["sort"].choices = self.SORT_CHOICES
 
     def filters(self):
         # A value that is no longer valid (a deleted team, a mistyped number) is dropped alone;

@@ -122,3 +122,21 @@ def test_the_filters_and_table_head_are_drawn_once_then_taken_from_the_cache(cli
     assert "seats/users/_sort.html" not in drawn(next_page)  # the same filters on every page
     assert options(again, "status") == options(first, "status")
     assert sort_links(again) == sort_links(first)
+
+
+def listed(response) -> list[str]:
+    return re.findall(r'name="members" value="(\d+)"', response.content.decode())
+
+
+def test_a_team_deleted_since_the_same_query_was_read_no_longer_filters_the_list(client, admin):
+    # The filters read from a query are kept with the choices they were checked against.
+    sales = TeamFactory(account=admin.account, name="Sales")
+    seller = MembershipFactory(account=admin.account, main_team=sales)
+    team = sales.pk
+    assert listed(users(client, team=team)) == [str(seller.pk)]
+
+    sales.delete()
+    page = users(client, team=team)
+
+    assert sorted(listed(page)) == sorted([str(admin.pk), str(seller.pk)])
+    assert options(page, "team") == ["All teams"]
