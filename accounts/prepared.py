@@ -182,7 +182,10 @@ class ShapedRead:
         return _Shaped(statement=statement, slots=tuple(slots))
 
     def __call__(self, shape: Hashable, values: dict, *, using: str = DEFAULT_DB_ALIAS):
-        key = (using, connections[using].vendor, shape, tuple(values))
+        # The values' names and kinds are part of the shape: a stand-in placed an int or a
+        # string, and a later call must give the same.
+        kinds = tuple((name, type(value)) for name, value in values.items())
+        key = (using, connections[using].vendor, shape, kinds)
         with self._lock:
             shaped = self._learnt.get(key, _UNSHAPED)
             if shaped is not _UNSHAPED:

@@ -58,3 +58,41 @@ def test_threads_sharing_the_client_lose_no_increment(redis_cache):
         thread.join()
 
     assert redis_cache.get("hits") == 1600
+
+
+def test_incr_counts_on_a_key_that_exists_and_keeps_its_expiry(redis_cache):
+    redis_cache.set("calls", 1, 30)
+
+    assert redis_cache.incr("calls") == 2
+    assert redis_cache.incr("calls", 3) == 5
+    client = redis_cache._cache.get_client("calls")
+    assert 0 < client.ttl(redis_cache.make_and_validate_key("calls")) <= 30
+
+
+def test_incr_of_a_missing_key_is_refused_and_writes_nothing(redis_cache):
+    with pytest.raises(ValueError, match="not found"):
+        redis_cache.incr("never-set")
+
+    assert redis_cache.get("never-set") is None
+    assert redis_cache.add("never-set", 1, 30)  # still free for the first call to create
+
+
+def test_incr_is_one_command_to_redis(redis_cache):
+    redis_cache.set("calls", 1, 30)
+    client = redis_cache._cache.get_client(write=True)
+    sent = []
+    real = client.execute_command
+
+    def counted(*args, **options):
+        sent.append(args[0])
+        return real(*args, **options)
+
+    client.execute_command = counted
+    try:
+        redis_cache.incr("calls")
+        redis_cache.incr("calls")
+    finally:
+        del client.execute_command
+
+    assert redis_cache.get("calls") == 3
+    assert len(sent) == 2, sent  # one a call (the script, run by its digest)
