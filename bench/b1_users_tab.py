@@ -39,7 +39,8 @@ PROFILE_PARTS = [
         "directory.py",
     ),
     (
-        "the filter form's fields, drawn in Python (PlainSelect, PlainInput)",
+        "the filter form's fields, drawn in Python (PlainSelect, PlainInput) when the "
+        "fragment cache does not hold them for the query",
         "render",
         "django/forms/widgets.py",
     ),
