@@ -156,17 +156,24 @@ if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
     # more than the call).
     CACHES["default"]["BACKEND"] = "seatmgr.cache.RedisCache"
 # Django's {% cache %} uses this one: the settings menu and the Users & Teams tabs, which depend
-# only on what accounts.context_processors' shell_key names, and the Users tab's filters and
-# table head, which depend on shell_key, the query and the account's teams and permission sets
-# (the key holds them all: seats/users/views/directory.py), drawn once per process for each.
-# Nothing is kept that its key does not name, so nothing is ever stale or another's. In this
-# process's memory, since a round trip to Redis would cost about what drawing them does; with
-# DEBUG on, never kept, so that an edited template shows at once.
+# only on what accounts.context_processors' shell_key names, drawn once per process for each
+# (the Users tab's filters and table head: "users_fragments" below). Nothing is kept that its
+# key does not name, so nothing is ever stale or another's. In this process's memory, since a
+# round trip to Redis would cost about what drawing them does; with DEBUG on, never kept, so
+# that an edited template shows at once.
 CACHES["template_fragments"] = {
     "BACKEND": "django.core.cache.backends."
     + ("dummy.DummyCache" if DEBUG else "locmem.LocMemCache"),
     "LOCATION": "template_fragments",
     "OPTIONS": {"MAX_ENTRIES": 5000},
+}
+# The Users tab's filters and table head, apart: one entry per query (a search is one) and
+# account's choices, each holding the account's teams as options, so at most 500 a process (an
+# account of 2,000 teams draws about 100 kB), the oldest let go first, and never the menus'.
+CACHES["users_fragments"] = {
+    **CACHES["template_fragments"],
+    "LOCATION": "users_fragments",
+    "OPTIONS": {"MAX_ENTRIES": 500},
 }
 # Sessions live in the database with the person signed in to each (accounts.sessions): a
 # signed-in request reads its session, the person and their memberships in one query, and asks

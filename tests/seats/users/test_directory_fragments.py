@@ -1,5 +1,6 @@
 """The Users tab's filters, bulk-edit bar and table head are kept in this process's fragment cache
-under shell_key and the view's filters_key (templates/seats/users/users.html): whatever was
+(CACHES["users_fragments"]) under shell_key and the view's filters_key
+(templates/seats/users/users.html): whatever was
 drawn before, for another query, another account's teams or another language, each page shows
 the filters of its own query and choices."""
 
@@ -111,7 +112,7 @@ def test_the_filters_are_in_the_viewers_language(client, admin):
 
 
 def test_the_filters_and_table_head_are_drawn_once_then_taken_from_the_cache(client, admin):
-    caches["template_fragments"].clear()
+    caches["users_fragments"].clear()
 
     first = users(client, status="active")
     again = users(client, status="active")
