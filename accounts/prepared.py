@@ -9,8 +9,11 @@ with the ORM, once, where it belongs; only its building and compiling are saved.
 reuses SQL that would not take the new values as they are: PreparedRead refuses such a query
 outright, ShapedRead falls back to the ORM for it.
 
-Django has no cache of compiled queries (SQLAlchemy's "baked queries" are the model): both
-classes stay within the ORM's public compile step, `query.get_compiler(using).as_sql()`.
+Django has no cache of compiled queries (SQLAlchemy's "baked queries" are the model). Both
+classes use the ORM's own compile step, `query.get_compiler(using).as_sql()`, and apply the
+compiler's converters as Django does: internal API, which Django's own code and many libraries
+use, so a Django upgrade is checked by tests/accounts/test_prepared.py and the directory's
+tests rather than by Django's deprecation policy.
 """
 
 import threading
