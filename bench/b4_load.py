@@ -89,18 +89,21 @@ def wrk(url: str, *, seconds: int, cookie: str | None) -> dict:
     }
 
 
-def _workers(server: subprocess.Popen) -> list[int]:
-    """The gunicorn master's worker processes (Linux: their parent's id in /proc/<pid>/stat)."""
-    found = []
+def _processes():
+    """(pid, the text of /proc/<pid>/stat) of every process running now (Linux)."""
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             try:
-                stat = (entry / "stat").read_text()
+                yield int(entry.name), (entry / "stat").read_text()
             except OSError:  # ended meanwhile
                 continue
-            if int(stat.rsplit(")", 1)[1].split()[1]) == server.pid:
-                found.append(int(entry.name))
-    return sorted(found)
+
+
+def _workers(server: subprocess.Popen) -> list[int]:
+    """The gunicorn master's worker processes (their parent's id in /proc/<pid>/stat)."""
+    return sorted(
+        pid for pid, stat in _processes() if int(stat.rsplit(")", 1)[1].split()[1]) == server.pid
+    )
 
 
 def _cpu_seconds(pid: int) -> float:
@@ -113,14 +116,12 @@ def _postgres_cpu_seconds() -> float:
     """User + system CPU time so far of this machine's PostgreSQL processes (named "postgres"),
     the server's own and the backends serving gunicorn's connections."""
     total = 0.0
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
+    for pid, stat in _processes():
+        if stat[stat.index("(") + 1 : stat.rindex(")")] == "postgres":
             try:
-                stat = (entry / "stat").read_text()
+                total += _cpu_seconds(pid)
             except OSError:  # ended meanwhile
                 continue
-            if stat[stat.index("(") + 1 : stat.rindex(")")] == "postgres":
-                total += _cpu_seconds(int(entry.name))
     return total
 
 
