@@ -20,6 +20,25 @@ from django.db.models import Model
 _COLUMN = re.compile(r"\{(\w+)\.(\w+)\}")
 
 
+def prepared_cursor(connection):
+    """A cursor of `connection` whose statements are bound by the server and kept prepared on
+    PostgreSQL (seatmgr/postgresql: the text is then the same on every request), else the
+    connection's own cursor."""
+    return getattr(connection, "prepared_cursor", connection.cursor)()
+
+
+def converted(row: Sequence, converters: Sequence[tuple], connection) -> list:
+    """`row` as a list, with `converters` ((position, converters, expression) each) applied to
+    its columns as the ORM's compiler would apply them."""
+    row = list(row)
+    for position, functions, expression in converters:
+        value = row[position]
+        for function in functions:
+            value = function(value, expression, connection)
+        row[position] = value
+    return row
+
+
 @dataclass(frozen=True)
 class _Statement:
     sql: str
@@ -88,20 +107,12 @@ class JoinedRows:
         between them are left for the caller to set."""
         connection = connections[using]
         statement = self._statement(connection)
-        # On PostgreSQL, parameters bound by the server: the statement's text is then the same
-        # on every request and the connection keeps it prepared (seatmgr/postgresql).
-        cursor_of = getattr(connection, "prepared_cursor", connection.cursor)
-        with cursor_of() as cursor:
+        with prepared_cursor(connection) as cursor:
             cursor.execute(statement.sql, list(params))
             rows = cursor.fetchall()
         found = []
         for row in rows:
-            row = list(row)
-            for position, converters, col in statement.converters:
-                value = row[position]
-                for converter in converters:
-                    value = converter(value, col, connection)
-                row[position] = value
+            row = converted(row, statement.converters, connection)
             found.append(
                 tuple(
                     None

@@ -27,6 +27,8 @@ from django.core.exceptions import EmptyResultSet
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import QuerySet
 
+from accounts.joined_rows import converted, prepared_cursor
+
 
 @dataclass(frozen=True)
 class _Statement:
@@ -56,24 +58,14 @@ def _compiled(queryset: QuerySet, using: str, *, count: bool) -> _Statement:
 def _run(statement: _Statement, params: list, using: str):
     """The statement's rows (tuples, converted as the ORM would) or count, for `params`."""
     connection = connections[using]
-    # On PostgreSQL, parameters bound by the server: the statement's text is the same on
-    # every call, and the connection keeps it prepared.
-    cursor_of = getattr(connection, "prepared_cursor", connection.cursor)
-    with cursor_of() as cursor:
+    with prepared_cursor(connection) as cursor:
         cursor.execute(statement.sql, params)
         rows = cursor.fetchall()
     if statement.count:
         return rows[0][0]
     if not statement.converters:
         return rows
-    converted = []
-    for row in rows:
-        row = list(row)
-        for position, converters, expression in statement.converters:
-            for converter in converters:
-                row[position] = converter(row[position], expression, connection)
-        converted.append(tuple(row))
-    return converted
+    return [tuple(converted(row, statement.converters, connection)) for row in rows]
 
 
 class PreparedRead:

@@ -10,6 +10,7 @@ from django.db import connection
 from django.db.models import F, Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 
+from accounts.joined_rows import prepared_cursor
 from accounts.models import Access, Account, AuditEvent, Membership, PermissionSet, Team, User
 from accounts.prepared import PreparedRead, ShapedRead
 from accounts.selectors import id_from, member_search
@@ -105,10 +106,8 @@ def member_extra_teams(member_ids: list[int]) -> dict[int, list[tuple[int, str]]
         return {}
     teams: dict[int, list[tuple[int, str]]] = {}
     sql = _extra_teams_sql(connection.vendor).replace("%s", ", ".join(["%s"] * len(member_ids)))
-    # On PostgreSQL bound by the server and kept prepared: a full page's text is the same on
-    # every request (accounts.prepared).
-    cursor_of = getattr(connection, "prepared_cursor", connection.cursor)
-    with cursor_of() as cursor:
+    # Kept prepared on PostgreSQL: a full page's text is the same on every request.
+    with prepared_cursor(connection) as cursor:
         cursor.execute(sql, [int(pk) for pk in member_ids])
         for member_id, team_id, name in cursor.fetchall():
             teams.setdefault(member_id, []).append((team_id, name))
