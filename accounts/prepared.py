@@ -16,16 +16,18 @@ use, so a Django upgrade is checked by tests/accounts/test_prepared.py and the d
 tests rather than by Django's deprecation policy.
 """
 
+import re
 import threading
 import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from django.core.exceptions import EmptyResultSet
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import QuerySet
+from psycopg.sql import Literal
 
 from accounts.joined_rows import converted, prepared_cursor
 
@@ -123,6 +125,36 @@ def _probe(value: object, index: int) -> object | None:
 
 
 _UNSHAPED = object()
+# A placeholder of the ORM's SQL, or an escaped percent sign (which is not one).
+_PLACEHOLDER = re.compile(r"%%|%s")
+
+
+def _inlined(statement: _Statement, slots: tuple, using: str) -> tuple[_Statement, tuple]:
+    """On PostgreSQL, `statement` with each constant of `slots` that is a string or an int (one
+    the ORM wrote the same whatever the values: a status, a seat type) written into its text,
+    and the slots of the parameters left. A prepared statement's generic plan is made for its
+    parameters' average values; with the constants in its text, it is the plan PostgreSQL makes
+    for the call itself, so PostgreSQL keeps it rather than planning every call again (about
+    0.4 ms of the Users tab's rows: docs/performance.md). Elsewhere, unchanged."""
+    connection = connections[using]
+    if connection.vendor != "postgresql":
+        return statement, slots
+    connection.ensure_connection()
+    kept, params = [], []
+    places = iter(zip(slots, statement.params, strict=True))
+
+    def place(match: re.Match) -> str:
+        if match.group() == "%%":
+            return "%%"
+        (name, constant), param = next(places)
+        if name is None and type(constant) in (str, int):
+            return Literal(constant).as_string(connection.connection).replace("%", "%%")
+        kept.append((name, constant))
+        params.append(param)
+        return "%s"
+
+    sql = _PLACEHOLDER.sub(place, statement.sql)
+    return replace(statement, sql=sql, params=tuple(params)), tuple(kept)
 
 
 class ShapedRead:
@@ -135,9 +167,11 @@ class ShapedRead:
     The first call of a shape learns where each value goes: it compiles the QuerySet for the
     call's values and again for stand-ins of them (`_probe`). Where the two texts are the same
     and every parameter is either a value, unchanged, or the same constant in both, later
-    calls of the shape run that text with their own values in those places. Otherwise (a
-    search the ORM writes as "%ada%", a cut-off computed from a number of days, a value the
-    build branches on) every call of the shape goes through the ORM, as without this class.
+    calls of the shape run that text with their own values in those places (on PostgreSQL
+    the constants, strings and ints of the shape, are written into the text: `_inlined`).
+    Otherwise (a search the ORM writes as "%ada%", a cut-off computed from a number of days, a
+    value the build branches on) every call of the shape goes through the ORM, as without this
+    class.
     The shapes learnt are kept per process, the `shapes` latest used."""
 
     def __init__(
@@ -174,7 +208,8 @@ class ShapedRead:
         placed = tuple(values[name] if name else constant for name, constant in slots)
         if placed != statement.params:
             return None
-        return _Shaped(statement=statement, slots=tuple(slots))
+        statement, slots = _inlined(statement, tuple(slots), using)
+        return _Shaped(statement=statement, slots=slots)
 
     def __call__(self, shape: Hashable, values: dict, *, using: str = DEFAULT_DB_ALIAS):
         # The values' names and kinds are part of the shape: a stand-in placed an int or a

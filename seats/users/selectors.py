@@ -278,6 +278,10 @@ class _Shape(NamedTuple):
     access: str
     sort: str
     descending: bool
+    # Values of a few each, written into the text on PostgreSQL (accounts.prepared), so that
+    # its plan kept for the statement is made for them.
+    status: str = ""
+    seat_type: str = ""
     offset: int = 0
     limit: int = 0
     after: bool = False  # the rows after a given one (keyset): values after_0, after_1, ...
@@ -303,13 +307,13 @@ def _after(columns: tuple[str, ...], values: list, *, descending: bool) -> Q:
 
 def _directory_members(shape: _Shape, values: dict) -> QuerySet[Membership]:
     """member_directory for a shape and its values (`account` an id; `now`; the filters set
-    among q, seat_type, team_id, status and inactive_days; with shape.after, the sort columns'
-    values after_0, after_1, ... of the row to start after)."""
+    among q, team_id and inactive_days; with shape.after, the sort columns' values after_0,
+    after_1, ... of the row to start after)."""
     filters = DirectoryFilters(
         q=values.get("q", ""),
-        seat_type=values.get("seat_type", ""),
+        seat_type=shape.seat_type,
         team_id=values.get("team_id"),
-        status=values.get("status", ""),
+        status=shape.status,
         invitation_state=shape.invitation_state,
         access=shape.access,
         inactive_days=values.get("inactive_days"),
@@ -341,10 +345,17 @@ _directory_rows = ShapedRead(
 
 def _shape_and_values(account: Account, filters: DirectoryFilters, now) -> tuple[_Shape, dict]:
     values = {"account": account.pk, "now": now}
-    for name in ("q", "seat_type", "team_id", "status", "inactive_days"):
+    for name in ("q", "team_id", "inactive_days"):
         if getattr(filters, name):
             values[name] = getattr(filters, name)
-    shape = _Shape(filters.invitation_state, filters.access, filters.sort, filters.descending)
+    shape = _Shape(
+        filters.invitation_state,
+        filters.access,
+        filters.sort,
+        filters.descending,
+        status=filters.status,
+        seat_type=filters.seat_type,
+    )
     return shape, values
 
 

@@ -231,3 +231,38 @@ def test_a_filter_that_can_match_nothing_answers_nothing_without_sql():
         assert rows("none", {"account": acme.pk}) == []
         assert count("none", {"account": acme.pk}) == 0
     assert queries.captured_queries == []
+
+
+def team_of_name_in_shape(shape, values):
+    """The shape names the team; only the account is a value."""
+    return Team.objects.filter(account_id=values["account"], name=shape).values_list("pk", "name")
+
+
+def test_a_shapes_own_constant_is_matched_as_written_quotes_and_percent_signs_included():
+    acme = AccountFactory()
+    odd = TeamFactory(account=acme, name="50% O'Brien \\ co")
+    TeamFactory(account=acme, name="50")
+    read = ShapedRead(team_of_name_in_shape)
+
+    for _ in range(2):  # learnt, then reused
+        assert read("50% O'Brien \\ co", {"account": acme.pk}) == [(odd.pk, odd.name)]
+        assert read("50%", {"account": acme.pk}) == []
+        assert read("%", {"account": acme.pk}) == []
+
+
+@pytest.mark.postgres
+def test_on_postgresql_a_shapes_constants_are_in_the_prepared_text_and_its_values_are_not():
+    acme, globex = AccountFactory(), AccountFactory()
+    sales = TeamFactory(account=acme, name="Sales")
+    read = ShapedRead(team_of_name_in_shape)
+
+    assert read("Sales", {"account": acme.pk}) == [(sales.pk, "Sales")]
+    assert read("Sales", {"account": globex.pk}) == []
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        [statement] = [text for (text,) in cursor.fetchall() if "accounts_team" in text]
+    # The team's name is planned for as written (a generic plan that knows it); the account,
+    # which every call gives anew, is a parameter.
+    assert "'Sales'" in statement
+    assert "$1" in statement and "$2" not in statement
