@@ -385,8 +385,9 @@ LOGGING = {
 }
 structlog.configure(
     processors=[
-        *_LOG_PRE_CHAIN,
+        # First, as structlog's docs put it: a line below the level costs no time stamp.
         structlog.stdlib.filter_by_level,
+        *_LOG_PRE_CHAIN,
         structlog.processors.StackInfoRenderer(),
         structlog.processors.format_exc_info,
         structlog.stdlib.ProcessorFormatter.wrap_for_formatter,
