@@ -12,9 +12,10 @@ PostgreSQL, whose own work it does not see.
 Each PATH (default: the Users tab, a signed-in trivial view and GET /api/v1/users, as the
 benchmarks request them) is requested through Django's test client in a process run under
 callgrind, by the super admin of the benchmarks' large account (an API key of theirs for
-/api/ paths): a few times to warm up, then N times (default 20) with callgrind counting. It
-prints millions of instructions a request. Needs valgrind and a benchmark database already
-loaded: `bench/run.py --quick --keep-db --only users_tab_load_vs_trivial` leaves one.
+/api/ paths), or with --anonymous by nobody signed in: a few times to warm up, then N times
+(default 20) with callgrind counting. It prints millions of instructions a request. Needs
+valgrind and a benchmark database already loaded: `bench/run.py --quick --keep-db --only
+users_tab_load_vs_trivial` leaves one.
 """
 
 import argparse
@@ -37,7 +38,7 @@ ADMIN_EMAIL = "admin@large.example"  # bench.context: the large account's domain
 WARM_UP = 5
 
 
-def _child(path: str, requests: int) -> None:
+def _child(path: str, requests: int, *, anonymous: bool = False) -> None:
     """Runs under callgrind: counting is on only around the measured requests."""
     os.environ.update(environment())
     from django.test import Client
@@ -57,7 +58,8 @@ def _child(path: str, requests: int) -> None:
         client = Client(HTTP_HOST="localhost", headers={"Authorization": f"Bearer {token}"})
     else:
         client = Client(HTTP_HOST="localhost")
-        client.force_login(admin.user, backend="accounts.backends.EmailBackend")
+        if not anonymous:
+            client.force_login(admin.user, backend="accounts.backends.EmailBackend")
     for _ in range(WARM_UP):
         status = client.get(path).status_code
         if status != 200:
@@ -69,7 +71,7 @@ def _child(path: str, requests: int) -> None:
     subprocess.run([*control, "off", str(os.getpid())], check=True, capture_output=True)
 
 
-def count(path: str, requests: int) -> float:
+def count(path: str, requests: int, *, anonymous: bool = False) -> float:
     """Millions of instructions a request of `path`."""
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "callgrind.out"
@@ -86,6 +88,7 @@ def count(path: str, requests: int) -> float:
                 path,
                 "--requests",
                 str(requests),
+                *(["--anonymous"] if anonymous else []),
             ],
             cwd=ROOT,
             capture_output=True,
@@ -108,13 +111,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("paths", nargs="*", default=[USERS_URL, TRIVIAL_PATH, API_URL])
     parser.add_argument("--requests", type=int, default=20)
+    parser.add_argument(
+        "--anonymous", action="store_true", help="not signed in (the paths must be public)"
+    )
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        _child(args.paths[0], args.requests)
+        _child(args.paths[0], args.requests, anonymous=args.anonymous)
         return
     for path in args.paths:
-        print(f"{count(path, args.requests):8.2f} M instructions a request  {path}")
+        millions = count(path, args.requests, anonymous=args.anonymous)
+        print(f"{millions:8.2f} M instructions a request  {path}")
 
 
 if __name__ == "__main__":
