@@ -27,12 +27,11 @@ PROFILE_VIEW = ("users", "seats/users/views/directory.py")
 PROFILE_PARTS = [
     ("the 50 rows, drawn in Python (seats_tags.users_rows)", "users_rows", "seats_tags.py"),
     (
-        "the page's rows and its count: SQL written once per shape of filters, PostgreSQL "
-        "(directory_page)",
+        "the page's rows with their extra teams, and its count: SQL written once per shape of "
+        "filters, PostgreSQL (directory_page)",
         "directory_page",
         "seats/users/selectors.py",
     ),
-    ("the rows' extra teams (member_extra_teams)", "member_extra_teams", "selectors.py"),
     (
         "the filters: their choices read, the query's filters (DirectoryForm, kept per query)",
         "_directory_filters",

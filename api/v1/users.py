@@ -45,7 +45,6 @@ from seats.users.selectors import (
     directory_columns,
     directory_rows,
     member_directory,
-    member_extra_teams,
 )
 from seats.users.services.lifecycle import (
     member_deactivate,
@@ -58,11 +57,8 @@ from seats.users.services.seat import member_seat_change, seat_change_check
 # --- Users ------------------------------------------------------------------------------------
 
 
-def _user_out(
-    member: Membership | DirectoryRow, now, extra_teams: list[dict] | None = None
-) -> dict[str, Any]:
-    """`extra_teams` when read for a whole page (member_extra_teams), else the member's
-    prefetched."""
+def _user_out(member: Membership | DirectoryRow, now) -> dict[str, Any]:
+    """A membership's (its extra teams prefetched) or a DirectoryRow's answer."""
     state = member.invitation_state_at(now)
     return {
         "id": member.pk,
@@ -79,11 +75,12 @@ def _user_out(
         "main_team": (
             {"id": member.main_team.pk, "name": member.main_team.name} if member.main_team else None
         ),
-        "extra_teams": (
-            extra_teams
-            if extra_teams is not None
-            else [{"id": t.pk, "name": t.name} for t in member.extra_teams.all()]
-        ),
+        "extra_teams": [
+            {"id": t.pk, "name": t.name}
+            for t in (
+                member.extra_teams if isinstance(member, DirectoryRow) else member.extra_teams.all()
+            )
+        ],
         "invitation_state": state.value if state else None,
         # To the second: the list (written by pydantic) and a user's own answer (by ninja's
         # encoder) would write a fraction of a second differently.
@@ -184,13 +181,9 @@ def users_list(
     )
     more = len(rows) > limit
     rows = rows[:limit]
-    teams = {
-        member_id: [{"id": team_id, "name": name} for team_id, name in extra]
-        for member_id, extra in member_extra_teams([m.pk for m in rows]).items()
-    }
     page = UserPage.model_validate(
         {
-            "users": [_user_out(m, now, teams.get(m.pk, [])) for m in rows],
+            "users": [_user_out(m, now) for m in rows],
             "next_cursor": _cursor_encode(sort, rows[-1]) if more else None,
         }
     )

@@ -251,12 +251,11 @@ class _RowsPage:
 
 
 @register.simple_tag(takes_context=True)
-def users_rows(context, members, teams) -> str:
+def users_rows(context, members) -> str:
     """The Users list's rows (<tr>…</tr> each): the checkbox for bulk edit, name and address,
     seat, access, teams, status and invitation, last active, and the row's "Actions" menu
-    (with the invitation's actions for an invited user). `members`: DirectoryRows (or
-    memberships); `teams`: each member's extra teams, (id, name)
-    (seats.users.selectors.member_extra_teams)."""
+    (with the invitation's actions for an invited user). `members`: DirectoryRows, with their
+    extra teams."""
     can = context.get("can") or {}
     language = get_language()
     page = _RowsPage(
@@ -276,7 +275,7 @@ def users_rows(context, members, teams) -> str:
         statuses={code: _esc(label) for code, label in choice_labels(MembershipStatus).items()},
     )
     return mark_safe(  # noqa: S308 - built from escaped parts
-        "".join(_row_html(m, extra=teams.get(m.pk, ()), page=page) for m in members)
+        "".join(_row_html(m, extra=m.extra_teams, page=page) for m in members)
     )
 
 

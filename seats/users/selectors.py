@@ -1,16 +1,16 @@
 """Reads of the Users tab and a user's page: the filtered, sorted directory in pages whose count
 stops at COUNT_CAP, the "Access" filter's choices and a member's permissions history."""
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 from typing import NamedTuple
 
 from django.db import connection
-from django.db.models import F, Prefetch, Q, QuerySet
+from django.db.models import Expression, F, Prefetch, Q, QuerySet, TextField
 from django.utils.translation import gettext as _
 
-from accounts.joined_rows import prepared_cursor
 from accounts.models import Access, Account, AuditEvent, Membership, PermissionSet, Team, User
 from accounts.prepared import PreparedRead, ShapedRead
 from accounts.selectors import id_from, member_search
@@ -96,36 +96,43 @@ def member_directory(*, account: Account, filters: DirectoryFilters, now) -> Que
     )
 
 
-def member_extra_teams(member_ids: list[int]) -> dict[int, list[tuple[int, str]]]:
-    """The extra teams of these members, (id, name) by name, in one query of plain rows: for a
-    page of rows (the Users tab, the API's list). Written as SQL (the tables' and columns' names
-    taken from the models, the ids bound as parameters): on those two busiest lists the ORM
-    took seven times as long to build this three-column select, and Django's prefetch would
-    build a Team and a related manager per row on top."""
-    if not member_ids:
-        return {}
-    teams: dict[int, list[tuple[int, str]]] = {}
-    sql = _extra_teams_sql(connection.vendor).replace("%s", ", ".join(["%s"] * len(member_ids)))
-    # Kept prepared on PostgreSQL: a full page's text is the same on every request.
-    with prepared_cursor(connection) as cursor:
-        cursor.execute(sql, [int(pk) for pk in member_ids])
-        for member_id, team_id, name in cursor.fetchall():
-            teams.setdefault(member_id, []).append((team_id, name))
-    return teams
+class _ExtraTeamsJson(Expression):
+    """A member's extra teams as JSON text, [[id, name], ...] by name then id: a subquery of
+    each row's own, so that a page's rows bring their extra teams with them (the Users tab, the
+    API's list) instead of a second query after them. The tables' and columns' names come from
+    the models; it takes no parameters."""
+
+    def __init__(self) -> None:
+        super().__init__(output_field=TextField())
+
+    def as_sql(self, compiler, connection):
+        alias = compiler.quote_name_unless_alias(compiler.query.get_initial_alias())
+        return _extra_teams_sql(connection.vendor, alias), []
 
 
 @cache
-def _extra_teams_sql(vendor: str) -> str:
-    """member_extra_teams' select, its IN list one "%s" to widen (per database `vendor`)."""
+def _extra_teams_sql(vendor: str, member_alias: str) -> str:
+    """_ExtraTeamsJson's subquery of the membership `member_alias` (quoted), per database
+    `vendor`: PostgreSQL orders inside the aggregate; SQLite's json_group_array takes the rows in
+    the order of the select it reads."""
     qn = connection.ops.quote_name
     through = Membership.extra_teams.through._meta
-    member = qn(through.get_field("membership").column)
-    team = qn(through.get_field("team").column)
-    team_id, team_name = (qn(Team._meta.get_field(f).column) for f in ("id", "name"))
+    member_id = qn(through.get_field("membership").column)
+    team_id = qn(through.get_field("team").column)
+    pk, name = (qn(Team._meta.get_field(f).column) for f in ("id", "name"))
+    teams = (
+        f"FROM {qn(through.db_table)} xm JOIN {qn(Team._meta.db_table)} xt "  # nosec B608
+        f"ON xt.{pk} = xm.{team_id} "
+        f"WHERE xm.{member_id} = {member_alias}.{qn(Membership._meta.pk.column)}"
+    )
+    if vendor == "postgresql":
+        return (
+            f"(SELECT COALESCE(json_agg(json_build_array(xt.{pk}, xt.{name}) "  # nosec B608
+            f"ORDER BY xt.{name}, xt.{pk}), '[]')::text {teams})"
+        )
     return (
-        f"SELECT m.{member}, t.{team_id}, t.{team_name} "  # noqa: S608  # nosec B608
-        f"FROM {qn(through.db_table)} m JOIN {qn(Team._meta.db_table)} t ON t.{team_id} = m.{team} "
-        f"WHERE m.{member} IN (%s) ORDER BY t.{team_name}, t.{team_id}"
+        f"(SELECT json_group_array(json_array(o.{pk}, o.{name})) "  # noqa: S608  # nosec B608
+        f"FROM (SELECT xt.{pk}, xt.{name} {teams} ORDER BY xt.{name}, xt.{pk}) o)"
     )
 
 
@@ -175,6 +182,7 @@ class DirectoryRow:
     joined_at: datetime | None
     created_at: datetime
     sort_name: str
+    extra_teams: tuple[NamedRef, ...]  # by name
 
     has_joined = Membership.has_joined
     full_name = Membership.full_name
@@ -190,19 +198,22 @@ class DirectoryRow:
         return self.permission_set.pk if self.permission_set is not None else None
 
 
-# The columns of a DirectoryRow, in the order directory_row reads them.
+# The columns of a DirectoryRow, in the order directory_row reads them (the last one the
+# _ExtraTeamsJson annotation).
 DIRECTORY_ROW_COLUMNS = (
     *("pk", "user__email", "user__first_name", "user__last_name", "first_name", "last_name"),
     *("seat_type", "is_super_admin", "access", "permission_set_id", "permission_set__name"),
     *("permission_template", "status", "main_team_id", "main_team__name", "last_active_at"),
     *("invite_expires_at", "invite_revoked_at", "joined_at", "created_at", "sort_name"),
+    "extra_teams_json",
 )
+NO_TEAMS = "[]"
 
 
 def directory_row(values: tuple) -> DirectoryRow:
     """A DirectoryRow from one row of DIRECTORY_ROW_COLUMNS."""
     (pk, email, user_first, user_last, first, last, seat_type, is_super_admin, access) = values[:9]
-    set_id, set_name, template, status, team_id, team_name, *moments = values[9:]
+    set_id, set_name, template, status, team_id, team_name, *moments, extra = values[9:]
     return DirectoryRow(
         pk,
         DirectoryPerson(email, user_first, user_last),
@@ -216,6 +227,7 @@ def directory_row(values: tuple) -> DirectoryRow:
         status,
         NamedRef(team_id, team_name) if team_id is not None else None,
         *moments,
+        () if extra == NO_TEAMS else tuple(NamedRef(*team) for team in json.loads(extra)),
     )
 
 
@@ -337,9 +349,11 @@ _directory_count = ShapedRead(
     count=True,
 )
 _directory_rows = ShapedRead(
-    lambda shape, values: _directory_members(shape, values).values_list(*DIRECTORY_ROW_COLUMNS)[
-        shape.offset : shape.offset + shape.limit
-    ]
+    lambda shape, values: (
+        _directory_members(shape, values)
+        .annotate(extra_teams_json=_ExtraTeamsJson())
+        .values_list(*DIRECTORY_ROW_COLUMNS)[shape.offset : shape.offset + shape.limit]
+    )
 )
 
 

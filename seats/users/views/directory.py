@@ -34,7 +34,6 @@ from seats.users.selectors import (
     access_filter_choices,
     directory_page,
     member_directory,
-    member_extra_teams,
     team_choices,
 )
 from seats.users.services.lifecycle import (
@@ -106,8 +105,8 @@ def users(request):
     """The Users tab: search, filters, sortable columns, pages of 50, a CSV export."""
     account = request.membership.account
     filters, form, filters_key = _directory_filters(request)
-    # The page reads its rows' columns as plain values (DirectoryRow); their extra teams, in one
-    # query of plain rows too (teams below).
+    # The page reads its rows' columns as plain values (DirectoryRow), their extra teams with
+    # them.
     try:
         number = int(request.GET.get("page", 1))
     except ValueError:
@@ -131,7 +130,6 @@ def users(request):
         "seats/users/users.html",
         {
             "page": page,
-            "teams": member_extra_teams([m.pk for m in page.members]),
             "form": form,
             "filters_key": filters_key,
             "filters": filters,
