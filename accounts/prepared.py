@@ -57,10 +57,11 @@ def _compiled(queryset: QuerySet, using: str, *, count: bool) -> _Statement:
     return _Statement(sql=sql, params=tuple(params), count=False, converters=converters)
 
 
-def _run(statement: _Statement, params: list, using: str):
-    """The statement's rows (tuples, converted as the ORM would) or count, for `params`."""
+def _run(statement: _Statement, params: list, using: str, *, prepared: bool = True):
+    """The statement's rows (tuples, converted as the ORM would) or count, for `params`; with
+    `prepared` False, through the connection's own cursor (the ORM's: planned on every call)."""
     connection = connections[using]
-    with prepared_cursor(connection) as cursor:
+    with prepared_cursor(connection) if prepared else connection.cursor() as cursor:
         cursor.execute(statement.sql, params)
         rows = cursor.fetchall()
     if statement.count:
@@ -133,9 +134,9 @@ def _inlined(statement: _Statement, slots: tuple, using: str) -> tuple[_Statemen
     """On PostgreSQL, `statement` with each constant of `slots` that is a string or an int (one
     the ORM wrote the same whatever the values: a status, a seat type) written into its text,
     and the slots of the parameters left. A prepared statement's generic plan is made for its
-    parameters' average values; with the constants in its text, it is the plan PostgreSQL makes
-    for the call itself, so PostgreSQL keeps it rather than planning every call again (about
-    0.4 ms of the Users tab's rows: docs/performance.md). Elsewhere, unchanged."""
+    parameters' average values: with its constants in its text, it is made for them (a count
+    of the members on a Partner seat reads that index, not every active member). Elsewhere,
+    unchanged."""
     connection = connections[using]
     if connection.vendor != "postgresql":
         return statement, slots
@@ -172,12 +173,27 @@ class ShapedRead:
     Otherwise (a search the ORM writes as "%ada%", a cut-off computed from a number of days, a
     value the build branches on) every call of the shape goes through the ORM, as without this
     class.
-    The shapes learnt are kept per process, the `shapes` latest used."""
+    The shapes learnt are kept per process, the `shapes` latest used.
+
+    `planned_per_call=False` keeps the statement prepared on PostgreSQL, which then plans it
+    once for any values (a generic plan) when that plan looks no dearer than the calls' own.
+    A read whose best plan depends on how many rows its values match (a page of the members
+    of one account, ordered and cut: the index's order for an account of 100,000, a sort for
+    one of 8) must be planned for each call's values: `planned_per_call=True`. A generic plan
+    of the Users tab's rows, made for the average of thousands of small accounts, sorted all
+    75,000 active members of the large one with their extra teams to give a page of 100: 200 ms
+    instead of 5 (bench 7, docs/performance.md)."""
 
     def __init__(
-        self, build: Callable[[Hashable, dict], QuerySet], *, count: bool = False, shapes: int = 64
+        self,
+        build: Callable[[Hashable, dict], QuerySet],
+        *,
+        count: bool = False,
+        shapes: int = 64,
+        planned_per_call: bool = False,
     ) -> None:
         self.build, self.count, self.shapes = build, count, shapes
+        self.planned_per_call = planned_per_call
         self._learnt: OrderedDict[tuple, _Shaped | None] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -230,4 +246,4 @@ class ShapedRead:
             queryset = self.build(shape, values)
             return queryset.count() if self.count else list(queryset)
         params = [values[name] if name else constant for name, constant in shaped.slots]
-        return _run(shaped.statement, params, using)
+        return _run(shaped.statement, params, using, prepared=not self.planned_per_call)

@@ -342,6 +342,7 @@ def _directory_members(shape: _Shape, values: dict) -> QuerySet[Membership]:
 
 
 # A page's count and rows: their SQL is written once per shape of filters (accounts.prepared).
+# The rows are planned for each call's values: their best plan depends on the account's size.
 _directory_count = ShapedRead(
     lambda shape, values: (
         _directory_members(shape, values).order_by().values_list("pk")[: COUNT_CAP + 1]
@@ -353,7 +354,8 @@ _directory_rows = ShapedRead(
         _directory_members(shape, values)
         .annotate(extra_teams_json=_ExtraTeamsJson())
         .values_list(*DIRECTORY_ROW_COLUMNS)[shape.offset : shape.offset + shape.limit]
-    )
+    ),
+    planned_per_call=True,
 )
 
 
