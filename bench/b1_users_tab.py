@@ -152,6 +152,19 @@ def _kind(sql: str) -> str:
     return " ".join(tables + shape)
 
 
+def _planned_on_every_call() -> tuple[int, list[str]]:
+    """How many statements this process's connection keeps prepared, and those PostgreSQL plans
+    again on every call: after its five plans for a call's own values it kept no generic plan,
+    whose estimate, made for the parameters' average values, came out too far above them."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement, generic_plans, custom_plans FROM pg_prepared_statements")
+        statements = cursor.fetchall()
+    again = [describe(text) for text, generic, custom in statements if not generic and custom > 5]
+    return len(statements), again
+
+
 def run(ctx: Context) -> Result:
     data = ctx.members
     client = ctx.client(data.admin)
@@ -163,6 +176,7 @@ def run(ctx: Context) -> Result:
         lambda: client.get(admin_url),
         runs=ctx.sizes.runs * RUNS_FACTOR,
     )
+    prepared, planned_again = _planned_on_every_call()
     users_queries, users_db, users_once = _queries(client, USERS_URL)
     admin_queries, admin_db, admin_once = _queries(client, admin_url)
     users_heavy = _heaviest(users_queries)
@@ -175,6 +189,7 @@ def run(ctx: Context) -> Result:
         "users_request_ms": users_once * 1000,
         "users_db_ms": users_db * 1000,
         "admin_request_ms": admin_once * 1000,
+        "planned_again": planned_again,
     }
     admin_kinds = {_kind(q["sql"]) for q in admin_queries}
     notes["users_only"] = sorted(
@@ -226,7 +241,22 @@ def run(ctx: Context) -> Result:
             "admin_queries": len(admin_queries),
             "users_tab_db_ms": round(users_db * 1000, 1),
             "admin_db_ms": round(admin_db * 1000, 1),
+            "prepared_statements": prepared,
+            "planned_every_call": len(planned_again),
         },
+    )
+
+
+def _planned_again(x: dict, notes: dict) -> str:
+    if "prepared_statements" not in x:  # a report of a run from before it was measured
+        return ""
+    again = notes.get("planned_again") or []
+    return (
+        f" After the timed requests this process's connection kept {x['prepared_statements']} "
+        f"statements prepared, and PostgreSQL planned {x['planned_every_call']} of them again "
+        "on every call (pg_prepared_statements: no generic plan after five)"
+        + (": " + "; ".join(again) if again else "")
+        + "."
     )
 
 
@@ -237,7 +267,7 @@ def analysis(result: Result, notes: dict) -> str:
         f"{x['users_tab_queries']} queries ({x['users_tab_db_ms']} ms in the database of "
         f"{notes['users_request_ms']:.0f} ms), the admin {x['admin_queries']} "
         f"({x['admin_db_ms']} ms of {notes['admin_request_ms']:.0f} ms) for a page of 50 rows: "
-        "neither makes a query per row. The heaviest queries:",
+        "neither makes a query per row." + _planned_again(x, notes) + " The heaviest queries:",
         "",
         "| Page | Query | ms |",
         "|---|---|---:|",

@@ -417,8 +417,10 @@ def _users_tab(result: Result, notes: dict, x: dict) -> str:
     out += [
         "",
         "What a request of the page costs beyond the signed-in floor, and what was done about "
-        'it (docs/architecture.md, "What the Users tab pays"): its eight queries are kept '
-        "prepared on the connection, so PostgreSQL plans none of them again, and six of them "
+        'it (docs/architecture.md, "What the Users tab pays"): six of its seven queries are '
+        "kept prepared on the connection, so PostgreSQL plans them once (the rows are planned "
+        "for each call: their best plan depends on the account's size), the rows bring their "
+        "extra teams with them, and six of the queries "
         "(the rows, the count, the filters' choices, the navigation's two counts) are SQL the "
         "ORM wrote once per process and shape of filters (accounts.prepared), so Django builds "
         "none of them again either; the "
@@ -437,8 +439,8 @@ def _users_tab(result: Result, notes: dict, x: dict) -> str:
         else "The target is not met. Where a Users tab request's time goes is benchmark 1's "
         "sampling profile: no part of it is most of the page (reading the page's rows and "
         "counting the list, Django's template engine drawing the page's shell, navigation "
-        "and pager, the 50 rows drawn in Python, the middleware, the filter form, the "
-        "extra teams and the navigation's two counts each take between a quarter and a "
+        "and pager, the 50 rows drawn in Python, the middleware, the filter form and the "
+        "navigation's two counts each take between a quarter and a "
         f"twentieth). {result.target[1] / result.ratio:.1f} times the throughput would take "
         "a page that much cheaper in every part, or a cached page, which the list's "
         'freshness (every change shows at once, "Last active" moves every minute) rules '

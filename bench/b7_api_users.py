@@ -92,8 +92,8 @@ def analysis(result: Result, notes: dict) -> str:
         "page's cost grows with its rows (read as values through the same shaped read as the "
         "Users tab's, accounts.prepared, then each user's answer checked against the schema "
         "and written by pydantic); the rest is fixed: the key's check (one prepared query), "
-        "the rate limit's count (one Redis command), the page's extra teams (one query) and "
-        "the middleware."
+        "the rate limit's count (one Redis command), the page's rows with their extra teams "
+        "(one query) and the middleware."
     )
     if not result.met:
         out += (
@@ -101,7 +101,7 @@ def analysis(result: Result, notes: dict) -> str:
             "filters: benchmarks 1 and 5) by more than the API could: a page of one user "
             f"already costs the API {x['api_limit_1_ms']} ms ({x['api_limit_1_ratio']}× the "
             "Users tab's page: the key's query, the rate limit's Redis round trip, the "
-            "middleware and the page's two queries). Left: caching the key's "
+            "middleware and the page's query). Left: caching the key's "
             "check would let a revoked key work until the cache expired, and the rate limit "
             "must count every call in one place for every process."
         )
