@@ -57,12 +57,17 @@ def _compiled(queryset: QuerySet, using: str, *, count: bool) -> _Statement:
     return _Statement(sql=sql, params=tuple(params), count=False, converters=converters)
 
 
-def _run(statement: _Statement, params: list, using: str, *, prepared: bool = True):
-    """The statement's rows (tuples, converted as the ORM would) or count, for `params`; with
-    `prepared` False, through the connection's own cursor (the ORM's: planned on every call)."""
+def _run(statement: _Statement, params: list, using: str, *, literal: bool = False):
+    """The statement's rows (tuples, converted as the ORM would) or count, for `params`. With
+    `literal`, the values are written into the text, escaped as Django's own cursor writes
+    them, and on PostgreSQL that text is what is kept prepared: one plan for each set of
+    values, made for them."""
     connection = connections[using]
-    with prepared_cursor(connection) if prepared else connection.cursor() as cursor:
-        cursor.execute(statement.sql, params)
+    with prepared_cursor(connection) as cursor:
+        if literal and connection.vendor == "postgresql":
+            cursor.execute(connection.ops.compose_sql(statement.sql, params))
+        else:
+            cursor.execute(statement.sql, params)
         rows = cursor.fetchall()
     if statement.count:
         return rows[0][0]
@@ -175,14 +180,16 @@ class ShapedRead:
     class.
     The shapes learnt are kept per process, the `shapes` latest used.
 
-    `planned_per_call=False` keeps the statement prepared on PostgreSQL, which then plans it
-    once for any values (a generic plan) when that plan looks no dearer than the calls' own.
-    A read whose best plan depends on how many rows its values match (a page of the members
-    of one account, ordered and cut: the index's order for an account of 100,000, a sort for
-    one of 8) must be planned for each call's values: `planned_per_call=True`. A generic plan
-    of the Users tab's rows, made for the average of thousands of small accounts, sorted all
-    75,000 active members of the large one with their extra teams to give a page of 100: 200 ms
-    instead of 5 (bench 7, docs/performance.md)."""
+    On PostgreSQL the statement is kept prepared with its values as parameters, and PostgreSQL
+    then plans it once for any values (a generic plan) when that plan looks no dearer than the
+    calls' own. A read whose best plan depends on how many rows its values match (a page of
+    the members of one account, ordered and cut: the index's order for an account of 100,000,
+    a sort for one of 8) must never run another account's plan: with `literal_values`, each
+    call's values are written into the text, which is kept prepared, so that PostgreSQL plans
+    each account's page once, for that account (a generic plan of the Users tab's rows, made for
+    the average of thousands of small accounts, sorted all 75,000 active members of the large
+    one with their extra teams to give a page of 100: 200 ms instead of 5; docs/architecture.md,
+    "What the Users tab pays")."""
 
     def __init__(
         self,
@@ -190,10 +197,10 @@ class ShapedRead:
         *,
         count: bool = False,
         shapes: int = 64,
-        planned_per_call: bool = False,
+        literal_values: bool = False,
     ) -> None:
         self.build, self.count, self.shapes = build, count, shapes
-        self.planned_per_call = planned_per_call
+        self.literal_values = literal_values
         self._learnt: OrderedDict[tuple, _Shaped | None] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -246,4 +253,4 @@ class ShapedRead:
             queryset = self.build(shape, values)
             return queryset.count() if self.count else list(queryset)
         params = [values[name] if name else constant for name, constant in shaped.slots]
-        return _run(shaped.statement, params, using, prepared=not self.planned_per_call)
+        return _run(shaped.statement, params, using, literal=self.literal_values)

@@ -417,10 +417,10 @@ def _users_tab(result: Result, notes: dict, x: dict) -> str:
     out += [
         "",
         "What a request of the page costs beyond the signed-in floor, and what was done about "
-        'it (docs/architecture.md, "What the Users tab pays"): six of its seven queries are '
-        "kept prepared on the connection, so PostgreSQL plans them once (the rows are planned "
-        "for each call: their best plan depends on the account's size), the rows bring their "
-        "extra teams with them, and six of the queries "
+        'it (docs/architecture.md, "What the Users tab pays"): its seven queries are kept '
+        "prepared on the connection, so PostgreSQL plans them once (the rows once per account, "
+        "whose size their best plan depends on), the rows bring their extra teams with them, "
+        "and six of the queries "
         "(the rows, the count, the filters' choices, the navigation's two counts) are SQL the "
         "ORM wrote once per process and shape of filters (accounts.prepared), so Django builds "
         "none of them again either; the "

@@ -39,7 +39,7 @@ TIMESTAMPTZ_OID = adapters.types["timestamptz"].oid
 # A connection keeps at most this many statements prepared (the latest used; psycopg deallocates
 # the oldest), and while preparing is allowed (a prepare_threshold) also counts at most this many
 # distinct client-side statements, keeping their text, though it never prepares one. A Users tab
-# keeps six prepared (accounts.prepared); its rows are planned per call.
+# keeps six prepared (accounts.prepared), and its rows one more for each account and page.
 COUNTED_STATEMENTS = 64
 
 

@@ -266,3 +266,36 @@ def test_on_postgresql_a_shapes_constants_are_in_the_prepared_text_and_its_value
     # which every call gives anew, is a parameter.
     assert "'Sales'" in statement
     assert "$1" in statement and "$2" not in statement
+
+
+def test_a_read_with_its_values_in_the_text_answers_each_calls_own_quotes_included():
+    acme, globex = AccountFactory(), AccountFactory()
+    TeamFactory(account=acme, name="O'Brien 50% \\ co")
+    TeamFactory(account=globex, name="Sales")
+    read = ShapedRead(teams_named, literal_values=True)
+
+    for _ in range(2):  # learnt, then reused
+        assert read("asc", {"account": acme.pk, "name": "O'Brien 50% \\ co"}) == [
+            ("O'Brien 50% \\ co",)
+        ]
+        assert read("asc", {"account": acme.pk, "name": "x' OR '1'='1"}) == []
+        assert read("asc", {"account": globex.pk}) == [("Sales",)]
+
+
+@pytest.mark.postgres
+def test_on_postgresql_a_read_with_its_values_in_the_text_keeps_a_statement_per_value():
+    acme, globex = AccountFactory(), AccountFactory()
+    read = ShapedRead(teams_named, literal_values=True)
+
+    read("asc", {"account": acme.pk})
+    read("asc", {"account": globex.pk})
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        prepared = [text for (text,) in cursor.fetchall() if "accounts_team" in text]
+    # One plan per account, made for it.
+    assert len(prepared) == 2
+    assert all("$1" not in text for text in prepared)
+    assert {str(acme.pk), str(globex.pk)} <= {
+        text.split('"account_id" = ')[1].split(" ")[0] for text in prepared
+    }
