@@ -4,7 +4,8 @@ from datetime import date, datetime
 from typing import Literal
 
 from ninja import Field, Schema
-from pydantic import BaseModel
+from pydantic import BaseModel, TypeAdapter
+from typing_extensions import TypedDict
 
 from accounts.models import InvitationState, MembershipStatus, SeatType
 from invitations.parsing import MAX_FILE_PEOPLE
@@ -53,6 +54,28 @@ class UserPage(BaseModel):
     next_cursor: str | None = Field(
         description="Pass as `cursor` for the next page; null on the last page."
     )
+
+
+def _as_dicts(model: type[BaseModel], **nested) -> type:
+    """`model`'s fields as a TypedDict (`nested`: a field's type, where it names another
+    model): pydantic checks a value against it as against the model, and gives plain dicts."""
+    fields = {
+        name: nested.get(name, field.annotation) for name, field in model.model_fields.items()
+    }
+    return TypedDict(f"{model.__name__}Dict", fields)  # type: ignore[operator]
+
+
+_TEAM_REF = _as_dicts(TeamRef)
+# UserPage, checked as dicts: the same checks as the model's, without building a model for
+# every user and team of the page (a page of 50 cost the API a tenth of its time so).
+USER_PAGE_CHECK = TypeAdapter(
+    _as_dicts(
+        UserPage,
+        users=list[
+            _as_dicts(UserOut, main_team=_TEAM_REF | None, extra_teams=list[_TEAM_REF])  # type: ignore[valid-type]
+        ],
+    )
+)
 
 
 class PersonIn(Schema):
