@@ -140,8 +140,8 @@ def _inlined(statement: _Statement, slots: tuple, using: str) -> tuple[_Statemen
     the ORM wrote the same whatever the values: a status, a seat type) written into its text,
     and the slots of the parameters left. A prepared statement's generic plan is made for its
     parameters' average values: with its constants in its text, it is made for them (a count
-    of the members on a Partner seat reads that index, not every active member). Elsewhere,
-    unchanged."""
+    of the members on a Partner seat is planned for Partner seats, not for an average seat
+    type). Elsewhere, unchanged."""
     connection = connections[using]
     if connection.vendor != "postgresql":
         return statement, slots
