@@ -27,7 +27,6 @@ from datetime import datetime
 from django.core.exceptions import EmptyResultSet
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import QuerySet
-from psycopg.sql import Literal
 
 from accounts.joined_rows import converted, prepared_cursor
 
@@ -145,7 +144,6 @@ def _inlined(statement: _Statement, slots: tuple, using: str) -> tuple[_Statemen
     connection = connections[using]
     if connection.vendor != "postgresql":
         return statement, slots
-    connection.ensure_connection()
     kept, params = [], []
     places = iter(zip(slots, statement.params, strict=True))
 
@@ -154,7 +152,8 @@ def _inlined(statement: _Statement, slots: tuple, using: str) -> tuple[_Statemen
             return "%%"
         (name, constant), param = next(places)
         if name is None and type(constant) in (str, int):
-            return Literal(constant).as_string(connection.connection).replace("%", "%%")
+            # Written as `_run` writes literal values: Django's own escaping.
+            return connection.ops.compose_sql("%s", [constant]).replace("%", "%%")
         kept.append((name, constant))
         params.append(param)
         return "%s"
